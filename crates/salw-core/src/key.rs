@@ -1,0 +1,46 @@
+//! The identity key of a weapon (DOMAIN.md §4): serial numbers are not unique, makers reuse them
+//! across models and years, so a weapon is identified by (country of manufacture, manufacturer,
+//! model, serial), never by the serial alone.
+
+use unicode_normalization::UnicodeNormalization;
+
+/// The form under which key parts are compared: NFKC, upper case, and without the spaces,
+/// dashes, dots and slashes that people type in different ways ("52-01234" = "52 01234").
+/// The text as marked is kept verbatim elsewhere; this is only for comparison.
+pub fn fold(part: &str) -> String {
+    part.nfkc()
+        .flat_map(char::to_uppercase)
+        .filter(|c| !c.is_whitespace() && !matches!(c, '-' | '‐' | '–' | '—' | '.' | '/' | '_'))
+        .collect()
+}
+
+/// The identity key, when every part of it is known; `None` otherwise (an unmarked craft weapon,
+/// a weapon whose maker is unknown): such weapons are told apart by their record id only.
+pub fn identity_key(
+    country: Option<&str>,
+    manufacturer: Option<&str>,
+    model: Option<&str>,
+    serial: Option<&str>,
+) -> Option<String> {
+    let parts = [country?, manufacturer?, model?, serial?].map(fold);
+    if parts.iter().any(String::is_empty) {
+        return None;
+    }
+    Some(parts.join("|"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn separators_and_case_do_not_make_a_new_weapon() {
+        let a = identity_key(Some("de"), Some("Heckler & Koch"), Some("G3"), Some("52-01234"));
+        let b = identity_key(Some("DE"), Some("HECKLER & KOCH"), Some("g3"), Some("52 01234"));
+        assert_eq!(a, b);
+        let other_model = identity_key(Some("DE"), Some("Heckler & Koch"), Some("MP5"), Some("52-01234"));
+        assert_ne!(a, other_model);
+        assert_eq!(identity_key(Some("DE"), Some("HK"), None, Some("1")), None);
+        assert_eq!(identity_key(Some("DE"), Some("HK"), Some("G3"), Some(" - ")), None);
+    }
+}

@@ -83,6 +83,7 @@ fn is_none<T>(v: &Option<T>) -> bool {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct LifecycleEvent {
     pub id: Uuid,
     pub weapon_id: Uuid,

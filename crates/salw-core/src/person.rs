@@ -37,6 +37,7 @@ word_enum! {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Person {
     pub id: Uuid,
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -1,1 +1,424 @@
+//! The SQLite backend: one local file, zero setup, the default for a node on a laptop.
+//!
+//! Weapon, person and event projections hold the columns that are looked up; the records
+//! themselves are read from the journal entry that wrote them (`seq`), so that nothing is
+//! stored twice. The journal refuses UPDATE and DELETE by trigger; `salw verify` catches what
+//! goes around the triggers.
 
+mod migrations;
+
+use std::path::Path;
+
+use rusqlite::{Connection, OptionalExtension, params};
+use salw_core::lifecycle::{WeaponState, WeaponStatus};
+use salw_core::{LifecycleEvent, Person, Weapon};
+use salw_store::backend::{Result, WeaponFilter};
+use salw_store::{Backend, Hash, JournalEntry, SignedHead, StoreError, StoredEvent, StoredWeapon, Summary};
+use uuid::Uuid;
+
+pub struct SqliteBackend {
+    conn: Connection,
+}
+
+fn db(e: rusqlite::Error) -> StoreError {
+    StoreError::Backend(e.to_string())
+}
+
+fn corrupt(what: &str, e: impl std::fmt::Display) -> StoreError {
+    StoreError::Corrupt(format!("{what}: {e}"))
+}
+
+fn uuid(text: &str) -> Result<Uuid> {
+    Uuid::parse_str(text).map_err(|e| corrupt("id", e))
+}
+
+fn hash32(bytes: Vec<u8>) -> Result<Hash> {
+    bytes.try_into().map_err(|_| StoreError::Corrupt("a journal hash is not 32 bytes".into()))
+}
+
+impl SqliteBackend {
+    /// Opens (creating if `create`) the registry file and applies pending migrations.
+    pub fn open(path: &Path, create: bool) -> Result<Self> {
+        if !create && !path.exists() {
+            return Err(StoreError::Invalid(format!(
+                "no registry at {}; create one with `salw --db {} init` or try `salw demo`",
+                path.display(),
+                path.display()
+            )));
+        }
+        let conn = Connection::open(path).map_err(db)?;
+        Self::from_connection(conn)
+    }
+
+    pub fn from_connection(mut conn: Connection) -> Result<Self> {
+        conn.busy_timeout(std::time::Duration::from_secs(30)).map_err(db)?;
+        conn.pragma_update(None, "journal_mode", "WAL").map_err(db)?;
+        conn.pragma_update(None, "synchronous", "FULL").map_err(db)?;
+        conn.pragma_update(None, "foreign_keys", "ON").map_err(db)?;
+        // 64 MiB of page cache: bulk imports touch large indexes; peak memory stays well bounded.
+        conn.pragma_update(None, "cache_size", -65536).map_err(db)?;
+        migrations::apply(&mut conn)?;
+        Ok(SqliteBackend { conn })
+    }
+
+    /// The connection, for tests that tamper with the file behind the program's back.
+    pub fn connection(&self) -> &Connection {
+        &self.conn
+    }
+
+    fn stored_weapon(row: &rusqlite::Row<'_>) -> rusqlite::Result<(String, Option<String>, i64, String)> {
+        Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?))
+    }
+
+    fn decode_weapon((status, holder, seq, payload): (String, Option<String>, i64, String)) -> Result<StoredWeapon> {
+        Ok(StoredWeapon {
+            weapon: serde_json::from_str(&payload).map_err(|e| corrupt("weapon record", e))?,
+            status: status.parse::<WeaponStatus>().map_err(|e| corrupt("weapon status", e))?,
+            holder: holder.as_deref().map(uuid).transpose()?,
+            registered_seq: seq,
+        })
+    }
+}
+
+const WEAPON_SELECT: &str = "SELECT w.status, w.holder, w.seq, j.payload FROM weapons w JOIN journal j ON j.seq = w.seq";
+
+impl Backend for SqliteBackend {
+    fn begin(&mut self) -> Result<()> {
+        // IMMEDIATE: take the write lock now, so that two writers queue instead of failing late.
+        self.conn.execute_batch("BEGIN IMMEDIATE").map_err(db)
+    }
+
+    fn commit(&mut self) -> Result<()> {
+        self.conn.execute_batch("COMMIT").map_err(db)
+    }
+
+    fn rollback(&mut self) -> Result<()> {
+        self.conn.execute_batch("ROLLBACK").map_err(db)
+    }
+
+    fn meta(&mut self, key: &str) -> Result<Option<String>> {
+        self.conn
+            .prepare_cached("SELECT value FROM meta WHERE key = ?1")
+            .and_then(|mut s| s.query_row([key], |r| r.get(0)).optional())
+            .map_err(db)
+    }
+
+    fn set_meta(&mut self, key: &str, value: &str) -> Result<()> {
+        self.conn
+            .execute(
+                "INSERT INTO meta (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                [key, value],
+            )
+            .map(|_| ())
+            .map_err(db)
+    }
+
+    fn journal_head(&mut self) -> Result<Option<(i64, Hash)>> {
+        let row: Option<(i64, Vec<u8>)> = self
+            .conn
+            .prepare_cached("SELECT seq, hash FROM journal ORDER BY seq DESC LIMIT 1")
+            .and_then(|mut s| s.query_row([], |r| Ok((r.get(0)?, r.get(1)?))).optional())
+            .map_err(db)?;
+        row.map(|(seq, hash)| Ok((seq, hash32(hash)?))).transpose()
+    }
+
+    fn append(&mut self, e: &JournalEntry) -> Result<()> {
+        self.conn
+            .prepare_cached(
+                "INSERT INTO journal (seq, id, kind, subject, occurred_at, recorded_at, recorded_by, source, payload, hash)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+            )
+            .and_then(|mut s| {
+                s.execute(params![
+                    e.seq,
+                    e.id.to_string(),
+                    e.kind,
+                    e.subject,
+                    e.occurred_at,
+                    e.recorded_at,
+                    e.recorded_by,
+                    e.source,
+                    e.payload,
+                    &e.hash[..]
+                ])
+            })
+            .map(|_| ())
+            .map_err(db)
+    }
+
+    fn scan_journal(&mut self, visit: &mut dyn FnMut(JournalEntry) -> Result<()>) -> Result<()> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT seq, id, kind, subject, occurred_at, recorded_at, recorded_by, source, payload, hash FROM journal ORDER BY seq")
+            .map_err(db)?;
+        let mut rows = stmt.query([]).map_err(db)?;
+        while let Some(row) = rows.next().map_err(db)? {
+            let id: String = row.get(1).map_err(db)?;
+            let entry = JournalEntry {
+                seq: row.get(0).map_err(db)?,
+                // A tampered id still has to be hashed as it is; a nil id is a broken link anyway.
+                id: Uuid::parse_str(&id).unwrap_or(Uuid::nil()),
+                kind: row.get(2).map_err(db)?,
+                subject: row.get(3).map_err(db)?,
+                occurred_at: row.get(4).map_err(db)?,
+                recorded_at: row.get(5).map_err(db)?,
+                recorded_by: row.get(6).map_err(db)?,
+                source: row.get(7).map_err(db)?,
+                payload: row.get(8).map_err(db)?,
+                hash: hash32(row.get(9).map_err(db)?).unwrap_or([0xff; 32]),
+            };
+            visit(entry)?;
+        }
+        Ok(())
+    }
+
+    fn put_signed_head(&mut self, head: &SignedHead) -> Result<()> {
+        self.conn
+            .prepare_cached("INSERT OR REPLACE INTO journal_heads (seq, hash, signature, signed_at) VALUES (?1, ?2, ?3, ?4)")
+            .and_then(|mut s| s.execute(params![head.seq, &head.hash[..], &head.signature[..], head.signed_at]))
+            .map(|_| ())
+            .map_err(db)
+    }
+
+    fn last_signed_head(&mut self) -> Result<Option<SignedHead>> {
+        let row: Option<(i64, Vec<u8>, Vec<u8>, String)> = self
+            .conn
+            .query_row("SELECT seq, hash, signature, signed_at FROM journal_heads ORDER BY seq DESC LIMIT 1", [], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+            })
+            .optional()
+            .map_err(db)?;
+        row.map(|(seq, hash, signature, signed_at)| {
+            Ok(SignedHead {
+                seq,
+                hash: hash32(hash)?,
+                signature: signature.try_into().map_err(|_| StoreError::Corrupt("a head signature is not 64 bytes".into()))?,
+                signed_at,
+            })
+        })
+        .transpose()
+    }
+
+    fn weapon(&mut self, id: Uuid) -> Result<Option<StoredWeapon>> {
+        let row = self
+            .conn
+            .prepare_cached(&format!("{WEAPON_SELECT} WHERE w.id = ?1"))
+            .and_then(|mut s| s.query_row([id.to_string()], Self::stored_weapon).optional())
+            .map_err(db)?;
+        row.map(Self::decode_weapon).transpose()
+    }
+
+    fn weapon_id_by_key(&mut self, key: &str) -> Result<Option<Uuid>> {
+        let id: Option<String> = self
+            .conn
+            .prepare_cached("SELECT id FROM weapons WHERE identity_key = ?1")
+            .and_then(|mut s| s.query_row([key], |r| r.get(0)).optional())
+            .map_err(db)?;
+        id.as_deref().map(uuid).transpose()
+    }
+
+    fn weapon_id_by_reference(&mut self, reference: &str) -> Result<Option<Uuid>> {
+        let id: Option<String> = self
+            .conn
+            .prepare_cached("SELECT id FROM weapons WHERE reference = ?1")
+            .and_then(|mut s| s.query_row([reference], |r| r.get(0)).optional())
+            .map_err(db)?;
+        id.as_deref().map(uuid).transpose()
+    }
+
+    fn insert_weapon(&mut self, w: &Weapon, key: Option<&str>, state: &WeaponState, seq: i64) -> Result<()> {
+        self.conn
+            .prepare_cached(
+                "INSERT INTO weapons (id, reference, identity_key, category, country, manufacturer, model, serial,
+                                      inadequately_marked, status, holder, tracing, seq)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+            )
+            .and_then(|mut s| {
+                s.execute(params![
+                    w.id.to_string(),
+                    w.reference,
+                    key,
+                    w.category,
+                    w.country,
+                    w.manufacturer,
+                    w.model,
+                    w.serial,
+                    w.inadequately_marked,
+                    state.status.as_str(),
+                    state.holder.map(|h| h.to_string()),
+                    state.tracing.map(|t| t.as_str()),
+                    seq
+                ])
+            })
+            .map(|_| ())
+            .map_err(db)
+    }
+
+    fn update_weapon_state(&mut self, id: Uuid, state: &WeaponState) -> Result<()> {
+        self.conn
+            .prepare_cached("UPDATE weapons SET status = ?2, holder = ?3, tracing = ?4 WHERE id = ?1")
+            .and_then(|mut s| {
+                s.execute(params![
+                    id.to_string(),
+                    state.status.as_str(),
+                    state.holder.map(|h| h.to_string()),
+                    state.tracing.map(|t| t.as_str())
+                ])
+            })
+            .map(|_| ())
+            .map_err(db)
+    }
+
+    fn list_weapons(&mut self, filter: &WeaponFilter) -> Result<Vec<StoredWeapon>> {
+        let mut sql = format!("{WEAPON_SELECT} WHERE 1 = 1");
+        let mut args: Vec<String> = Vec::new();
+        if let Some(status) = filter.status {
+            args.push(status.as_str().to_owned());
+            sql.push_str(&format!(" AND w.status = ?{}", args.len()));
+        }
+        if let Some(category) = &filter.category {
+            args.push(salw_core::category::fold_name(category));
+            sql.push_str(&format!(" AND w.category = ?{}", args.len()));
+        }
+        if let Some(serial) = &filter.serial {
+            args.push(serial.clone());
+            sql.push_str(&format!(" AND w.serial = ?{}", args.len()));
+        }
+        sql.push_str(&format!(" ORDER BY w.seq LIMIT {}", filter.limit.max(1)));
+        let mut stmt = self.conn.prepare(&sql).map_err(db)?;
+        let rows = stmt
+            .query_map(rusqlite::params_from_iter(args.iter()), Self::stored_weapon)
+            .map_err(db)?
+            .collect::<rusqlite::Result<Vec<_>>>()
+            .map_err(db)?;
+        rows.into_iter().map(Self::decode_weapon).collect()
+    }
+
+    fn person(&mut self, id: Uuid) -> Result<Option<Person>> {
+        let payload: Option<String> = self
+            .conn
+            .prepare_cached("SELECT j.payload FROM persons p JOIN journal j ON j.seq = p.seq WHERE p.id = ?1")
+            .and_then(|mut s| s.query_row([id.to_string()], |r| r.get(0)).optional())
+            .map_err(db)?;
+        payload.map(|p| serde_json::from_str(&p).map_err(|e| corrupt("person record", e))).transpose()
+    }
+
+    fn person_id_by_reference(&mut self, reference: &str) -> Result<Option<Uuid>> {
+        let id: Option<String> = self
+            .conn
+            .prepare_cached("SELECT id FROM persons WHERE reference = ?1")
+            .and_then(|mut s| s.query_row([reference], |r| r.get(0)).optional())
+            .map_err(db)?;
+        id.as_deref().map(uuid).transpose()
+    }
+
+    fn insert_person(&mut self, p: &Person, seq: i64) -> Result<()> {
+        self.conn
+            .prepare_cached("INSERT INTO persons (id, reference, kind, name, sex, seq) VALUES (?1, ?2, ?3, ?4, ?5, ?6)")
+            .and_then(|mut s| {
+                s.execute(params![p.id.to_string(), p.reference, p.kind.as_str(), p.name, p.sex.map(|x| x.as_str()), seq])
+            })
+            .map(|_| ())
+            .map_err(db)
+    }
+
+    fn event(&mut self, id: Uuid) -> Result<Option<LifecycleEvent>> {
+        let payload: Option<String> = self
+            .conn
+            .prepare_cached("SELECT j.payload FROM events e JOIN journal j ON j.seq = e.seq WHERE e.id = ?1")
+            .and_then(|mut s| s.query_row([id.to_string()], |r| r.get(0)).optional())
+            .map_err(db)?;
+        payload.map(|p| serde_json::from_str(&p).map_err(|e| corrupt("event record", e))).transpose()
+    }
+
+    fn events_of(&mut self, weapon: Uuid) -> Result<Vec<StoredEvent>> {
+        let mut stmt = self
+            .conn
+            .prepare_cached(
+                "SELECT j.payload, e.seq, j.recorded_at, j.recorded_by FROM events e JOIN journal j ON j.seq = e.seq
+                 WHERE e.weapon_id = ?1 ORDER BY e.seq",
+            )
+            .map_err(db)?;
+        let rows = stmt
+            .query_map([weapon.to_string()], |r| {
+                Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?, r.get::<_, String>(2)?, r.get::<_, String>(3)?))
+            })
+            .map_err(db)?
+            .collect::<rusqlite::Result<Vec<_>>>()
+            .map_err(db)?;
+        rows.into_iter()
+            .map(|(payload, seq, recorded_at, recorded_by)| {
+                Ok(StoredEvent {
+                    event: serde_json::from_str(&payload).map_err(|e| corrupt("event record", e))?,
+                    seq,
+                    recorded_at,
+                    recorded_by,
+                    superseded_by: None,
+                })
+            })
+            .collect()
+    }
+
+    fn insert_event(&mut self, e: &LifecycleEvent, seq: i64) -> Result<()> {
+        self.conn
+            .prepare_cached("INSERT INTO events (id, weapon_id, kind, occurred_on, seq) VALUES (?1, ?2, ?3, ?4, ?5)")
+            .and_then(|mut s| {
+                s.execute(params![e.id.to_string(), e.weapon_id.to_string(), e.kind.as_str(), e.occurred_on.to_string(), seq])
+            })
+            .map(|_| ())
+            .map_err(db)
+    }
+
+    fn summary(&mut self) -> Result<Summary> {
+        let count = |conn: &Connection, sql: &str| -> Result<u64> {
+            conn.query_row(sql, [], |r| r.get::<_, i64>(0)).map(|n| n as u64).map_err(db)
+        };
+        let groups = |conn: &Connection, sql: &str| -> Result<Vec<(String, u64)>> {
+            let mut stmt = conn.prepare(sql).map_err(db)?;
+            let rows = stmt
+                .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)? as u64)))
+                .map_err(db)?
+                .collect::<rusqlite::Result<Vec<_>>>()
+                .map_err(db);
+            rows
+        };
+        let c = &self.conn;
+        Ok(Summary {
+            weapons: count(c, "SELECT count(*) FROM weapons")?,
+            persons: count(c, "SELECT count(*) FROM persons")?,
+            events: count(c, "SELECT count(*) FROM events")?,
+            journal_entries: count(c, "SELECT count(*) FROM journal")?,
+            by_status: groups(c, "SELECT status, count(*) FROM weapons GROUP BY status ORDER BY 2 DESC, 1")?,
+            by_category: groups(c, "SELECT category, count(*) FROM weapons GROUP BY category ORDER BY 2 DESC, 1")?,
+            by_event_kind: groups(c, "SELECT kind, count(*) FROM events GROUP BY kind ORDER BY 2 DESC, 1")?,
+            inadequately_marked: count(c, "SELECT count(*) FROM weapons WHERE inadequately_marked")?,
+        })
+    }
+
+    fn scan_persons(&mut self, visit: &mut dyn FnMut(Person) -> Result<()>) -> Result<()> {
+        scan(&self.conn, "SELECT j.payload FROM persons p JOIN journal j ON j.seq = p.seq ORDER BY p.seq", "person", visit)
+    }
+
+    fn scan_weapons(&mut self, visit: &mut dyn FnMut(Weapon) -> Result<()>) -> Result<()> {
+        scan(&self.conn, "SELECT j.payload FROM weapons w JOIN journal j ON j.seq = w.seq ORDER BY w.seq", "weapon", visit)
+    }
+
+    fn scan_events(&mut self, visit: &mut dyn FnMut(LifecycleEvent) -> Result<()>) -> Result<()> {
+        scan(&self.conn, "SELECT j.payload FROM events e JOIN journal j ON j.seq = e.seq ORDER BY e.seq", "event", visit)
+    }
+}
+
+fn scan<T: serde::de::DeserializeOwned>(
+    conn: &Connection,
+    sql: &str,
+    what: &str,
+    visit: &mut dyn FnMut(T) -> Result<()>,
+) -> Result<()> {
+    let mut stmt = conn.prepare(sql).map_err(db)?;
+    let mut rows = stmt.query([]).map_err(db)?;
+    while let Some(row) = rows.next().map_err(db)? {
+        let payload: String = row.get(0).map_err(db)?;
+        visit(serde_json::from_str(&payload).map_err(|e| corrupt(what, e))?)?;
+    }
+    Ok(())
+}

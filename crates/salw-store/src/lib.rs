@@ -1,1 +1,20 @@
+//! The registry over a storage backend.
+//!
+//! Every change is an entry appended to the journal (`journal`), chained by BLAKE3 and, after
+//! every committed write, covered by a head signed with the node's Ed25519 key. The current state
+//! of weapons, persons and events lives in projection tables that a backend keeps in the same
+//! transaction. The write path (validation against the current state, de-duplication, the
+//! chain) is written once, here, in [`Registry`]; a backend only stores and fetches
+//! (`Backend`). Backends know SQL; this crate does not.
 
+pub mod backend;
+pub mod error;
+pub mod journal;
+pub mod records;
+pub mod registry;
+
+pub use backend::{Backend, StoredEvent, StoredWeapon, Summary};
+pub use error::StoreError;
+pub use journal::{Hash, JournalEntry, SignedHead};
+pub use records::{EventDraft, Record, RecordRef, RowError, Staged};
+pub use registry::{NodeInfo, Outcome, Registry, VerifyReport, WriteContext};

@@ -1,0 +1,349 @@
+//! Reading CSV and JSON Lines into staged records.
+
+use std::io::{BufRead, BufReader, Read};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use salw_core::{LifecycleEvent, Person, Weapon};
+use salw_store::{EventDraft, Record, RecordRef, RowError, Staged};
+use serde_json::{Map, Value};
+use uuid::Uuid;
+
+use crate::fields;
+use crate::ids;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Csv,
+    Jsonl,
+}
+
+impl Format {
+    /// From a file name: `.csv` is CSV, `.jsonl`/`.ndjson`/`.json` is JSON Lines.
+    pub fn from_path(path: &std::path::Path) -> Option<Format> {
+        match path.extension()?.to_str()?.to_ascii_lowercase().as_str() {
+            "csv" => Some(Format::Csv),
+            "jsonl" | "ndjson" | "json" => Some(Format::Jsonl),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RecordKind {
+    Weapon,
+    Person,
+    Event,
+}
+
+impl RecordKind {
+    pub fn parse(text: &str) -> Option<RecordKind> {
+        match text.trim().to_ascii_lowercase().as_str() {
+            "weapon" | "weapons" => Some(RecordKind::Weapon),
+            "person" | "persons" | "organisation" => Some(RecordKind::Person),
+            "event" | "events" => Some(RecordKind::Event),
+            _ => None,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RecordKind::Weapon => "weapon",
+            RecordKind::Person => "person",
+            RecordKind::Event => "event",
+        }
+    }
+}
+
+/// Guesses a file's kind from its name (`weapons.csv`, `events-2024.jsonl`).
+pub fn read_file_kind(path: &std::path::Path) -> Option<RecordKind> {
+    let stem = path.file_stem()?.to_str()?.to_ascii_lowercase();
+    ["weapon", "person", "event"].iter().find(|k| stem.starts_with(*k)).and_then(|k| RecordKind::parse(k))
+}
+
+enum Source<R: Read> {
+    Csv { reader: csv::Reader<R>, header: Vec<String>, header_checked: bool },
+    Jsonl { reader: BufReader<R>, line: u64, buffer: String },
+}
+
+/// The rows of one file, as staged records or errors, in order.
+pub struct Rows<R: Read> {
+    source: Source<R>,
+    file: String,
+    kind: Option<RecordKind>,
+    bytes: Arc<AtomicU64>,
+    pending: Vec<RowError>,
+    done: bool,
+}
+
+impl<R: Read> Rows<R> {
+    /// `kind` fixes the record kind of every row; without it each row says (column or key
+    /// `record`), or the CSV header tells.
+    pub fn new(input: R, format: Format, file: &str, kind: Option<RecordKind>) -> Self {
+        let source = match format {
+            Format::Csv => Source::Csv {
+                reader: csv::ReaderBuilder::new().flexible(false).trim(csv::Trim::None).from_reader(input),
+                header: Vec::new(),
+                header_checked: false,
+            },
+            Format::Jsonl => Source::Jsonl { reader: BufReader::new(input), line: 0, buffer: String::new() },
+        };
+        Rows { source, file: file.to_owned(), kind, bytes: Arc::new(AtomicU64::new(0)), pending: Vec::new(), done: false }
+    }
+
+    /// Bytes read so far, for a progress bar.
+    pub fn bytes_read(&self) -> Arc<AtomicU64> {
+        self.bytes.clone()
+    }
+
+    fn error(&self, line: u64, field: &str, reason: impl Into<String>) -> RowError {
+        RowError { file: self.file.clone(), line, field: field.to_owned(), reason: reason.into() }
+    }
+
+    fn check_header(&mut self) {
+        let Source::Csv { reader, header, header_checked } = &mut self.source else { return };
+        *header_checked = true;
+        match reader.headers() {
+            Ok(h) => *header = h.iter().map(|c| c.trim().trim_start_matches('\u{feff}').to_owned()).collect(),
+            Err(e) => {
+                let reason = format!("the header cannot be read: {e}");
+                self.pending.push(RowError { file: self.file.clone(), line: 1, field: "header".into(), reason });
+                self.done = true;
+                return;
+            }
+        }
+        let header = header.clone();
+        if self.kind.is_none() && !header.iter().any(|c| c == "record") {
+            let has = |c: &str| header.iter().any(|h| h == c);
+            self.kind = if has("category") {
+                Some(RecordKind::Weapon)
+            } else if has("weapon") && has("kind") {
+                Some(RecordKind::Event)
+            } else if has("name") {
+                Some(RecordKind::Person)
+            } else {
+                None
+            };
+            if self.kind.is_none() {
+                self.pending.push(self.error(1, "header", "cannot tell what the rows are: give a 'record' column (weapon, person or event), or the columns of one kind (weapons have 'category', events 'weapon' and 'kind', persons 'name')"));
+                self.done = true;
+                return;
+            }
+        }
+        let mut seen = std::collections::HashSet::new();
+        for column in &header {
+            if !seen.insert(column.as_str()) {
+                self.pending.push(self.error(1, column, "this column appears twice"));
+            }
+            let known = column == "record"
+                || match self.kind {
+                    Some(kind) => fields::columns(kind).iter().any(|(c, _)| c == column),
+                    None => [fields::WEAPON, fields::PERSON, fields::EVENT].iter().any(|cols| cols.iter().any(|(c, _)| c == column)),
+                };
+            if !known {
+                let known_list = self
+                    .kind
+                    .map(|k| fields::columns(k).iter().map(|(c, _)| *c).collect::<Vec<_>>().join(", "))
+                    .unwrap_or_else(|| "see docs/formats.md".into());
+                self.pending.push(self.error(1, column, format!("not a column of this file's records; known: {known_list}")));
+            }
+        }
+    }
+
+    fn next_csv(&mut self) -> Option<Result<Staged, RowError>> {
+        let Source::Csv { reader, header, .. } = &mut self.source else { return None };
+        let mut record = csv::StringRecord::new();
+        let result = reader.read_record(&mut record);
+        self.bytes.store(reader.position().byte(), Ordering::Relaxed);
+        let line = record.position().map(|p| p.line()).unwrap_or(0);
+        match result {
+            Ok(false) => None,
+            Err(e) => {
+                let line = e.position().map(|p| p.line()).unwrap_or(line);
+                // A malformed CSV cannot be resynchronised reliably: report and stop.
+                self.done = true;
+                Some(Err(self.error(line, "row", format!("not valid CSV: {e}"))))
+            }
+            Ok(true) => {
+                let kind = match self.kind {
+                    Some(kind) => kind,
+                    None => {
+                        let cell = header.iter().position(|c| c == "record").and_then(|i| record.get(i)).unwrap_or("");
+                        match RecordKind::parse(cell) {
+                            Some(kind) => kind,
+                            None => return Some(Err(self.error(line, "record", format!("'{cell}' is not weapon, person or event")))),
+                        }
+                    }
+                };
+                let columns = fields::columns(kind);
+                let mut object = Map::new();
+                let mut problem = None;
+                for (name, text) in header.iter().zip(record.iter()) {
+                    if name == "record" {
+                        continue;
+                    }
+                    let Some((_, cell)) = columns.iter().find(|(c, _)| c == name) else {
+                        if !text.trim().is_empty() {
+                            problem.get_or_insert((name.clone(), format!("not a field of a {}", kind.as_str())));
+                        }
+                        continue;
+                    };
+                    match fields::parse_cell(*cell, text) {
+                        Ok(Some(value)) => {
+                            object.insert(name.clone(), value);
+                        }
+                        Ok(None) => {}
+                        Err(reason) => {
+                            problem.get_or_insert((name.clone(), reason));
+                        }
+                    }
+                }
+                let file = self.file.clone();
+                Some(match problem {
+                    Some((field, reason)) => Err(RowError { file, line, field, reason }),
+                    None => to_record(kind, object, &file, line),
+                })
+            }
+        }
+    }
+
+    fn next_jsonl(&mut self) -> Option<Result<Staged, RowError>> {
+        loop {
+            let Source::Jsonl { reader, line, buffer } = &mut self.source else { return None };
+            buffer.clear();
+            let read = reader.read_line(buffer);
+            *line += 1;
+            let n = *line;
+            match read {
+                Ok(0) => return None,
+                Ok(len) => {
+                    self.bytes.fetch_add(len as u64, Ordering::Relaxed);
+                }
+                Err(e) => {
+                    self.done = true;
+                    return Some(Err(self.error(n, "line", format!("cannot be read: {e}"))));
+                }
+            }
+            let text = buffer.trim();
+            if text.is_empty() {
+                continue;
+            }
+            let object = match serde_json::from_str::<Value>(text) {
+                Ok(Value::Object(map)) => map,
+                Ok(_) => return Some(Err(self.error(n, "line", "not a JSON object"))),
+                Err(e) => return Some(Err(self.error(n, "line", format!("not valid JSON: {e}")))),
+            };
+            let mut object = object;
+            let declared = object.remove("record");
+            let kind = match (self.kind, declared.as_ref().and_then(Value::as_str).and_then(RecordKind::parse)) {
+                (_, Some(kind)) => kind,
+                (Some(kind), None) if declared.is_none() => kind,
+                _ => return Some(Err(self.error(n, "record", "each line needs \"record\": \"weapon\", \"person\" or \"event\""))),
+            };
+            return Some(to_record(kind, object, &self.file.clone(), n));
+        }
+    }
+}
+
+impl<R: Read> Iterator for Rows<R> {
+    type Item = Result<Staged, RowError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if let Source::Csv { header_checked: false, .. } = self.source {
+            self.check_header();
+        }
+        if let Some(e) = self.pending.pop() {
+            return Some(Err(e));
+        }
+        if self.done {
+            return None;
+        }
+        match self.source {
+            Source::Csv { .. } => self.next_csv(),
+            Source::Jsonl { .. } => self.next_jsonl(),
+        }
+    }
+}
+
+fn deserialize<T: serde::de::DeserializeOwned>(object: Map<String, Value>, file: &str, line: u64) -> Result<T, RowError> {
+    serde_path_to_error::deserialize(Value::Object(object)).map_err(|e| {
+        let path = e.path().to_string();
+        let message = e.inner().to_string();
+        // "missing field `x`" and "unknown field `x`" name their field in the message.
+        let field = if path == "." || path.is_empty() {
+            message.split('`').nth(1).unwrap_or("record").to_owned()
+        } else {
+            path
+        };
+        let reason = message.split(" at line ").next().unwrap_or(&message).to_owned();
+        RowError { file: file.to_owned(), line, field, reason }
+    })
+}
+
+fn take_ref(object: &mut Map<String, Value>, key: &str, file: &str, line: u64) -> Result<Option<RecordRef>, RowError> {
+    match object.remove(key) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(text)) => Ok(RecordRef::parse(&text)),
+        Some(_) => Err(RowError { file: file.into(), line, field: key.into(), reason: "expected an id or a reference (text)".into() }),
+    }
+}
+
+fn has_id(object: &Map<String, Value>) -> bool {
+    object.get("id").is_some_and(|v| !v.is_null())
+}
+
+fn to_record(kind: RecordKind, mut object: Map<String, Value>, file: &str, line: u64) -> Result<Staged, RowError> {
+    let staged = |record| Staged { file: file.to_owned(), line, record };
+    let given_id = has_id(&object);
+    if !given_id {
+        object.insert("id".into(), Value::String(Uuid::nil().to_string()));
+    }
+    match kind {
+        RecordKind::Weapon => {
+            let content = Value::Object(object.clone()).to_string();
+            let mut weapon: Weapon = deserialize(object, file, line)?;
+            if !given_id {
+                weapon.id = match (&weapon.reference, weapon.identity_key()) {
+                    (Some(reference), _) => ids::derived("weapon-reference", &[reference.trim()]),
+                    (None, Some(key)) => ids::derived("weapon-key", &[&key]),
+                    // Nothing identifies the row but its content and place in the file.
+                    (None, None) => ids::derived("weapon-row", &[&content, &line.to_string()]),
+                };
+            }
+            Ok(staged(Record::Weapon(weapon)))
+        }
+        RecordKind::Person => {
+            let content = Value::Object(object.clone()).to_string();
+            let mut person: Person = deserialize(object, file, line)?;
+            if !given_id {
+                person.id = match (&person.reference, &person.identifier) {
+                    (Some(reference), _) => ids::derived("person-reference", &[reference.trim()]),
+                    (None, Some(identifier)) => ids::derived("person-identifier", &[person.kind.as_str(), identifier.trim()]),
+                    (None, None) => ids::derived("person-row", &[&content, &line.to_string()]),
+                };
+            }
+            Ok(staged(Record::Person(person)))
+        }
+        RecordKind::Event => {
+            let weapon = take_ref(&mut object, "weapon", file, line)?;
+            let weapon = match weapon {
+                Some(w) => Some(w),
+                None => take_ref(&mut object, "weapon_id", file, line)?,
+            };
+            let Some(weapon) = weapon else {
+                return Err(RowError { file: file.into(), line, field: "weapon".into(), reason: "required: the weapon's id or reference".into() });
+            };
+            let from_holder = take_ref(&mut object, "from_holder", file, line)?;
+            let to_holder = take_ref(&mut object, "to_holder", file, line)?;
+            let mut identity = object.clone();
+            identity.remove("id");
+            let identity = format!("{weapon}|{from_holder:?}|{to_holder:?}|{}", Value::Object(identity));
+            object.insert("weapon_id".into(), Value::String(Uuid::nil().to_string()));
+            let mut event: LifecycleEvent = deserialize(object, file, line)?;
+            if !given_id {
+                event.id = ids::derived("event", &[&identity]);
+            }
+            Ok(staged(Record::Event(EventDraft { event, weapon, from_holder, to_holder })))
+        }
+    }
+}

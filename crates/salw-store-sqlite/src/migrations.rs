@@ -1,0 +1,90 @@
+//! Schema versions, applied in order on open; `PRAGMA user_version` records the last applied.
+
+use rusqlite::Connection;
+use salw_store::StoreError;
+
+const MIGRATIONS: &[&str] = &[
+    // 1: the journal, signed heads, node metadata, projections.
+    r#"
+    CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+
+    CREATE TABLE journal (
+        seq         INTEGER PRIMARY KEY,
+        id          TEXT NOT NULL UNIQUE,
+        kind        TEXT NOT NULL,
+        subject     TEXT NOT NULL,
+        occurred_at TEXT NOT NULL,
+        recorded_at TEXT NOT NULL,
+        recorded_by TEXT NOT NULL,
+        source      TEXT NOT NULL,
+        payload     TEXT NOT NULL,
+        hash        BLOB NOT NULL
+    );
+    -- Append-only: a correction is a new entry. What goes around these, verify catches.
+    CREATE TRIGGER journal_no_update BEFORE UPDATE ON journal
+        BEGIN SELECT RAISE(ABORT, 'the journal is append-only: record a correction instead'); END;
+    CREATE TRIGGER journal_no_delete BEFORE DELETE ON journal
+        BEGIN SELECT RAISE(ABORT, 'the journal is append-only: nothing is ever deleted'); END;
+
+    CREATE TABLE journal_heads (
+        seq       INTEGER PRIMARY KEY,
+        hash      BLOB NOT NULL,
+        signature BLOB NOT NULL,
+        signed_at TEXT NOT NULL
+    );
+
+    CREATE TABLE weapons (
+        id                  TEXT PRIMARY KEY,
+        reference           TEXT UNIQUE,
+        identity_key        TEXT UNIQUE,
+        category            TEXT NOT NULL,
+        country             TEXT,
+        manufacturer        TEXT,
+        model               TEXT,
+        serial              TEXT,
+        inadequately_marked INTEGER NOT NULL,
+        status              TEXT NOT NULL,
+        holder              TEXT,
+        tracing             TEXT,
+        seq                 INTEGER NOT NULL REFERENCES journal (seq)
+    );
+    CREATE INDEX weapons_serial ON weapons (serial);
+    CREATE INDEX weapons_status ON weapons (status);
+
+    CREATE TABLE persons (
+        id        TEXT PRIMARY KEY,
+        reference TEXT UNIQUE,
+        kind      TEXT NOT NULL,
+        name      TEXT NOT NULL,
+        sex       TEXT,
+        seq       INTEGER NOT NULL REFERENCES journal (seq)
+    );
+
+    CREATE TABLE events (
+        id          TEXT PRIMARY KEY,
+        weapon_id   TEXT NOT NULL REFERENCES weapons (id),
+        kind        TEXT NOT NULL,
+        occurred_on TEXT NOT NULL,
+        seq         INTEGER NOT NULL REFERENCES journal (seq)
+    );
+    CREATE INDEX events_weapon ON events (weapon_id, seq);
+    "#,
+];
+
+pub fn apply(conn: &mut Connection) -> Result<(), StoreError> {
+    let backend = |e: rusqlite::Error| StoreError::Backend(e.to_string());
+    let current: usize = conn.query_row("PRAGMA user_version", [], |r| r.get::<_, i64>(0)).map_err(backend)? as usize;
+    if current > MIGRATIONS.len() {
+        return Err(StoreError::Invalid(format!(
+            "this registry file has schema version {current}, newer than this program knows ({}); upgrade salw",
+            MIGRATIONS.len()
+        )));
+    }
+    for (i, sql) in MIGRATIONS.iter().enumerate().skip(current) {
+        let tx = conn.transaction().map_err(backend)?;
+        tx.execute_batch(sql).map_err(backend)?;
+        tx.pragma_update(None, "user_version", (i + 1) as i64).map_err(backend)?;
+        tx.commit().map_err(backend)?;
+    }
+    Ok(())
+}

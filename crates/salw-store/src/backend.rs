@@ -1,0 +1,95 @@
+//! What a storage backend provides. Writes happen between `begin` and `commit`; every method
+//! reads what the open transaction has written. Uniqueness is also enforced by the backend's
+//! schema, as a last line of defence behind the registry's own checks.
+
+use salw_core::lifecycle::{WeaponState, WeaponStatus};
+use salw_core::{LifecycleEvent, Person, Weapon};
+use serde::Serialize;
+use uuid::Uuid;
+
+use crate::error::StoreError;
+use crate::journal::{Hash, JournalEntry, SignedHead};
+
+pub type Result<T> = std::result::Result<T, StoreError>;
+
+/// A weapon with where it stands now.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct StoredWeapon {
+    pub weapon: Weapon,
+    pub status: WeaponStatus,
+    pub holder: Option<Uuid>,
+    pub registered_seq: i64,
+}
+
+/// An event with who recorded it and when.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct StoredEvent {
+    pub event: LifecycleEvent,
+    pub seq: i64,
+    pub recorded_at: String,
+    pub recorded_by: String,
+    /// Set when a later correction withdrew or replaced this event.
+    pub superseded_by: Option<Uuid>,
+}
+
+/// What a registry holds, in counts.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Summary {
+    pub weapons: u64,
+    pub persons: u64,
+    pub events: u64,
+    pub journal_entries: u64,
+    pub by_status: Vec<(String, u64)>,
+    pub by_category: Vec<(String, u64)>,
+    pub by_event_kind: Vec<(String, u64)>,
+    pub inadequately_marked: u64,
+}
+
+/// Filters for listing weapons.
+#[derive(Debug, Clone, Default)]
+pub struct WeaponFilter {
+    pub status: Option<WeaponStatus>,
+    pub category: Option<String>,
+    pub serial: Option<String>,
+    pub limit: u64,
+}
+
+pub trait Backend {
+    fn begin(&mut self) -> Result<()>;
+    fn commit(&mut self) -> Result<()>;
+    fn rollback(&mut self) -> Result<()>;
+
+    fn meta(&mut self, key: &str) -> Result<Option<String>>;
+    fn set_meta(&mut self, key: &str, value: &str) -> Result<()>;
+
+    /// The last entry's sequence number and hash.
+    fn journal_head(&mut self) -> Result<Option<(i64, Hash)>>;
+    fn append(&mut self, entry: &JournalEntry) -> Result<()>;
+    /// Every entry in sequence order, handed one at a time (the journal may not fit in memory).
+    fn scan_journal(&mut self, visit: &mut dyn FnMut(JournalEntry) -> Result<()>) -> Result<()>;
+    fn put_signed_head(&mut self, head: &SignedHead) -> Result<()>;
+    fn last_signed_head(&mut self) -> Result<Option<SignedHead>>;
+
+    fn weapon(&mut self, id: Uuid) -> Result<Option<StoredWeapon>>;
+    fn weapon_id_by_key(&mut self, key: &str) -> Result<Option<Uuid>>;
+    fn weapon_id_by_reference(&mut self, reference: &str) -> Result<Option<Uuid>>;
+    fn insert_weapon(&mut self, weapon: &Weapon, key: Option<&str>, state: &WeaponState, seq: i64) -> Result<()>;
+    fn update_weapon_state(&mut self, id: Uuid, state: &WeaponState) -> Result<()>;
+    fn list_weapons(&mut self, filter: &WeaponFilter) -> Result<Vec<StoredWeapon>>;
+
+    fn person(&mut self, id: Uuid) -> Result<Option<Person>>;
+    fn person_id_by_reference(&mut self, reference: &str) -> Result<Option<Uuid>>;
+    fn insert_person(&mut self, person: &Person, seq: i64) -> Result<()>;
+
+    fn event(&mut self, id: Uuid) -> Result<Option<LifecycleEvent>>;
+    /// A weapon's events in recording order, corrections included.
+    fn events_of(&mut self, weapon: Uuid) -> Result<Vec<StoredEvent>>;
+    fn insert_event(&mut self, event: &LifecycleEvent, seq: i64) -> Result<()>;
+
+    fn summary(&mut self) -> Result<Summary>;
+
+    /// Everything, for export: persons, then weapons, then events in recording order.
+    fn scan_persons(&mut self, visit: &mut dyn FnMut(Person) -> Result<()>) -> Result<()>;
+    fn scan_weapons(&mut self, visit: &mut dyn FnMut(Weapon) -> Result<()>) -> Result<()>;
+    fn scan_events(&mut self, visit: &mut dyn FnMut(LifecycleEvent) -> Result<()>) -> Result<()>;
+}

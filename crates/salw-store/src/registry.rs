@@ -1,0 +1,531 @@
+//! The write path shared by every backend, and verification of the journal.
+
+use chrono::{DateTime, Datelike, Utc};
+use ed25519_dalek::{SigningKey, VerifyingKey};
+use salw_core::category::CategorySet;
+use salw_core::lifecycle::{self, WeaponState};
+use salw_core::{LifecycleEvent, Person, ValidationError, Weapon};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::backend::{Backend, Result, StoredEvent, StoredWeapon};
+use crate::error::StoreError;
+use crate::journal::{GENESIS, Hash, JournalEntry, SignedHead};
+use crate::records::{EventDraft, Record, RecordRef, RowError, Staged};
+
+/// At most this many problems are kept for the report; all are counted.
+const MAX_REPORTED_ERRORS: usize = 1000;
+
+/// Who writes, from where, and when (the core has no clock: the time comes from here).
+#[derive(Debug, Clone)]
+pub struct WriteContext {
+    pub recorded_by: String,
+    pub source: String,
+    pub now: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NodeInfo {
+    pub country: String,
+    /// The node's Ed25519 public key, hex.
+    pub public_key: String,
+    pub initialised_at: String,
+}
+
+/// What a write did. When `errors` is not empty nothing was written.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Outcome {
+    pub weapons_added: u64,
+    pub persons_added: u64,
+    pub events_added: u64,
+    /// Records already present with the same content (a file imported twice).
+    pub unchanged: u64,
+    pub errors: Vec<RowError>,
+    /// All problems found, including those beyond the reported ones.
+    pub error_count: u64,
+    /// Ids of the records written or found unchanged, in input order.
+    pub ids: Vec<Uuid>,
+}
+
+impl Outcome {
+    pub fn committed(&self) -> bool {
+        self.error_count == 0
+    }
+
+    fn fail(&mut self, (file, line): Origin<'_>, field: &str, reason: impl Into<String>) {
+        self.error_count += 1;
+        if self.errors.len() < MAX_REPORTED_ERRORS {
+            self.errors.push(RowError { file: file.to_owned(), line, field: field.to_owned(), reason: reason.into() });
+        }
+    }
+
+    fn fail_validation(&mut self, origin: Origin<'_>, e: ValidationError) {
+        for fe in e.0 {
+            self.fail(origin, &fe.field, fe.reason);
+        }
+    }
+}
+
+/// Where a record came from: file and line.
+type Origin<'a> = (&'a str, u64);
+
+/// The result of recomputing the chain.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct VerifyReport {
+    pub entries: u64,
+    pub head_seq: i64,
+    pub head_hash: String,
+    pub signed_head_seq: Option<i64>,
+    /// The first sequence number where the journal is not as the program wrote it.
+    pub first_broken: Option<i64>,
+    pub problem: Option<String>,
+}
+
+impl VerifyReport {
+    pub fn intact(&self) -> bool {
+        self.first_broken.is_none() && self.problem.is_none()
+    }
+}
+
+pub struct Registry<B> {
+    backend: B,
+    signing_key: Option<SigningKey>,
+    categories: CategorySet,
+}
+
+fn short(id: Uuid) -> String {
+    id.to_string()
+}
+
+impl<B: Backend> Registry<B> {
+    pub fn new(backend: B) -> Self {
+        Registry { backend, signing_key: None, categories: CategorySet::default() }
+    }
+
+    /// Writes are signed with the node key; without it the registry is read-only.
+    pub fn with_signing_key(mut self, key: SigningKey) -> Self {
+        self.signing_key = Some(key);
+        self
+    }
+
+    pub fn backend(&mut self) -> &mut B {
+        &mut self.backend
+    }
+
+    pub fn categories(&self) -> &CategorySet {
+        &self.categories
+    }
+
+    pub fn node(&mut self) -> Result<Option<NodeInfo>> {
+        match self.backend.meta("node")? {
+            Some(text) => Ok(Some(serde_json::from_str(&text)?)),
+            None => Ok(None),
+        }
+    }
+
+    fn require_node(&mut self) -> Result<NodeInfo> {
+        self.node()?.ok_or(StoreError::NotInitialised)
+    }
+
+    fn verifying_key(&mut self) -> Result<VerifyingKey> {
+        let node = self.require_node()?;
+        let bytes: [u8; 32] = hex::decode(&node.public_key)
+            .ok()
+            .and_then(|b| b.try_into().ok())
+            .ok_or_else(|| StoreError::Corrupt("the node's public key is not 32 bytes of hex".into()))?;
+        VerifyingKey::from_bytes(&bytes).map_err(|e| StoreError::Corrupt(format!("node public key: {e}")))
+    }
+
+    /// Creates the node: its country and public key, as the journal's first entry.
+    pub fn init(&mut self, country: &str, key: &SigningKey, ctx: &WriteContext) -> Result<NodeInfo> {
+        if let Some(node) = self.node()? {
+            return Err(StoreError::AlreadyInitialised(node.country));
+        }
+        let country = salw_core::country::parse(country).map_err(StoreError::Invalid)?;
+        let node = NodeInfo {
+            country: country.to_owned(),
+            public_key: hex::encode(key.verifying_key().as_bytes()),
+            initialised_at: ctx.now.to_rfc3339(),
+        };
+        self.signing_key = Some(key.clone());
+        let payload = serde_json::to_string(&node)?;
+        self.transaction(|reg, head| {
+            reg.backend.set_meta("node", &payload)?;
+            reg.append(head, ctx, "node.initialised", "node".into(), ctx.now.to_rfc3339(), payload.clone())?;
+            Ok(())
+        })?;
+        Ok(node)
+    }
+
+    /// Changes the node's country code (recorded in the journal).
+    pub fn set_country(&mut self, country: &str, ctx: &WriteContext) -> Result<NodeInfo> {
+        let mut node = self.require_node()?;
+        node.country = salw_core::country::parse(country).map_err(StoreError::Invalid)?.to_owned();
+        let payload = serde_json::to_string(&node)?;
+        self.transaction(|reg, head| {
+            reg.backend.set_meta("node", &payload)?;
+            reg.append(head, ctx, "node.country_set", "node".into(), ctx.now.to_rfc3339(), payload.clone())
+        })?;
+        Ok(node)
+    }
+
+    /// Runs `work` in one write transaction, then signs the new head and commits; rolls back on error.
+    fn transaction<T>(&mut self, work: impl FnOnce(&mut Self, &mut (i64, Hash)) -> Result<T>) -> Result<T> {
+        if self.signing_key.is_none() {
+            return Err(StoreError::Key("the node's signing key is not loaded: writes are refused".into()));
+        }
+        self.backend.begin()?;
+        let result = (|| {
+            let mut head = self.backend.journal_head()?.unwrap_or((0, GENESIS));
+            let start = head.0;
+            let value = work(self, &mut head)?;
+            if head.0 != start {
+                self.sign_head(head)?;
+            }
+            Ok(value)
+        })();
+        match result {
+            Ok(value) => {
+                self.backend.commit()?;
+                Ok(value)
+            }
+            Err(e) => {
+                let _ = self.backend.rollback();
+                Err(e)
+            }
+        }
+    }
+
+    fn sign_head(&mut self, (seq, hash): (i64, Hash)) -> Result<()> {
+        let key = self.signing_key.as_ref().ok_or_else(|| StoreError::Key("not loaded".into()))?;
+        let head = SignedHead::sign(key, seq, hash, Utc::now().to_rfc3339());
+        self.backend.put_signed_head(&head)
+    }
+
+    fn append(
+        &mut self,
+        head: &mut (i64, Hash),
+        ctx: &WriteContext,
+        kind: &str,
+        subject: String,
+        occurred_at: String,
+        payload: String,
+    ) -> Result<i64> {
+        let mut entry = JournalEntry {
+            seq: head.0 + 1,
+            id: Uuid::now_v7(),
+            kind: kind.to_owned(),
+            subject,
+            occurred_at,
+            recorded_at: ctx.now.to_rfc3339(),
+            recorded_by: ctx.recorded_by.clone(),
+            source: ctx.source.clone(),
+            payload,
+            hash: GENESIS,
+        };
+        entry.hash = entry.chain_hash(&head.1);
+        self.backend.append(&entry)?;
+        *head = (entry.seq, entry.hash);
+        Ok(entry.seq)
+    }
+
+    /// Writes records all-or-nothing: every record is checked against the registry as it stands
+    /// with the records before it; if any is bad nothing is written, and every problem is
+    /// reported with its line. `progress` is called with the number of records handled.
+    pub fn write(
+        &mut self,
+        ctx: &WriteContext,
+        records: impl IntoIterator<Item = std::result::Result<Staged, RowError>>,
+        progress: &mut dyn FnMut(u64),
+    ) -> Result<Outcome> {
+        self.require_node()?;
+        let mut outcome = Outcome::default();
+        let written = self.transaction(|reg, head| {
+            for (n, item) in records.into_iter().enumerate() {
+                match item {
+                    Err(e) => {
+                        outcome.error_count += 1;
+                        if outcome.errors.len() < MAX_REPORTED_ERRORS {
+                            outcome.errors.push(e);
+                        }
+                    }
+                    Ok(staged) => reg.write_one(head, ctx, staged, &mut outcome)?,
+                }
+                if n % 1024 == 1023 {
+                    progress(n as u64 + 1);
+                }
+            }
+            if outcome.error_count > 0 {
+                // Abandon the transaction: nothing of a bad file is kept.
+                return Err(StoreError::Invalid(String::new()));
+            }
+            Ok(())
+        });
+        match written {
+            Ok(()) => Ok(outcome),
+            Err(StoreError::Invalid(reason)) if reason.is_empty() => Ok(outcome),
+            Err(e) => Err(e),
+        }
+    }
+
+    fn write_one(&mut self, head: &mut (i64, Hash), ctx: &WriteContext, staged: Staged, out: &mut Outcome) -> Result<()> {
+        let line = (staged.file.as_str(), staged.line);
+        match staged.record {
+            Record::Weapon(weapon) => self.write_weapon(head, ctx, line, weapon, out),
+            Record::Person(person) => self.write_person(head, ctx, line, person, out),
+            Record::Event(draft) => self.write_event(head, ctx, line, draft, out),
+        }
+    }
+
+    fn write_weapon(&mut self, head: &mut (i64, Hash), ctx: &WriteContext, line: Origin<'_>, weapon: Weapon, out: &mut Outcome) -> Result<()> {
+        let weapon = match weapon.prepare(&self.categories, ctx.now.year()) {
+            Ok(w) => w,
+            Err(e) => {
+                out.fail_validation(line, e);
+                return Ok(());
+            }
+        };
+        if let Some(existing) = self.backend.weapon(weapon.id)? {
+            if existing.weapon == weapon {
+                out.unchanged += 1;
+                out.ids.push(weapon.id);
+            } else {
+                out.fail(line, "id", format!("weapon {} is already registered with other data; record a correction instead", short(weapon.id)));
+            }
+            return Ok(());
+        }
+        let key = weapon.identity_key();
+        if let Some(key) = key.as_deref()
+            && let Some(other) = self.backend.weapon_id_by_key(key)?
+        {
+            out.fail(
+                line,
+                "serial",
+                format!(
+                    "weapon {} already has this identity key (country {}, manufacturer {}, model {}, serial {}): the key must be unique",
+                    short(other),
+                    weapon.country.as_deref().unwrap_or("?"),
+                    weapon.manufacturer.as_deref().unwrap_or("?"),
+                    weapon.model.as_deref().unwrap_or("?"),
+                    weapon.serial.as_deref().unwrap_or("?"),
+                ),
+            );
+            return Ok(());
+        }
+        if let Some(reference) = weapon.reference.as_deref()
+            && let Some(other) = self.backend.weapon_id_by_reference(reference)?
+        {
+            out.fail(line, "reference", format!("'{reference}' already names weapon {}", short(other)));
+            return Ok(());
+        }
+        let state = WeaponState::initial(&weapon);
+        let payload = serde_json::to_string(&weapon)?;
+        let seq = self.append(head, ctx, "weapon.registered", format!("weapon:{}", weapon.id), ctx.now.to_rfc3339(), payload)?;
+        self.backend.insert_weapon(&weapon, key.as_deref(), &state, seq)?;
+        out.weapons_added += 1;
+        out.ids.push(weapon.id);
+        Ok(())
+    }
+
+    fn write_person(&mut self, head: &mut (i64, Hash), ctx: &WriteContext, line: Origin<'_>, person: Person, out: &mut Outcome) -> Result<()> {
+        let person = match person.prepare() {
+            Ok(p) => p,
+            Err(e) => {
+                out.fail_validation(line, e);
+                return Ok(());
+            }
+        };
+        if let Some(existing) = self.backend.person(person.id)? {
+            if existing == person {
+                out.unchanged += 1;
+                out.ids.push(person.id);
+            } else {
+                out.fail(line, "id", format!("person {} is already registered with other data", short(person.id)));
+            }
+            return Ok(());
+        }
+        if let Some(reference) = person.reference.as_deref()
+            && let Some(other) = self.backend.person_id_by_reference(reference)?
+        {
+            out.fail(line, "reference", format!("'{reference}' already names person {}", short(other)));
+            return Ok(());
+        }
+        let payload = serde_json::to_string(&person)?;
+        let seq = self.append(head, ctx, "person.registered", format!("person:{}", person.id), ctx.now.to_rfc3339(), payload)?;
+        self.backend.insert_person(&person, seq)?;
+        out.persons_added += 1;
+        out.ids.push(person.id);
+        Ok(())
+    }
+
+    fn resolve_weapon(&mut self, r: &RecordRef) -> Result<Option<Uuid>> {
+        match r {
+            RecordRef::Id(id) => Ok(self.backend.weapon(*id)?.map(|_| *id)),
+            RecordRef::Reference(text) => self.backend.weapon_id_by_reference(text),
+        }
+    }
+
+    fn resolve_person(&mut self, r: &RecordRef) -> Result<Option<Uuid>> {
+        match r {
+            RecordRef::Id(id) => Ok(self.backend.person(*id)?.map(|_| *id)),
+            RecordRef::Reference(text) => self.backend.person_id_by_reference(text),
+        }
+    }
+
+    fn write_event(&mut self, head: &mut (i64, Hash), ctx: &WriteContext, line: Origin<'_>, draft: EventDraft, out: &mut Outcome) -> Result<()> {
+        let EventDraft { mut event, weapon, from_holder, to_holder } = draft;
+        let mut unresolved = false;
+        match self.resolve_weapon(&weapon)? {
+            Some(id) => event.weapon_id = id,
+            None => {
+                out.fail(line, "weapon", format!("no weapon has the id or reference '{weapon}'"));
+                unresolved = true;
+            }
+        }
+        for (field, holder, slot) in [("from_holder", from_holder, &mut event.from_holder), ("to_holder", to_holder, &mut event.to_holder)] {
+            if let Some(r) = holder {
+                match self.resolve_person(&r)? {
+                    Some(id) => *slot = Some(id),
+                    None => {
+                        out.fail(line, field, format!("no person or organisation has the id or reference '{r}'"));
+                        unresolved = true;
+                    }
+                }
+            }
+        }
+        let event = match event.prepare(ctx.now.date_naive()) {
+            Ok(e) => e,
+            Err(e) => {
+                out.fail_validation(line, e);
+                return Ok(());
+            }
+        };
+        if unresolved {
+            return Ok(());
+        }
+        if let Some(existing) = self.backend.event(event.id)? {
+            if existing == event {
+                out.unchanged += 1;
+                out.ids.push(event.id);
+            } else {
+                out.fail(line, "id", format!("event {} is already recorded with other data", short(event.id)));
+            }
+            return Ok(());
+        }
+        let Some(stored) = self.backend.weapon(event.weapon_id)? else {
+            out.fail(line, "weapon", "not found");
+            return Ok(());
+        };
+        let history: Vec<LifecycleEvent> = self.backend.events_of(event.weapon_id)?.into_iter().map(|s| s.event).collect();
+        let state = match lifecycle::admit(&stored.weapon, &history, &event) {
+            Ok(state) => state,
+            Err(e) => {
+                out.fail(line, "kind", format!("impossible history: {e}"));
+                return Ok(());
+            }
+        };
+        let payload = serde_json::to_string(&event)?;
+        let seq = self.append(head, ctx, "event.recorded", format!("weapon:{}", event.weapon_id), event.occurred_on.to_string(), payload)?;
+        self.backend.insert_event(&event, seq)?;
+        self.backend.update_weapon_state(event.weapon_id, &state)?;
+        out.events_added += 1;
+        out.ids.push(event.id);
+        Ok(())
+    }
+
+    /// A weapon by id or outside reference.
+    pub fn find_weapon(&mut self, r: &RecordRef) -> Result<Option<StoredWeapon>> {
+        match self.resolve_weapon(r)? {
+            Some(id) => self.backend.weapon(id),
+            None => Ok(None),
+        }
+    }
+
+    /// A weapon's timeline, in the order things happened, with corrections marked.
+    pub fn timeline(&mut self, weapon: Uuid) -> Result<Vec<StoredEvent>> {
+        let mut events = self.backend.events_of(weapon)?;
+        let superseding: Vec<(Uuid, Uuid)> = events.iter().filter_map(|s| s.event.supersedes.map(|old| (old, s.event.id))).collect();
+        for s in &mut events {
+            s.superseded_by = superseding.iter().find(|(old, _)| *old == s.event.id).map(|(_, new)| *new);
+        }
+        events.sort_by_key(|s| s.event.occurred_on);
+        Ok(events)
+    }
+
+    /// Recomputes the chain from the first entry and checks the last signed head.
+    pub fn verify(&mut self) -> Result<VerifyReport> {
+        let key = self.verifying_key()?;
+        let signed = self.backend.last_signed_head()?;
+        let mut report = VerifyReport::default();
+        let mut previous = GENESIS;
+        let mut expected = 1i64;
+        let mut hash_at_signed: Option<Hash> = None;
+        let signed_seq = signed.as_ref().map(|h| h.seq);
+        self.backend.scan_journal(&mut |entry| {
+            if report.first_broken.is_some() {
+                return Ok(());
+            }
+            if entry.seq != expected {
+                report.first_broken = Some(expected);
+                report.problem = Some(if entry.seq > expected {
+                    format!("entry {expected} is missing: the next entry is {} (rows deleted)", entry.seq)
+                } else {
+                    format!("entry {} appears out of order after {}", entry.seq, expected - 1)
+                });
+                return Ok(());
+            }
+            let hash = entry.chain_hash(&previous);
+            if hash != entry.hash {
+                report.first_broken = Some(entry.seq);
+                report.problem = Some(format!(
+                    "entry {} does not match its hash: it was changed, or inserted, behind the program's back",
+                    entry.seq
+                ));
+                return Ok(());
+            }
+            if Some(entry.seq) == signed_seq {
+                hash_at_signed = Some(hash);
+            }
+            previous = hash;
+            report.entries += 1;
+            report.head_seq = entry.seq;
+            expected += 1;
+            Ok(())
+        })?;
+        report.head_hash = hex::encode(previous);
+        report.signed_head_seq = signed_seq;
+        if report.first_broken.is_some() {
+            return Ok(report);
+        }
+        match signed {
+            None if report.entries > 0 => {
+                report.first_broken = Some(1);
+                report.problem = Some("no head of the journal was ever signed by the node key".into());
+            }
+            None => {}
+            Some(head) => {
+                if !head.is_valid(&key) {
+                    report.first_broken = Some(head.seq.min(report.head_seq + 1));
+                    report.problem = Some(format!("the signature of the journal head at entry {} is not the node's", head.seq));
+                } else if head.seq > report.head_seq {
+                    report.first_broken = Some(report.head_seq + 1);
+                    report.problem = Some(format!(
+                        "the journal ends at entry {}, but the node signed its head at entry {}: entries were removed",
+                        report.head_seq, head.seq
+                    ));
+                } else if hash_at_signed != Some(head.hash) {
+                    report.first_broken = Some(head.seq);
+                    report.problem = Some(format!("entry {} is not the one the node signed", head.seq));
+                } else if report.head_seq > head.seq {
+                    report.first_broken = Some(head.seq + 1);
+                    report.problem = Some(format!(
+                        "entries {}–{} are not covered by a head signed by the node: appended behind the program's back",
+                        head.seq + 1,
+                        report.head_seq
+                    ));
+                }
+            }
+        }
+        Ok(report)
+    }
+}

@@ -11,5 +11,5 @@ mod ids;
 mod read;
 mod write;
 
-pub use read::{Format, RecordKind, Rows, read_file_kind};
+pub use read::{Format, RecordKind, Rows, read_file_kind, to_record};
 pub use write::{CsvExport, JsonlExport};

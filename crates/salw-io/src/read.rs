@@ -292,7 +292,9 @@ fn has_id(object: &Map<String, Value>) -> bool {
     object.get("id").is_some_and(|v| !v.is_null())
 }
 
-fn to_record(kind: RecordKind, mut object: Map<String, Value>, file: &str, line: u64) -> Result<Staged, RowError> {
+/// One record from a JSON object (the fields of docs/formats.md), as a row of a file would give.
+/// Without an `id`, one is derived from what identifies the record.
+pub fn to_record(kind: RecordKind, mut object: Map<String, Value>, file: &str, line: u64) -> Result<Staged, RowError> {
     let staged = |record| Staged { file: file.to_owned(), line, record };
     let given_id = has_id(&object);
     if !given_id {

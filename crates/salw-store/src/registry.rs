@@ -26,7 +26,8 @@ pub struct WriteContext {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct NodeInfo {
-    pub country: String,
+    /// ISO 3166-1 alpha-2; may be set after `init`.
+    pub country: Option<String>,
     /// The node's Ed25519 public key, hex.
     pub public_key: String,
     pub initialised_at: String,
@@ -137,13 +138,13 @@ impl<B: Backend> Registry<B> {
     }
 
     /// Creates the node: its country and public key, as the journal's first entry.
-    pub fn init(&mut self, country: &str, key: &SigningKey, ctx: &WriteContext) -> Result<NodeInfo> {
+    pub fn init(&mut self, country: Option<&str>, key: &SigningKey, ctx: &WriteContext) -> Result<NodeInfo> {
         if let Some(node) = self.node()? {
-            return Err(StoreError::AlreadyInitialised(node.country));
+            return Err(StoreError::AlreadyInitialised(node.country.unwrap_or_else(|| "not set".into())));
         }
-        let country = salw_core::country::parse(country).map_err(StoreError::Invalid)?;
+        let country = country.map(salw_core::country::parse).transpose().map_err(StoreError::Invalid)?;
         let node = NodeInfo {
-            country: country.to_owned(),
+            country: country.map(str::to_owned),
             public_key: hex::encode(key.verifying_key().as_bytes()),
             initialised_at: ctx.now.to_rfc3339(),
         };
@@ -160,7 +161,7 @@ impl<B: Backend> Registry<B> {
     /// Changes the node's country code (recorded in the journal).
     pub fn set_country(&mut self, country: &str, ctx: &WriteContext) -> Result<NodeInfo> {
         let mut node = self.require_node()?;
-        node.country = salw_core::country::parse(country).map_err(StoreError::Invalid)?.to_owned();
+        node.country = Some(salw_core::country::parse(country).map_err(StoreError::Invalid)?.to_owned());
         let payload = serde_json::to_string(&node)?;
         self.transaction(|reg, head| {
             reg.backend.set_meta("node", &payload)?;

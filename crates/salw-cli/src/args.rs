@@ -1,0 +1,327 @@
+//! The command line, as clap reads it.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+#[derive(Debug, Parser)]
+#[command(name = "salw", version, about = "Mark, record and trace small arms and light weapons: a national registry on an append-only journal.")]
+pub struct Cli {
+    /// The registry: a SQLite file.
+    #[arg(long, global = true, env = "SALW_DATABASE", value_name = "PATH")]
+    pub db: Option<PathBuf>,
+
+    /// The node's signing key file (default: the registry path with `.key` appended).
+    #[arg(long, global = true, env = "SALW_KEY_FILE", value_name = "PATH")]
+    pub key_file: Option<PathBuf>,
+
+    /// Who is recording (written with every journal entry; default: the system user).
+    #[arg(long, global = true, env = "SALW_USER", value_name = "NAME")]
+    pub user: Option<String>,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Create an empty registry with this node's key pair.
+    Init {
+        /// This node's country (ISO 3166-1 alpha-2); can be set later with `node set-country`.
+        #[arg(long)]
+        country: Option<String>,
+    },
+    /// This node: its country, public key, files.
+    #[command(subcommand)]
+    Node(NodeCommand),
+    /// Register and list weapons.
+    #[command(subcommand)]
+    Weapon(WeaponCommand),
+    /// Register persons and organisations (licensees, dealers, State units…).
+    #[command(subcommand)]
+    Person(PersonCommand),
+    /// Record life-cycle events (import, transfer, loss, seizure, destruction…).
+    #[command(subcommand)]
+    Event(EventCommand),
+    /// A weapon with its marks, components and timeline.
+    Show {
+        /// The weapon's id or outside reference.
+        weapon: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// What the registry holds.
+    Summary {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Import CSV or JSON Lines files (or a folder written by `export --format csv`), all or nothing.
+    Import {
+        /// Files (or one export folder); all of them are written in one transaction, or none.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// What the rows are, when the file does not say (a `record` column or key) and its
+        /// name or header does not tell.
+        #[arg(long, value_enum)]
+        kind: Option<KindArg>,
+        /// Print the outcome as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Write everything out (persons, weapons, events), in a form `import` reads back.
+    Export {
+        #[arg(long, value_enum)]
+        format: ExportFormat,
+        /// A folder for CSV (persons.csv, weapons.csv, events.csv); a file or `-` for JSON Lines.
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Recompute the journal's hash chain and check the signed head.
+    Verify {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Build a synthetic national registry that looks like a real one.
+    Demo {
+        /// Number of weapons.
+        #[arg(long, default_value_t = 2000)]
+        records: u64,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        #[arg(long, default_value = "KE")]
+        country: String,
+        /// Instead of a registry, write the records as files in this folder (CSV) for import.
+        #[arg(long, value_name = "DIR")]
+        csv_out: Option<PathBuf>,
+    },
+    /// The weapon categories (ITI para 4) and calibres known to this node.
+    Categories,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum KindArg {
+    Weapons,
+    Persons,
+    Events,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum ExportFormat {
+    Csv,
+    Jsonl,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum NodeCommand {
+    /// Country, public key and files of this node.
+    Info {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Set this node's country (ISO 3166-1 alpha-2).
+    SetCountry { country: String },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum WeaponCommand {
+    /// Register one weapon.
+    Add(Box<WeaponArgs>),
+    /// List weapons.
+    List {
+        #[arg(long)]
+        status: Option<String>,
+        #[arg(long)]
+        category: Option<String>,
+        /// Exactly as registered (the fuzzy marking search is another command).
+        #[arg(long)]
+        serial: Option<String>,
+        #[arg(long, default_value_t = 50)]
+        limit: u64,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct WeaponArgs {
+    /// ITI category, e.g. "self-loading pistol", "assault rifle", "mortar" (see `salw categories`).
+    #[arg(long)]
+    pub category: String,
+    #[arg(long)]
+    pub manufacturer: Option<String>,
+    /// Country of manufacture (ISO 3166-1 alpha-2, or SU, YU, CS, DD… for former States).
+    #[arg(long)]
+    pub country: Option<String>,
+    #[arg(long)]
+    pub model: Option<String>,
+    /// The serial verbatim as marked, in its own script.
+    #[arg(long)]
+    pub serial: Option<String>,
+    /// Condition of the serial mark: intact, altered, obliterated, recovered.
+    #[arg(long)]
+    pub serial_condition: Option<String>,
+    /// For a recovered (etched) serial: the recovered value.
+    #[arg(long)]
+    pub serial_recovered: Option<String>,
+    /// The calibre as marked (a canonical designation is added when known).
+    #[arg(long)]
+    pub calibre: Option<String>,
+    #[arg(long)]
+    pub year: Option<i32>,
+    /// UNODC type (pistol, revolver, rifle, shotgun, sub_machine_gun, machine_gun,
+    /// combination_gun, other); default from the category.
+    #[arg(long)]
+    pub unodc_type: Option<String>,
+    /// name_country_serial (ITI para 8a), coded_symbols (8b) or unmarked.
+    #[arg(long)]
+    pub marking_form: Option<String>,
+    /// For the coded-symbols form: the code as read.
+    #[arg(long)]
+    pub symbol_code: Option<String>,
+    /// Another mark: KIND:TEXT[@LOCATION][#CONDITION], e.g. "proof:crown@barrel" or
+    /// "import:KE 19@frame". Repeat for each mark.
+    #[arg(long = "mark", value_name = "KIND:TEXT[@LOCATION][#CONDITION]")]
+    pub marks: Vec<String>,
+    /// A component: PART[:SERIAL], e.g. "barrel:56-01234". Repeat for each.
+    #[arg(long = "component", value_name = "PART[:SERIAL]")]
+    pub components: Vec<String>,
+    /// Made in 1899 or before (ITI para 4).
+    #[arg(long)]
+    pub antique: bool,
+    /// The weapon lacks a unique mark (ITI para 9): needs --follow-up.
+    #[arg(long)]
+    pub inadequately_marked: bool,
+    /// mark_and_record or destroy.
+    #[arg(long)]
+    pub follow_up: Option<String>,
+    /// An outside reference (ledger line, old registry number), unique.
+    #[arg(long)]
+    pub reference: Option<String>,
+    #[arg(long)]
+    pub notes: Option<String>,
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PersonCommand {
+    /// Register a person or organisation.
+    Add {
+        #[arg(long)]
+        name: String,
+        /// An organisation (dealer, State unit…) rather than an individual.
+        #[arg(long)]
+        organisation: bool,
+        /// female, male or other (individuals only; optional).
+        #[arg(long)]
+        sex: Option<String>,
+        /// licensee, dealer, manufacturer, state_unit, surrendering_person, suspect, victim, other.
+        #[arg(long = "role")]
+        roles: Vec<String>,
+        #[arg(long)]
+        country: Option<String>,
+        /// Licence, registration or identity document number.
+        #[arg(long)]
+        identifier: Option<String>,
+        #[arg(long)]
+        reference: Option<String>,
+        #[arg(long)]
+        notes: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum EventCommand {
+    /// Record an event in a weapon's life.
+    Add(Box<EventArgs>),
+}
+
+#[derive(Debug, Args)]
+pub struct EventArgs {
+    /// The weapon's id or outside reference.
+    pub weapon: String,
+    /// manufactured, marked, exported, imported, transferred, issued, returned, inventoried,
+    /// reported_lost, reported_stolen, recovered, seized, found, surrendered, traced,
+    /// deactivated, reactivation_detected, destroyed, corrected.
+    pub kind: String,
+    /// When it happened (YYYY-MM-DD).
+    #[arg(long = "on", value_name = "DATE")]
+    pub occurred_on: String,
+    #[arg(long)]
+    pub place: Option<String>,
+    #[arg(long)]
+    pub agency: Option<String>,
+    #[arg(long)]
+    pub officer: Option<String>,
+    #[arg(long)]
+    pub legal_basis: Option<String>,
+    /// Licence, permit, report or certificate reference.
+    #[arg(long)]
+    pub document: Option<String>,
+    #[arg(long)]
+    pub source: Option<String>,
+    /// Person or organisation (id or reference).
+    #[arg(long)]
+    pub from_holder: Option<String>,
+    /// Person or organisation (id or reference).
+    #[arg(long)]
+    pub to_holder: Option<String>,
+    /// Export: destination; import: where from.
+    #[arg(long)]
+    pub country: Option<String>,
+    /// criminal_offence or administrative_violation (seizures).
+    #[arg(long)]
+    pub seizure_basis: Option<String>,
+    #[arg(long)]
+    pub criminal_context: Option<String>,
+    /// bought_online, bought_in_person, stolen, diverted_from_state, craft_made, inherited, other, unknown.
+    #[arg(long)]
+    pub acquisition: Option<String>,
+    /// A deactivated weapon brought back to firing.
+    #[arg(long)]
+    pub reactivated: bool,
+    #[arg(long)]
+    pub campaign: Option<String>,
+    #[arg(long)]
+    pub amnesty: bool,
+    #[arg(long)]
+    pub ddr: bool,
+    /// A temporary import for a verifiable lawful purpose (exempt from import marking).
+    #[arg(long)]
+    pub temporary: bool,
+    /// The serial added on import to a weapon without a unique mark.
+    #[arg(long)]
+    pub assigned_serial: Option<String>,
+    #[arg(long)]
+    pub marking_occasion: Option<String>,
+    #[arg(long)]
+    pub mark_text: Option<String>,
+    #[arg(long)]
+    pub method: Option<String>,
+    #[arg(long)]
+    pub witnesses: Option<String>,
+    #[arg(long)]
+    pub certificate: Option<String>,
+    #[arg(long)]
+    pub standard: Option<String>,
+    #[arg(long)]
+    pub parts_treated: Option<String>,
+    #[arg(long)]
+    pub verifier: Option<String>,
+    #[arg(long)]
+    pub trace_ref: Option<String>,
+    /// established_by_tracing, established_by_other_means, unsuccessful, pending.
+    #[arg(long)]
+    pub trace_outcome: Option<String>,
+    #[arg(long)]
+    pub reason: Option<String>,
+    /// The id of the event this one corrects.
+    #[arg(long)]
+    pub supersedes: Option<String>,
+    #[arg(long)]
+    pub notes: Option<String>,
+    #[arg(long)]
+    pub json: bool,
+}

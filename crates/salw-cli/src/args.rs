@@ -5,7 +5,11 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 #[derive(Debug, Parser)]
-#[command(name = "salw", version, about = "Mark, record and trace small arms and light weapons: a national registry on an append-only journal.")]
+#[command(
+    name = "salw",
+    version,
+    about = "Mark, record and trace small arms and light weapons: a national registry on an append-only journal."
+)]
 pub struct Cli {
     /// The registry: a SQLite file.
     #[arg(long, global = true, env = "SALW_DATABASE", value_name = "PATH")]
@@ -60,8 +64,8 @@ pub enum Command {
         /// Files (or one export folder); all of them are written in one transaction, or none.
         #[arg(required = true)]
         files: Vec<PathBuf>,
-        /// What the rows are, when the file does not say (a `record` column or key) and its
-        /// name or header does not tell.
+        /// What the rows are, for files whose rows do not say (no `record` column or key);
+        /// otherwise told by the file name (weapons*, persons*, events*) or the CSV header.
         #[arg(long, value_enum)]
         kind: Option<KindArg>,
         /// Print the outcome as JSON.
@@ -93,6 +97,9 @@ pub enum Command {
         /// Instead of a registry, write the records as files in this folder (CSV) for import.
         #[arg(long, value_name = "DIR")]
         csv_out: Option<PathBuf>,
+        /// With --csv-out: write only weapons.csv (for benchmarks).
+        #[arg(long, requires = "csv_out")]
+        weapons_only: bool,
     },
     /// The weapon categories (ITI para 4) and calibres known to this node.
     Categories,

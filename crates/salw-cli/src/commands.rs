@@ -16,7 +16,10 @@ use salw_store_sqlite::SqliteBackend;
 use serde_json::{Map, Value, json};
 use uuid::Uuid;
 
-use crate::args::{Cli, Command, EventArgs, EventCommand, ExportFormat, KindArg, NodeCommand, PersonCommand, WeaponArgs, WeaponCommand};
+use crate::args::{
+    Cli, Command, EventArgs, EventCommand, ExportFormat, KindArg, NodeCommand, PersonCommand,
+    WeaponArgs, WeaponCommand,
+};
 use crate::node;
 use crate::output;
 
@@ -31,18 +34,50 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Weapon(WeaponCommand::Add(args)) => weapon_add(&cli, args),
-        Command::Weapon(WeaponCommand::List { status, category, serial, limit, json }) => {
+        Command::Weapon(WeaponCommand::List {
+            status,
+            category,
+            serial,
+            limit,
+            json,
+        }) => {
             let mut reg = node::open(&cli, false)?;
-            let status = status.as_deref().map(str::parse::<WeaponStatus>).transpose().map_err(|e| anyhow::anyhow!("--status: {e}"))?;
-            let filter = WeaponFilter { status, category: category.clone(), serial: serial.clone(), limit: *limit };
+            let status = status
+                .as_deref()
+                .map(str::parse::<WeaponStatus>)
+                .transpose()
+                .map_err(|e| anyhow::anyhow!("--status: {e}"))?;
+            let filter = WeaponFilter {
+                status,
+                category: category.clone(),
+                serial: serial.clone(),
+                limit: *limit,
+            };
             let weapons = reg.backend().list_weapons(&filter)?;
             output::weapon_list(&weapons, *json)?;
             Ok(ExitCode::SUCCESS)
         }
-        Command::Person(PersonCommand::Add { name, organisation, sex, roles, country, identifier, reference, notes, json }) => {
+        Command::Person(PersonCommand::Add {
+            name,
+            organisation,
+            sex,
+            roles,
+            country,
+            identifier,
+            reference,
+            notes,
+            json,
+        }) => {
             let mut map = Map::new();
             map.insert("id".into(), json!(Uuid::now_v7()));
-            map.insert("kind".into(), json!(if *organisation { "organisation" } else { "individual" }));
+            map.insert(
+                "kind".into(),
+                json!(if *organisation {
+                    "organisation"
+                } else {
+                    "individual"
+                }),
+            );
             map.insert("name".into(), json!(name));
             put(&mut map, "sex", sex);
             if !roles.is_empty() {
@@ -64,7 +99,20 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Import { files, kind, json } => import(&cli, files, *kind, *json),
         Command::Export { format, out } => export(&cli, *format, out),
         Command::Verify { json } => verify(&cli, *json),
-        Command::Demo { records, seed, country, csv_out } => demo(&cli, *records, *seed, country, csv_out.as_deref()),
+        Command::Demo {
+            records,
+            seed,
+            country,
+            csv_out,
+            weapons_only,
+        } => demo(
+            &cli,
+            *records,
+            *seed,
+            country,
+            csv_out.as_deref(),
+            *weapons_only,
+        ),
         Command::Categories => {
             let set = salw_core::category::CategorySet::default();
             println!("Categories (ITI para 4; class; UNODC type):");
@@ -89,7 +137,11 @@ fn init(cli: &Cli, country: Option<&str>) -> Result<ExitCode> {
     if db.exists() {
         let mut existing = salw_store::Registry::new(SqliteBackend::open(&db, false)?);
         if let Some(node) = existing.node()? {
-            bail!("{} is already a registry (country {}); nothing was changed", db.display(), node.country.unwrap_or_else(|| "not set".into()));
+            bail!(
+                "{} is already a registry (country {}); nothing was changed",
+                db.display(),
+                node.country.unwrap_or_else(|| "not set".into())
+            );
         }
     }
     if let Some(code) = country {
@@ -100,9 +152,17 @@ fn init(cli: &Cli, country: Option<&str>) -> Result<ExitCode> {
     let mut reg = salw_store::Registry::new(SqliteBackend::open(&db, true)?);
     let info = reg.init(country, &key, &node::context(cli, "cli"))?;
     println!("created registry {}", db.display());
-    println!("  country:    {}", info.country.as_deref().unwrap_or("not set (salw node set-country CC)"));
+    println!(
+        "  country:    {}",
+        info.country
+            .as_deref()
+            .unwrap_or("not set (salw node set-country CC)")
+    );
     println!("  public key: {}", info.public_key);
-    println!("  signing key: {} (keep it private, back it up: without it the registry is read-only)", key_file.display());
+    println!(
+        "  signing key: {} (keep it private, back it up: without it the registry is read-only)",
+        key_file.display()
+    );
     Ok(ExitCode::SUCCESS)
 }
 
@@ -112,22 +172,42 @@ fn node_info(cli: &Cli, json: bool) -> Result<ExitCode> {
     let info = reg.node()?.context("not initialised")?;
     let key_file = node::key_path(cli, &db);
     if json {
-        println!("{}", serde_json::to_string_pretty(&json!({
-            "country": info.country, "public_key": info.public_key, "initialised_at": info.initialised_at,
-            "database": db, "key_file": key_file, "key_file_present": key_file.exists(),
-        }))?);
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&json!({
+                "country": info.country, "public_key": info.public_key, "initialised_at": info.initialised_at,
+                "database": db, "key_file": key_file, "key_file_present": key_file.exists(),
+            }))?
+        );
     } else {
-        println!("country:     {}", info.country.as_deref().unwrap_or("not set"));
+        println!(
+            "country:     {}",
+            info.country.as_deref().unwrap_or("not set")
+        );
         println!("public key:  {}", info.public_key);
         println!("created:     {}", info.initialised_at);
         println!("database:    {}", db.display());
-        println!("signing key: {}{}", key_file.display(), if key_file.exists() { "" } else { " (missing: writes are refused)" });
+        println!(
+            "signing key: {}{}",
+            key_file.display(),
+            if key_file.exists() {
+                ""
+            } else {
+                " (missing: writes are refused)"
+            }
+        );
     }
     Ok(ExitCode::SUCCESS)
 }
 
 /// Writes one record typed on the command line; prints its id, or every problem.
-fn write_one(cli: &Cli, kind: RecordKind, map: Map<String, Value>, json: bool, what: &str) -> Result<ExitCode> {
+fn write_one(
+    cli: &Cli,
+    kind: RecordKind,
+    map: Map<String, Value>,
+    json: bool,
+    what: &str,
+) -> Result<ExitCode> {
     let staged = salw_io::to_record(kind, map, "", 0);
     let mut reg = node::open(cli, true)?;
     let outcome = reg.write(&node::context(cli, "cli"), [staged], &mut |_| {})?;
@@ -137,7 +217,10 @@ fn write_one(cli: &Cli, kind: RecordKind, map: Map<String, Value>, json: bool, w
     }
     let id = outcome.ids.first().copied().unwrap_or_default();
     if json {
-        println!("{}", serde_json::to_string_pretty(&json!({ "id": id, "added": outcome.unchanged == 0 }))?);
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&json!({ "id": id, "added": outcome.unchanged == 0 }))?
+        );
     } else if outcome.unchanged > 0 {
         println!("{what} {id} was already recorded with the same data; nothing added");
     } else {
@@ -175,16 +258,25 @@ fn weapon_add(cli: &Cli, a: &WeaponArgs) -> Result<ExitCode> {
         map.insert("inadequately_marked".into(), json!(true));
     }
     let mut marks = Vec::new();
-    if let (Some(serial), true) = (&a.serial, a.serial_condition.is_some() || a.serial_recovered.is_some()) {
+    if let (Some(serial), true) = (
+        &a.serial,
+        a.serial_condition.is_some() || a.serial_recovered.is_some(),
+    ) {
         let mut mark = json!({ "kind": "serial", "text": serial, "location": "frame" });
-        mark["condition"] = json!(a.serial_condition.clone().unwrap_or_else(|| "recovered".into()));
+        mark["condition"] = json!(
+            a.serial_condition
+                .clone()
+                .unwrap_or_else(|| "recovered".into())
+        );
         if let Some(recovered) = &a.serial_recovered {
             mark["recovered_text"] = json!(recovered);
         }
         marks.push(mark);
     }
     for (i, text) in a.marks.iter().enumerate() {
-        marks.push(parse_mark(text).map_err(|e| anyhow::anyhow!("--mark #{} '{text}': {e}", i + 1))?);
+        marks.push(
+            parse_mark(text).map_err(|e| anyhow::anyhow!("--mark #{} '{text}': {e}", i + 1))?,
+        );
     }
     if !marks.is_empty() {
         map.insert("marks".into(), Value::Array(marks));
@@ -205,7 +297,9 @@ fn weapon_add(cli: &Cli, a: &WeaponArgs) -> Result<ExitCode> {
 
 /// KIND:TEXT[@LOCATION][#CONDITION]
 fn parse_mark(text: &str) -> std::result::Result<Value, String> {
-    let (kind, rest) = text.split_once(':').ok_or("expected KIND:TEXT, e.g. proof:crown@barrel")?;
+    let (kind, rest) = text
+        .split_once(':')
+        .ok_or("expected KIND:TEXT, e.g. proof:crown@barrel")?;
     let (rest, condition) = match rest.rsplit_once('#') {
         Some((r, c)) => (r, Some(c.trim())),
         None => (rest, None),
@@ -261,7 +355,12 @@ fn event_add(cli: &Cli, a: &EventArgs) -> Result<ExitCode> {
     ] {
         put(&mut map, key, value);
     }
-    for (key, flag) in [("reactivated", a.reactivated), ("amnesty", a.amnesty), ("ddr", a.ddr), ("temporary", a.temporary)] {
+    for (key, flag) in [
+        ("reactivated", a.reactivated),
+        ("amnesty", a.amnesty),
+        ("ddr", a.ddr),
+        ("temporary", a.temporary),
+    ] {
         if flag {
             map.insert(key.into(), json!(true));
         }
@@ -271,7 +370,9 @@ fn event_add(cli: &Cli, a: &EventArgs) -> Result<ExitCode> {
 
 fn show(cli: &Cli, weapon: &str, json: bool) -> Result<ExitCode> {
     let mut reg = node::open(cli, false)?;
-    let Some(r) = RecordRef::parse(weapon) else { bail!("give the weapon's id or reference") };
+    let Some(r) = RecordRef::parse(weapon) else {
+        bail!("give the weapon's id or reference")
+    };
     let Some(stored) = reg.find_weapon(&r)? else {
         bail!("no weapon has the id or reference '{weapon}'");
     };
@@ -285,9 +386,16 @@ fn expand(files: &[PathBuf]) -> Result<Vec<PathBuf>> {
     let mut out = Vec::new();
     for path in files {
         if path.is_dir() {
-            let found: Vec<PathBuf> = CsvExport::FILES.iter().map(|f| path.join(f)).filter(|p| p.exists()).collect();
+            let found: Vec<PathBuf> = CsvExport::FILES
+                .iter()
+                .map(|f| path.join(f))
+                .filter(|p| p.exists())
+                .collect();
             if found.is_empty() {
-                bail!("{} is a folder without persons.csv, weapons.csv or events.csv", path.display());
+                bail!(
+                    "{} is a folder without persons.csv, weapons.csv or events.csv",
+                    path.display()
+                );
             }
             out.extend(found);
         } else {
@@ -302,7 +410,12 @@ fn import(cli: &Cli, files: &[PathBuf], kind: Option<KindArg>, json: bool) -> Re
     let mut sources = Vec::new();
     let mut total_bytes = 0u64;
     for path in &files {
-        let format = Format::from_path(path).with_context(|| format!("{}: give a .csv, .jsonl or .ndjson file", path.display()))?;
+        let format = Format::from_path(path).with_context(|| {
+            format!(
+                "{}: give a .csv file, or JSON Lines as .jsonl, .ndjson or .json",
+                path.display()
+            )
+        })?;
         let file = File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
         total_bytes += file.metadata().map(|m| m.len()).unwrap_or(0);
         let kind = kind
@@ -313,16 +426,34 @@ fn import(cli: &Cli, files: &[PathBuf], kind: Option<KindArg>, json: bool) -> Re
             })
             .or_else(|| salw_io::read_file_kind(path));
         let name = path.display().to_string();
-        sources.push(Rows::new(BufReader::with_capacity(1 << 16, file), format, &name, kind));
+        sources.push(Rows::new(
+            BufReader::with_capacity(1 << 16, file),
+            format,
+            &name,
+            kind,
+        ));
     }
     let counters: Vec<_> = sources.iter().map(|s| s.bytes_read()).collect();
-    let bar = if std::io::stderr().is_terminal() && !json { ProgressBar::new(total_bytes) } else { ProgressBar::hidden() };
+    let bar = if std::io::stderr().is_terminal() && !json {
+        ProgressBar::new(total_bytes)
+    } else {
+        ProgressBar::hidden()
+    };
     bar.set_style(
-        ProgressStyle::with_template("{spinner} importing [{bar:40}] {bytes}/{total_bytes} {msg} ({eta})")
-            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+        ProgressStyle::with_template(
+            "{spinner} importing [{bar:40}] {bytes}/{total_bytes} {msg} ({eta})",
+        )
+        .unwrap_or_else(|_| ProgressStyle::default_bar()),
     );
     let mut reg = node::open(cli, true)?;
-    let source = format!("import:{}", files.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(","));
+    let source = format!(
+        "import:{}",
+        files
+            .iter()
+            .map(|p| p.display().to_string())
+            .collect::<Vec<_>>()
+            .join(",")
+    );
     let ctx = node::context(cli, &source);
     let rows = sources.into_iter().flatten();
     let started = std::time::Instant::now();
@@ -332,7 +463,11 @@ fn import(cli: &Cli, files: &[PathBuf], kind: Option<KindArg>, json: bool) -> Re
     })?;
     bar.finish_and_clear();
     output::import_outcome(&outcome, started.elapsed(), json)?;
-    Ok(if outcome.committed() { ExitCode::SUCCESS } else { ExitCode::from(1) })
+    Ok(if outcome.committed() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
 }
 
 fn export(cli: &Cli, format: ExportFormat, out: &Path) -> Result<ExitCode> {
@@ -344,7 +479,10 @@ fn export(cli: &Cli, format: ExportFormat, out: &Path) -> Result<ExitCode> {
             let writer: Box<dyn std::io::Write> = if out.as_os_str() == "-" {
                 Box::new(std::io::stdout().lock())
             } else {
-                Box::new(File::create(out).with_context(|| format!("cannot create {}", out.display()))?)
+                Box::new(
+                    File::create(out)
+                        .with_context(|| format!("cannot create {}", out.display()))?,
+                )
             };
             let mut w = JsonlExport::new(std::io::BufWriter::new(writer));
             backend.scan_persons(&mut |p| io(w.person(&p)).map(|()| persons += 1))?;
@@ -353,14 +491,18 @@ fn export(cli: &Cli, format: ExportFormat, out: &Path) -> Result<ExitCode> {
             w.finish()?;
         }
         ExportFormat::Csv => {
-            let mut w = CsvExport::create(out).with_context(|| format!("cannot write CSV files into {}", out.display()))?;
+            let mut w = CsvExport::create(out)
+                .with_context(|| format!("cannot write CSV files into {}", out.display()))?;
             backend.scan_persons(&mut |p| io(w.person(&p)).map(|()| persons += 1))?;
             backend.scan_weapons(&mut |x| io(w.weapon(&x)).map(|()| weapons += 1))?;
             backend.scan_events(&mut |e| io(w.event(&e)).map(|()| events += 1))?;
             w.finish()?;
         }
     }
-    eprintln!("exported {persons} persons, {weapons} weapons, {events} events to {}", out.display());
+    eprintln!(
+        "exported {persons} persons, {weapons} weapons, {events} events to {}",
+        out.display()
+    );
     Ok(ExitCode::SUCCESS)
 }
 
@@ -374,34 +516,62 @@ fn verify(cli: &Cli, json: bool) -> Result<ExitCode> {
     if json {
         println!("{}", serde_json::to_string_pretty(&report)?);
     } else if report.intact() {
-        println!("journal intact: {} entries, head {} (signed at entry {})", report.entries, report.head_hash, report.signed_head_seq.unwrap_or(0));
+        println!(
+            "journal intact: {} entries, head {} (signed at entry {})",
+            report.entries,
+            report.head_hash,
+            report.signed_head_seq.unwrap_or(0)
+        );
     } else {
         eprintln!(
             "journal BROKEN at entry {}: {}",
-            report.first_broken.map(|s| s.to_string()).unwrap_or_else(|| "?".into()),
+            report
+                .first_broken
+                .map(|s| s.to_string())
+                .unwrap_or_else(|| "?".into()),
             report.problem.as_deref().unwrap_or("")
         );
     }
-    Ok(if report.intact() { ExitCode::SUCCESS } else { ExitCode::from(1) })
+    Ok(if report.intact() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
 }
 
-fn demo(cli: &Cli, records: u64, seed: u64, country: &str, csv_out: Option<&Path>) -> Result<ExitCode> {
-    let country = salw_core::country::parse(country).map_err(|e| anyhow::anyhow!("--country: {e}"))?;
+fn demo(
+    cli: &Cli,
+    records: u64,
+    seed: u64,
+    country: &str,
+    csv_out: Option<&Path>,
+    weapons_only: bool,
+) -> Result<ExitCode> {
+    let country =
+        salw_core::country::parse(country).map_err(|e| anyhow::anyhow!("--country: {e}"))?;
     let generator = salw_demo::Demo::new(seed, records, country);
     if let Some(dir) = csv_out {
-        let mut w = CsvExport::create(dir).with_context(|| format!("cannot write into {}", dir.display()))?;
+        let mut w = CsvExport::create(dir)
+            .with_context(|| format!("cannot write into {}", dir.display()))?;
         for staged in generator {
             match staged.record {
-                salw_store::Record::Person(p) => w.person(&p)?,
                 salw_store::Record::Weapon(x) => w.weapon(&x)?,
+                _ if weapons_only => {}
+                salw_store::Record::Person(p) => w.person(&p)?,
                 salw_store::Record::Event(d) => w.event(&d.event)?,
             }
         }
         w.finish()?;
-        println!("wrote {records} weapons with their persons and events to {}", dir.display());
+        println!(
+            "wrote {records} weapons with their persons and events to {}",
+            dir.display()
+        );
         return Ok(ExitCode::SUCCESS);
     }
-    let db = cli.db.clone().unwrap_or_else(|| PathBuf::from("salw-demo.db"));
+    let db = cli
+        .db
+        .clone()
+        .unwrap_or_else(|| PathBuf::from("salw-demo.db"));
     let key_file = node::key_path(cli, &db);
     let fresh = !db.exists();
     if fresh {
@@ -410,10 +580,16 @@ fn demo(cli: &Cli, records: u64, seed: u64, country: &str, csv_out: Option<&Path
         reg.init(Some(country), &key, &node::context(cli, "demo"))?;
     }
     let mut reg = node::open_at(cli, &db, true)?;
-    let bar = if std::io::stderr().is_terminal() { ProgressBar::new(records) } else { ProgressBar::hidden() };
+    let bar = if std::io::stderr().is_terminal() {
+        ProgressBar::new(records)
+    } else {
+        ProgressBar::hidden()
+    };
     let started = std::time::Instant::now();
     let rows = generator.map(Ok::<Staged, RowError>);
-    let outcome: Outcome = reg.write(&node::context(cli, "demo"), rows, &mut |n| bar.set_position(n.min(records)))?;
+    let outcome: Outcome = reg.write(&node::context(cli, "demo"), rows, &mut |n| {
+        bar.set_position(n.min(records))
+    })?;
     bar.finish_and_clear();
     if !outcome.committed() {
         output::problems(&outcome.errors, outcome.error_count, false)?;
@@ -430,11 +606,18 @@ fn demo(cli: &Cli, records: u64, seed: u64, country: &str, csv_out: Option<&Path
     }
     println!();
     output::summary(&mut reg, false)?;
-    let sample = reg.backend().list_weapons(&WeaponFilter { status: Some(WeaponStatus::Seized), limit: 1, ..Default::default() })?;
+    let sample = reg.backend().list_weapons(&WeaponFilter {
+        status: Some(WeaponStatus::Seized),
+        limit: 1,
+        ..Default::default()
+    })?;
     let d = db.display();
     println!("\nTry next:");
     if let Some(w) = sample.first() {
-        println!("  salw --db {d} show {}            # a seized weapon and its timeline", w.weapon.id);
+        println!(
+            "  salw --db {d} show {}            # a seized weapon and its timeline",
+            w.weapon.id
+        );
     }
     println!("  salw --db {d} weapon list --status stolen");
     println!("  salw --db {d} verify                  # recompute the journal's hash chain");

@@ -17,7 +17,11 @@ use crate::args::Cli;
 pub type Reg = Registry<SqliteBackend>;
 
 pub fn db_path(cli: &Cli) -> Result<PathBuf> {
-    cli.db.clone().ok_or_else(|| anyhow!("no registry given: use --db FILE (or set SALW_DATABASE); `salw demo` builds one to try"))
+    cli.db.clone().ok_or_else(|| {
+        anyhow!(
+            "no registry given: use --db FILE (or set SALW_DATABASE); `salw demo` builds one to try"
+        )
+    })
 }
 
 pub fn key_path(cli: &Cli, db: &Path) -> PathBuf {
@@ -37,7 +41,11 @@ pub fn open_at(cli: &Cli, db: &Path, write: bool) -> Result<Reg> {
     let backend = SqliteBackend::open(db, false)?;
     let mut registry = Registry::new(backend);
     if registry.node()?.is_none() {
-        bail!("{} is not an initialised registry; run `salw --db {} init`", db.display(), db.display());
+        bail!(
+            "{} is not an initialised registry; run `salw --db {} init`",
+            db.display(),
+            db.display()
+        );
     }
     if write {
         let key = load_key(&key_path(cli, db))?;
@@ -67,9 +75,12 @@ pub fn create_key(path: &Path) -> Result<SigningKey> {
         use std::os::unix::fs::OpenOptionsExt;
         options.mode(0o600);
     }
-    let mut file = options
-        .open(path)
-        .with_context(|| format!("cannot create the key file {} (does it exist already?)", path.display()))?;
+    let mut file = options.open(path).with_context(|| {
+        format!(
+            "cannot create the key file {} (does it exist already?)",
+            path.display()
+        )
+    })?;
     writeln!(file, "{}", hex::encode(key.to_bytes()))?;
     file.sync_all()?;
     Ok(key)
@@ -82,5 +93,9 @@ pub fn context(cli: &Cli, source: &str) -> WriteContext {
         .or_else(|| std::env::var("USER").ok())
         .filter(|u| !u.trim().is_empty())
         .unwrap_or_else(|| "cli".into());
-    WriteContext { recorded_by: user, source: source.to_owned(), now: chrono::Utc::now() }
+    WriteContext {
+        recorded_by: user,
+        source: source.to_owned(),
+        now: chrono::Utc::now(),
+    }
 }

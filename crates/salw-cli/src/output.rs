@@ -12,7 +12,12 @@ use crate::node::Reg;
 
 pub fn problems(errors: &[RowError], count: u64, json: bool) -> Result<()> {
     if json {
-        println!("{}", serde_json::to_string_pretty(&json!({ "committed": false, "error_count": count, "errors": errors }))?);
+        println!(
+            "{}",
+            serde_json::to_string_pretty(
+                &json!({ "committed": false, "error_count": count, "errors": errors })
+            )?
+        );
         return Ok(());
     }
     for e in errors {
@@ -21,7 +26,10 @@ pub fn problems(errors: &[RowError], count: u64, json: bool) -> Result<()> {
     if count > errors.len() as u64 {
         eprintln!("… and {} more problems", count - errors.len() as u64);
     }
-    eprintln!("nothing was written ({count} problem{})", if count == 1 { "" } else { "s" });
+    eprintln!(
+        "nothing was written ({count} problem{})",
+        if count == 1 { "" } else { "s" }
+    );
     Ok(())
 }
 
@@ -56,16 +64,33 @@ pub fn summary(reg: &mut Reg, json: bool) -> Result<()> {
     let node = reg.node()?;
     let s = reg.backend().summary()?;
     if json {
-        println!("{}", serde_json::to_string_pretty(&json!({ "node": node, "summary": s }))?);
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&json!({ "node": node, "summary": s }))?
+        );
         return Ok(());
     }
-    let country = node.and_then(|n| n.country).unwrap_or_else(|| "not set".into());
-    println!("Registry of {country}: {} weapons, {} persons and organisations, {} events ({} journal entries)", s.weapons, s.persons, s.events, s.journal_entries);
-    let list = |items: &[(String, u64)]| items.iter().map(|(k, n)| format!("{k} {n}")).collect::<Vec<_>>().join(", ");
+    let country = node
+        .and_then(|n| n.country)
+        .unwrap_or_else(|| "not set".into());
+    println!(
+        "Registry of {country}: {} weapons, {} persons and organisations, {} events ({} journal entries)",
+        s.weapons, s.persons, s.events, s.journal_entries
+    );
+    let list = |items: &[(String, u64)]| {
+        items
+            .iter()
+            .map(|(k, n)| format!("{k} {n}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
     println!("  by status:   {}", list(&s.by_status));
     println!("  by category: {}", list(&s.by_category));
     println!("  events:      {}", list(&s.by_event_kind));
-    println!("  inadequately marked (ITI para 9 follow-up due): {}", s.inadequately_marked);
+    println!(
+        "  still without a unique mark, not destroyed (ITI para 9 follow-up due): {}",
+        s.inadequately_marked
+    );
     Ok(())
 }
 
@@ -84,7 +109,11 @@ pub fn weapon_list(weapons: &[StoredWeapon], json: bool) -> Result<()> {
             w.id,
             s.status,
             w.category,
-            format!("{} {}", w.manufacturer.as_deref().unwrap_or("?"), w.model.as_deref().unwrap_or("")),
+            format!(
+                "{} {}",
+                w.manufacturer.as_deref().unwrap_or("?"),
+                w.model.as_deref().unwrap_or("")
+            ),
             w.serial.as_deref().unwrap_or("(no serial)"),
             w.country.as_deref().unwrap_or("")
         );
@@ -119,6 +148,9 @@ fn event_details(reg: &mut Reg, e: &LifecycleEvent) -> Vec<String> {
     add("outcome", e.trace_outcome.map(|t| t.to_string()));
     add("trace", e.trace_ref.clone());
     add("method", e.method.clone());
+    add("witnesses", e.witnesses.clone());
+    add("parts treated", e.parts_treated.clone());
+    add("officer", e.officer.clone());
     add("standard", e.standard.clone());
     add("verified by", e.verifier.clone());
     add("certificate", e.certificate.clone());
@@ -136,20 +168,36 @@ fn event_details(reg: &mut Reg, e: &LifecycleEvent) -> Vec<String> {
 pub fn weapon(reg: &mut Reg, s: &StoredWeapon, timeline: &[StoredEvent], json: bool) -> Result<()> {
     let w = &s.weapon;
     if json {
-        println!("{}", serde_json::to_string_pretty(&json!({ "weapon": w, "status": s.status, "holder": s.holder, "timeline": timeline }))?);
+        println!(
+            "{}",
+            serde_json::to_string_pretty(
+                &json!({ "weapon": w, "status": s.status, "holder": s.holder, "timeline": timeline })
+            )?
+        );
         return Ok(());
     }
-    println!("Weapon {}{}", w.id, w.reference.as_deref().map(|r| format!("  (reference {r})")).unwrap_or_default());
+    println!(
+        "Weapon {}{}",
+        w.id,
+        w.reference
+            .as_deref()
+            .map(|r| format!("  (reference {r})"))
+            .unwrap_or_default()
+    );
     println!(
         "  {} · {} {} · made in {} · {}",
         w.category,
         w.manufacturer.as_deref().unwrap_or("unknown maker"),
         w.model.as_deref().unwrap_or(""),
         w.country.as_deref().unwrap_or("unknown country"),
-        w.year.map(|y| y.to_string()).unwrap_or_else(|| "year unknown".into())
+        w.year
+            .map(|y| y.to_string())
+            .unwrap_or_else(|| "year unknown".into())
     );
     match (&w.calibre, &w.calibre_canonical) {
-        (Some(raw), Some(canonical)) if raw != canonical => println!("  calibre {canonical} (marked \"{raw}\")"),
+        (Some(raw), Some(canonical)) if raw != canonical => {
+            println!("  calibre {canonical} (marked \"{raw}\")")
+        }
         (Some(raw), _) => println!("  calibre {raw}"),
         _ => {}
     }
@@ -160,10 +208,17 @@ pub fn weapon(reg: &mut Reg, s: &StoredWeapon, timeline: &[StoredEvent], json: b
         if w.antique { " · antique" } else { "" }
     );
     if w.inadequately_marked {
-        println!("  INADEQUATELY MARKED: follow-up {} (ITI para 9)", w.follow_up.map(|f| f.to_string()).unwrap_or_default());
+        println!(
+            "  INADEQUATELY MARKED: follow-up {} (ITI para 9)",
+            w.follow_up.map(|f| f.to_string()).unwrap_or_default()
+        );
     }
     let holder = person_name(reg, s.holder);
-    println!("  status {}{}", s.status, holder.map(|h| format!(" · holder {h}")).unwrap_or_default());
+    println!(
+        "  status {}{}",
+        s.status,
+        holder.map(|h| format!(" · holder {h}")).unwrap_or_default()
+    );
     println!("Marks");
     for m in &w.marks {
         println!(
@@ -172,15 +227,25 @@ pub fn weapon(reg: &mut Reg, s: &StoredWeapon, timeline: &[StoredEvent], json: b
             m.text,
             m.location,
             m.condition,
-            m.recovered_text.as_deref().map(|r| format!(" (recovered \"{r}\")")).unwrap_or_default()
+            m.recovered_text
+                .as_deref()
+                .map(|r| format!(" (recovered \"{r}\")"))
+                .unwrap_or_default()
         );
     }
     if !w.components.is_empty() {
         println!("Components");
         for c in &w.components {
-            println!("  {:<13} {}", c.part, c.serial.as_deref().unwrap_or("(no serial)"));
+            println!(
+                "  {:<13} {}",
+                c.part,
+                c.serial.as_deref().unwrap_or("(no serial)")
+            );
             for m in &c.marks {
-                println!("      {} \"{}\" on {} · {}", m.kind, m.text, m.location, m.condition);
+                println!(
+                    "      {} \"{}\" on {} · {}",
+                    m.kind, m.text, m.location, m.condition
+                );
             }
         }
     }
@@ -190,13 +255,20 @@ pub fn weapon(reg: &mut Reg, s: &StoredWeapon, timeline: &[StoredEvent], json: b
     }
     for t in timeline {
         let e = &t.event;
-        let struck = if t.superseded_by.is_some() { "  [superseded]" } else { "" };
+        let struck = if t.superseded_by.is_some() {
+            "  [superseded]"
+        } else {
+            ""
+        };
         println!("  {}  {:<22}{}", e.occurred_on, e.kind, struck);
         let details = event_details(reg, e);
         if !details.is_empty() {
             println!("              {}", details.join(" · "));
         }
-        println!("              recorded {} by {} · event {}", t.recorded_at, t.recorded_by, e.id);
+        println!(
+            "              recorded {} by {} · event {}",
+            t.recorded_at, t.recorded_by, e.id
+        );
     }
     Ok(())
 }

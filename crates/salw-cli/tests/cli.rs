@@ -42,20 +42,32 @@ impl Node {
     /// Runs and expects success; returns stdout.
     fn ok(&self, args: &[&str]) -> String {
         let out = self.run(args);
-        assert!(out.status.success(), "salw {args:?} failed: {}\n{}", stderr(&out), stdout(&out));
+        assert!(
+            out.status.success(),
+            "salw {args:?} failed: {}\n{}",
+            stderr(&out),
+            stdout(&out)
+        );
         stdout(&out)
     }
 
     /// Runs and expects exit code 1; returns stderr.
     fn fails(&self, args: &[&str]) -> String {
         let out = self.run(args);
-        assert_eq!(out.status.code(), Some(1), "salw {args:?} should fail with 1: {}\n{}", stdout(&out), stderr(&out));
+        assert_eq!(
+            out.status.code(),
+            Some(1),
+            "salw {args:?} should fail with 1: {}\n{}",
+            stdout(&out),
+            stderr(&out)
+        );
         stderr(&out)
     }
 
     fn json(&self, args: &[&str]) -> Value {
         let text = self.ok(args);
-        serde_json::from_str(&text).unwrap_or_else(|e| panic!("salw {args:?} printed no JSON ({e}): {text}"))
+        serde_json::from_str(&text)
+            .unwrap_or_else(|e| panic!("salw {args:?} printed no JSON ({e}): {text}"))
     }
 
     fn add_weapon(&self, args: &[&str]) -> String {
@@ -66,8 +78,20 @@ impl Node {
 
     fn pistol(&self, serial: &str) -> String {
         self.add_weapon(&[
-            "--category", "self-loading pistol", "--manufacturer", "Glock", "--country", "AT", "--model", "G17",
-            "--serial", serial, "--calibre", "9mm Luger", "--year", "2015",
+            "--category",
+            "self-loading pistol",
+            "--manufacturer",
+            "Glock",
+            "--country",
+            "AT",
+            "--model",
+            "G17",
+            "--serial",
+            serial,
+            "--calibre",
+            "9mm Luger",
+            "--year",
+            "2015",
         ])
     }
 
@@ -79,19 +103,34 @@ impl Node {
 
     fn event_ok(&self, weapon: &str, kind: &str, on: &str, extra: &[&str]) -> String {
         let out = self.event(weapon, kind, on, extra);
-        assert!(out.status.success(), "event {kind} failed: {}", stderr(&out));
-        stdout(&out).trim().rsplit(' ').next().unwrap_or_default().to_owned()
+        assert!(
+            out.status.success(),
+            "event {kind} failed: {}",
+            stderr(&out)
+        );
+        stdout(&out)
+            .trim()
+            .rsplit(' ')
+            .next()
+            .unwrap_or_default()
+            .to_owned()
     }
 
     fn event_refused(&self, weapon: &str, kind: &str, on: &str, extra: &[&str]) -> String {
         let out = self.event(weapon, kind, on, extra);
-        assert_eq!(out.status.code(), Some(1), "event {kind} should be refused: {}", stdout(&out));
+        assert_eq!(
+            out.status.code(),
+            Some(1),
+            "event {kind} should be refused: {}",
+            stdout(&out)
+        );
         stderr(&out)
     }
 
     fn journal_len(&self) -> i64 {
         let conn = rusqlite::Connection::open(&self.db).expect("open");
-        conn.query_row("SELECT count(*) FROM journal", [], |r| r.get(0)).expect("count")
+        conn.query_row("SELECT count(*) FROM journal", [], |r| r.get(0))
+            .expect("count")
     }
 
     fn write(&self, name: &str, text: &str) -> PathBuf {
@@ -117,14 +156,34 @@ fn s(p: &Path) -> &str {
 fn register_a_weapon_and_show_it_with_its_marks_and_timeline() {
     let node = Node::new();
     let id = node.add_weapon(&[
-        "--category", "assault rifle", "--manufacturer", "Izhevsk", "--country", "su", "--model", "AKM",
-        "--serial", "АК 1234", "--calibre", "7.62x39", "--year", "1978",
-        "--mark", "proof:star@barrel", "--component", "barrel:АК 1234", "--reference", "LEDGER-7",
+        "--category",
+        "assault rifle",
+        "--manufacturer",
+        "Izhevsk",
+        "--country",
+        "su",
+        "--model",
+        "AKM",
+        "--serial",
+        "АК 1234",
+        "--calibre",
+        "7.62x39",
+        "--year",
+        "1978",
+        "--mark",
+        "proof:star@barrel",
+        "--component",
+        "barrel:АК 1234",
+        "--reference",
+        "LEDGER-7",
     ]);
     let shown = node.json(&["show", &id, "--json"]);
     let w = &shown["weapon"];
     assert_eq!(w["country"], "SU");
-    assert_eq!(w["serial"], "АК 1234", "serial kept verbatim in its own script");
+    assert_eq!(
+        w["serial"], "АК 1234",
+        "serial kept verbatim in its own script"
+    );
     assert_eq!(w["calibre"], "7.62x39");
     assert_eq!(w["calibre_canonical"], "7.62x39mm");
     assert_eq!(w["unodc_type"], "rifle");
@@ -134,7 +193,10 @@ fn register_a_weapon_and_show_it_with_its_marks_and_timeline() {
     assert_eq!(shown["status"], "registered");
     // By reference too, in plain text.
     let text = node.ok(&["show", "LEDGER-7"]);
-    assert!(text.contains("АК 1234") && text.contains("(no events yet)"), "{text}");
+    assert!(
+        text.contains("АК 1234") && text.contains("(no events yet)"),
+        "{text}"
+    );
 }
 
 #[test]
@@ -143,33 +205,240 @@ fn every_weapon_rule_is_refused_with_its_field_and_reason() {
     node.pistol("ABC123");
     let before = node.journal_len();
     let cases: &[(&[&str], &str)] = &[
-        (&["--category", "ray gun", "--serial", "1"], "category: 'ray gun' is not a known category"),
-        (&["--category", "rifle", "--manufacturer", "X", "--country", "XX", "--model", "M", "--serial", "1"], "country: 'XX' is not an ISO 3166-1"),
-        (&["--category", "self-loading pistol", "--manufacturer", "glock", "--country", "AT", "--model", "g17", "--serial", "abc-123"], "already has this identity key"),
-        (&["--category", "revolver", "--manufacturer", "Colt", "--country", "US", "--model", "SAA", "--serial", "9", "--antique", "--year", "1901"], "antique: an antique must be made in 1899 or before"),
-        (&["--category", "shotgun", "--model", "craft"], "serial: the weapon has no unique mark"),
-        (&["--category", "shotgun", "--model", "craft", "--inadequately-marked"], "follow_up: an inadequately marked weapon needs its follow-up"),
-        (&["--category", "mortar", "--manufacturer", "Soltam", "--country", "IL", "--model", "M-120", "--serial", "1", "--calibre", "120mm"], "calibre: a mortar of 120 mm is not a light weapon"),
-        (&["--category", "rifle", "--manufacturer", "FN", "--country", "BE", "--model", "FAL", "--serial", "1", "--year", "2999"], "year: 2999 is in the future"),
-        (&["--category", "rifle", "--manufacturer", "FN", "--country", "BE", "--model", "FAL", "--serial", "1", "--serial-condition", "recovered"], "recovered mark needs the recovered value"),
-        (&["--category", "rifle", "--manufacturer", "FN", "--model", "FAL", "--serial", "1"], "country: required by the marking form name+country+serial"),
-        (&["--category", "rifle", "--manufacturer", "FN", "--country", "BE", "--model", "FAL", "--serial", "1", "--mark", "proof:x@nowhere"], "marks[0].location: 'nowhere' is not one of"),
+        (
+            &["--category", "ray gun", "--serial", "1"],
+            "category: 'ray gun' is not a known category",
+        ),
+        (
+            &[
+                "--category",
+                "rifle",
+                "--manufacturer",
+                "X",
+                "--country",
+                "XX",
+                "--model",
+                "M",
+                "--serial",
+                "1",
+            ],
+            "country: 'XX' is not an ISO 3166-1",
+        ),
+        (
+            &[
+                "--category",
+                "self-loading pistol",
+                "--manufacturer",
+                "glock",
+                "--country",
+                "AT",
+                "--model",
+                "g17",
+                "--serial",
+                "abc-123",
+            ],
+            "already has this identity key",
+        ),
+        (
+            &[
+                "--category",
+                "revolver",
+                "--manufacturer",
+                "Colt",
+                "--country",
+                "US",
+                "--model",
+                "SAA",
+                "--serial",
+                "9",
+                "--antique",
+                "--year",
+                "1901",
+            ],
+            "antique: an antique must be made in 1899 or before",
+        ),
+        (
+            &["--category", "shotgun", "--model", "craft"],
+            "serial: the weapon has no unique mark",
+        ),
+        (
+            &[
+                "--category",
+                "shotgun",
+                "--model",
+                "craft",
+                "--inadequately-marked",
+            ],
+            "follow_up: an inadequately marked weapon needs its follow-up",
+        ),
+        (
+            &[
+                "--category",
+                "mortar",
+                "--manufacturer",
+                "Soltam",
+                "--country",
+                "IL",
+                "--model",
+                "M-120",
+                "--serial",
+                "1",
+                "--calibre",
+                "120mm",
+            ],
+            "calibre: a mortar of 120 mm is not a light weapon",
+        ),
+        (
+            &[
+                "--category",
+                "rifle",
+                "--manufacturer",
+                "FN",
+                "--country",
+                "BE",
+                "--model",
+                "FAL",
+                "--serial",
+                "1",
+                "--year",
+                "2999",
+            ],
+            "year: 2999 is in the future",
+        ),
+        (
+            &[
+                "--category",
+                "rifle",
+                "--manufacturer",
+                "FN",
+                "--country",
+                "BE",
+                "--model",
+                "FAL",
+                "--serial",
+                "1",
+                "--serial-condition",
+                "recovered",
+            ],
+            "recovered mark needs the recovered value",
+        ),
+        (
+            &[
+                "--category",
+                "rifle",
+                "--manufacturer",
+                "FN",
+                "--model",
+                "FAL",
+                "--serial",
+                "1",
+            ],
+            "country: required by the marking form name+country+serial",
+        ),
+        (
+            &[
+                "--category",
+                "rifle",
+                "--manufacturer",
+                "FN",
+                "--country",
+                "BE",
+                "--model",
+                "FAL",
+                "--serial",
+                "1",
+                "--mark",
+                "proof:x@nowhere",
+            ],
+            "marks[0].location: 'nowhere' is not one of",
+        ),
     ];
     for (args, expected) in cases {
         let mut all = vec!["weapon", "add"];
         all.extend_from_slice(args);
         let err = node.fails(&all);
-        assert!(err.contains(expected), "salw weapon add {args:?}: expected '{expected}' in:\n{err}");
-        assert!(err.contains("nothing was written") || err.contains("error:"), "{err}");
+        assert!(
+            err.contains(expected),
+            "salw weapon add {args:?}: expected '{expected}' in:\n{err}"
+        );
+        assert!(
+            err.contains("nothing was written") || err.contains("error:"),
+            "{err}"
+        );
     }
-    assert_eq!(node.journal_len(), before, "a refused record writes nothing");
+    assert_eq!(
+        node.journal_len(),
+        before,
+        "a refused record writes nothing"
+    );
     // The same serial on another model is another weapon (makers reuse serials).
-    node.add_weapon(&["--category", "self-loading pistol", "--manufacturer", "Glock", "--country", "AT", "--model", "G19", "--serial", "ABC123"]);
+    node.add_weapon(&[
+        "--category",
+        "self-loading pistol",
+        "--manufacturer",
+        "Glock",
+        "--country",
+        "AT",
+        "--model",
+        "G19",
+        "--serial",
+        "ABC123",
+    ]);
     // Accepted forms of the hard cases.
-    node.add_weapon(&["--category", "shotgun", "--model", "craft", "--inadequately-marked", "--follow-up", "destroy"]);
-    node.add_weapon(&["--category", "revolver", "--manufacturer", "Colt", "--country", "US", "--model", "SAA", "--serial", "9", "--antique", "--year", "1899"]);
-    node.add_weapon(&["--category", "mortar", "--manufacturer", "Soltam", "--country", "IL", "--model", "81mm", "--serial", "1", "--calibre", "81mm"]);
-    node.add_weapon(&["--category", "rifle", "--manufacturer", "FN", "--country", "BE", "--model", "FAL", "--serial", "1", "--serial-condition", "recovered", "--serial-recovered", "12345"]);
+    node.add_weapon(&[
+        "--category",
+        "shotgun",
+        "--model",
+        "craft",
+        "--inadequately-marked",
+        "--follow-up",
+        "destroy",
+    ]);
+    node.add_weapon(&[
+        "--category",
+        "revolver",
+        "--manufacturer",
+        "Colt",
+        "--country",
+        "US",
+        "--model",
+        "SAA",
+        "--serial",
+        "9",
+        "--antique",
+        "--year",
+        "1899",
+    ]);
+    node.add_weapon(&[
+        "--category",
+        "mortar",
+        "--manufacturer",
+        "Soltam",
+        "--country",
+        "IL",
+        "--model",
+        "81mm",
+        "--serial",
+        "1",
+        "--calibre",
+        "81mm",
+    ]);
+    node.add_weapon(&[
+        "--category",
+        "rifle",
+        "--manufacturer",
+        "FN",
+        "--country",
+        "BE",
+        "--model",
+        "FAL",
+        "--serial",
+        "1",
+        "--serial-condition",
+        "recovered",
+        "--serial-recovered",
+        "12345",
+    ]);
 }
 
 #[test]
@@ -179,33 +448,78 @@ fn impossible_histories_are_refused_with_the_reason() {
     let err = node.event_refused(&w, "seized", "2020-01-05", &[]);
     assert!(err.contains("seizure_basis: required"), "{err}");
     let err = node.event_refused(&w, "recovered", "2020-01-05", &[]);
-    assert!(err.contains("a recovery needs an earlier loss or theft report"), "{err}");
+    assert!(
+        err.contains("a recovery needs an earlier loss or theft report"),
+        "{err}"
+    );
     let err = node.event_refused(&w, "returned", "2020-01-05", &[]);
     assert!(err.contains("never issued"), "{err}");
     let err = node.event_refused(&w, "traced", "2020-01-05", &["--trace-outcome", "pending"]);
     assert!(err.contains("tracing concerns a seized"), "{err}");
     let err = node.event_refused(&w, "reactivation_detected", "2020-01-05", &[]);
-    assert!(err.contains("only a weapon recorded as deactivated"), "{err}");
-    let err = node.event_refused(&w, "seized", "2010-01-05", &["--seizure-basis", "criminal_offence"]);
+    assert!(
+        err.contains("only a weapon recorded as deactivated"),
+        "{err}"
+    );
+    let err = node.event_refused(
+        &w,
+        "seized",
+        "2010-01-05",
+        &["--seizure-basis", "criminal_offence"],
+    );
     assert!(err.contains("before the weapon was made"), "{err}");
     let err = node.event_refused(&w, "exported", "2020-01-05", &["--country", "ZZ"]);
     assert!(err.contains("country: 'ZZ'"), "{err}");
     let err = node.event_refused(&w, "found", "2999-01-01", &[]);
-    assert!(err.contains("occurred_on: 2999-01-01 is in the future"), "{err}");
+    assert!(
+        err.contains("occurred_on: 2999-01-01 is in the future"),
+        "{err}"
+    );
     let err = node.event_refused(&w, "found", "01/02/2020", &[]);
     assert!(err.contains("occurred_on"), "{err}");
     let err = node.event_refused("no-such-weapon", "found", "2020-01-01", &[]);
-    assert!(err.contains("weapon: no weapon has the id or reference 'no-such-weapon'"), "{err}");
+    assert!(
+        err.contains("weapon: no weapon has the id or reference 'no-such-weapon'"),
+        "{err}"
+    );
     let err = node.event_refused(&w, "found", "2020-01-01", &["--method", "melting"]);
-    assert!(err.contains("method: does not apply to a 'found' event"), "{err}");
+    assert!(
+        err.contains("method: does not apply to a 'found' event"),
+        "{err}"
+    );
 
-    node.event_ok(&w, "seized", "2020-01-05", &["--seizure-basis", "criminal_offence", "--criminal-context", "robbery", "--acquisition", "bought_online"]);
-    node.event_ok(&w, "traced", "2020-03-01", &["--trace-outcome", "established_by_tracing"]);
+    node.event_ok(
+        &w,
+        "seized",
+        "2020-01-05",
+        &[
+            "--seizure-basis",
+            "criminal_offence",
+            "--criminal-context",
+            "robbery",
+            "--acquisition",
+            "bought_online",
+        ],
+    );
+    node.event_ok(
+        &w,
+        "traced",
+        "2020-03-01",
+        &["--trace-outcome", "established_by_tracing"],
+    );
     let err = node.event_refused(&w, "destroyed", "2020-04-01", &[]);
     assert!(err.contains("method: required"), "{err}");
-    node.event_ok(&w, "destroyed", "2020-04-01", &["--method", "cutting", "--witnesses", "A; B"]);
+    node.event_ok(
+        &w,
+        "destroyed",
+        "2020-04-01",
+        &["--method", "cutting", "--witnesses", "A; B"],
+    );
     let err = node.event_refused(&w, "exported", "2020-05-01", &["--country", "DE"]);
-    assert!(err.contains("a destroyed weapon cannot be exported"), "{err}");
+    assert!(
+        err.contains("a destroyed weapon cannot be exported"),
+        "{err}"
+    );
     // Backfilling an event dated before the destruction that conflicts with it is refused too.
     let err = node.event_refused(&w, "reported_stolen", "2020-03-15", &[]);
     assert!(err.contains("later event impossible"), "{err}");
@@ -217,48 +531,141 @@ fn impossible_histories_are_refused_with_the_reason() {
 #[test]
 fn loss_recovery_issue_import_marking_and_corrections() {
     let node = Node::new();
-    let unit = node.json(&["person", "add", "--name", "Central Armoury", "--organisation", "--role", "state_unit", "--reference", "UNIT-1", "--json"]);
+    let unit = node.json(&[
+        "person",
+        "add",
+        "--name",
+        "Central Armoury",
+        "--organisation",
+        "--role",
+        "state_unit",
+        "--reference",
+        "UNIT-1",
+        "--json",
+    ]);
     assert!(unit["id"].is_string());
-    let err = node.fails(&["person", "add", "--name", "Armoury", "--organisation", "--sex", "female"]);
+    let err = node.fails(&[
+        "person",
+        "add",
+        "--name",
+        "Armoury",
+        "--organisation",
+        "--sex",
+        "female",
+    ]);
     assert!(err.contains("sex: only an individual has a sex"), "{err}");
-    let officer = node.json(&["person", "add", "--name", "Amina Diallo", "--sex", "female", "--json"]);
+    let officer = node.json(&[
+        "person",
+        "add",
+        "--name",
+        "Amina Diallo",
+        "--sex",
+        "female",
+        "--json",
+    ]);
     let officer = officer["id"].as_str().expect("id").to_owned();
 
     let w = node.pistol("GLK002");
     node.event_ok(&w, "transferred", "2019-01-01", &["--to-holder", "UNIT-1"]);
     let err = node.event_refused(&w, "issued", "2019-02-01", &[]);
     assert!(err.contains("to_holder: required"), "{err}");
-    node.event_ok(&w, "issued", "2019-02-01", &["--to-holder", &officer, "--reason", "patrol"]);
+    node.event_ok(
+        &w,
+        "issued",
+        "2019-02-01",
+        &["--to-holder", &officer, "--reason", "patrol"],
+    );
     let err = node.event_refused(&w, "exported", "2019-02-02", &["--country", "DE"]);
-    assert!(err.contains("returned to the armoury before export"), "{err}");
+    assert!(
+        err.contains("returned to the armoury before export"),
+        "{err}"
+    );
     node.event_ok(&w, "returned", "2019-02-03", &[]);
     let stolen = node.event_ok(&w, "reported_stolen", "2021-06-01", &[]);
     let err = node.event_refused(&w, "exported", "2021-07-01", &["--country", "DE"]);
-    assert!(err.contains("cannot be exported before it is recovered"), "{err}");
+    assert!(
+        err.contains("cannot be exported before it is recovered"),
+        "{err}"
+    );
     node.event_ok(&w, "recovered", "2022-01-01", &[]);
     // Withdrawing the theft report would leave the recovery without its loss: refused.
-    let err = node.event_refused(&w, "corrected", "2022-02-01", &["--supersedes", &stolen, "--reason", "entered by mistake"]);
-    assert!(err.contains("later event impossible") && err.contains("a recovery needs an earlier loss"), "{err}");
+    let err = node.event_refused(
+        &w,
+        "corrected",
+        "2022-02-01",
+        &["--supersedes", &stolen, "--reason", "entered by mistake"],
+    );
+    assert!(
+        err.contains("later event impossible") && err.contains("a recovery needs an earlier loss"),
+        "{err}"
+    );
     let err = node.event_refused(&w, "corrected", "2022-02-01", &["--supersedes", &stolen]);
     assert!(err.contains("reason: required"), "{err}");
     // Replacing it with a loss report is possible: the timeline keeps both, the old one marked.
-    node.event_ok(&w, "reported_lost", "2021-06-01", &["--supersedes", &stolen, "--reason", "was lost, not stolen"]);
-    let err = node.event_refused(&w, "corrected", "2022-02-01", &["--supersedes", &stolen, "--reason", "again"]);
+    node.event_ok(
+        &w,
+        "reported_lost",
+        "2021-06-01",
+        &["--supersedes", &stolen, "--reason", "was lost, not stolen"],
+    );
+    let err = node.event_refused(
+        &w,
+        "corrected",
+        "2022-02-01",
+        &["--supersedes", &stolen, "--reason", "again"],
+    );
     assert!(err.contains("already been corrected"), "{err}");
     let shown = node.json(&["show", &w, "--json"]);
     let timeline = shown["timeline"].as_array().expect("timeline");
-    let old = timeline.iter().find(|t| t["event"]["id"] == stolen.as_str()).expect("old event kept");
-    assert!(old["superseded_by"].is_string(), "the superseded event stays, marked");
+    let old = timeline
+        .iter()
+        .find(|t| t["event"]["id"] == stolen.as_str())
+        .expect("old event kept");
+    assert!(
+        old["superseded_by"].is_string(),
+        "the superseded event stays, marked"
+    );
     assert_eq!(shown["status"], "recovered");
 
     // ITI para 8: a permanent import without a unique mark needs an assigned serial.
-    let craft = node.add_weapon(&["--category", "shotgun", "--model", "craft", "--inadequately-marked", "--follow-up", "mark_and_record"]);
+    let craft = node.add_weapon(&[
+        "--category",
+        "shotgun",
+        "--model",
+        "craft",
+        "--inadequately-marked",
+        "--follow-up",
+        "mark_and_record",
+    ]);
     let err = node.event_refused(&craft, "imported", "2020-01-01", &["--country", "GH"]);
     assert!(err.contains("needs an assigned serial"), "{err}");
-    node.event_ok(&craft, "imported", "2020-01-01", &["--country", "GH", "--temporary"]);
-    let other = node.add_weapon(&["--category", "shotgun", "--model", "craft 2", "--inadequately-marked", "--follow-up", "mark_and_record"]);
-    node.event_ok(&other, "imported", "2020-01-01", &["--country", "GH", "--assigned-serial", "KE-2020-0001"]);
-    let err = node.event_refused(&other, "imported", "2020-02-01", &["--country", "GH", "--assigned-serial", "KE-2020-0002"]);
+    node.event_ok(
+        &craft,
+        "imported",
+        "2020-01-01",
+        &["--country", "GH", "--temporary"],
+    );
+    let other = node.add_weapon(&[
+        "--category",
+        "shotgun",
+        "--model",
+        "craft 2",
+        "--inadequately-marked",
+        "--follow-up",
+        "mark_and_record",
+    ]);
+    node.event_ok(
+        &other,
+        "imported",
+        "2020-01-01",
+        &["--country", "GH", "--assigned-serial", "KE-2020-0001"],
+    );
+    let err = node.event_refused(
+        &other,
+        "imported",
+        "2020-02-01",
+        &["--country", "GH", "--assigned-serial", "KE-2020-0002"],
+    );
     assert!(err.contains("already on the territory"), "{err}");
 }
 
@@ -266,10 +673,32 @@ fn loss_recovery_issue_import_marking_and_corrections() {
 fn deactivated_weapon_seized_as_reactivated() {
     let node = Node::new();
     let w = node.pistol("GLK003");
-    let err = node.event_refused(&w, "deactivated", "2018-01-01", &["--standard", "EU 2015/2403"]);
+    let err = node.event_refused(
+        &w,
+        "deactivated",
+        "2018-01-01",
+        &["--standard", "EU 2015/2403"],
+    );
     assert!(err.contains("verifier: required"), "{err}");
-    node.event_ok(&w, "deactivated", "2018-01-01", &["--standard", "EU 2015/2403", "--verifier", "Proof House", "--certificate", "D-1"]);
-    node.event_ok(&w, "seized", "2023-01-01", &["--seizure-basis", "criminal_offence", "--reactivated"]);
+    node.event_ok(
+        &w,
+        "deactivated",
+        "2018-01-01",
+        &[
+            "--standard",
+            "EU 2015/2403",
+            "--verifier",
+            "Proof House",
+            "--certificate",
+            "D-1",
+        ],
+    );
+    node.event_ok(
+        &w,
+        "seized",
+        "2023-01-01",
+        &["--seizure-basis", "criminal_offence", "--reactivated"],
+    );
     node.event_ok(&w, "reactivation_detected", "2023-01-02", &[]);
     let shown = node.json(&["show", &w, "--json"]);
     assert_eq!(shown["timeline"][1]["event"]["reactivated"], true);
@@ -316,7 +745,11 @@ fn a_file_with_bad_rows_writes_nothing_and_names_every_bad_row() {
     assert!(err.contains("line 1: serail: not a column"), "{err}");
     let bad_json = node.write("events.jsonl", "{\"record\":\"event\",\"weapon\":\"R-1\",\"kind\":\"found\",\"occurred_on\":\"2020-01-01\"}\n{not json\n");
     let err = stderr(&node.run(&["import", s(&bad_json)]));
-    assert!(err.contains("line 1: weapon: no weapon has the id or reference 'R-1'") && err.contains("line 2: line: not valid JSON"), "{err}");
+    assert!(
+        err.contains("line 1: weapon: no weapon has the id or reference 'R-1'")
+            && err.contains("line 2: line: not valid JSON"),
+        "{err}"
+    );
     assert_eq!(node.journal_len(), before);
 }
 
@@ -325,7 +758,10 @@ fn importing_the_same_file_twice_adds_nothing_the_second_time() {
     let node = Node::new();
     let weapons = node.write("weapons.csv", WEAPONS_CSV);
     let err = stderr(&node.run(&["import", s(&weapons)]));
-    assert!(err.contains("line 4: serial: the weapon has no unique mark"), "{err}");
+    assert!(
+        err.contains("line 4: serial: the weapon has no unique mark"),
+        "{err}"
+    );
     let fixed = WEAPONS_CSV.replace("R-3,shotgun,,,,,12 gauge,", "R-3,shotgun,,,,,12 gauge,") + "";
     let weapons = node.write("weapons.csv", &fixed.replace("reference,category,manufacturer,country,model,serial,calibre,year", "reference,category,manufacturer,country,model,serial,calibre,year,inadequately_marked,follow_up").replace("2010\n", "2010,,\n").replace("1988\n", "1988,,\n").replace("12 gauge,\n", "12 gauge,,true,destroy\n"));
     let events = node.write(
@@ -362,8 +798,14 @@ fn an_export_imported_into_a_new_registry_gives_the_same_records() {
         assert_eq!(a.lines().count(), b.lines().count());
         assert!(a == b, "the re-export from {source:?} differs");
         assert!(copy.ok(&["verify"]).contains("journal intact"));
-        let (sa, sb) = (node.json(&["summary", "--json"]), copy.json(&["summary", "--json"]));
-        assert_eq!(sa["summary"]["by_status"], sb["summary"]["by_status"], "the same histories give the same states");
+        let (sa, sb) = (
+            node.json(&["summary", "--json"]),
+            copy.json(&["summary", "--json"]),
+        );
+        assert_eq!(
+            sa["summary"]["by_status"], sb["summary"]["by_status"],
+            "the same histories give the same states"
+        );
     }
 }
 
@@ -383,7 +825,17 @@ fn the_demo_is_the_same_for_the_same_seed() {
     let (ea, eb, ec) = (export(&a), export(&b), export(&c));
     assert_eq!(ea, eb);
     assert_ne!(ea, ec);
-    for kind in ["\"seized\"", "\"found\"", "\"surrendered\"", "\"destroyed\"", "\"deactivated\"", "\"reported_stolen\"", "\"administrative_violation\"", "\"inadequately_marked\":true", "\"sex\":\"female\""] {
+    for kind in [
+        "\"seized\"",
+        "\"found\"",
+        "\"surrendered\"",
+        "\"destroyed\"",
+        "\"deactivated\"",
+        "\"reported_stolen\"",
+        "\"administrative_violation\"",
+        "\"inadequately_marked\":true",
+        "\"sex\":\"female\"",
+    ] {
         assert!(ea.contains(kind), "the demo has no {kind}");
     }
 }
@@ -396,9 +848,17 @@ fn tamper(node: &Node, sql: &str) {
 
 fn broken_at(node: &Node) -> (i64, String) {
     let out = node.run(&["verify", "--json"]);
-    assert_eq!(out.status.code(), Some(1), "verify should fail: {}", stdout(&out));
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "verify should fail: {}",
+        stdout(&out)
+    );
     let report: Value = serde_json::from_str(&stdout(&out)).expect("json");
-    (report["first_broken"].as_i64().expect("first_broken"), report["problem"].as_str().unwrap_or_default().to_owned())
+    (
+        report["first_broken"].as_i64().expect("first_broken"),
+        report["problem"].as_str().unwrap_or_default().to_owned(),
+    )
 }
 
 fn small_registry() -> Node {
@@ -415,9 +875,13 @@ fn small_registry() -> Node {
 fn the_journal_refuses_updates_and_deletes_by_itself() {
     let node = small_registry();
     let conn = rusqlite::Connection::open(&node.db).expect("open");
-    let e = conn.execute("UPDATE journal SET payload = '{}' WHERE seq = 3", []).expect_err("update refused");
+    let e = conn
+        .execute("UPDATE journal SET payload = '{}' WHERE seq = 3", [])
+        .expect_err("update refused");
     assert!(e.to_string().contains("append-only"), "{e}");
-    let e = conn.execute("DELETE FROM journal WHERE seq = 3", []).expect_err("delete refused");
+    let e = conn
+        .execute("DELETE FROM journal WHERE seq = 3", [])
+        .expect_err("delete refused");
     assert!(e.to_string().contains("append-only"), "{e}");
 }
 
@@ -425,12 +889,18 @@ fn the_journal_refuses_updates_and_deletes_by_itself() {
 fn verify_names_the_first_changed_deleted_or_inserted_entry() {
     // Changed payload.
     let node = small_registry();
-    tamper(&node, "UPDATE journal SET payload = replace(payload, 'T002', 'T999') WHERE seq = 6");
+    tamper(
+        &node,
+        "UPDATE journal SET payload = replace(payload, 'T002', 'T999') WHERE seq = 6",
+    );
     assert_eq!(broken_at(&node).0, 6);
     // Changed, with the hash recomputed by someone who knows BLAKE3 but not the node key: the
     // next entry's link breaks.
     let node = small_registry();
-    tamper(&node, "UPDATE journal SET recorded_by = 'intruder' WHERE seq = 4");
+    tamper(
+        &node,
+        "UPDATE journal SET recorded_by = 'intruder' WHERE seq = 4",
+    );
     assert_eq!(broken_at(&node).0, 4);
     // Deleted in the middle.
     let node = small_registry();
@@ -446,7 +916,10 @@ fn verify_names_the_first_changed_deleted_or_inserted_entry() {
     assert!(problem.contains("removed"), "{problem}");
     // Inserted at the end, with a made-up hash.
     let node = small_registry();
-    tamper(&node, "INSERT INTO journal SELECT 12, 'x', kind, subject, occurred_at, recorded_at, recorded_by, source, payload, hash FROM journal WHERE seq = 11");
+    tamper(
+        &node,
+        "INSERT INTO journal SELECT 12, 'x', kind, subject, occurred_at, recorded_at, recorded_by, source, payload, hash FROM journal WHERE seq = 11",
+    );
     assert_eq!(broken_at(&node).0, 12);
     // Inserted in the middle by renumbering the rows after it.
     let node = small_registry();
@@ -466,11 +939,26 @@ fn verify_catches_an_entry_appended_with_a_correct_chain_hash() {
     // Whoever recomputes BLAKE3 correctly still lacks the node key to sign the new head.
     let node = small_registry();
     let conn = rusqlite::Connection::open(&node.db).expect("open");
-    let (hash, payload): (Vec<u8>, String) =
-        conn.query_row("SELECT hash, payload FROM journal WHERE seq = 11", [], |r| Ok((r.get(0)?, r.get(1)?))).expect("row");
+    let (hash, payload): (Vec<u8>, String) = conn
+        .query_row(
+            "SELECT hash, payload FROM journal WHERE seq = 11",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .expect("row");
     let mut h = blake3::Hasher::new();
     h.update(&hash);
-    let fields = ["12", "0195f000-0000-7000-8000-000000000000", "event.recorded", "weapon:x", "2020-01-01", "2020-01-01", "intruder", "sql", &payload];
+    let fields = [
+        "12",
+        "0195f000-0000-7000-8000-000000000000",
+        "event.recorded",
+        "weapon:x",
+        "2020-01-01",
+        "2020-01-01",
+        "intruder",
+        "sql",
+        &payload,
+    ];
     for f in fields {
         h.update(&(f.len() as u64).to_le_bytes());
         h.update(f.as_bytes());
@@ -478,27 +966,56 @@ fn verify_catches_an_entry_appended_with_a_correct_chain_hash() {
     let forged = h.finalize();
     conn.execute(
         "INSERT INTO journal VALUES (12, ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-        rusqlite::params![fields[1], fields[2], fields[3], fields[4], fields[5], fields[6], fields[7], fields[8], &forged.as_bytes()[..]],
+        rusqlite::params![
+            fields[1],
+            fields[2],
+            fields[3],
+            fields[4],
+            fields[5],
+            fields[6],
+            fields[7],
+            fields[8],
+            &forged.as_bytes()[..]
+        ],
     )
     .expect("insert");
     let (seq, problem) = broken_at(&node);
     assert_eq!(seq, 12);
-    assert!(problem.contains("not covered by a head signed"), "{problem}");
+    assert!(
+        problem.contains("not covered by a head signed"),
+        "{problem}"
+    );
 }
 
 #[test]
 fn usage_errors_exit_2_and_missing_registry_exits_1() {
-    let out = Command::new(salw_bin()).args(["weapon", "add"]).output().expect("runs");
+    let out = Command::new(salw_bin())
+        .args(["weapon", "add"])
+        .output()
+        .expect("runs");
     assert_eq!(out.status.code(), Some(2));
-    let out = Command::new(salw_bin()).args(["frobnicate"]).output().expect("runs");
+    let out = Command::new(salw_bin())
+        .args(["frobnicate"])
+        .output()
+        .expect("runs");
     assert_eq!(out.status.code(), Some(2));
     let dir = tempfile::tempdir().expect("dir");
     let missing = dir.path().join("nope.db");
-    let out = Command::new(salw_bin()).arg("--db").arg(&missing).args(["show", "x"]).env_remove("SALW_DATABASE").output().expect("runs");
+    let out = Command::new(salw_bin())
+        .arg("--db")
+        .arg(&missing)
+        .args(["show", "x"])
+        .env_remove("SALW_DATABASE")
+        .output()
+        .expect("runs");
     assert_eq!(out.status.code(), Some(1));
     assert!(stderr(&out).contains("no registry at"), "{}", stderr(&out));
     assert!(!missing.exists(), "reading does not create a registry");
-    let out = Command::new(salw_bin()).args(["verify"]).env_remove("SALW_DATABASE").output().expect("runs");
+    let out = Command::new(salw_bin())
+        .args(["verify"])
+        .env_remove("SALW_DATABASE")
+        .output()
+        .expect("runs");
     assert_eq!(out.status.code(), Some(1));
     assert!(stderr(&out).contains("--db"), "{}", stderr(&out));
 }
@@ -509,11 +1026,45 @@ fn writes_need_the_node_key_and_init_never_overwrites() {
     let err = node.fails(&["init", "--country", "KE"]);
     assert!(err.contains("already a registry"), "{err}");
     std::fs::rename(node.path("registry.db.key"), node.path("moved.key")).expect("move key");
-    let err = node.fails(&["weapon", "add", "--category", "rifle", "--manufacturer", "FN", "--country", "BE", "--model", "FAL", "--serial", "1"]);
-    assert!(err.contains("signing key") && err.contains("writes are refused"), "{err}");
-    assert!(node.ok(&["verify"]).contains("intact"), "reading works without the key");
+    let err = node.fails(&[
+        "weapon",
+        "add",
+        "--category",
+        "rifle",
+        "--manufacturer",
+        "FN",
+        "--country",
+        "BE",
+        "--model",
+        "FAL",
+        "--serial",
+        "1",
+    ]);
+    assert!(
+        err.contains("signing key") && err.contains("writes are refused"),
+        "{err}"
+    );
+    assert!(
+        node.ok(&["verify"]).contains("intact"),
+        "reading works without the key"
+    );
     let key = node.path("moved.key");
-    node.ok(&["--key-file", s(&key), "weapon", "add", "--category", "rifle", "--manufacturer", "FN", "--country", "BE", "--model", "FAL", "--serial", "1"]);
+    node.ok(&[
+        "--key-file",
+        s(&key),
+        "weapon",
+        "add",
+        "--category",
+        "rifle",
+        "--manufacturer",
+        "FN",
+        "--country",
+        "BE",
+        "--model",
+        "FAL",
+        "--serial",
+        "1",
+    ]);
     let info = node.json(&["node", "info", "--json"]);
     assert_eq!(info["country"], "KE");
     assert_eq!(info["public_key"].as_str().map(str::len), Some(64));
@@ -526,7 +1077,18 @@ fn writes_need_the_node_key_and_init_never_overwrites() {
 fn an_import_killed_at_any_moment_leaves_none_or_all_of_the_file() {
     let node = Node::new();
     let data = node.path("data");
-    let generated = Command::new(salw_bin()).args(["demo", "--records", "4000", "--seed", "3", "--csv-out", s(&data)]).output().expect("runs");
+    let generated = Command::new(salw_bin())
+        .args([
+            "demo",
+            "--records",
+            "4000",
+            "--seed",
+            "3",
+            "--csv-out",
+            s(&data),
+        ])
+        .output()
+        .expect("runs");
     assert!(generated.status.success(), "{}", stderr(&generated));
     let base = node.journal_len();
     // How long a whole import takes here, to spread the kills over it.
@@ -537,14 +1099,30 @@ fn an_import_killed_at_any_moment_leaves_none_or_all_of_the_file() {
     let all = probe.journal_len() - 1;
     let mut outcomes = (0, 0);
     for i in 0..6u32 {
-        let mut child = Command::new(salw_bin()).arg("--db").arg(&node.db).args(["import", s(&data)]).spawn().expect("spawn");
+        let mut child = Command::new(salw_bin())
+            .arg("--db")
+            .arg(&node.db)
+            .args(["import", s(&data)])
+            .spawn()
+            .expect("spawn");
         std::thread::sleep(full * (i + 1) / 8);
         let _ = child.kill(); // SIGKILL
         let _ = child.wait();
         let len = node.journal_len() - base;
-        assert!(len == 0 || len == all, "after kill {i}: {len} of {all} entries: a partial import");
+        assert!(
+            len == 0 || len == all,
+            "after kill {i}: {len} of {all} entries: a partial import"
+        );
         assert!(node.ok(&["verify"]).contains("intact"));
-        if len == 0 { outcomes.0 += 1 } else { outcomes.1 += 1; break }
+        if len == 0 {
+            outcomes.0 += 1
+        } else {
+            outcomes.1 += 1;
+            break;
+        }
     }
-    assert!(outcomes.0 > 0, "no kill landed during an import; the test did not test anything");
+    assert!(
+        outcomes.0 > 0,
+        "no kill landed during an import; the test did not test anything"
+    );
 }

@@ -7,7 +7,10 @@ use std::sync::OnceLock;
 static CALIBRES_CSV: &str = include_str!("../../../data/calibres.csv");
 
 fn fold(s: &str) -> String {
-    s.chars().filter(|c| !c.is_whitespace()).flat_map(char::to_lowercase).collect()
+    s.chars()
+        .filter(|c| !c.is_whitespace())
+        .flat_map(char::to_lowercase)
+        .collect()
 }
 
 fn table() -> &'static HashMap<String, &'static str> {
@@ -15,7 +18,9 @@ fn table() -> &'static HashMap<String, &'static str> {
     TABLE.get_or_init(|| {
         let mut map = HashMap::new();
         for line in CALIBRES_CSV.lines().skip(1) {
-            let Some((canonical, aliases)) = line.split_once(',') else { continue };
+            let Some((canonical, aliases)) = line.split_once(',') else {
+                continue;
+            };
             map.insert(fold(canonical), canonical);
             for alias in aliases.split('|').filter(|a| !a.is_empty()) {
                 map.entry(fold(alias)).or_insert(canonical);
@@ -51,7 +56,9 @@ pub fn bore_mm(designation: &str) -> Option<f64> {
     if number.is_empty() {
         return None;
     }
-    let rest = s.trim_start_matches('.')[number.len()..].trim_start().to_lowercase();
+    let rest = s.trim_start_matches('.')[number.len()..]
+        .trim_start()
+        .to_lowercase();
     if inches {
         let value: f64 = format!("0.{number}").parse().ok()?;
         return Some(value * 25.4);

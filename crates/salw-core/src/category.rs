@@ -54,14 +54,23 @@ const ITI: &[(&str, WeaponClass, UnodcType)] = {
         ("recoilless rifle", LightWeapon, Other),
         ("portable anti-tank missile launcher", LightWeapon, Other),
         ("portable anti-tank rocket launcher", LightWeapon, Other),
-        ("portable anti-aircraft missile launcher", LightWeapon, Other),
+        (
+            "portable anti-aircraft missile launcher",
+            LightWeapon,
+            Other,
+        ),
         ("mortar", LightWeapon, Other),
     ]
 };
 
 /// The name under which a category is compared: lower case, single spaces, `_` read as space.
 pub fn fold_name(name: &str) -> String {
-    name.trim().to_lowercase().replace('_', " ").split_whitespace().collect::<Vec<_>>().join(" ")
+    name.trim()
+        .to_lowercase()
+        .replace('_', " ")
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -108,7 +117,11 @@ impl CategorySet {
     }
 
     pub fn names(&self) -> String {
-        self.defs.iter().map(|d| d.name.as_str()).collect::<Vec<_>>().join(", ")
+        self.defs
+            .iter()
+            .map(|d| d.name.as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
     }
 }
 
@@ -119,8 +132,14 @@ mod tests {
     #[test]
     fn iti_categories_and_extension() {
         let mut set = CategorySet::default();
-        assert_eq!(set.get("Assault_Rifle").map(|d| d.class), Some(WeaponClass::SmallArm));
-        assert_eq!(set.get("mortar").map(|d| d.class), Some(WeaponClass::LightWeapon));
+        assert_eq!(
+            set.get("Assault_Rifle").map(|d| d.class),
+            Some(WeaponClass::SmallArm)
+        );
+        assert_eq!(
+            set.get("mortar").map(|d| d.class),
+            Some(WeaponClass::LightWeapon)
+        );
         assert!(set.get("flamethrower").is_none());
         let def = CategoryDef {
             name: "Flamethrower".into(),

@@ -20,7 +20,11 @@ pub fn lookup(code: &str) -> Option<Country> {
         .ok()
         .map(|i| {
             let (code, name, withdrawn) = COUNTRIES[i];
-            Country { code, name, withdrawn }
+            Country {
+                code,
+                name,
+                withdrawn,
+            }
         })
 }
 

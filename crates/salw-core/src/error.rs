@@ -9,7 +9,10 @@ pub struct FieldError {
 
 impl FieldError {
     pub fn new(field: impl Into<String>, reason: impl Into<String>) -> Self {
-        FieldError { field: field.into(), reason: reason.into() }
+        FieldError {
+            field: field.into(),
+            reason: reason.into(),
+        }
     }
 }
 
@@ -44,6 +47,10 @@ impl Problems {
         self.0.push(FieldError::new(field, reason));
     }
     pub fn finish(self) -> Result<(), ValidationError> {
-        if self.0.is_empty() { Ok(()) } else { Err(ValidationError(self.0)) }
+        if self.0.is_empty() {
+            Ok(())
+        } else {
+            Err(ValidationError(self.0))
+        }
     }
 }

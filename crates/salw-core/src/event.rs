@@ -78,6 +78,13 @@ word_enum! {
     }
 }
 
+/// "a 'seized'", "an 'exported'".
+fn article(kind: EventKind) -> String {
+    let name = kind.as_str();
+    let an = name.starts_with(['a', 'e', 'i', 'o', 'u']);
+    format!("{} '{name}'", if an { "an" } else { "a" })
+}
+
 fn is_none<T>(v: &Option<T>) -> bool {
     v.is_none()
 }
@@ -237,7 +244,10 @@ impl LifecycleEvent {
         }
         let kind = self.kind;
         if self.occurred_on > today {
-            p.add("occurred_on", format!("{} is in the future", self.occurred_on));
+            p.add(
+                "occurred_on",
+                format!("{} is in the future", self.occurred_on),
+            );
         }
         if let Some(code) = self.country.as_deref() {
             match country::parse(code) {
@@ -249,34 +259,80 @@ impl LifecycleEvent {
         // Fields that belong to some kinds only: (field, present, kinds allowed).
         let only: &[(&str, bool, &[EventKind])] = &[
             ("seizure_basis", self.seizure_basis.is_some(), &[Seized]),
-            ("criminal_context", self.criminal_context.is_some(), &[Seized]),
-            ("acquisition", self.acquisition.is_some(), &[Seized, Found, Surrendered, Recovered]),
-            ("reactivated", self.reactivated.is_some(), &[Seized, Found, Surrendered, ReactivationDetected]),
+            (
+                "criminal_context",
+                self.criminal_context.is_some(),
+                &[Seized],
+            ),
+            (
+                "acquisition",
+                self.acquisition.is_some(),
+                &[Seized, Found, Surrendered, Recovered],
+            ),
+            (
+                "reactivated",
+                self.reactivated.is_some(),
+                &[Seized, Found, Surrendered, ReactivationDetected],
+            ),
             ("campaign", self.campaign.is_some(), &[Surrendered]),
             ("amnesty", self.amnesty.is_some(), &[Surrendered]),
             ("ddr", self.ddr.is_some(), &[Surrendered]),
             ("temporary", self.temporary.is_some(), &[Imported]),
-            ("assigned_serial", self.assigned_serial.is_some(), &[Imported, Marked]),
-            ("marking_occasion", self.marking_occasion.is_some(), &[Marked]),
-            ("mark_text", self.mark_text.is_some(), &[Marked, Deactivated]),
+            (
+                "assigned_serial",
+                self.assigned_serial.is_some(),
+                &[Imported, Marked],
+            ),
+            (
+                "marking_occasion",
+                self.marking_occasion.is_some(),
+                &[Marked],
+            ),
+            (
+                "mark_text",
+                self.mark_text.is_some(),
+                &[Marked, Deactivated],
+            ),
             ("method", self.method.is_some(), &[Destroyed]),
-            ("witnesses", self.witnesses.is_some(), &[Destroyed, Deactivated]),
+            (
+                "witnesses",
+                self.witnesses.is_some(),
+                &[Destroyed, Deactivated],
+            ),
             ("standard", self.standard.is_some(), &[Deactivated]),
-            ("parts_treated", self.parts_treated.is_some(), &[Deactivated]),
+            (
+                "parts_treated",
+                self.parts_treated.is_some(),
+                &[Deactivated],
+            ),
             ("verifier", self.verifier.is_some(), &[Deactivated]),
             ("trace_outcome", self.trace_outcome.is_some(), &[Traced]),
-            ("country", self.country.is_some(), &[Exported, Imported, Manufactured]),
+            (
+                "country",
+                self.country.is_some(),
+                &[Exported, Imported, Manufactured],
+            ),
         ];
         for (field, present, kinds) in only {
             if *present && !kinds.contains(&kind) {
                 let names: Vec<_> = kinds.iter().map(|k| k.as_str()).collect();
-                p.add(field, format!("does not apply to a '{kind}' event (only to: {})", names.join(", ")));
+                p.add(
+                    field,
+                    format!(
+                        "does not apply to {} event (only to: {})",
+                        article(kind),
+                        names.join(", ")
+                    ),
+                );
             }
         }
 
         let mut require = |field: &str, present: bool, why: &str| {
             if !present {
-                p.add(field, format!("required for a '{kind}' event: {why}"));
+                p.add(
+                    field,
+                    format!("required for {} event: {why}", article(kind)),
+                );
             }
         };
         match kind {
@@ -285,28 +341,76 @@ impl LifecycleEvent {
                 self.seizure_basis.is_some(),
                 "the legal basis of the seizure, criminal_offence or administrative_violation (DOMAIN.md §5, §7)",
             ),
-            Exported => require("country", self.country.is_some(), "the country of destination (ATT Art. 12)"),
-            Imported => require("country", self.country.is_some(), "the country the weapon came from (ATT Art. 12)"),
+            Exported => require(
+                "country",
+                self.country.is_some(),
+                "the country of destination (ATT Art. 12)",
+            ),
+            Imported => require(
+                "country",
+                self.country.is_some(),
+                "the country the weapon came from (ATT Art. 12)",
+            ),
             Transferred => require("to_holder", self.to_holder.is_some(), "the new holder"),
-            Issued => require("to_holder", self.to_holder.is_some(), "the person or unit it is issued to (PoA II.10)"),
+            Issued => require(
+                "to_holder",
+                self.to_holder.is_some(),
+                "the person or unit it is issued to (PoA II.10)",
+            ),
             Marked => {
-                require("marking_occasion", self.marking_occasion.is_some(), "manufacture, import, state_to_civilian, confiscation, deactivation or unmarked");
-                require("mark_text", self.mark_text.is_some(), "the mark applied, as marked");
+                require(
+                    "marking_occasion",
+                    self.marking_occasion.is_some(),
+                    "manufacture, import, state_to_civilian, confiscation, deactivation or unmarked",
+                );
+                require(
+                    "mark_text",
+                    self.mark_text.is_some(),
+                    "the mark applied, as marked",
+                );
             }
             Deactivated => {
-                require("standard", self.standard.is_some(), "the deactivation standard applied (Firearms Protocol Art. 9)");
-                require("verifier", self.verifier.is_some(), "who verified the deactivation (Firearms Protocol Art. 9)");
+                require(
+                    "standard",
+                    self.standard.is_some(),
+                    "the deactivation standard applied (Firearms Protocol Art. 9)",
+                );
+                require(
+                    "verifier",
+                    self.verifier.is_some(),
+                    "who verified the deactivation (Firearms Protocol Art. 9)",
+                );
             }
-            Destroyed => require("method", self.method.is_some(), "the method (cutting, crushing, melting, shredding…)"),
+            Destroyed => require(
+                "method",
+                self.method.is_some(),
+                "the method (cutting, crushing, melting, shredding…)",
+            ),
             Traced => {
-                require("trace_outcome", self.trace_outcome.is_some(), TraceOutcome::choices().as_str());
+                require(
+                    "trace_outcome",
+                    self.trace_outcome.is_some(),
+                    TraceOutcome::choices().as_str(),
+                );
                 if self.trace_outcome == Some(TraceOutcome::Unsuccessful) {
-                    require("reason", self.reason.is_some(), "why the trace was unsuccessful");
+                    require(
+                        "reason",
+                        self.reason.is_some(),
+                        "why the trace was unsuccessful",
+                    );
                 }
             }
             Corrected => {
-                require("supersedes", self.supersedes.is_some(), "the id of the event it withdraws");
-                require("reason", self.reason.is_some(), "why the earlier entry is withdrawn");
+                require(
+                    "supersedes",
+                    self.supersedes.is_some(),
+                    "the id of the event it withdraws",
+                );
+                require(
+                    "reason",
+                    self.reason.is_some(),
+                    "why the earlier entry is withdrawn",
+                );
             }
             _ => {}
         }

@@ -35,12 +35,30 @@ mod tests {
 
     #[test]
     fn separators_and_case_do_not_make_a_new_weapon() {
-        let a = identity_key(Some("de"), Some("Heckler & Koch"), Some("G3"), Some("52-01234"));
-        let b = identity_key(Some("DE"), Some("HECKLER & KOCH"), Some("g3"), Some("52 01234"));
+        let a = identity_key(
+            Some("de"),
+            Some("Heckler & Koch"),
+            Some("G3"),
+            Some("52-01234"),
+        );
+        let b = identity_key(
+            Some("DE"),
+            Some("HECKLER & KOCH"),
+            Some("g3"),
+            Some("52 01234"),
+        );
         assert_eq!(a, b);
-        let other_model = identity_key(Some("DE"), Some("Heckler & Koch"), Some("MP5"), Some("52-01234"));
+        let other_model = identity_key(
+            Some("DE"),
+            Some("Heckler & Koch"),
+            Some("MP5"),
+            Some("52-01234"),
+        );
         assert_ne!(a, other_model);
         assert_eq!(identity_key(Some("DE"), Some("HK"), None, Some("1")), None);
-        assert_eq!(identity_key(Some("DE"), Some("HK"), Some("G3"), Some(" - ")), None);
+        assert_eq!(
+            identity_key(Some("DE"), Some("HK"), Some("G3"), Some(" - ")),
+            None
+        );
     }
 }

@@ -10,8 +10,8 @@ mod macros;
 
 pub mod calibre;
 pub mod category;
-pub mod country;
 mod countries_table;
+pub mod country;
 pub mod error;
 pub mod event;
 pub mod key;

@@ -90,7 +90,11 @@ fn status_words(status: WeaponStatus, since: Option<NaiveDate>) -> String {
 }
 
 /// Applies one event to a state, or says why it cannot happen.
-pub fn step(weapon: &Weapon, state: &WeaponState, event: &LifecycleEvent) -> Result<WeaponState, String> {
+pub fn step(
+    weapon: &Weapon,
+    state: &WeaponState,
+    event: &LifecycleEvent,
+) -> Result<WeaponState, String> {
     use EventKind::*;
     use WeaponStatus as S;
     let now = status_words(state.status, state.since);
@@ -103,10 +107,17 @@ pub fn step(weapon: &Weapon, state: &WeaponState, event: &LifecycleEvent) -> Res
         return Err(format!("happened before the weapon was made ({year})"));
     }
     if state.status == S::Destroyed && !matches!(event.kind, Traced | Corrected) {
-        return Err(format!("the weapon was {now}: a destroyed weapon cannot be {}", event.kind.as_str().replace('_', " ")));
+        return Err(format!(
+            "the weapon was {now}: a destroyed weapon cannot be {}",
+            event.kind.as_str().replace('_', " ")
+        ));
     }
     let refuse = |statuses: &[WeaponStatus], why: &str| -> Result<(), String> {
-        if statuses.contains(&state.status) { Err(format!("the weapon was {now}: {why}")) } else { Ok(()) }
+        if statuses.contains(&state.status) {
+            Err(format!("the weapon was {now}: {why}"))
+        } else {
+            Ok(())
+        }
     };
     let mut enter = |status: WeaponStatus| {
         next.status = status;
@@ -122,23 +133,40 @@ pub fn step(weapon: &Weapon, state: &WeaponState, event: &LifecycleEvent) -> Res
             }
         }
         Marked => {
-            refuse(&[S::Exported, S::Lost, S::Stolen], "a weapon can only be marked while it is in hand")?;
+            refuse(
+                &[S::Exported, S::Lost, S::Stolen],
+                "a weapon can only be marked while it is in hand",
+            )?;
             next.awaiting_mark = false;
         }
         Exported => {
-            refuse(&[S::Lost, S::Stolen], "it cannot be exported before it is recovered")?;
+            refuse(
+                &[S::Lost, S::Stolen],
+                "it cannot be exported before it is recovered",
+            )?;
             refuse(&[S::Exported], "it has not come back since")?;
-            refuse(&[S::Issued], "it must be returned to the armoury before export")?;
-            refuse(&[S::Seized], "a seized weapon must be released before export")?;
+            refuse(
+                &[S::Issued],
+                "it must be returned to the armoury before export",
+            )?;
+            refuse(
+                &[S::Seized],
+                "a seized weapon must be released before export",
+            )?;
             enter(S::Exported);
             next.holder = None;
         }
         Imported => {
             if state.last_event_on.is_some() && state.status != S::Exported {
-                return Err(format!("the weapon was {now} and is already on the territory; an import follows an export or opens the history"));
+                return Err(format!(
+                    "the weapon was {now} and is already on the territory; an import follows an export or opens the history"
+                ));
             }
             // ITI para 8: a permanent import without a unique mark gets one, unless temporary.
-            if event.temporary != Some(true) && state.awaiting_mark && event.assigned_serial.is_none() {
+            if event.temporary != Some(true)
+                && state.awaiting_mark
+                && event.assigned_serial.is_none()
+            {
                 return Err("a permanent import of a weapon without a unique mark needs an assigned serial (assigned_serial; ITI para 8)".into());
             }
             if event.assigned_serial.is_some() {
@@ -148,7 +176,10 @@ pub fn step(weapon: &Weapon, state: &WeaponState, event: &LifecycleEvent) -> Res
             next.holder = event.to_holder;
         }
         Transferred => {
-            refuse(&[S::Lost, S::Stolen], "it cannot change hands before it is recovered")?;
+            refuse(
+                &[S::Lost, S::Stolen],
+                "it cannot change hands before it is recovered",
+            )?;
             refuse(&[S::Exported], "it is no longer on the territory")?;
             refuse(&[S::Issued], "it must be returned to the armoury first")?;
             enter(S::Registered);
@@ -156,28 +187,41 @@ pub fn step(weapon: &Weapon, state: &WeaponState, event: &LifecycleEvent) -> Res
         }
         Issued => {
             if state.status != S::Registered {
-                return Err(format!("the weapon was {now}: only a weapon in store can be issued"));
+                return Err(format!(
+                    "the weapon was {now}: only a weapon in store can be issued"
+                ));
             }
             enter(S::Issued);
         }
         Returned => {
             if state.status != S::Issued {
-                return Err(format!("the weapon was {now}: a weapon that was never issued cannot be returned"));
+                return Err(format!(
+                    "the weapon was {now}: a weapon that was never issued cannot be returned"
+                ));
             }
             enter(S::Registered);
         }
         Inventoried => {
-            refuse(&[S::Lost, S::Stolen], "seen in a count, it must first be recorded as recovered")?;
+            refuse(
+                &[S::Lost, S::Stolen],
+                "seen in a count, it must first be recorded as recovered",
+            )?;
             refuse(&[S::Exported], "it is no longer on the territory")?;
         }
         ReportedLost | ReportedStolen => {
             refuse(&[S::Lost, S::Stolen], "it is already missing")?;
             refuse(&[S::Exported], "it is no longer on the territory")?;
-            enter(if event.kind == ReportedLost { S::Lost } else { S::Stolen });
+            enter(if event.kind == ReportedLost {
+                S::Lost
+            } else {
+                S::Stolen
+            });
         }
         Recovered => {
             if !matches!(state.status, S::Lost | S::Stolen) {
-                return Err(format!("the weapon was {now}: a recovery needs an earlier loss or theft report"));
+                return Err(format!(
+                    "the weapon was {now}: a recovery needs an earlier loss or theft report"
+                ));
             }
             enter(S::Recovered);
             next.ever_recovered_illicit = true;
@@ -197,18 +241,26 @@ pub fn step(weapon: &Weapon, state: &WeaponState, event: &LifecycleEvent) -> Res
             next.tracing = event.trace_outcome;
         }
         Deactivated => {
-            refuse(&[S::Lost, S::Stolen, S::Exported], "only a weapon in hand can be deactivated")?;
+            refuse(
+                &[S::Lost, S::Stolen, S::Exported],
+                "only a weapon in hand can be deactivated",
+            )?;
             refuse(&[S::Deactivated], "it is already deactivated")?;
             enter(S::Deactivated);
             next.deactivated_on = Some(event.occurred_on);
         }
         ReactivationDetected => {
             if state.deactivated_on.is_none() {
-                return Err("only a weapon recorded as deactivated can be found reactivated".into());
+                return Err(
+                    "only a weapon recorded as deactivated can be found reactivated".into(),
+                );
             }
         }
         Destroyed => {
-            refuse(&[S::Lost, S::Stolen], "a missing weapon cannot be destroyed; record its recovery first")?;
+            refuse(
+                &[S::Lost, S::Stolen],
+                "a missing weapon cannot be destroyed; record its recovery first",
+            )?;
             refuse(&[S::Exported], "it is no longer on the territory")?;
             refuse(&[S::Issued], "it must be returned to the armoury first")?;
             enter(S::Destroyed);
@@ -221,7 +273,8 @@ pub fn step(weapon: &Weapon, state: &WeaponState, event: &LifecycleEvent) -> Res
 /// The events that count: those not withdrawn or replaced by a later correction, in the order
 /// they happened (ties kept in the order they were recorded).
 pub fn effective(history: &[LifecycleEvent]) -> Vec<&LifecycleEvent> {
-    let superseded: std::collections::HashSet<Uuid> = history.iter().filter_map(|e| e.supersedes).collect();
+    let superseded: std::collections::HashSet<Uuid> =
+        history.iter().filter_map(|e| e.supersedes).collect();
     let mut live: Vec<&LifecycleEvent> = history
         .iter()
         .filter(|e| e.kind != EventKind::Corrected && !superseded.contains(&e.id))
@@ -246,7 +299,11 @@ pub fn replay(weapon: &Weapon, history: &[LifecycleEvent]) -> Result<WeaponState
 
 /// Checks that `event` can join `history`: what it supersedes exists and is still in force, and
 /// the whole history replayed with it is possible. Returns the weapon's state afterwards.
-pub fn admit(weapon: &Weapon, history: &[LifecycleEvent], event: &LifecycleEvent) -> Result<WeaponState, HistoryError> {
+pub fn admit(
+    weapon: &Weapon,
+    history: &[LifecycleEvent],
+    event: &LifecycleEvent,
+) -> Result<WeaponState, HistoryError> {
     let fail = |reason: String| HistoryError {
         event_id: event.id,
         kind: event.kind,
@@ -258,10 +315,14 @@ pub fn admit(weapon: &Weapon, history: &[LifecycleEvent], event: &LifecycleEvent
     }
     if let Some(target) = event.supersedes {
         let Some(earlier) = history.iter().find(|e| e.id == target) else {
-            return Err(fail(format!("supersedes {target}, which is not an event of this weapon")));
+            return Err(fail(format!(
+                "supersedes {target}, which is not an event of this weapon"
+            )));
         };
         if earlier.kind == EventKind::Corrected {
-            return Err(fail("a withdrawal cannot itself be corrected; record the event again".into()));
+            return Err(fail(
+                "a withdrawal cannot itself be corrected; record the event again".into(),
+            ));
         }
         if history.iter().any(|e| e.supersedes == Some(target)) {
             return Err(fail(format!("event {target} has already been corrected")));

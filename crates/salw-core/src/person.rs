@@ -60,7 +60,12 @@ pub struct Person {
 impl Person {
     pub fn prepare(mut self) -> Result<Self, ValidationError> {
         let mut p = Problems::default();
-        for field in [&mut self.reference, &mut self.country, &mut self.identifier, &mut self.notes] {
+        for field in [
+            &mut self.reference,
+            &mut self.country,
+            &mut self.identifier,
+            &mut self.notes,
+        ] {
             tidy(field);
         }
         self.name = self.name.trim().to_owned();
@@ -68,7 +73,10 @@ impl Person {
             p.add("name", "required");
         }
         if self.kind == PersonKind::Organisation && self.sex.is_some() {
-            p.add("sex", "only an individual has a sex; this is an organisation");
+            p.add(
+                "sex",
+                "only an individual has a sex; this is an organisation",
+            );
         }
         if let Some(code) = self.country.as_deref() {
             match country::parse(code) {

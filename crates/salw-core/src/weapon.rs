@@ -175,7 +175,11 @@ pub struct Weapon {
 pub(crate) fn tidy(field: &mut Option<String>) {
     if let Some(text) = field.as_deref() {
         let trimmed = text.trim();
-        *field = if trimmed.is_empty() { None } else { Some(trimmed.to_owned()) };
+        *field = if trimmed.is_empty() {
+            None
+        } else {
+            Some(trimmed.to_owned())
+        };
     }
 }
 
@@ -183,12 +187,19 @@ fn check_mark(p: &mut Problems, field: &str, mark: &Mark) {
     if mark.text.trim().is_empty() {
         p.add(field, "a mark needs its text as read");
     }
-    match (mark.condition, mark.recovered_text.as_deref().map(str::trim)) {
-        (Condition::Recovered, None | Some("")) => {
-            p.add(field, "a recovered mark needs the recovered value (recovered_text)")
-        }
+    match (
+        mark.condition,
+        mark.recovered_text.as_deref().map(str::trim),
+    ) {
+        (Condition::Recovered, None | Some("")) => p.add(
+            field,
+            "a recovered mark needs the recovered value (recovered_text)",
+        ),
         (Condition::Recovered, Some(_)) | (_, None) => {}
-        (_, Some(_)) => p.add(field, "recovered_text is only for a mark in condition 'recovered'"),
+        (_, Some(_)) => p.add(
+            field,
+            "recovered_text is only for a mark in condition 'recovered'",
+        ),
     }
 }
 
@@ -238,7 +249,8 @@ impl Weapon {
 
     /// Whether the weapon carries a unique mark (ITI para 8).
     pub fn has_unique_mark(&self) -> bool {
-        self.legible_serial().is_some_and(|s| !key::fold(s).is_empty())
+        self.legible_serial()
+            .is_some_and(|s| !key::fold(s).is_empty())
     }
 
     /// (country, manufacturer, model, serial), compared folded; `None` when a part is unknown.
@@ -254,7 +266,11 @@ impl Weapon {
     /// Tidies the record (trims text, upper-cases codes, fills in derived fields such as the
     /// canonical calibre, the UNODC type and the serial mark) and checks every rule that needs
     /// nothing but the record itself. `this_year` comes from the caller: the core has no clock.
-    pub fn prepare(mut self, categories: &CategorySet, this_year: i32) -> Result<Self, ValidationError> {
+    pub fn prepare(
+        mut self,
+        categories: &CategorySet,
+        this_year: i32,
+    ) -> Result<Self, ValidationError> {
         let mut p = Problems::default();
         for field in [
             &mut self.reference,
@@ -271,7 +287,10 @@ impl Weapon {
         self.category = crate::category::fold_name(&self.category);
 
         let category = if self.category.is_empty() {
-            p.add("category", format!("required; one of: {}", categories.names()));
+            p.add(
+                "category",
+                format!("required; one of: {}", categories.names()),
+            );
             None
         } else {
             let found = categories.get(&self.category);
@@ -298,13 +317,20 @@ impl Weapon {
             }
         }
 
-        self.calibre_canonical = self.calibre.as_deref().and_then(calibre::canonical).map(str::to_owned);
+        self.calibre_canonical = self
+            .calibre
+            .as_deref()
+            .and_then(calibre::canonical)
+            .map(str::to_owned);
 
         if let Some(year) = self.year {
             if year > this_year {
                 p.add("year", format!("{year} is in the future"));
             } else if year < 1300 {
-                p.add("year", format!("{year} is not a plausible year of manufacture"));
+                p.add(
+                    "year",
+                    format!("{year} is not a plausible year of manufacture"),
+                );
             }
         }
         // ITI para 4: antiques are excluded, but nothing made after 1899 is an antique.
@@ -333,6 +359,20 @@ impl Weapon {
             }
         }
 
+        // Marks are checked as the user gave them, so that an index in a message is theirs.
+        for (i, mark) in self.marks.iter_mut().enumerate() {
+            mark.text = mark.text.trim().to_owned();
+            tidy(&mut mark.recovered_text);
+            check_mark(&mut p, &format!("marks[{i}]"), mark);
+        }
+        for (i, component) in self.components.iter_mut().enumerate() {
+            tidy(&mut component.serial);
+            for (j, mark) in component.marks.iter_mut().enumerate() {
+                mark.text = mark.text.trim().to_owned();
+                tidy(&mut mark.recovered_text);
+                check_mark(&mut p, &format!("components[{i}].marks[{j}]"), mark);
+            }
+        }
         // The serial is recorded as a mark on the frame unless the marks already say where.
         if let Some(serial) = self.serial.clone()
             && self.serial_mark().is_none()
@@ -348,23 +388,13 @@ impl Weapon {
                 },
             );
         }
+        // A legible serial mark gives the serial; an obliterated one gives none.
         if self.serial.is_none()
             && let Some(mark) = self.serial_mark()
+            && mark.condition != Condition::Obliterated
+            && !mark.text.is_empty()
         {
             self.serial = Some(mark.text.clone());
-        }
-        for (i, mark) in self.marks.iter_mut().enumerate() {
-            mark.text = mark.text.trim().to_owned();
-            tidy(&mut mark.recovered_text);
-            check_mark(&mut p, &format!("marks[{i}]"), mark);
-        }
-        for (i, component) in self.components.iter_mut().enumerate() {
-            tidy(&mut component.serial);
-            for (j, mark) in component.marks.iter_mut().enumerate() {
-                mark.text = mark.text.trim().to_owned();
-                tidy(&mut mark.recovered_text);
-                check_mark(&mut p, &format!("components[{i}].marks[{j}]"), mark);
-            }
         }
 
         let unique = self.has_unique_mark();
@@ -374,9 +404,10 @@ impl Weapon {
             MarkingForm::Unmarked
         });
         match form {
-            MarkingForm::Unmarked if self.serial.is_some() => {
-                p.add("marking_form", "'unmarked' contradicts the serial number given")
-            }
+            MarkingForm::Unmarked if self.serial.is_some() => p.add(
+                "marking_form",
+                "'unmarked' contradicts the serial number given",
+            ),
             MarkingForm::NameCountrySerial if !self.inadequately_marked => {
                 // ITI para 8(a): the name of the manufacturer, the country of manufacture, the serial.
                 if self.manufacturer.is_none() {
@@ -386,9 +417,10 @@ impl Weapon {
                     p.add("country", "required by the marking form name+country+serial (ITI para 8a); if the mark is missing, record the weapon as inadequately marked")
                 }
             }
-            MarkingForm::CodedSymbols if self.symbol_code.is_none() => {
-                p.add("symbol_code", "required by the coded-symbols marking form (ITI para 8b)")
-            }
+            MarkingForm::CodedSymbols if self.symbol_code.is_none() => p.add(
+                "symbol_code",
+                "required by the coded-symbols marking form (ITI para 8b)",
+            ),
             _ => {}
         }
         if form != MarkingForm::CodedSymbols && self.symbol_code.is_some() {
@@ -403,7 +435,13 @@ impl Weapon {
             );
         }
         if self.inadequately_marked && self.follow_up.is_none() {
-            p.add("follow_up", format!("an inadequately marked weapon needs its follow-up: {} (ITI para 9)", FollowUp::choices()));
+            p.add(
+                "follow_up",
+                format!(
+                    "an inadequately marked weapon needs its follow-up: {} (ITI para 9)",
+                    FollowUp::choices()
+                ),
+            );
         }
         if !self.inadequately_marked && self.follow_up.is_some() {
             p.add("follow_up", "only for an inadequately marked weapon");

@@ -51,18 +51,44 @@ pub fn models() -> Vec<Model> {
                 calibre: cells[6].into(),
                 serial_pattern: cells[7].into(),
             };
-            let too_big = model.category == "mortar" && salw_core::calibre::bore_mm(&model.calibre).is_some_and(|mm| mm >= 100.0);
+            let too_big = model.category == "mortar"
+                && salw_core::calibre::bore_mm(&model.calibre).is_some_and(|mm| mm >= 100.0);
             (!too_big).then_some(model)
         })
         .collect()
 }
 
-const CYRILLIC: &[char] = &['А', 'Б', 'В', 'Г', 'Д', 'Е', 'Ж', 'И', 'К', 'Л', 'М', 'Н', 'О', 'П', 'Р', 'С', 'Т', 'У', 'Ф', 'Х', 'Ц', 'Ч', 'Ш', 'Э', 'Ю', 'Я'];
-const FIRST_F: &[&str] = &["Amina", "Fatou", "Olga", "Maria", "Grace", "Leila", "Nadia", "Ana", "Irina", "Zainab"];
-const FIRST_M: &[&str] = &["Ivan", "Moussa", "Jean", "Carlos", "Ahmed", "Peter", "Dmitri", "Kofi", "Luis", "Omar", "Milan", "Samuel"];
-const LAST: &[&str] = &["Diallo", "Petrov", "Mensah", "Garcia", "Haddad", "Kovac", "Okafor", "Silva", "Nowak", "Traore", "Ivanova", "Mwangi"];
-const PLACES: &[&str] = &["Capital district", "Northern province", "Port city", "Border post East", "Southern province", "Airport"];
-const CONTEXTS: &[&str] = &["armed robbery", "drug trafficking", "domestic violence", "homicide investigation", "illegal possession", "smuggling at border"];
+const CYRILLIC: &[char] = &[
+    'А', 'Б', 'В', 'Г', 'Д', 'Е', 'Ж', 'И', 'К', 'Л', 'М', 'Н', 'О', 'П', 'Р', 'С', 'Т', 'У', 'Ф',
+    'Х', 'Ц', 'Ч', 'Ш', 'Э', 'Ю', 'Я',
+];
+const FIRST_F: &[&str] = &[
+    "Amina", "Fatou", "Olga", "Maria", "Grace", "Leila", "Nadia", "Ana", "Irina", "Zainab",
+];
+const FIRST_M: &[&str] = &[
+    "Ivan", "Moussa", "Jean", "Carlos", "Ahmed", "Peter", "Dmitri", "Kofi", "Luis", "Omar",
+    "Milan", "Samuel",
+];
+const LAST: &[&str] = &[
+    "Diallo", "Petrov", "Mensah", "Garcia", "Haddad", "Kovac", "Okafor", "Silva", "Nowak",
+    "Traore", "Ivanova", "Mwangi",
+];
+const PLACES: &[&str] = &[
+    "Capital district",
+    "Northern province",
+    "Port city",
+    "Border post East",
+    "Southern province",
+    "Airport",
+];
+const CONTEXTS: &[&str] = &[
+    "armed robbery",
+    "drug trafficking",
+    "domestic violence",
+    "homicide investigation",
+    "illegal possession",
+    "smuggling at border",
+];
 
 /// One generator run: persons first, then each weapon followed by its history.
 pub struct Demo {
@@ -114,9 +140,17 @@ impl Demo {
         &items[self.rng.gen_range(0..items.len())]
     }
 
-    fn person(&mut self, kind: PersonKind, name: String, sex: Option<Sex>, role: Role, reference: Option<String>) -> Uuid {
+    fn person(
+        &mut self,
+        kind: PersonKind,
+        name: String,
+        sex: Option<Sex>,
+        role: Role,
+        reference: Option<String>,
+    ) -> Uuid {
         let id = self.id();
-        let identifier = (role == Role::Licensee).then(|| format!("LIC-{:07}", self.rng.gen_range(0..10_000_000)));
+        let identifier = (role == Role::Licensee)
+            .then(|| format!("LIC-{:07}", self.rng.gen_range(0..10_000_000)));
         self.queue.push_back(Record::Person(Person {
             id,
             reference,
@@ -132,29 +166,70 @@ impl Demo {
     }
 
     fn persons(&mut self, weapons: u64) {
-        for (i, unit) in ["Central Armoury", "National Police Depot", "Border Police Unit", "Army 1st Brigade Armoury", "Customs Evidence Store"].iter().enumerate() {
-            let id = self.person(PersonKind::Organisation, (*unit).into(), None, Role::StateUnit, Some(format!("UNIT-{:02}", i + 1)));
+        for (i, unit) in [
+            "Central Armoury",
+            "National Police Depot",
+            "Border Police Unit",
+            "Army 1st Brigade Armoury",
+            "Customs Evidence Store",
+        ]
+        .iter()
+        .enumerate()
+        {
+            let id = self.person(
+                PersonKind::Organisation,
+                (*unit).into(),
+                None,
+                Role::StateUnit,
+                Some(format!("UNIT-{:02}", i + 1)),
+            );
             self.units.push(id);
         }
         for i in 0..(3 + weapons / 400) {
             let name = format!("{} Arms Trading", self.pick(LAST));
-            let id = self.person(PersonKind::Organisation, name, None, Role::Dealer, Some(format!("DEALER-{:04}", i + 1)));
+            let id = self.person(
+                PersonKind::Organisation,
+                name,
+                None,
+                Role::Dealer,
+                Some(format!("DEALER-{:04}", i + 1)),
+            );
             self.dealers.push(id);
         }
         for _ in 0..(10 + weapons / 5) {
             let female = self.chance(0.14);
             let unknown = self.chance(0.03);
-            let first = if female { *self.pick(FIRST_F) } else { *self.pick(FIRST_M) };
+            let first = if female {
+                *self.pick(FIRST_F)
+            } else {
+                *self.pick(FIRST_M)
+            };
             let name = format!("{first} {}", self.pick(LAST));
-            let sex = if unknown { None } else if female { Some(Sex::Female) } else { Some(Sex::Male) };
+            let sex = if unknown {
+                None
+            } else if female {
+                Some(Sex::Female)
+            } else {
+                Some(Sex::Male)
+            };
             let id = self.person(PersonKind::Individual, name, sex, Role::Licensee, None);
             self.civilians.push(id);
         }
         for _ in 0..(5 + weapons / 200) {
             let female = self.chance(0.2);
-            let first = if female { *self.pick(FIRST_F) } else { *self.pick(FIRST_M) };
+            let first = if female {
+                *self.pick(FIRST_F)
+            } else {
+                *self.pick(FIRST_M)
+            };
             let name = format!("Officer {first} {}", self.pick(LAST));
-            let id = self.person(PersonKind::Individual, name, Some(if female { Sex::Female } else { Sex::Male }), Role::Other, None);
+            let id = self.person(
+                PersonKind::Individual,
+                name,
+                Some(if female { Sex::Female } else { Sex::Male }),
+                Role::Other,
+                None,
+            );
             self.issued_to.push(id);
         }
     }
@@ -207,7 +282,11 @@ impl Demo {
         });
         if craft {
             weapon.inadequately_marked = true;
-            weapon.follow_up = Some(if self.chance(0.5) { FollowUp::Destroy } else { FollowUp::MarkAndRecord });
+            weapon.follow_up = Some(if self.chance(0.5) {
+                FollowUp::Destroy
+            } else {
+                FollowUp::MarkAndRecord
+            });
             weapon.year = None;
             weapon.notes = Some("craft weapon without marks".into());
         } else {
@@ -225,27 +304,69 @@ impl Demo {
             let key_hash = |serial: &str| {
                 use std::hash::{Hash, Hasher};
                 let mut h = std::collections::hash_map::DefaultHasher::new();
-                salw_core::key::identity_key(model.country.as_deref(), Some(&model.maker), Some(&model.model), Some(serial)).hash(&mut h);
+                salw_core::key::identity_key(
+                    model.country.as_deref(),
+                    Some(&model.maker),
+                    Some(&model.model),
+                    Some(serial),
+                )
+                .hash(&mut h);
                 h.finish()
             };
+            // Short serial shapes run out in big registries: after a few clashes, a longer serial.
+            let mut pattern = model.serial_pattern.clone();
+            let mut tries = 0;
             while !self.used_keys.insert(key_hash(&serial)) {
-                serial = self.serial(&model.serial_pattern);
+                tries += 1;
+                if tries % 8 == 0 {
+                    pattern.push('9');
+                }
+                serial = self.serial(&pattern);
             }
-            self.used_serials.push((model.maker.clone(), serial.clone()));
+            self.used_serials
+                .push((model.maker.clone(), serial.clone()));
             if self.used_serials.len() > 200 {
                 self.used_serials.drain(..100);
             }
             weapon.serial = Some(serial.clone());
-            weapon.marks.push(Mark { kind: MarkKind::Serial, text: serial.clone(), location: Location::Frame, condition: Condition::Intact, recovered_text: None });
-            weapon.marks.push(Mark { kind: MarkKind::Manufacturer, text: model.code.clone(), location: Location::Frame, condition: Condition::Intact, recovered_text: None });
+            weapon.marks.push(Mark {
+                kind: MarkKind::Serial,
+                text: serial.clone(),
+                location: Location::Frame,
+                condition: Condition::Intact,
+                recovered_text: None,
+            });
+            weapon.marks.push(Mark {
+                kind: MarkKind::Manufacturer,
+                text: model.code.clone(),
+                location: Location::Frame,
+                condition: Condition::Intact,
+                recovered_text: None,
+            });
             if let Some(country) = &model.country {
-                weapon.marks.push(Mark { kind: MarkKind::Country, text: country.clone(), location: Location::Frame, condition: Condition::Intact, recovered_text: None });
+                weapon.marks.push(Mark {
+                    kind: MarkKind::Country,
+                    text: country.clone(),
+                    location: Location::Frame,
+                    condition: Condition::Intact,
+                    recovered_text: None,
+                });
             }
-            if matches!(model.category.as_str(), "assault rifle" | "rifle" | "light machine gun") && self.chance(0.4) {
+            if matches!(
+                model.category.as_str(),
+                "assault rifle" | "rifle" | "light machine gun"
+            ) && self.chance(0.4)
+            {
                 weapon.components.push(Component {
                     part: PartKind::Barrel,
                     serial: Some(serial.clone()),
-                    marks: vec![Mark { kind: MarkKind::Serial, text: serial, location: Location::Barrel, condition: Condition::Intact, recovered_text: None }],
+                    marks: vec![Mark {
+                        kind: MarkKind::Serial,
+                        text: serial,
+                        location: Location::Barrel,
+                        condition: Condition::Intact,
+                        recovered_text: None,
+                    }],
                 });
             }
             if model.category == "revolver" && self.chance(0.02) {
@@ -254,7 +375,11 @@ impl Demo {
             }
         }
         if self.weapons_left % 97 == 0 {
-            weapon.reference = Some(format!("LEDGER-{}-{:05}", weapon.year.unwrap_or(2000), self.produced));
+            weapon.reference = Some(format!(
+                "LEDGER-{}-{:05}",
+                weapon.year.unwrap_or(2000),
+                self.produced
+            ));
         }
         self.history(weapon);
     }
@@ -267,16 +392,34 @@ impl Demo {
         let weapon = RecordRef::Id(event.weapon_id);
         let to_holder = event.to_holder.map(RecordRef::Id);
         let from_holder = event.from_holder.map(RecordRef::Id);
-        self.queue.push_back(Record::Event(EventDraft { event, weapon, from_holder, to_holder }));
+        self.queue.push_back(Record::Event(EventDraft {
+            event,
+            weapon,
+            from_holder,
+            to_holder,
+            derive_id: false,
+        }));
     }
 
     fn history(&mut self, weapon: Weapon) {
         let wid = weapon.id;
-        let made = NaiveDate::from_ymd_opt(weapon.year.unwrap_or(2010), 6, 1).unwrap_or_else(horizon);
+        let made =
+            NaiveDate::from_ymd_opt(weapon.year.unwrap_or(2010), 6, 1).unwrap_or_else(horizon);
         let end = horizon();
         let craft = weapon.inadequately_marked;
         let domestic = weapon.country.as_deref() == Some(self.country.as_str());
-        let state_held = matches!(weapon.category.as_str(), "assault rifle" | "light machine gun" | "heavy machine gun" | "sub-machine gun" | "grenade launcher" | "mortar" | "recoilless rifle" | "portable anti-tank rocket launcher" | "portable anti-aircraft missile launcher");
+        let state_held = matches!(
+            weapon.category.as_str(),
+            "assault rifle"
+                | "light machine gun"
+                | "heavy machine gun"
+                | "sub-machine gun"
+                | "grenade launcher"
+                | "mortar"
+                | "recoilless rifle"
+                | "portable anti-tank rocket launcher"
+                | "portable anti-aircraft missile launcher"
+        );
         let maker_country = weapon.country.clone();
         self.queue.push_back(Record::Weapon(weapon));
         let mut on = made;
@@ -297,8 +440,14 @@ impl Demo {
             on = self.date_between(made, (made + Duration::days(700)).min(end));
             let id = self.id();
             let mut e = self.event(wid, EventKind::Imported, on, id);
-            e.country = maker_country.filter(|c| !matches!(c.as_str(), "SU" | "YU")).or(Some("BG".into()));
-            e.document = Some(format!("IMP-{}-{:05}", on.year(), self.rng.gen_range(0..100_000)));
+            e.country = maker_country
+                .filter(|c| !matches!(c.as_str(), "SU" | "YU"))
+                .or(Some("BG".into()));
+            e.document = Some(format!(
+                "IMP-{}-{:05}",
+                on.year(),
+                self.rng.gen_range(0..100_000)
+            ));
             e.agency = Some("Customs".into());
             self.push_event(e);
             let id = self.id();
@@ -358,10 +507,22 @@ impl Demo {
             on = self.date_between(on, end);
             let stolen = self.chance(0.7);
             let id = self.id();
-            let mut e = self.event(wid, if stolen { EventKind::ReportedStolen } else { EventKind::ReportedLost }, on, id);
+            let mut e = self.event(
+                wid,
+                if stolen {
+                    EventKind::ReportedStolen
+                } else {
+                    EventKind::ReportedLost
+                },
+                on,
+                id,
+            );
             e.from_holder = holder;
             e.place = Some(self.pick(PLACES).to_string());
-            e.document = Some(format!("POLICE-REPORT-{:06}", self.rng.gen_range(0..1_000_000)));
+            e.document = Some(format!(
+                "POLICE-REPORT-{:06}",
+                self.rng.gen_range(0..1_000_000)
+            ));
             self.push_event(e);
             if on < end && self.chance(0.4) {
                 on = self.date_between(on, end);
@@ -404,19 +565,39 @@ impl Demo {
     }
 
     /// A seizure, a find or a surrender, then perhaps a trace and a destruction.
-    fn illicit_appearance(&mut self, wid: Uuid, mut on: NaiveDate, end: NaiveDate, was_deactivated: bool) {
+    fn illicit_appearance(
+        &mut self,
+        wid: Uuid,
+        mut on: NaiveDate,
+        end: NaiveDate,
+        was_deactivated: bool,
+    ) {
         let roll: f64 = self.rng.r#gen();
         let id = self.id();
         if roll < 0.6 || was_deactivated {
             let mut e = self.event(wid, EventKind::Seized, on, id);
             let criminal = self.chance(0.7);
-            e.seizure_basis = Some(if criminal { SeizureBasis::CriminalOffence } else { SeizureBasis::AdministrativeViolation });
-            e.legal_basis = Some(if criminal { "Penal Code art. 312".into() } else { "Firearms Act s. 14 (expired licence)".into() });
+            e.seizure_basis = Some(if criminal {
+                SeizureBasis::CriminalOffence
+            } else {
+                SeizureBasis::AdministrativeViolation
+            });
+            e.legal_basis = Some(if criminal {
+                "Penal Code art. 312".into()
+            } else {
+                "Firearms Act s. 14 (expired licence)".into()
+            });
             e.place = Some(self.pick(PLACES).to_string());
             e.agency = Some("National Police".into());
             if criminal {
                 e.criminal_context = Some(self.pick(CONTEXTS).to_string());
-                e.acquisition = Some(*self.pick(&[Acquisition::BoughtOnline, Acquisition::BoughtInPerson, Acquisition::Stolen, Acquisition::DivertedFromState, Acquisition::Unknown]));
+                e.acquisition = Some(*self.pick(&[
+                    Acquisition::BoughtOnline,
+                    Acquisition::BoughtInPerson,
+                    Acquisition::Stolen,
+                    Acquisition::DivertedFromState,
+                    Acquisition::Unknown,
+                ]));
             }
             if was_deactivated {
                 e.reactivated = Some(true);
@@ -442,10 +623,15 @@ impl Demo {
         }
         self.trace(wid, on, end);
         if on < end && self.chance(0.35) {
-            on = self.date_between(on + Duration::days(30), end.max(on + Duration::days(30))).min(end);
+            on = self
+                .date_between(on + Duration::days(30), end.max(on + Duration::days(30)))
+                .min(end);
             let id = self.id();
             let mut e = self.event(wid, EventKind::Destroyed, on, id);
-            e.method = Some(self.pick(&["cutting", "crushing", "melting", "shredding"]).to_string());
+            e.method = Some(
+                self.pick(&["cutting", "crushing", "melting", "shredding"])
+                    .to_string(),
+            );
             e.witnesses = Some("National Commission; civil society observer".into());
             e.certificate = Some(format!("DESTR-{:06}", self.rng.gen_range(0..1_000_000)));
             self.push_event(e);
@@ -472,7 +658,11 @@ impl Demo {
         if e.trace_outcome == Some(TraceOutcome::Unsuccessful) {
             e.reason = Some("no record of the serial at the manufacturer".into());
         }
-        e.trace_ref = Some(format!("TR-{}-{:05}", when.year(), self.rng.gen_range(0..100_000)));
+        e.trace_ref = Some(format!(
+            "TR-{}-{:05}",
+            when.year(),
+            self.rng.gen_range(0..100_000)
+        ));
         self.push_event(e);
     }
 }
@@ -487,7 +677,11 @@ impl Iterator for Demo {
         }
         let record = self.queue.pop_front()?;
         self.produced += 1;
-        Some(Staged { file: String::new(), line: 0, record })
+        Some(Staged {
+            file: String::new(),
+            line: 0,
+            record,
+        })
     }
 }
 
@@ -497,19 +691,42 @@ mod tests {
 
     #[test]
     fn same_seed_same_registry_and_every_kind_appears() {
-        let a: Vec<_> = Demo::new(7, 300, "KE").map(|s| format!("{:?}", s.record)).collect();
-        let b: Vec<_> = Demo::new(7, 300, "KE").map(|s| format!("{:?}", s.record)).collect();
-        let c: Vec<_> = Demo::new(8, 300, "KE").map(|s| format!("{:?}", s.record)).collect();
+        let a: Vec<_> = Demo::new(7, 300, "KE")
+            .map(|s| format!("{:?}", s.record))
+            .collect();
+        let b: Vec<_> = Demo::new(7, 300, "KE")
+            .map(|s| format!("{:?}", s.record))
+            .collect();
+        let c: Vec<_> = Demo::new(8, 300, "KE")
+            .map(|s| format!("{:?}", s.record))
+            .collect();
         assert_eq!(a, b);
         assert_ne!(a, c);
         let all = a.join("\n");
-        for needle in ["Seized", "Found", "Surrendered", "Imported", "Destroyed", "ReportedStolen", "Traced", "inadequately_marked: true", "LightWeapon"] {
+        for needle in [
+            "Seized",
+            "Found",
+            "Surrendered",
+            "Imported",
+            "Destroyed",
+            "ReportedStolen",
+            "Traced",
+            "inadequately_marked: true",
+            "LightWeapon",
+        ] {
             if needle == "LightWeapon" {
-                assert!(all.contains("heavy machine gun") || all.contains("mortar") || all.contains("grenade launcher"));
+                assert!(
+                    all.contains("heavy machine gun")
+                        || all.contains("mortar")
+                        || all.contains("grenade launcher")
+                );
                 continue;
             }
             assert!(all.contains(needle), "no {needle} in the demo registry");
         }
-        assert!(all.chars().any(|c| ('А'..='я').contains(&c)), "no Cyrillic serial");
+        assert!(
+            all.chars().any(|c| ('А'..='я').contains(&c)),
+            "no Cyrillic serial"
+        );
     }
 }

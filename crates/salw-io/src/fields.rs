@@ -103,7 +103,10 @@ pub fn parse_cell(cell: Cell, text: &str) -> Result<Option<serde_json::Value>, S
     }
     Ok(Some(match cell {
         Cell::Text => Value::String(text.to_owned()),
-        Cell::Integer => Value::from(text.parse::<i64>().map_err(|_| format!("'{text}' is not a whole number"))?),
+        Cell::Integer => Value::from(
+            text.parse::<i64>()
+                .map_err(|_| format!("'{text}' is not a whole number"))?,
+        ),
         Cell::Boolean => Value::Bool(match text.to_ascii_lowercase().as_str() {
             "true" | "yes" | "y" | "1" => true,
             "false" | "no" | "n" | "0" => false,
@@ -111,7 +114,11 @@ pub fn parse_cell(cell: Cell, text: &str) -> Result<Option<serde_json::Value>, S
         }),
         Cell::Json => serde_json::from_str(text).map_err(|e| format!("not valid JSON: {e}"))?,
         Cell::List => Value::Array(
-            text.split('|').map(str::trim).filter(|s| !s.is_empty()).map(|s| Value::String(s.to_owned())).collect(),
+            text.split('|')
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(|s| Value::String(s.to_owned()))
+                .collect(),
         ),
     }))
 }
@@ -122,9 +129,11 @@ pub fn write_cell(cell: Cell, value: Option<&serde_json::Value>) -> String {
     match (cell, value) {
         (_, None | Some(Value::Null)) => String::new(),
         (_, Some(Value::String(s))) => s.clone(),
-        (Cell::List, Some(Value::Array(items))) => {
-            items.iter().filter_map(|v| v.as_str()).collect::<Vec<_>>().join("|")
-        }
+        (Cell::List, Some(Value::Array(items))) => items
+            .iter()
+            .filter_map(|v| v.as_str())
+            .collect::<Vec<_>>()
+            .join("|"),
         (Cell::Json, Some(Value::Array(items))) if items.is_empty() => String::new(),
         (_, Some(other)) => other.to_string(),
     }

@@ -7,7 +7,6 @@
 //! then the same deserialisation as a JSON line, which names the field that does not fit.
 
 mod fields;
-mod ids;
 mod read;
 mod write;
 

@@ -10,7 +10,7 @@ use serde_json::{Map, Value};
 use uuid::Uuid;
 
 use crate::fields;
-use crate::ids;
+use salw_store::ids;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
@@ -53,17 +53,42 @@ impl RecordKind {
             RecordKind::Event => "event",
         }
     }
+
+    pub fn with_article(self) -> &'static str {
+        match self {
+            RecordKind::Weapon => "a weapon",
+            RecordKind::Person => "a person",
+            RecordKind::Event => "an event",
+        }
+    }
 }
 
-/// Guesses a file's kind from its name (`weapons.csv`, `events-2024.jsonl`).
+/// Guesses a file's kind from its name: `weapons.csv`, `events-2024.jsonl`, `person_list.csv`
+/// (the word, singular or plural, then nothing or a non-letter; `personnel.csv` tells nothing).
 pub fn read_file_kind(path: &std::path::Path) -> Option<RecordKind> {
     let stem = path.file_stem()?.to_str()?.to_ascii_lowercase();
-    ["weapon", "person", "event"].iter().find(|k| stem.starts_with(*k)).and_then(|k| RecordKind::parse(k))
+    ["weapon", "person", "event"].iter().find_map(|word| {
+        let rest = stem.strip_prefix(word)?;
+        let rest = rest.strip_prefix('s').unwrap_or(rest);
+        rest.chars()
+            .next()
+            .is_none_or(|c| !c.is_alphabetic())
+            .then(|| RecordKind::parse(word))
+            .flatten()
+    })
 }
 
 enum Source<R: Read> {
-    Csv { reader: csv::Reader<R>, header: Vec<String>, header_checked: bool },
-    Jsonl { reader: BufReader<R>, line: u64, buffer: String },
+    Csv {
+        reader: csv::Reader<R>,
+        header: Vec<String>,
+        header_checked: bool,
+    },
+    Jsonl {
+        reader: BufReader<R>,
+        line: u64,
+        buffer: String,
+    },
 }
 
 /// The rows of one file, as staged records or errors, in order.
@@ -72,7 +97,7 @@ pub struct Rows<R: Read> {
     file: String,
     kind: Option<RecordKind>,
     bytes: Arc<AtomicU64>,
-    pending: Vec<RowError>,
+    pending: std::collections::VecDeque<RowError>,
     done: bool,
 }
 
@@ -82,13 +107,27 @@ impl<R: Read> Rows<R> {
     pub fn new(input: R, format: Format, file: &str, kind: Option<RecordKind>) -> Self {
         let source = match format {
             Format::Csv => Source::Csv {
-                reader: csv::ReaderBuilder::new().flexible(false).trim(csv::Trim::None).from_reader(input),
+                reader: csv::ReaderBuilder::new()
+                    .flexible(false)
+                    .trim(csv::Trim::None)
+                    .from_reader(input),
                 header: Vec::new(),
                 header_checked: false,
             },
-            Format::Jsonl => Source::Jsonl { reader: BufReader::new(input), line: 0, buffer: String::new() },
+            Format::Jsonl => Source::Jsonl {
+                reader: BufReader::new(input),
+                line: 0,
+                buffer: String::new(),
+            },
         };
-        Rows { source, file: file.to_owned(), kind, bytes: Arc::new(AtomicU64::new(0)), pending: Vec::new(), done: false }
+        Rows {
+            source,
+            file: file.to_owned(),
+            kind,
+            bytes: Arc::new(AtomicU64::new(0)),
+            pending: Default::default(),
+            done: false,
+        }
     }
 
     /// Bytes read so far, for a progress bar.
@@ -97,23 +136,48 @@ impl<R: Read> Rows<R> {
     }
 
     fn error(&self, line: u64, field: &str, reason: impl Into<String>) -> RowError {
-        RowError { file: self.file.clone(), line, field: field.to_owned(), reason: reason.into() }
+        RowError {
+            file: self.file.clone(),
+            line,
+            field: field.to_owned(),
+            reason: reason.into(),
+        }
     }
 
     fn check_header(&mut self) {
-        let Source::Csv { reader, header, header_checked } = &mut self.source else { return };
+        let Source::Csv {
+            reader,
+            header,
+            header_checked,
+        } = &mut self.source
+        else {
+            return;
+        };
         *header_checked = true;
         match reader.headers() {
-            Ok(h) => *header = h.iter().map(|c| c.trim().trim_start_matches('\u{feff}').to_owned()).collect(),
+            Ok(h) => {
+                *header = h
+                    .iter()
+                    .map(|c| c.trim().trim_start_matches('\u{feff}').to_owned())
+                    .collect()
+            }
             Err(e) => {
                 let reason = format!("the header cannot be read: {e}");
-                self.pending.push(RowError { file: self.file.clone(), line: 1, field: "header".into(), reason });
+                self.pending.push_back(RowError {
+                    file: self.file.clone(),
+                    line: 1,
+                    field: "header".into(),
+                    reason,
+                });
                 self.done = true;
                 return;
             }
         }
         let header = header.clone();
-        if self.kind.is_none() && !header.iter().any(|c| c == "record") {
+        if header.iter().any(|c| c == "record") {
+            // Each row says what it is: that wins over --kind and the file's name.
+            self.kind = None;
+        } else if self.kind.is_none() {
             let has = |c: &str| header.iter().any(|h| h == c);
             self.kind = if has("category") {
                 Some(RecordKind::Weapon)
@@ -125,7 +189,7 @@ impl<R: Read> Rows<R> {
                 None
             };
             if self.kind.is_none() {
-                self.pending.push(self.error(1, "header", "cannot tell what the rows are: give a 'record' column (weapon, person or event), or the columns of one kind (weapons have 'category', events 'weapon' and 'kind', persons 'name')"));
+                self.pending.push_back(self.error(1, "header", "cannot tell what the rows are: give a 'record' column (weapon, person or event), or the columns of one kind (weapons have 'category', events 'weapon' and 'kind', persons 'name')"));
                 self.done = true;
                 return;
             }
@@ -133,28 +197,44 @@ impl<R: Read> Rows<R> {
         let mut seen = std::collections::HashSet::new();
         for column in &header {
             if !seen.insert(column.as_str()) {
-                self.pending.push(self.error(1, column, "this column appears twice"));
+                self.pending
+                    .push_back(self.error(1, column, "this column appears twice"));
             }
             let known = column == "record"
                 || match self.kind {
                     Some(kind) => fields::columns(kind).iter().any(|(c, _)| c == column),
-                    None => [fields::WEAPON, fields::PERSON, fields::EVENT].iter().any(|cols| cols.iter().any(|(c, _)| c == column)),
+                    None => [fields::WEAPON, fields::PERSON, fields::EVENT]
+                        .iter()
+                        .any(|cols| cols.iter().any(|(c, _)| c == column)),
                 };
             if !known {
                 let known_list = self
                     .kind
-                    .map(|k| fields::columns(k).iter().map(|(c, _)| *c).collect::<Vec<_>>().join(", "))
+                    .map(|k| {
+                        fields::columns(k)
+                            .iter()
+                            .map(|(c, _)| *c)
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    })
                     .unwrap_or_else(|| "see docs/formats.md".into());
-                self.pending.push(self.error(1, column, format!("not a column of this file's records; known: {known_list}")));
+                self.pending.push_back(self.error(
+                    1,
+                    column,
+                    format!("not a column of this file's records; known: {known_list}"),
+                ));
             }
         }
     }
 
     fn next_csv(&mut self) -> Option<Result<Staged, RowError>> {
-        let Source::Csv { reader, header, .. } = &mut self.source else { return None };
+        let Source::Csv { reader, header, .. } = &mut self.source else {
+            return None;
+        };
         let mut record = csv::StringRecord::new();
         let result = reader.read_record(&mut record);
-        self.bytes.store(reader.position().byte(), Ordering::Relaxed);
+        self.bytes
+            .store(reader.position().byte(), Ordering::Relaxed);
         let line = record.position().map(|p| p.line()).unwrap_or(0);
         match result {
             Ok(false) => None,
@@ -162,16 +242,35 @@ impl<R: Read> Rows<R> {
                 let line = e.position().map(|p| p.line()).unwrap_or(line);
                 // A malformed CSV cannot be resynchronised reliably: report and stop.
                 self.done = true;
-                Some(Err(self.error(line, "row", format!("not valid CSV: {e}"))))
+                let reason = match e.kind() {
+                    csv::ErrorKind::UnequalLengths {
+                        expected_len, len, ..
+                    } => {
+                        format!("has {len} cells where the header has {expected_len}")
+                    }
+                    csv::ErrorKind::Utf8 { .. } => "is not valid UTF-8 text".to_owned(),
+                    _ => format!("cannot be read as CSV ({e})"),
+                };
+                Some(Err(self.error(line, "row", reason)))
             }
             Ok(true) => {
                 let kind = match self.kind {
                     Some(kind) => kind,
                     None => {
-                        let cell = header.iter().position(|c| c == "record").and_then(|i| record.get(i)).unwrap_or("");
+                        let cell = header
+                            .iter()
+                            .position(|c| c == "record")
+                            .and_then(|i| record.get(i))
+                            .unwrap_or("");
                         match RecordKind::parse(cell) {
                             Some(kind) => kind,
-                            None => return Some(Err(self.error(line, "record", format!("'{cell}' is not weapon, person or event")))),
+                            None => {
+                                return Some(Err(self.error(
+                                    line,
+                                    "record",
+                                    format!("'{cell}' is not weapon, person or event"),
+                                )));
+                            }
                         }
                     }
                 };
@@ -184,7 +283,10 @@ impl<R: Read> Rows<R> {
                     }
                     let Some((_, cell)) = columns.iter().find(|(c, _)| c == name) else {
                         if !text.trim().is_empty() {
-                            problem.get_or_insert((name.clone(), format!("not a field of a {}", kind.as_str())));
+                            problem.get_or_insert((
+                                name.clone(),
+                                format!("not a field of {}", kind.with_article()),
+                            ));
                         }
                         continue;
                     };
@@ -200,7 +302,12 @@ impl<R: Read> Rows<R> {
                 }
                 let file = self.file.clone();
                 Some(match problem {
-                    Some((field, reason)) => Err(RowError { file, line, field, reason }),
+                    Some((field, reason)) => Err(RowError {
+                        file,
+                        line,
+                        field,
+                        reason,
+                    }),
                     None => to_record(kind, object, &file, line),
                 })
             }
@@ -209,7 +316,14 @@ impl<R: Read> Rows<R> {
 
     fn next_jsonl(&mut self) -> Option<Result<Staged, RowError>> {
         loop {
-            let Source::Jsonl { reader, line, buffer } = &mut self.source else { return None };
+            let Source::Jsonl {
+                reader,
+                line,
+                buffer,
+            } = &mut self.source
+            else {
+                return None;
+            };
             buffer.clear();
             let read = reader.read_line(buffer);
             *line += 1;
@@ -231,14 +345,36 @@ impl<R: Read> Rows<R> {
             let object = match serde_json::from_str::<Value>(text) {
                 Ok(Value::Object(map)) => map,
                 Ok(_) => return Some(Err(self.error(n, "line", "not a JSON object"))),
-                Err(e) => return Some(Err(self.error(n, "line", format!("not valid JSON: {e}")))),
+                Err(e) => {
+                    return Some(Err(self.error(
+                        n,
+                        "line",
+                        format!(
+                            "not valid JSON: {} (column {})",
+                            without_position(&e.to_string()),
+                            e.column()
+                        ),
+                    )));
+                }
             };
             let mut object = object;
             let declared = object.remove("record");
-            let kind = match (self.kind, declared.as_ref().and_then(Value::as_str).and_then(RecordKind::parse)) {
+            let kind = match (
+                self.kind,
+                declared
+                    .as_ref()
+                    .and_then(Value::as_str)
+                    .and_then(RecordKind::parse),
+            ) {
                 (_, Some(kind)) => kind,
                 (Some(kind), None) if declared.is_none() => kind,
-                _ => return Some(Err(self.error(n, "record", "each line needs \"record\": \"weapon\", \"person\" or \"event\""))),
+                _ => {
+                    return Some(Err(self.error(
+                        n,
+                        "record",
+                        "each line needs \"record\": \"weapon\", \"person\" or \"event\"",
+                    )));
+                }
             };
             return Some(to_record(kind, object, &self.file.clone(), n));
         }
@@ -249,10 +385,14 @@ impl<R: Read> Iterator for Rows<R> {
     type Item = Result<Staged, RowError>;
 
     fn next(&mut self) -> Option<Self::Item> {
-        if let Source::Csv { header_checked: false, .. } = self.source {
+        if let Source::Csv {
+            header_checked: false,
+            ..
+        } = self.source
+        {
             self.check_header();
         }
-        if let Some(e) = self.pending.pop() {
+        if let Some(e) = self.pending.pop_front() {
             return Some(Err(e));
         }
         if self.done {
@@ -265,7 +405,11 @@ impl<R: Read> Iterator for Rows<R> {
     }
 }
 
-fn deserialize<T: serde::de::DeserializeOwned>(object: Map<String, Value>, file: &str, line: u64) -> Result<T, RowError> {
+fn deserialize<T: serde::de::DeserializeOwned>(
+    object: Map<String, Value>,
+    file: &str,
+    line: u64,
+) -> Result<T, RowError> {
     serde_path_to_error::deserialize(Value::Object(object)).map_err(|e| {
         let path = e.path().to_string();
         let message = e.inner().to_string();
@@ -275,16 +419,40 @@ fn deserialize<T: serde::de::DeserializeOwned>(object: Map<String, Value>, file:
         } else {
             path
         };
-        let reason = message.split(" at line ").next().unwrap_or(&message).to_owned();
-        RowError { file: file.to_owned(), line, field, reason }
+        let mut reason = without_position(&message).to_owned();
+        if matches!(field.as_str(), "occurred_on") {
+            reason.push_str(" (expected a date as YYYY-MM-DD)");
+        }
+        RowError {
+            file: file.to_owned(),
+            line,
+            field,
+            reason,
+        }
     })
 }
 
-fn take_ref(object: &mut Map<String, Value>, key: &str, file: &str, line: u64) -> Result<Option<RecordRef>, RowError> {
+/// serde_json's messages end with "at line L column C" of the value it was given, which is not
+/// the user's line: the caller says where.
+fn without_position(message: &str) -> &str {
+    message.split(" at line ").next().unwrap_or(message)
+}
+
+fn take_ref(
+    object: &mut Map<String, Value>,
+    key: &str,
+    file: &str,
+    line: u64,
+) -> Result<Option<RecordRef>, RowError> {
     match object.remove(key) {
         None | Some(Value::Null) => Ok(None),
         Some(Value::String(text)) => Ok(RecordRef::parse(&text)),
-        Some(_) => Err(RowError { file: file.into(), line, field: key.into(), reason: "expected an id or a reference (text)".into() }),
+        Some(_) => Err(RowError {
+            file: file.into(),
+            line,
+            field: key.into(),
+            reason: "expected an id or a reference (text)".into(),
+        }),
     }
 }
 
@@ -294,22 +462,51 @@ fn has_id(object: &Map<String, Value>) -> bool {
 
 /// One record from a JSON object (the fields of docs/formats.md), as a row of a file would give.
 /// Without an `id`, one is derived from what identifies the record.
-pub fn to_record(kind: RecordKind, mut object: Map<String, Value>, file: &str, line: u64) -> Result<Staged, RowError> {
-    let staged = |record| Staged { file: file.to_owned(), line, record };
+pub fn to_record(
+    kind: RecordKind,
+    mut object: Map<String, Value>,
+    file: &str,
+    line: u64,
+) -> Result<Staged, RowError> {
+    let staged = |record| Staged {
+        file: file.to_owned(),
+        line,
+        record,
+    };
     let given_id = has_id(&object);
     if !given_id {
         object.insert("id".into(), Value::String(Uuid::nil().to_string()));
     }
     match kind {
         RecordKind::Weapon => {
-            let content = Value::Object(object.clone()).to_string();
+            // Only a row with neither reference nor a full identity key is identified by its content.
+            let identified = object.contains_key("reference")
+                || ["country", "manufacturer", "model", "serial"]
+                    .iter()
+                    .all(|k| object.contains_key(*k));
+            let content = if given_id || identified {
+                String::new()
+            } else {
+                Value::Object(object.clone()).to_string()
+            };
             let mut weapon: Weapon = deserialize(object, file, line)?;
             if !given_id {
                 weapon.id = match (&weapon.reference, weapon.identity_key()) {
                     (Some(reference), _) => ids::derived("weapon-reference", &[reference.trim()]),
                     (None, Some(key)) => ids::derived("weapon-key", &[&key]),
                     // Nothing identifies the row but its content and place in the file.
-                    (None, None) => ids::derived("weapon-row", &[&content, &line.to_string()]),
+                    (None, None) if !content.is_empty() => {
+                        ids::derived("weapon-row", &[&content, &line.to_string()])
+                    }
+                    // Blank parts after tidying: fall back to the row's place.
+                    (None, None) => ids::derived(
+                        "weapon-row",
+                        &[
+                            file,
+                            &line.to_string(),
+                            &serde_json::to_string(&weapon).unwrap_or_default(),
+                        ],
+                    ),
                 };
             }
             Ok(staged(Record::Weapon(weapon)))
@@ -320,7 +517,10 @@ pub fn to_record(kind: RecordKind, mut object: Map<String, Value>, file: &str, l
             if !given_id {
                 person.id = match (&person.reference, &person.identifier) {
                     (Some(reference), _) => ids::derived("person-reference", &[reference.trim()]),
-                    (None, Some(identifier)) => ids::derived("person-identifier", &[person.kind.as_str(), identifier.trim()]),
+                    (None, Some(identifier)) => ids::derived(
+                        "person-identifier",
+                        &[person.kind.as_str(), identifier.trim()],
+                    ),
                     (None, None) => ids::derived("person-row", &[&content, &line.to_string()]),
                 };
             }
@@ -333,19 +533,26 @@ pub fn to_record(kind: RecordKind, mut object: Map<String, Value>, file: &str, l
                 None => take_ref(&mut object, "weapon_id", file, line)?,
             };
             let Some(weapon) = weapon else {
-                return Err(RowError { file: file.into(), line, field: "weapon".into(), reason: "required: the weapon's id or reference".into() });
+                return Err(RowError {
+                    file: file.into(),
+                    line,
+                    field: "weapon".into(),
+                    reason: "required: the weapon's id or reference".into(),
+                });
             };
             let from_holder = take_ref(&mut object, "from_holder", file, line)?;
             let to_holder = take_ref(&mut object, "to_holder", file, line)?;
-            let mut identity = object.clone();
-            identity.remove("id");
-            let identity = format!("{weapon}|{from_holder:?}|{to_holder:?}|{}", Value::Object(identity));
             object.insert("weapon_id".into(), Value::String(Uuid::nil().to_string()));
-            let mut event: LifecycleEvent = deserialize(object, file, line)?;
-            if !given_id {
-                event.id = ids::derived("event", &[&identity]);
-            }
-            Ok(staged(Record::Event(EventDraft { event, weapon, from_holder, to_holder })))
+            let event: LifecycleEvent = deserialize(object, file, line)?;
+            // Without an id, the registry derives one once the weapon and holders are resolved.
+            let derive_id = !given_id;
+            Ok(staged(Record::Event(EventDraft {
+                event,
+                weapon,
+                from_holder,
+                to_holder,
+                derive_id,
+            })))
         }
     }
 }

@@ -71,14 +71,28 @@ pub struct CsvExport {
     events: csv::Writer<std::fs::File>,
 }
 
-fn writer(dir: &Path, name: &str, columns: &[(&str, Cell)]) -> io::Result<csv::Writer<std::fs::File>> {
+fn writer(
+    dir: &Path,
+    name: &str,
+    columns: &[(&str, Cell)],
+) -> io::Result<csv::Writer<std::fs::File>> {
     let mut w = csv::Writer::from_path(dir.join(name)).map_err(io::Error::other)?;
-    w.write_record(columns.iter().map(|(c, _)| *c)).map_err(io::Error::other)?;
+    w.write_record(columns.iter().map(|(c, _)| *c))
+        .map_err(io::Error::other)?;
     Ok(w)
 }
 
-fn row(w: &mut csv::Writer<std::fs::File>, columns: &[(&str, Cell)], map: &Map<String, Value>) -> io::Result<()> {
-    w.write_record(columns.iter().map(|(c, cell)| fields::write_cell(*cell, map.get(*c)))).map_err(io::Error::other)
+fn row(
+    w: &mut csv::Writer<std::fs::File>,
+    columns: &[(&str, Cell)],
+    map: &Map<String, Value>,
+) -> io::Result<()> {
+    w.write_record(
+        columns
+            .iter()
+            .map(|(c, cell)| fields::write_cell(*cell, map.get(*c))),
+    )
+    .map_err(io::Error::other)
 }
 
 impl CsvExport {

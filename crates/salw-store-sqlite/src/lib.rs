@@ -13,7 +13,9 @@ use rusqlite::{Connection, OptionalExtension, params};
 use salw_core::lifecycle::{WeaponState, WeaponStatus};
 use salw_core::{LifecycleEvent, Person, Weapon};
 use salw_store::backend::{Result, WeaponFilter};
-use salw_store::{Backend, Hash, JournalEntry, SignedHead, StoreError, StoredEvent, StoredWeapon, Summary};
+use salw_store::{
+    Backend, Clash, Hash, JournalEntry, SignedHead, StoreError, StoredEvent, StoredWeapon, Summary,
+};
 use uuid::Uuid;
 
 pub struct SqliteBackend {
@@ -33,7 +35,9 @@ fn uuid(text: &str) -> Result<Uuid> {
 }
 
 fn hash32(bytes: Vec<u8>) -> Result<Hash> {
-    bytes.try_into().map_err(|_| StoreError::Corrupt("a journal hash is not 32 bytes".into()))
+    bytes
+        .try_into()
+        .map_err(|_| StoreError::Corrupt("a journal hash is not 32 bytes".into()))
 }
 
 impl SqliteBackend {
@@ -51,9 +55,12 @@ impl SqliteBackend {
     }
 
     pub fn from_connection(mut conn: Connection) -> Result<Self> {
-        conn.busy_timeout(std::time::Duration::from_secs(30)).map_err(db)?;
-        conn.pragma_update(None, "journal_mode", "WAL").map_err(db)?;
-        conn.pragma_update(None, "synchronous", "FULL").map_err(db)?;
+        conn.busy_timeout(std::time::Duration::from_secs(30))
+            .map_err(db)?;
+        conn.pragma_update(None, "journal_mode", "WAL")
+            .map_err(db)?;
+        conn.pragma_update(None, "synchronous", "FULL")
+            .map_err(db)?;
         conn.pragma_update(None, "foreign_keys", "ON").map_err(db)?;
         // 64 MiB of page cache: bulk imports touch large indexes; peak memory stays well bounded.
         conn.pragma_update(None, "cache_size", -65536).map_err(db)?;
@@ -66,21 +73,28 @@ impl SqliteBackend {
         &self.conn
     }
 
-    fn stored_weapon(row: &rusqlite::Row<'_>) -> rusqlite::Result<(String, Option<String>, i64, String)> {
+    fn stored_weapon(
+        row: &rusqlite::Row<'_>,
+    ) -> rusqlite::Result<(String, Option<String>, i64, String)> {
         Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?))
     }
 
-    fn decode_weapon((status, holder, seq, payload): (String, Option<String>, i64, String)) -> Result<StoredWeapon> {
+    fn decode_weapon(
+        (status, holder, seq, payload): (String, Option<String>, i64, String),
+    ) -> Result<StoredWeapon> {
         Ok(StoredWeapon {
             weapon: serde_json::from_str(&payload).map_err(|e| corrupt("weapon record", e))?,
-            status: status.parse::<WeaponStatus>().map_err(|e| corrupt("weapon status", e))?,
+            status: status
+                .parse::<WeaponStatus>()
+                .map_err(|e| corrupt("weapon status", e))?,
             holder: holder.as_deref().map(uuid).transpose()?,
             registered_seq: seq,
         })
     }
 }
 
-const WEAPON_SELECT: &str = "SELECT w.status, w.holder, w.seq, j.payload FROM weapons w JOIN journal j ON j.seq = w.seq";
+const WEAPON_SELECT: &str =
+    "SELECT w.status, w.holder, w.seq, j.payload FROM weapons w JOIN journal j ON j.seq = w.seq";
 
 impl Backend for SqliteBackend {
     fn begin(&mut self) -> Result<()> {
@@ -192,7 +206,9 @@ impl Backend for SqliteBackend {
             Ok(SignedHead {
                 seq,
                 hash: hash32(hash)?,
-                signature: signature.try_into().map_err(|_| StoreError::Corrupt("a head signature is not 64 bytes".into()))?,
+                signature: signature
+                    .try_into()
+                    .map_err(|_| StoreError::Corrupt("a head signature is not 64 bytes".into()))?,
                 signed_at,
             })
         })
@@ -203,7 +219,10 @@ impl Backend for SqliteBackend {
         let row = self
             .conn
             .prepare_cached(&format!("{WEAPON_SELECT} WHERE w.id = ?1"))
-            .and_then(|mut s| s.query_row([id.to_string()], Self::stored_weapon).optional())
+            .and_then(|mut s| {
+                s.query_row([id.to_string()], Self::stored_weapon)
+                    .optional()
+            })
             .map_err(db)?;
         row.map(Self::decode_weapon).transpose()
     }
@@ -226,11 +245,17 @@ impl Backend for SqliteBackend {
         id.as_deref().map(uuid).transpose()
     }
 
-    fn insert_weapon(&mut self, w: &Weapon, key: Option<&str>, state: &WeaponState, seq: i64) -> Result<()> {
-        self.conn
+    fn insert_weapon(
+        &mut self,
+        w: &Weapon,
+        key: Option<&str>,
+        state: &WeaponState,
+        seq: i64,
+    ) -> Result<Option<Clash>> {
+        let inserted = self.conn
             .prepare_cached(
                 "INSERT INTO weapons (id, reference, identity_key, category, country, manufacturer, model, serial,
-                                      inadequately_marked, status, holder, tracing, seq)
+                                      awaiting_mark, status, holder, tracing, seq)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
             )
             .and_then(|mut s| {
@@ -243,26 +268,33 @@ impl Backend for SqliteBackend {
                     w.manufacturer,
                     w.model,
                     w.serial,
-                    w.inadequately_marked,
+                    state.awaiting_mark,
                     state.status.as_str(),
                     state.holder.map(|h| h.to_string()),
                     state.tracing.map(|t| t.as_str()),
                     seq
                 ])
-            })
-            .map(|_| ())
-            .map_err(db)
+            });
+        clash(
+            inserted,
+            &[
+                ("weapons.id", Clash::Id),
+                ("weapons.identity_key", Clash::IdentityKey),
+                ("weapons.reference", Clash::Reference),
+            ],
+        )
     }
 
     fn update_weapon_state(&mut self, id: Uuid, state: &WeaponState) -> Result<()> {
         self.conn
-            .prepare_cached("UPDATE weapons SET status = ?2, holder = ?3, tracing = ?4 WHERE id = ?1")
+            .prepare_cached("UPDATE weapons SET status = ?2, holder = ?3, tracing = ?4, awaiting_mark = ?5 WHERE id = ?1")
             .and_then(|mut s| {
                 s.execute(params![
                     id.to_string(),
                     state.status.as_str(),
                     state.holder.map(|h| h.to_string()),
-                    state.tracing.map(|t| t.as_str())
+                    state.tracing.map(|t| t.as_str()),
+                    state.awaiting_mark
                 ])
             })
             .map(|_| ())
@@ -297,10 +329,14 @@ impl Backend for SqliteBackend {
     fn person(&mut self, id: Uuid) -> Result<Option<Person>> {
         let payload: Option<String> = self
             .conn
-            .prepare_cached("SELECT j.payload FROM persons p JOIN journal j ON j.seq = p.seq WHERE p.id = ?1")
+            .prepare_cached(
+                "SELECT j.payload FROM persons p JOIN journal j ON j.seq = p.seq WHERE p.id = ?1",
+            )
             .and_then(|mut s| s.query_row([id.to_string()], |r| r.get(0)).optional())
             .map_err(db)?;
-        payload.map(|p| serde_json::from_str(&p).map_err(|e| corrupt("person record", e))).transpose()
+        payload
+            .map(|p| serde_json::from_str(&p).map_err(|e| corrupt("person record", e)))
+            .transpose()
     }
 
     fn person_id_by_reference(&mut self, reference: &str) -> Result<Option<Uuid>> {
@@ -312,23 +348,32 @@ impl Backend for SqliteBackend {
         id.as_deref().map(uuid).transpose()
     }
 
-    fn insert_person(&mut self, p: &Person, seq: i64) -> Result<()> {
-        self.conn
+    fn insert_person(&mut self, p: &Person, seq: i64) -> Result<Option<Clash>> {
+        let inserted = self.conn
             .prepare_cached("INSERT INTO persons (id, reference, kind, name, sex, seq) VALUES (?1, ?2, ?3, ?4, ?5, ?6)")
             .and_then(|mut s| {
                 s.execute(params![p.id.to_string(), p.reference, p.kind.as_str(), p.name, p.sex.map(|x| x.as_str()), seq])
-            })
-            .map(|_| ())
-            .map_err(db)
+            });
+        clash(
+            inserted,
+            &[
+                ("persons.id", Clash::Id),
+                ("persons.reference", Clash::Reference),
+            ],
+        )
     }
 
     fn event(&mut self, id: Uuid) -> Result<Option<LifecycleEvent>> {
         let payload: Option<String> = self
             .conn
-            .prepare_cached("SELECT j.payload FROM events e JOIN journal j ON j.seq = e.seq WHERE e.id = ?1")
+            .prepare_cached(
+                "SELECT j.payload FROM events e JOIN journal j ON j.seq = e.seq WHERE e.id = ?1",
+            )
             .and_then(|mut s| s.query_row([id.to_string()], |r| r.get(0)).optional())
             .map_err(db)?;
-        payload.map(|p| serde_json::from_str(&p).map_err(|e| corrupt("event record", e))).transpose()
+        payload
+            .map(|p| serde_json::from_str(&p).map_err(|e| corrupt("event record", e)))
+            .transpose()
     }
 
     fn events_of(&mut self, weapon: Uuid) -> Result<Vec<StoredEvent>> {
@@ -341,7 +386,12 @@ impl Backend for SqliteBackend {
             .map_err(db)?;
         let rows = stmt
             .query_map([weapon.to_string()], |r| {
-                Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?, r.get::<_, String>(2)?, r.get::<_, String>(3)?))
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, i64>(1)?,
+                    r.get::<_, String>(2)?,
+                    r.get::<_, String>(3)?,
+                ))
             })
             .map_err(db)?
             .collect::<rusqlite::Result<Vec<_>>>()
@@ -349,7 +399,8 @@ impl Backend for SqliteBackend {
         rows.into_iter()
             .map(|(payload, seq, recorded_at, recorded_by)| {
                 Ok(StoredEvent {
-                    event: serde_json::from_str(&payload).map_err(|e| corrupt("event record", e))?,
+                    event: serde_json::from_str(&payload)
+                        .map_err(|e| corrupt("event record", e))?,
                     seq,
                     recorded_at,
                     recorded_by,
@@ -371,12 +422,16 @@ impl Backend for SqliteBackend {
 
     fn summary(&mut self) -> Result<Summary> {
         let count = |conn: &Connection, sql: &str| -> Result<u64> {
-            conn.query_row(sql, [], |r| r.get::<_, i64>(0)).map(|n| n as u64).map_err(db)
+            conn.query_row(sql, [], |r| r.get::<_, i64>(0))
+                .map(|n| n as u64)
+                .map_err(db)
         };
         let groups = |conn: &Connection, sql: &str| -> Result<Vec<(String, u64)>> {
             let mut stmt = conn.prepare(sql).map_err(db)?;
             let rows = stmt
-                .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)? as u64)))
+                .query_map([], |r| {
+                    Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)? as u64))
+                })
                 .map_err(db)?
                 .collect::<rusqlite::Result<Vec<_>>>()
                 .map_err(db);
@@ -388,23 +443,67 @@ impl Backend for SqliteBackend {
             persons: count(c, "SELECT count(*) FROM persons")?,
             events: count(c, "SELECT count(*) FROM events")?,
             journal_entries: count(c, "SELECT count(*) FROM journal")?,
-            by_status: groups(c, "SELECT status, count(*) FROM weapons GROUP BY status ORDER BY 2 DESC, 1")?,
-            by_category: groups(c, "SELECT category, count(*) FROM weapons GROUP BY category ORDER BY 2 DESC, 1")?,
-            by_event_kind: groups(c, "SELECT kind, count(*) FROM events GROUP BY kind ORDER BY 2 DESC, 1")?,
-            inadequately_marked: count(c, "SELECT count(*) FROM weapons WHERE inadequately_marked")?,
+            by_status: groups(
+                c,
+                "SELECT status, count(*) FROM weapons GROUP BY status ORDER BY 2 DESC, 1",
+            )?,
+            by_category: groups(
+                c,
+                "SELECT category, count(*) FROM weapons GROUP BY category ORDER BY 2 DESC, 1",
+            )?,
+            by_event_kind: groups(
+                c,
+                "SELECT kind, count(*) FROM events GROUP BY kind ORDER BY 2 DESC, 1",
+            )?,
+            inadequately_marked: count(
+                c,
+                "SELECT count(*) FROM weapons WHERE awaiting_mark AND status <> 'destroyed'",
+            )?,
         })
     }
 
     fn scan_persons(&mut self, visit: &mut dyn FnMut(Person) -> Result<()>) -> Result<()> {
-        scan(&self.conn, "SELECT j.payload FROM persons p JOIN journal j ON j.seq = p.seq ORDER BY p.seq", "person", visit)
+        scan(
+            &self.conn,
+            "SELECT j.payload FROM persons p JOIN journal j ON j.seq = p.seq ORDER BY p.seq",
+            "person",
+            visit,
+        )
     }
 
     fn scan_weapons(&mut self, visit: &mut dyn FnMut(Weapon) -> Result<()>) -> Result<()> {
-        scan(&self.conn, "SELECT j.payload FROM weapons w JOIN journal j ON j.seq = w.seq ORDER BY w.seq", "weapon", visit)
+        scan(
+            &self.conn,
+            "SELECT j.payload FROM weapons w JOIN journal j ON j.seq = w.seq ORDER BY w.seq",
+            "weapon",
+            visit,
+        )
     }
 
     fn scan_events(&mut self, visit: &mut dyn FnMut(LifecycleEvent) -> Result<()>) -> Result<()> {
-        scan(&self.conn, "SELECT j.payload FROM events e JOIN journal j ON j.seq = e.seq ORDER BY e.seq", "event", visit)
+        scan(
+            &self.conn,
+            "SELECT j.payload FROM events e JOIN journal j ON j.seq = e.seq ORDER BY e.seq",
+            "event",
+            visit,
+        )
+    }
+}
+
+/// Reads a unique-constraint failure as the clash it is; any other error stays an error.
+fn clash(result: rusqlite::Result<usize>, columns: &[(&str, Clash)]) -> Result<Option<Clash>> {
+    match result {
+        Ok(_) => Ok(None),
+        Err(rusqlite::Error::SqliteFailure(e, Some(message)))
+            if e.code == rusqlite::ErrorCode::ConstraintViolation =>
+        {
+            let failed = message.rsplit(": ").next().unwrap_or("");
+            match columns.iter().find(|(column, _)| failed == *column) {
+                Some((_, clash)) => Ok(Some(*clash)),
+                None => Err(StoreError::Backend(message)),
+            }
+        }
+        Err(e) => Err(db(e)),
     }
 }
 

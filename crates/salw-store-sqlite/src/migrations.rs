@@ -33,6 +33,9 @@ const MIGRATIONS: &[&str] = &[
         signed_at TEXT NOT NULL
     );
 
+    -- Projections: derived from the journal, rebuilt from it at any time. `seq` is the journal
+    -- entry that holds the record; it is written before that entry in the same transaction (so
+    -- that a clash on a unique column is found without a lookup), hence no foreign key to it.
     CREATE TABLE weapons (
         id                  TEXT PRIMARY KEY,
         reference           TEXT UNIQUE,
@@ -42,14 +45,12 @@ const MIGRATIONS: &[&str] = &[
         manufacturer        TEXT,
         model               TEXT,
         serial              TEXT,
-        inadequately_marked INTEGER NOT NULL,
+        awaiting_mark       INTEGER NOT NULL,
         status              TEXT NOT NULL,
         holder              TEXT,
         tracing             TEXT,
-        seq                 INTEGER NOT NULL REFERENCES journal (seq)
+        seq                 INTEGER NOT NULL
     );
-    CREATE INDEX weapons_serial ON weapons (serial);
-    CREATE INDEX weapons_status ON weapons (status);
 
     CREATE TABLE persons (
         id        TEXT PRIMARY KEY,
@@ -57,7 +58,7 @@ const MIGRATIONS: &[&str] = &[
         kind      TEXT NOT NULL,
         name      TEXT NOT NULL,
         sex       TEXT,
-        seq       INTEGER NOT NULL REFERENCES journal (seq)
+        seq       INTEGER NOT NULL
     );
 
     CREATE TABLE events (
@@ -65,7 +66,7 @@ const MIGRATIONS: &[&str] = &[
         weapon_id   TEXT NOT NULL REFERENCES weapons (id),
         kind        TEXT NOT NULL,
         occurred_on TEXT NOT NULL,
-        seq         INTEGER NOT NULL REFERENCES journal (seq)
+        seq         INTEGER NOT NULL
     );
     CREATE INDEX events_weapon ON events (weapon_id, seq);
     "#,
@@ -73,7 +74,9 @@ const MIGRATIONS: &[&str] = &[
 
 pub fn apply(conn: &mut Connection) -> Result<(), StoreError> {
     let backend = |e: rusqlite::Error| StoreError::Backend(e.to_string());
-    let current: usize = conn.query_row("PRAGMA user_version", [], |r| r.get::<_, i64>(0)).map_err(backend)? as usize;
+    let current: usize = conn
+        .query_row("PRAGMA user_version", [], |r| r.get::<_, i64>(0))
+        .map_err(backend)? as usize;
     if current > MIGRATIONS.len() {
         return Err(StoreError::Invalid(format!(
             "this registry file has schema version {current}, newer than this program knows ({}); upgrade salw",
@@ -83,7 +86,8 @@ pub fn apply(conn: &mut Connection) -> Result<(), StoreError> {
     for (i, sql) in MIGRATIONS.iter().enumerate().skip(current) {
         let tx = conn.transaction().map_err(backend)?;
         tx.execute_batch(sql).map_err(backend)?;
-        tx.pragma_update(None, "user_version", (i + 1) as i64).map_err(backend)?;
+        tx.pragma_update(None, "user_version", (i + 1) as i64)
+            .map_err(backend)?;
         tx.commit().map_err(backend)?;
     }
     Ok(())

@@ -81,11 +81,20 @@ fn head_message(seq: i64, hash: &Hash) -> Vec<u8> {
 impl SignedHead {
     pub fn sign(key: &SigningKey, seq: i64, hash: Hash, signed_at: String) -> Self {
         let signature = key.sign(&head_message(seq, &hash)).to_bytes();
-        SignedHead { seq, hash, signature, signed_at }
+        SignedHead {
+            seq,
+            hash,
+            signature,
+            signed_at,
+        }
     }
 
     pub fn is_valid(&self, key: &VerifyingKey) -> bool {
-        key.verify(&head_message(self.seq, &self.hash), &Signature::from_bytes(&self.signature)).is_ok()
+        key.verify(
+            &head_message(self.seq, &self.hash),
+            &Signature::from_bytes(&self.signature),
+        )
+        .is_ok()
     }
 }
 

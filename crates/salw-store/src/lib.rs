@@ -9,11 +9,12 @@
 
 pub mod backend;
 pub mod error;
+pub mod ids;
 pub mod journal;
 pub mod records;
 pub mod registry;
 
-pub use backend::{Backend, StoredEvent, StoredWeapon, Summary};
+pub use backend::{Backend, Clash, StoredEvent, StoredWeapon, Summary};
 pub use error::StoreError;
 pub use journal::{Hash, JournalEntry, SignedHead};
 pub use records::{EventDraft, Record, RecordRef, RowError, Staged};

@@ -40,6 +40,10 @@ impl std::fmt::Display for RecordRef {
 #[derive(Debug, Clone, PartialEq)]
 pub struct EventDraft {
     pub event: LifecycleEvent,
+    /// Derive the event's id from its content once its weapon and holders are resolved (a row
+    /// without an id): the same event named by id in one file and by reference in another is
+    /// still one event.
+    pub derive_id: bool,
     pub weapon: RecordRef,
     pub from_holder: Option<RecordRef>,
     pub to_holder: Option<RecordRef>,

@@ -8,7 +8,7 @@ use salw_core::{LifecycleEvent, Person, ValidationError, Weapon};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use crate::backend::{Backend, Result, StoredEvent, StoredWeapon};
+use crate::backend::{Backend, Clash, Result, StoredEvent, StoredWeapon};
 use crate::error::StoreError;
 use crate::journal::{GENESIS, Hash, JournalEntry, SignedHead};
 use crate::records::{EventDraft, Record, RecordRef, RowError, Staged};
@@ -56,7 +56,12 @@ impl Outcome {
     fn fail(&mut self, (file, line): Origin<'_>, field: &str, reason: impl Into<String>) {
         self.error_count += 1;
         if self.errors.len() < MAX_REPORTED_ERRORS {
-            self.errors.push(RowError { file: file.to_owned(), line, field: field.to_owned(), reason: reason.into() });
+            self.errors.push(RowError {
+                file: file.to_owned(),
+                line,
+                field: field.to_owned(),
+                reason: reason.into(),
+            });
         }
     }
 
@@ -92,6 +97,8 @@ pub struct Registry<B> {
     backend: B,
     signing_key: Option<SigningKey>,
     categories: CategorySet,
+    /// The last write time and its RFC 3339 text, formatted once per write, not once per row.
+    stamp: (DateTime<Utc>, String),
 }
 
 fn short(id: Uuid) -> String {
@@ -100,7 +107,12 @@ fn short(id: Uuid) -> String {
 
 impl<B: Backend> Registry<B> {
     pub fn new(backend: B) -> Self {
-        Registry { backend, signing_key: None, categories: CategorySet::default() }
+        Registry {
+            backend,
+            signing_key: None,
+            categories: CategorySet::default(),
+            stamp: (DateTime::<Utc>::MIN_UTC, String::new()),
+        }
     }
 
     /// Writes are signed with the node key; without it the registry is read-only.
@@ -133,16 +145,29 @@ impl<B: Backend> Registry<B> {
         let bytes: [u8; 32] = hex::decode(&node.public_key)
             .ok()
             .and_then(|b| b.try_into().ok())
-            .ok_or_else(|| StoreError::Corrupt("the node's public key is not 32 bytes of hex".into()))?;
-        VerifyingKey::from_bytes(&bytes).map_err(|e| StoreError::Corrupt(format!("node public key: {e}")))
+            .ok_or_else(|| {
+                StoreError::Corrupt("the node's public key is not 32 bytes of hex".into())
+            })?;
+        VerifyingKey::from_bytes(&bytes)
+            .map_err(|e| StoreError::Corrupt(format!("node public key: {e}")))
     }
 
     /// Creates the node: its country and public key, as the journal's first entry.
-    pub fn init(&mut self, country: Option<&str>, key: &SigningKey, ctx: &WriteContext) -> Result<NodeInfo> {
+    pub fn init(
+        &mut self,
+        country: Option<&str>,
+        key: &SigningKey,
+        ctx: &WriteContext,
+    ) -> Result<NodeInfo> {
         if let Some(node) = self.node()? {
-            return Err(StoreError::AlreadyInitialised(node.country.unwrap_or_else(|| "not set".into())));
+            return Err(StoreError::AlreadyInitialised(
+                node.country.unwrap_or_else(|| "not set".into()),
+            ));
         }
-        let country = country.map(salw_core::country::parse).transpose().map_err(StoreError::Invalid)?;
+        let country = country
+            .map(salw_core::country::parse)
+            .transpose()
+            .map_err(StoreError::Invalid)?;
         let node = NodeInfo {
             country: country.map(str::to_owned),
             public_key: hex::encode(key.verifying_key().as_bytes()),
@@ -152,7 +177,14 @@ impl<B: Backend> Registry<B> {
         let payload = serde_json::to_string(&node)?;
         self.transaction(|reg, head| {
             reg.backend.set_meta("node", &payload)?;
-            reg.append(head, ctx, "node.initialised", "node".into(), ctx.now.to_rfc3339(), payload.clone())?;
+            reg.append(
+                head,
+                ctx,
+                "node.initialised",
+                "node".into(),
+                ctx.now.to_rfc3339(),
+                payload.clone(),
+            )?;
             Ok(())
         })?;
         Ok(node)
@@ -161,19 +193,35 @@ impl<B: Backend> Registry<B> {
     /// Changes the node's country code (recorded in the journal).
     pub fn set_country(&mut self, country: &str, ctx: &WriteContext) -> Result<NodeInfo> {
         let mut node = self.require_node()?;
-        node.country = Some(salw_core::country::parse(country).map_err(StoreError::Invalid)?.to_owned());
+        node.country = Some(
+            salw_core::country::parse(country)
+                .map_err(StoreError::Invalid)?
+                .to_owned(),
+        );
         let payload = serde_json::to_string(&node)?;
         self.transaction(|reg, head| {
             reg.backend.set_meta("node", &payload)?;
-            reg.append(head, ctx, "node.country_set", "node".into(), ctx.now.to_rfc3339(), payload.clone())
+            reg.append(
+                head,
+                ctx,
+                "node.country_set",
+                "node".into(),
+                ctx.now.to_rfc3339(),
+                payload.clone(),
+            )
         })?;
         Ok(node)
     }
 
     /// Runs `work` in one write transaction, then signs the new head and commits; rolls back on error.
-    fn transaction<T>(&mut self, work: impl FnOnce(&mut Self, &mut (i64, Hash)) -> Result<T>) -> Result<T> {
+    fn transaction<T>(
+        &mut self,
+        work: impl FnOnce(&mut Self, &mut (i64, Hash)) -> Result<T>,
+    ) -> Result<T> {
         if self.signing_key.is_none() {
-            return Err(StoreError::Key("the node's signing key is not loaded: writes are refused".into()));
+            return Err(StoreError::Key(
+                "the node's signing key is not loaded: writes are refused".into(),
+            ));
         }
         self.backend.begin()?;
         let result = (|| {
@@ -198,9 +246,19 @@ impl<B: Backend> Registry<B> {
     }
 
     fn sign_head(&mut self, (seq, hash): (i64, Hash)) -> Result<()> {
-        let key = self.signing_key.as_ref().ok_or_else(|| StoreError::Key("not loaded".into()))?;
+        let key = self
+            .signing_key
+            .as_ref()
+            .ok_or_else(|| StoreError::Key("not loaded".into()))?;
         let head = SignedHead::sign(key, seq, hash, Utc::now().to_rfc3339());
         self.backend.put_signed_head(&head)
+    }
+
+    fn stamp(&mut self, ctx: &WriteContext) -> String {
+        if self.stamp.0 != ctx.now {
+            self.stamp = (ctx.now, ctx.now.to_rfc3339());
+        }
+        self.stamp.1.clone()
     }
 
     fn append(
@@ -218,7 +276,7 @@ impl<B: Backend> Registry<B> {
             kind: kind.to_owned(),
             subject,
             occurred_at,
-            recorded_at: ctx.now.to_rfc3339(),
+            recorded_at: self.stamp(ctx),
             recorded_by: ctx.recorded_by.clone(),
             source: ctx.source.clone(),
             payload,
@@ -269,7 +327,13 @@ impl<B: Backend> Registry<B> {
         }
     }
 
-    fn write_one(&mut self, head: &mut (i64, Hash), ctx: &WriteContext, staged: Staged, out: &mut Outcome) -> Result<()> {
+    fn write_one(
+        &mut self,
+        head: &mut (i64, Hash),
+        ctx: &WriteContext,
+        staged: Staged,
+        out: &mut Outcome,
+    ) -> Result<()> {
         let line = (staged.file.as_str(), staged.line);
         match staged.record {
             Record::Weapon(weapon) => self.write_weapon(head, ctx, line, weapon, out),
@@ -278,7 +342,14 @@ impl<B: Backend> Registry<B> {
         }
     }
 
-    fn write_weapon(&mut self, head: &mut (i64, Hash), ctx: &WriteContext, line: Origin<'_>, weapon: Weapon, out: &mut Outcome) -> Result<()> {
+    fn write_weapon(
+        &mut self,
+        head: &mut (i64, Hash),
+        ctx: &WriteContext,
+        line: Origin<'_>,
+        weapon: Weapon,
+        out: &mut Outcome,
+    ) -> Result<()> {
         let weapon = match weapon.prepare(&self.categories, ctx.now.year()) {
             Ok(w) => w,
             Err(e) => {
@@ -286,7 +357,15 @@ impl<B: Backend> Registry<B> {
                 return Ok(());
             }
         };
-        if let Some(existing) = self.backend.weapon(weapon.id)? {
+        let key = weapon.identity_key();
+        let state = WeaponState::initial(&weapon);
+        let clash = self
+            .backend
+            .insert_weapon(&weapon, key.as_deref(), &state, head.0 + 1)?;
+        // Whichever unique column the database names first, the same id means the same record.
+        if clash.is_some()
+            && let Some(existing) = self.backend.weapon(weapon.id)?
+        {
             if existing.weapon == weapon {
                 out.unchanged += 1;
                 out.ids.push(weapon.id);
@@ -295,40 +374,73 @@ impl<B: Backend> Registry<B> {
             }
             return Ok(());
         }
-        let key = weapon.identity_key();
-        if let Some(key) = key.as_deref()
-            && let Some(other) = self.backend.weapon_id_by_key(key)?
-        {
-            out.fail(
-                line,
-                "serial",
-                format!(
-                    "weapon {} already has this identity key (country {}, manufacturer {}, model {}, serial {}): the key must be unique",
-                    short(other),
-                    weapon.country.as_deref().unwrap_or("?"),
-                    weapon.manufacturer.as_deref().unwrap_or("?"),
-                    weapon.model.as_deref().unwrap_or("?"),
-                    weapon.serial.as_deref().unwrap_or("?"),
-                ),
-            );
-            return Ok(());
+        match clash {
+            None => {}
+            Some(Clash::Id) => {
+                out.fail(
+                    line,
+                    "id",
+                    format!("weapon {} is already registered", short(weapon.id)),
+                );
+                return Ok(());
+            }
+            Some(Clash::IdentityKey) => {
+                let other = key
+                    .as_deref()
+                    .map(|k| self.backend.weapon_id_by_key(k))
+                    .transpose()?
+                    .flatten();
+                out.fail(
+                    line,
+                    "serial",
+                    format!(
+                        "weapon {} already has this identity key (country {}, manufacturer {}, model {}, serial {}): the key must be unique",
+                        other.map(short).unwrap_or_default(),
+                        weapon.country.as_deref().unwrap_or("?"),
+                        weapon.manufacturer.as_deref().unwrap_or("?"),
+                        weapon.model.as_deref().unwrap_or("?"),
+                        weapon.serial.as_deref().unwrap_or("?"),
+                    ),
+                );
+                return Ok(());
+            }
+            Some(Clash::Reference) => {
+                let reference = weapon.reference.clone().unwrap_or_default();
+                let other = self.backend.weapon_id_by_reference(&reference)?;
+                out.fail(
+                    line,
+                    "reference",
+                    format!(
+                        "'{reference}' already names weapon {}",
+                        other.map(short).unwrap_or_default()
+                    ),
+                );
+                return Ok(());
+            }
         }
-        if let Some(reference) = weapon.reference.as_deref()
-            && let Some(other) = self.backend.weapon_id_by_reference(reference)?
-        {
-            out.fail(line, "reference", format!("'{reference}' already names weapon {}", short(other)));
-            return Ok(());
-        }
-        let state = WeaponState::initial(&weapon);
         let payload = serde_json::to_string(&weapon)?;
-        let seq = self.append(head, ctx, "weapon.registered", format!("weapon:{}", weapon.id), ctx.now.to_rfc3339(), payload)?;
-        self.backend.insert_weapon(&weapon, key.as_deref(), &state, seq)?;
+        let stamp = self.stamp(ctx);
+        self.append(
+            head,
+            ctx,
+            "weapon.registered",
+            format!("weapon:{}", weapon.id),
+            stamp,
+            payload,
+        )?;
         out.weapons_added += 1;
         out.ids.push(weapon.id);
         Ok(())
     }
 
-    fn write_person(&mut self, head: &mut (i64, Hash), ctx: &WriteContext, line: Origin<'_>, person: Person, out: &mut Outcome) -> Result<()> {
+    fn write_person(
+        &mut self,
+        head: &mut (i64, Hash),
+        ctx: &WriteContext,
+        line: Origin<'_>,
+        person: Person,
+        out: &mut Outcome,
+    ) -> Result<()> {
         let person = match person.prepare() {
             Ok(p) => p,
             Err(e) => {
@@ -336,24 +448,59 @@ impl<B: Backend> Registry<B> {
                 return Ok(());
             }
         };
-        if let Some(existing) = self.backend.person(person.id)? {
+        let clash = self.backend.insert_person(&person, head.0 + 1)?;
+        if clash.is_some()
+            && let Some(existing) = self.backend.person(person.id)?
+        {
             if existing == person {
                 out.unchanged += 1;
                 out.ids.push(person.id);
             } else {
-                out.fail(line, "id", format!("person {} is already registered with other data", short(person.id)));
+                out.fail(
+                    line,
+                    "id",
+                    format!(
+                        "person {} is already registered with other data",
+                        short(person.id)
+                    ),
+                );
             }
             return Ok(());
         }
-        if let Some(reference) = person.reference.as_deref()
-            && let Some(other) = self.backend.person_id_by_reference(reference)?
-        {
-            out.fail(line, "reference", format!("'{reference}' already names person {}", short(other)));
-            return Ok(());
+        match clash {
+            None => {}
+            Some(Clash::Reference) => {
+                let reference = person.reference.clone().unwrap_or_default();
+                let other = self.backend.person_id_by_reference(&reference)?;
+                out.fail(
+                    line,
+                    "reference",
+                    format!(
+                        "'{reference}' already names person {}",
+                        other.map(short).unwrap_or_default()
+                    ),
+                );
+                return Ok(());
+            }
+            Some(_) => {
+                out.fail(
+                    line,
+                    "id",
+                    format!("person {} is already registered", short(person.id)),
+                );
+                return Ok(());
+            }
         }
         let payload = serde_json::to_string(&person)?;
-        let seq = self.append(head, ctx, "person.registered", format!("person:{}", person.id), ctx.now.to_rfc3339(), payload)?;
-        self.backend.insert_person(&person, seq)?;
+        let stamp = self.stamp(ctx);
+        self.append(
+            head,
+            ctx,
+            "person.registered",
+            format!("person:{}", person.id),
+            stamp,
+            payload,
+        )?;
         out.persons_added += 1;
         out.ids.push(person.id);
         Ok(())
@@ -373,28 +520,54 @@ impl<B: Backend> Registry<B> {
         }
     }
 
-    fn write_event(&mut self, head: &mut (i64, Hash), ctx: &WriteContext, line: Origin<'_>, draft: EventDraft, out: &mut Outcome) -> Result<()> {
-        let EventDraft { mut event, weapon, from_holder, to_holder } = draft;
+    fn write_event(
+        &mut self,
+        head: &mut (i64, Hash),
+        ctx: &WriteContext,
+        line: Origin<'_>,
+        draft: EventDraft,
+        out: &mut Outcome,
+    ) -> Result<()> {
+        let EventDraft {
+            mut event,
+            weapon,
+            from_holder,
+            to_holder,
+            derive_id,
+        } = draft;
         let mut unresolved = false;
         match self.resolve_weapon(&weapon)? {
             Some(id) => event.weapon_id = id,
             None => {
-                out.fail(line, "weapon", format!("no weapon has the id or reference '{weapon}'"));
+                out.fail(
+                    line,
+                    "weapon",
+                    format!("no weapon has the id or reference '{weapon}'"),
+                );
                 unresolved = true;
             }
         }
-        for (field, holder, slot) in [("from_holder", from_holder, &mut event.from_holder), ("to_holder", to_holder, &mut event.to_holder)] {
+        for (field, holder, slot) in [
+            ("from_holder", from_holder, &mut event.from_holder),
+            ("to_holder", to_holder, &mut event.to_holder),
+        ] {
             if let Some(r) = holder {
                 match self.resolve_person(&r)? {
                     Some(id) => *slot = Some(id),
                     None => {
-                        out.fail(line, field, format!("no person or organisation has the id or reference '{r}'"));
+                        out.fail(
+                            line,
+                            field,
+                            format!("no person or organisation has the id or reference '{r}'"),
+                        );
+                        // A stand-in, so that the rules below do not also call the holder missing.
+                        *slot = Some(Uuid::nil());
                         unresolved = true;
                     }
                 }
             }
         }
-        let event = match event.prepare(ctx.now.date_naive()) {
+        let mut event = match event.prepare(ctx.now.date_naive()) {
             Ok(e) => e,
             Err(e) => {
                 out.fail_validation(line, e);
@@ -404,12 +577,23 @@ impl<B: Backend> Registry<B> {
         if unresolved {
             return Ok(());
         }
+        if derive_id {
+            event.id = Uuid::nil();
+            event.id = crate::ids::derived("event", &[&serde_json::to_string(&event)?]);
+        }
         if let Some(existing) = self.backend.event(event.id)? {
             if existing == event {
                 out.unchanged += 1;
                 out.ids.push(event.id);
             } else {
-                out.fail(line, "id", format!("event {} is already recorded with other data", short(event.id)));
+                out.fail(
+                    line,
+                    "id",
+                    format!(
+                        "event {} is already recorded with other data",
+                        short(event.id)
+                    ),
+                );
             }
             return Ok(());
         }
@@ -417,7 +601,12 @@ impl<B: Backend> Registry<B> {
             out.fail(line, "weapon", "not found");
             return Ok(());
         };
-        let history: Vec<LifecycleEvent> = self.backend.events_of(event.weapon_id)?.into_iter().map(|s| s.event).collect();
+        let history: Vec<LifecycleEvent> = self
+            .backend
+            .events_of(event.weapon_id)?
+            .into_iter()
+            .map(|s| s.event)
+            .collect();
         let state = match lifecycle::admit(&stored.weapon, &history, &event) {
             Ok(state) => state,
             Err(e) => {
@@ -426,7 +615,14 @@ impl<B: Backend> Registry<B> {
             }
         };
         let payload = serde_json::to_string(&event)?;
-        let seq = self.append(head, ctx, "event.recorded", format!("weapon:{}", event.weapon_id), event.occurred_on.to_string(), payload)?;
+        let seq = self.append(
+            head,
+            ctx,
+            "event.recorded",
+            format!("weapon:{}", event.weapon_id),
+            event.occurred_on.to_string(),
+            payload,
+        )?;
         self.backend.insert_event(&event, seq)?;
         self.backend.update_weapon_state(event.weapon_id, &state)?;
         out.events_added += 1;
@@ -445,9 +641,15 @@ impl<B: Backend> Registry<B> {
     /// A weapon's timeline, in the order things happened, with corrections marked.
     pub fn timeline(&mut self, weapon: Uuid) -> Result<Vec<StoredEvent>> {
         let mut events = self.backend.events_of(weapon)?;
-        let superseding: Vec<(Uuid, Uuid)> = events.iter().filter_map(|s| s.event.supersedes.map(|old| (old, s.event.id))).collect();
+        let superseding: Vec<(Uuid, Uuid)> = events
+            .iter()
+            .filter_map(|s| s.event.supersedes.map(|old| (old, s.event.id)))
+            .collect();
         for s in &mut events {
-            s.superseded_by = superseding.iter().find(|(old, _)| *old == s.event.id).map(|(_, new)| *new);
+            s.superseded_by = superseding
+                .iter()
+                .find(|(old, _)| *old == s.event.id)
+                .map(|(_, new)| *new);
         }
         events.sort_by_key(|s| s.event.occurred_on);
         Ok(events)
@@ -501,13 +703,17 @@ impl<B: Backend> Registry<B> {
         match signed {
             None if report.entries > 0 => {
                 report.first_broken = Some(1);
-                report.problem = Some("no head of the journal was ever signed by the node key".into());
+                report.problem =
+                    Some("no head of the journal was ever signed by the node key".into());
             }
             None => {}
             Some(head) => {
                 if !head.is_valid(&key) {
                     report.first_broken = Some(head.seq.min(report.head_seq + 1));
-                    report.problem = Some(format!("the signature of the journal head at entry {} is not the node's", head.seq));
+                    report.problem = Some(format!(
+                        "the signature of the journal head at entry {} is not the node's",
+                        head.seq
+                    ));
                 } else if head.seq > report.head_seq {
                     report.first_broken = Some(report.head_seq + 1);
                     report.problem = Some(format!(
@@ -516,7 +722,8 @@ impl<B: Backend> Registry<B> {
                     ));
                 } else if hash_at_signed != Some(head.hash) {
                     report.first_broken = Some(head.seq);
-                    report.problem = Some(format!("entry {} is not the one the node signed", head.seq));
+                    report.problem =
+                        Some(format!("entry {} is not the one the node signed", head.seq));
                 } else if report.head_seq > head.seq {
                     report.first_broken = Some(head.seq + 1);
                     report.problem = Some(format!(

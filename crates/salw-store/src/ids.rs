@@ -1,5 +1,6 @@
-//! Ids for rows that come without one, derived from what identifies the row, so that importing
-//! the same file twice finds the records of the first time instead of adding them again.
+//! Ids for records that come without one (rows of a file), derived from what identifies them, so
+//! that importing the same file twice finds the records of the first time instead of adding them
+//! again.
 
 use uuid::Uuid;
 

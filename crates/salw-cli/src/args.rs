@@ -101,8 +101,18 @@ pub enum Command {
         #[arg(long, requires = "csv_out")]
         weapons_only: bool,
     },
-    /// The weapon categories (ITI para 4) and calibres known to this node.
+    /// The weapon categories (ITI para 4, and those this node added) and the known calibres.
     Categories,
+    /// Add a weapon category to this node (the ITI lists are "inter alia").
+    CategoryAdd {
+        name: String,
+        /// small_arm or light_weapon.
+        #[arg(long)]
+        class: String,
+        /// pistol, revolver, rifle, shotgun, sub_machine_gun, machine_gun, combination_gun, other.
+        #[arg(long, default_value = "other")]
+        unodc_type: String,
+    },
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]

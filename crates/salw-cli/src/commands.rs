@@ -113,8 +113,33 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             csv_out.as_deref(),
             *weapons_only,
         ),
+        Command::CategoryAdd {
+            name,
+            class,
+            unodc_type,
+        } => {
+            let class = class.parse().map_err(|e| anyhow::anyhow!("--class: {e}"))?;
+            let unodc_type = unodc_type
+                .parse()
+                .map_err(|e| anyhow::anyhow!("--unodc-type: {e}"))?;
+            let mut reg = node::open(&cli, true)?;
+            let def = salw_core::category::CategoryDef {
+                name: name.clone(),
+                class,
+                unodc_type,
+            };
+            let added = reg.define_category(def, &node::context(&cli, "cli"))?;
+            println!(
+                "category '{}' added ({}, UNODC type {})",
+                added.name, added.class, added.unodc_type
+            );
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Categories => {
-            let set = salw_core::category::CategorySet::default();
+            let set = match &cli.db {
+                Some(_) => node::open(&cli, false)?.categories()?.clone(),
+                None => salw_core::category::CategorySet::default(),
+            };
             println!("Categories (ITI para 4; class; UNODC type):");
             for def in set.all() {
                 println!("  {:<42} {:<13} {}", def.name, def.class, def.unodc_type);
@@ -455,12 +480,45 @@ fn import(cli: &Cli, files: &[PathBuf], kind: Option<KindArg>, json: bool) -> Re
             .join(",")
     );
     let ctx = node::context(cli, &source);
-    let rows = sources.into_iter().flatten();
     let started = std::time::Instant::now();
-    let outcome = reg.write(&ctx, rows, &mut |n| {
+    // Files are read and parsed on a second thread while this one validates and writes: on a
+    // bulk import both cores work. Batches keep the channel's cost per row small.
+    let (sender, receiver) =
+        std::sync::mpsc::sync_channel::<Vec<std::result::Result<Staged, RowError>>>(64);
+    // The checks that need no registry run on the reading thread too.
+    let categories = reg.categories()?.clone();
+    let this_year = chrono::Datelike::year(&ctx.now);
+    let reader = std::thread::spawn(move || {
+        let mut batch = Vec::with_capacity(512);
+        for row in sources.into_iter().flatten() {
+            match row {
+                Ok(staged) => {
+                    batch.extend(salw_store::prepare_ahead(staged, &categories, this_year))
+                }
+                Err(e) => batch.push(Err(e)),
+            }
+            if batch.len() >= 512
+                && sender
+                    .send(std::mem::replace(&mut batch, Vec::with_capacity(512)))
+                    .is_err()
+            {
+                return; // the writer stopped: nothing more to read
+            }
+        }
+        let _ = sender.send(batch);
+    });
+    let bulk = reg.backend().begin_bulk()?;
+    let outcome = reg.write(&ctx, receiver.into_iter().flatten(), &mut |n| {
         bar.set_position(counters.iter().map(|c| c.load(Ordering::Relaxed)).sum());
         bar.set_message(format!("{n} rows"));
-    })?;
+    });
+    if bulk {
+        reg.backend().end_bulk()?;
+    }
+    if reader.join().is_err() {
+        bail!("the file reader stopped unexpectedly; nothing was written");
+    }
+    let outcome = outcome?;
     bar.finish_and_clear();
     output::import_outcome(&outcome, started.elapsed(), json)?;
     Ok(if outcome.committed() {
@@ -556,6 +614,7 @@ fn demo(
         for staged in generator {
             match staged.record {
                 salw_store::Record::Weapon(x) => w.weapon(&x)?,
+                salw_store::Record::PreparedWeapon(x) => w.weapon(x.weapon())?,
                 _ if weapons_only => {}
                 salw_store::Record::Person(p) => w.person(&p)?,
                 salw_store::Record::Event(d) => w.event(&d.event)?,

@@ -762,8 +762,14 @@ fn importing_the_same_file_twice_adds_nothing_the_second_time() {
         err.contains("line 4: serial: the weapon has no unique mark"),
         "{err}"
     );
-    let fixed = WEAPONS_CSV.replace("R-3,shotgun,,,,,12 gauge,", "R-3,shotgun,,,,,12 gauge,") + "";
-    let weapons = node.write("weapons.csv", &fixed.replace("reference,category,manufacturer,country,model,serial,calibre,year", "reference,category,manufacturer,country,model,serial,calibre,year,inadequately_marked,follow_up").replace("2010\n", "2010,,\n").replace("1988\n", "1988,,\n").replace("12 gauge,\n", "12 gauge,,true,destroy\n"));
+    // The craft shotgun, recorded as ITI para 9 asks.
+    let fixed = "\
+reference,category,manufacturer,country,model,serial,calibre,year,inadequately_marked,follow_up
+R-1,self-loading pistol,Glock,AT,G17,AAA111,9x19mm,2010,,
+R-2,assault rifle,Zastava Arms,YU,M70,52-01234,7.62x39mm,1988,,
+R-3,shotgun,,,,,12 gauge,,true,destroy
+";
+    let weapons = node.write("weapons.csv", fixed);
     let events = node.write(
         "events.csv",
         "weapon,kind,occurred_on,seizure_basis,country\nR-1,imported,2011-03-01,,AT\nR-1,seized,2020-05-01,criminal_offence,\nR-3,found,2021-01-01,,\n",
@@ -1125,4 +1131,83 @@ fn an_import_killed_at_any_moment_leaves_none_or_all_of_the_file() {
         outcomes.0 > 0,
         "no kill landed during an import; the test did not test anything"
     );
+}
+
+#[test]
+fn categories_can_be_extended_and_both_marking_forms_are_kept() {
+    let node = Node::new();
+    let err = node.fails(&[
+        "weapon",
+        "add",
+        "--category",
+        "flamethrower",
+        "--manufacturer",
+        "X",
+        "--country",
+        "DE",
+        "--model",
+        "F1",
+        "--serial",
+        "1",
+    ]);
+    assert!(
+        err.contains("'flamethrower' is not a known category"),
+        "{err}"
+    );
+    node.ok(&["category-add", "Flamethrower", "--class", "light_weapon"]);
+    let err = node.fails(&["category-add", "flamethrower", "--class", "light_weapon"]);
+    assert!(err.contains("already exists"), "{err}");
+    let err = node.fails(&["category-add", "ray gun", "--class", "huge"]);
+    assert!(
+        err.contains("--class: 'huge' is not one of: small_arm, light_weapon"),
+        "{err}"
+    );
+    node.add_weapon(&[
+        "--category",
+        "flamethrower",
+        "--manufacturer",
+        "X",
+        "--country",
+        "DE",
+        "--model",
+        "F1",
+        "--serial",
+        "1",
+    ]);
+    assert!(node.ok(&["categories"]).contains("flamethrower"));
+
+    // ITI para 8(b): coded symbols with a code from which the country can be told.
+    let err = node.fails(&[
+        "weapon",
+        "add",
+        "--category",
+        "assault rifle",
+        "--marking-form",
+        "coded_symbols",
+        "--serial",
+        "5612345",
+    ]);
+    assert!(
+        err.contains("symbol_code: required by the coded-symbols marking form"),
+        "{err}"
+    );
+    let id = node.add_weapon(&[
+        "--category",
+        "assault rifle",
+        "--marking-form",
+        "coded_symbols",
+        "--symbol-code",
+        "△66",
+        "--serial",
+        "5612345",
+        "--model",
+        "Type 56",
+        "--manufacturer",
+        "Norinco",
+        "--country",
+        "CN",
+    ]);
+    let shown = node.json(&["show", &id, "--json"]);
+    assert_eq!(shown["weapon"]["marking_form"], "coded_symbols");
+    assert_eq!(shown["weapon"]["symbol_code"], "△66");
 }

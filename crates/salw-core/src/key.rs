@@ -8,9 +8,19 @@ use unicode_normalization::UnicodeNormalization;
 /// dashes, dots and slashes that people type in different ways ("52-01234" = "52 01234").
 /// The text as marked is kept verbatim elsewhere; this is only for comparison.
 pub fn fold(part: &str) -> String {
+    let keep =
+        |c: &char| !c.is_whitespace() && !matches!(c, '-' | '‐' | '–' | '—' | '.' | '/' | '_');
+    if part.is_ascii() {
+        // NFKC leaves ASCII as it is: skip it on the common path (bulk imports).
+        return part
+            .chars()
+            .filter(keep)
+            .map(|c| c.to_ascii_uppercase())
+            .collect();
+    }
     part.nfkc()
         .flat_map(char::to_uppercase)
-        .filter(|c| !c.is_whitespace() && !matches!(c, '-' | '‐' | '–' | '—' | '.' | '/' | '_'))
+        .filter(keep)
         .collect()
 }
 

@@ -95,6 +95,15 @@ fn frame() -> Location {
     Location::Frame
 }
 
+// The defaults are left out of stored records: most marks are intact and on the frame.
+fn is_frame(l: &Location) -> bool {
+    *l == Location::Frame
+}
+
+fn is_intact(c: &Condition) -> bool {
+    *c == Condition::Intact
+}
+
 fn is_false(b: &bool) -> bool {
     !*b
 }
@@ -105,9 +114,9 @@ pub struct Mark {
     pub kind: MarkKind,
     /// Verbatim, as read, in its own script.
     pub text: String,
-    #[serde(default = "frame")]
+    #[serde(default = "frame", skip_serializing_if = "is_frame")]
     pub location: Location,
-    #[serde(default = "intact")]
+    #[serde(default = "intact", skip_serializing_if = "is_intact")]
     pub condition: Condition,
     /// The value recovered by etching, for a mark in condition `recovered`.
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -315,10 +315,10 @@ impl Demo {
             };
             // Short serial shapes run out in big registries: after a few clashes, a longer serial.
             let mut pattern = model.serial_pattern.clone();
-            let mut tries = 0;
+            let mut tries = 0u32;
             while !self.used_keys.insert(key_hash(&serial)) {
                 tries += 1;
-                if tries % 8 == 0 {
+                if tries.is_multiple_of(8) {
                     pattern.push('9');
                 }
                 serial = self.serial(&pattern);
@@ -374,7 +374,7 @@ impl Demo {
                 weapon.year = Some(self.rng.gen_range(1880..=1899));
             }
         }
-        if self.weapons_left % 97 == 0 {
+        if self.weapons_left.is_multiple_of(97) {
             weapon.reference = Some(format!(
                 "LEDGER-{}-{:05}",
                 weapon.year.unwrap_or(2000),
@@ -392,13 +392,13 @@ impl Demo {
         let weapon = RecordRef::Id(event.weapon_id);
         let to_holder = event.to_holder.map(RecordRef::Id);
         let from_holder = event.from_holder.map(RecordRef::Id);
-        self.queue.push_back(Record::Event(EventDraft {
+        self.queue.push_back(Record::Event(Box::new(EventDraft {
             event,
             weapon,
             from_holder,
             to_holder,
             derive_id: false,
-        }));
+        })));
     }
 
     fn history(&mut self, weapon: Weapon) {

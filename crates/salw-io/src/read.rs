@@ -274,6 +274,19 @@ impl<R: Read> Rows<R> {
                         }
                     }
                 };
+                if kind == RecordKind::Weapon {
+                    // The bulk path: weapons straight from the cells, without a JSON object between.
+                    let file = self.file.clone();
+                    return Some(match weapon_from_cells(header, &record) {
+                        Ok((weapon, given_id)) => Ok(weapon_with_id(weapon, given_id, &file, line)),
+                        Err((field, reason)) => Err(RowError {
+                            file,
+                            line,
+                            field,
+                            reason,
+                        }),
+                    });
+                }
                 let columns = fields::columns(kind);
                 let mut object = Map::new();
                 let mut problem = None;
@@ -438,6 +451,111 @@ fn without_position(message: &str) -> &str {
     message.split(" at line ").next().unwrap_or(message)
 }
 
+/// A weapon from a CSV row, field by field, with the same messages as the JSON path. Returns
+/// whether the row gave its own id.
+fn weapon_from_cells(
+    header: &[String],
+    record: &csv::StringRecord,
+) -> Result<(Weapon, bool), (String, String)> {
+    fn word<T: std::str::FromStr<Err = String>>(text: &str) -> Result<Option<T>, String> {
+        text.parse().map(Some)
+    }
+    fn flag(text: &str) -> Result<bool, String> {
+        match fields::parse_cell(fields::Cell::Boolean, text)? {
+            Some(Value::Bool(b)) => Ok(b),
+            _ => Err(format!("'{text}' is not true or false")),
+        }
+    }
+    fn json_list<T: serde::de::DeserializeOwned>(
+        column: &str,
+        text: &str,
+    ) -> Result<Vec<T>, (String, String)> {
+        let mut de = serde_json::Deserializer::from_str(text);
+        serde_path_to_error::deserialize(&mut de).map_err(|e| {
+            let path = e.path().to_string();
+            let field = if path == "." || path.is_empty() {
+                column.to_owned()
+            } else {
+                format!(
+                    "{column}{}",
+                    if path.starts_with('[') {
+                        path
+                    } else {
+                        format!(".{path}")
+                    }
+                )
+            };
+            (field, without_position(&e.inner().to_string()).to_owned())
+        })
+    }
+    let mut weapon = Weapon::new(Uuid::nil(), String::new());
+    let mut given_id = false;
+    for (name, text) in header.iter().zip(record.iter()) {
+        let text = text.trim();
+        if text.is_empty() {
+            continue;
+        }
+        let fail = |reason: String| (name.clone(), reason);
+        let owned = || Some(text.to_owned());
+        match name.as_str() {
+            "id" => {
+                weapon.id = Uuid::parse_str(text)
+                    .map_err(|e| fail(format!("'{text}' is not a UUID: {e}")))?;
+                given_id = true;
+            }
+            "reference" => weapon.reference = owned(),
+            "category" => weapon.category = text.to_owned(),
+            "unodc_type" => weapon.unodc_type = word(text).map_err(fail)?,
+            "manufacturer" => weapon.manufacturer = owned(),
+            "country" => weapon.country = owned(),
+            "model" => weapon.model = owned(),
+            "serial" => weapon.serial = owned(),
+            "calibre" => weapon.calibre = owned(),
+            "calibre_canonical" => weapon.calibre_canonical = owned(),
+            "year" => {
+                weapon.year = Some(
+                    text.parse()
+                        .map_err(|_| fail(format!("'{text}' is not a whole number")))?,
+                )
+            }
+            "marking_form" => weapon.marking_form = word(text).map_err(fail)?,
+            "symbol_code" => weapon.symbol_code = owned(),
+            "antique" => weapon.antique = flag(text).map_err(fail)?,
+            "inadequately_marked" => weapon.inadequately_marked = flag(text).map_err(fail)?,
+            "follow_up" => weapon.follow_up = word(text).map_err(fail)?,
+            "marks" => weapon.marks = json_list("marks", text)?,
+            "components" => weapon.components = json_list("components", text)?,
+            "notes" => weapon.notes = owned(),
+            "record" => {}
+            other => return Err((other.to_owned(), "not a field of a weapon".to_owned())),
+        }
+    }
+    Ok((weapon, given_id))
+}
+
+/// Gives a weapon read without an id the one derived from what identifies it.
+fn weapon_with_id(mut weapon: Weapon, given_id: bool, file: &str, line: u64) -> Staged {
+    if !given_id {
+        weapon.id = match (&weapon.reference, weapon.identity_key()) {
+            (Some(reference), _) => ids::derived("weapon-reference", &[reference.trim()]),
+            (None, Some(key)) => ids::derived("weapon-key", &[&key]),
+            // Nothing identifies the row but its content and place in the file.
+            (None, None) => ids::derived(
+                "weapon-row",
+                &[
+                    &line.to_string(),
+                    &serde_json::to_string(&weapon).unwrap_or_default(),
+                ],
+            ),
+        };
+    }
+    Staged {
+        file: file.to_owned(),
+        line,
+        record: Record::Weapon(weapon),
+    }
+}
+
 fn take_ref(
     object: &mut Map<String, Value>,
     key: &str,
@@ -479,37 +597,8 @@ pub fn to_record(
     }
     match kind {
         RecordKind::Weapon => {
-            // Only a row with neither reference nor a full identity key is identified by its content.
-            let identified = object.contains_key("reference")
-                || ["country", "manufacturer", "model", "serial"]
-                    .iter()
-                    .all(|k| object.contains_key(*k));
-            let content = if given_id || identified {
-                String::new()
-            } else {
-                Value::Object(object.clone()).to_string()
-            };
-            let mut weapon: Weapon = deserialize(object, file, line)?;
-            if !given_id {
-                weapon.id = match (&weapon.reference, weapon.identity_key()) {
-                    (Some(reference), _) => ids::derived("weapon-reference", &[reference.trim()]),
-                    (None, Some(key)) => ids::derived("weapon-key", &[&key]),
-                    // Nothing identifies the row but its content and place in the file.
-                    (None, None) if !content.is_empty() => {
-                        ids::derived("weapon-row", &[&content, &line.to_string()])
-                    }
-                    // Blank parts after tidying: fall back to the row's place.
-                    (None, None) => ids::derived(
-                        "weapon-row",
-                        &[
-                            file,
-                            &line.to_string(),
-                            &serde_json::to_string(&weapon).unwrap_or_default(),
-                        ],
-                    ),
-                };
-            }
-            Ok(staged(Record::Weapon(weapon)))
+            let weapon: Weapon = deserialize(object, file, line)?;
+            Ok(weapon_with_id(weapon, given_id, file, line))
         }
         RecordKind::Person => {
             let content = Value::Object(object.clone()).to_string();
@@ -546,13 +635,13 @@ pub fn to_record(
             let event: LifecycleEvent = deserialize(object, file, line)?;
             // Without an id, the registry derives one once the weapon and holders are resolved.
             let derive_id = !given_id;
-            Ok(staged(Record::Event(EventDraft {
+            Ok(staged(Record::Event(Box::new(EventDraft {
                 event,
                 weapon,
                 from_holder,
                 to_holder,
                 derive_id,
-            })))
+            }))))
         }
     }
 }

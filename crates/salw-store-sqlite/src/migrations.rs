@@ -10,7 +10,7 @@ const MIGRATIONS: &[&str] = &[
 
     CREATE TABLE journal (
         seq         INTEGER PRIMARY KEY,
-        id          TEXT NOT NULL UNIQUE,
+        id          TEXT NOT NULL,
         kind        TEXT NOT NULL,
         subject     TEXT NOT NULL,
         occurred_at TEXT NOT NULL,
@@ -20,7 +20,8 @@ const MIGRATIONS: &[&str] = &[
         payload     TEXT NOT NULL,
         hash        BLOB NOT NULL
     );
-    -- Append-only: a correction is a new entry. What goes around these, verify catches.
+    -- Ids of records are 16-byte BLOBs in the projections; the journal keeps its entry id as
+    -- text, hashed as written. Append-only: a correction is a new entry. What goes around these, verify catches.
     CREATE TRIGGER journal_no_update BEFORE UPDATE ON journal
         BEGIN SELECT RAISE(ABORT, 'the journal is append-only: record a correction instead'); END;
     CREATE TRIGGER journal_no_delete BEFORE DELETE ON journal
@@ -37,9 +38,9 @@ const MIGRATIONS: &[&str] = &[
     -- entry that holds the record; it is written before that entry in the same transaction (so
     -- that a clash on a unique column is found without a lookup), hence no foreign key to it.
     CREATE TABLE weapons (
-        id                  TEXT PRIMARY KEY,
-        reference           TEXT UNIQUE,
-        identity_key        TEXT UNIQUE,
+        id                  BLOB PRIMARY KEY,
+        reference           TEXT,
+        identity_key        TEXT,
         category            TEXT NOT NULL,
         country             TEXT,
         manufacturer        TEXT,
@@ -47,13 +48,16 @@ const MIGRATIONS: &[&str] = &[
         serial              TEXT,
         awaiting_mark       INTEGER NOT NULL,
         status              TEXT NOT NULL,
-        holder              TEXT,
+        holder              BLOB,
         tracing             TEXT,
         seq                 INTEGER NOT NULL
     );
+    -- Partial: most weapons have no outside reference, unmarked ones no identity key.
+    CREATE UNIQUE INDEX weapons_reference ON weapons (reference) WHERE reference IS NOT NULL;
+    CREATE UNIQUE INDEX weapons_identity_key ON weapons (identity_key) WHERE identity_key IS NOT NULL;
 
     CREATE TABLE persons (
-        id        TEXT PRIMARY KEY,
+        id        BLOB PRIMARY KEY,
         reference TEXT UNIQUE,
         kind      TEXT NOT NULL,
         name      TEXT NOT NULL,
@@ -62,8 +66,8 @@ const MIGRATIONS: &[&str] = &[
     );
 
     CREATE TABLE events (
-        id          TEXT PRIMARY KEY,
-        weapon_id   TEXT NOT NULL REFERENCES weapons (id),
+        id          BLOB PRIMARY KEY,
+        weapon_id   BLOB NOT NULL REFERENCES weapons (id),
         kind        TEXT NOT NULL,
         occurred_on TEXT NOT NULL,
         seq         INTEGER NOT NULL

@@ -17,5 +17,7 @@ pub mod registry;
 pub use backend::{Backend, Clash, StoredEvent, StoredWeapon, Summary};
 pub use error::StoreError;
 pub use journal::{Hash, JournalEntry, SignedHead};
-pub use records::{EventDraft, Record, RecordRef, RowError, Staged};
+pub use records::{
+    EventDraft, PreparedWeapon, Record, RecordRef, RowError, Staged, prepare_ahead, prepare_weapon,
+};
 pub use registry::{NodeInfo, Outcome, Registry, VerifyReport, WriteContext};

@@ -2,7 +2,8 @@
 //! reference, each with the line it came from, so that every problem can be reported where the
 //! user will find it.
 
-use salw_core::{LifecycleEvent, Person, Weapon};
+use salw_core::category::CategorySet;
+use salw_core::{LifecycleEvent, Person, ValidationError, Weapon};
 use serde::Serialize;
 use uuid::Uuid;
 
@@ -49,11 +50,78 @@ pub struct EventDraft {
     pub to_holder: Option<RecordRef>,
 }
 
+/// A weapon that passed every rule that needs nothing but the record, with what the write path
+/// derives from it, computed ahead (on the thread that reads a file, say). Only
+/// [`prepare_weapon`] makes one, so the registry can trust it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PreparedWeapon {
+    pub(crate) weapon: Weapon,
+    pub(crate) key: Option<String>,
+    pub(crate) payload: String,
+}
+
+impl PreparedWeapon {
+    pub fn weapon(&self) -> &Weapon {
+        &self.weapon
+    }
+}
+
+/// The part of writing a weapon that needs no registry: `Weapon::prepare`, the identity key and
+/// the journal payload.
+pub fn prepare_weapon(
+    weapon: Weapon,
+    categories: &CategorySet,
+    this_year: i32,
+) -> Result<PreparedWeapon, ValidationError> {
+    let weapon = weapon.prepare(categories, this_year)?;
+    let key = weapon.identity_key();
+    let payload = serde_json::to_string(&weapon)
+        .map_err(|e| ValidationError(vec![salw_core::FieldError::new("record", e.to_string())]))?;
+    Ok(PreparedWeapon {
+        weapon,
+        key,
+        payload,
+    })
+}
+
+/// Prepares a staged weapon ahead of `Registry::write`; other records pass through.
+pub fn prepare_ahead(
+    staged: Staged,
+    categories: &CategorySet,
+    this_year: i32,
+) -> Vec<Result<Staged, RowError>> {
+    let Staged { file, line, record } = staged;
+    match record {
+        Record::Weapon(weapon) => match prepare_weapon(weapon, categories, this_year) {
+            Ok(prepared) => vec![Ok(Staged {
+                file,
+                line,
+                record: Record::PreparedWeapon(prepared),
+            })],
+            Err(e) => {
+                e.0.into_iter()
+                    .map(|fe| {
+                        Err(RowError {
+                            file: file.clone(),
+                            line,
+                            field: fe.field,
+                            reason: fe.reason,
+                        })
+                    })
+                    .collect()
+            }
+        },
+        record => vec![Ok(Staged { file, line, record })],
+    }
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub enum Record {
     Weapon(Weapon),
+    PreparedWeapon(PreparedWeapon),
     Person(Person),
-    Event(EventDraft),
+    // Boxed: an event has many optional fields, and most records of a bulk import are weapons.
+    Event(Box<EventDraft>),
 }
 
 /// A record and the place it came from (a line number in a file, 0 for a command).

@@ -2,16 +2,18 @@
 
 use chrono::{DateTime, Datelike, Utc};
 use ed25519_dalek::{SigningKey, VerifyingKey};
-use salw_core::category::CategorySet;
+use salw_core::category::{CategoryDef, CategorySet};
 use salw_core::lifecycle::{self, WeaponState};
-use salw_core::{LifecycleEvent, Person, ValidationError, Weapon};
+use salw_core::{LifecycleEvent, Person, ValidationError};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::backend::{Backend, Clash, Result, StoredEvent, StoredWeapon};
 use crate::error::StoreError;
 use crate::journal::{GENESIS, Hash, JournalEntry, SignedHead};
-use crate::records::{EventDraft, Record, RecordRef, RowError, Staged};
+use crate::records::{
+    EventDraft, PreparedWeapon, Record, RecordRef, RowError, Staged, prepare_weapon,
+};
 
 /// At most this many problems are kept for the report; all are counted.
 const MAX_REPORTED_ERRORS: usize = 1000;
@@ -125,8 +127,57 @@ impl<B: Backend> Registry<B> {
         &mut self.backend
     }
 
-    pub fn categories(&self) -> &CategorySet {
-        &self.categories
+    /// The ITI categories plus those this node defined (`define_category`).
+    pub fn categories(&mut self) -> Result<&CategorySet> {
+        self.load_categories()?;
+        Ok(&self.categories)
+    }
+
+    fn load_categories(&mut self) -> Result<()> {
+        let mut set = CategorySet::default();
+        if let Some(text) = self.backend.meta("categories")? {
+            let defined: Vec<CategoryDef> = serde_json::from_str(&text)?;
+            for def in defined {
+                set.define(def).map_err(StoreError::Corrupt)?;
+            }
+        }
+        self.categories = set;
+        Ok(())
+    }
+
+    /// Adds a category to this node's list (the ITI lists are "inter alia"), in the journal.
+    pub fn define_category(&mut self, def: CategoryDef, ctx: &WriteContext) -> Result<CategoryDef> {
+        self.require_node()?;
+        self.load_categories()?;
+        let mut set = self.categories.clone();
+        set.define(def.clone()).map_err(StoreError::Invalid)?;
+        let added = set
+            .all()
+            .last()
+            .cloned()
+            .ok_or_else(|| StoreError::Invalid("no category".into()))?;
+        let defined: Vec<&CategoryDef> = set
+            .all()
+            .iter()
+            .skip(CategorySet::default().all().len())
+            .collect();
+        let list = serde_json::to_string(&defined)?;
+        let payload = serde_json::to_string(&added)?;
+        self.transaction(|reg, head| {
+            reg.backend.set_meta("categories", &list)?;
+            let stamp = reg.stamp(ctx);
+            reg.append(
+                head,
+                ctx,
+                "category.defined",
+                "node".into(),
+                stamp,
+                payload.clone(),
+            )?;
+            Ok(())
+        })?;
+        self.categories = set;
+        Ok(added)
     }
 
     pub fn node(&mut self) -> Result<Option<NodeInfo>> {
@@ -298,6 +349,7 @@ impl<B: Backend> Registry<B> {
         progress: &mut dyn FnMut(u64),
     ) -> Result<Outcome> {
         self.require_node()?;
+        self.load_categories()?;
         let mut outcome = Outcome::default();
         let written = self.transaction(|reg, head| {
             for (n, item) in records.into_iter().enumerate() {
@@ -336,9 +388,18 @@ impl<B: Backend> Registry<B> {
     ) -> Result<()> {
         let line = (staged.file.as_str(), staged.line);
         match staged.record {
-            Record::Weapon(weapon) => self.write_weapon(head, ctx, line, weapon, out),
+            Record::Weapon(weapon) => {
+                match prepare_weapon(weapon, &self.categories, ctx.now.year()) {
+                    Ok(prepared) => self.write_weapon(head, ctx, line, prepared, out),
+                    Err(e) => {
+                        out.fail_validation(line, e);
+                        Ok(())
+                    }
+                }
+            }
+            Record::PreparedWeapon(prepared) => self.write_weapon(head, ctx, line, prepared, out),
             Record::Person(person) => self.write_person(head, ctx, line, person, out),
-            Record::Event(draft) => self.write_event(head, ctx, line, draft, out),
+            Record::Event(draft) => self.write_event(head, ctx, line, *draft, out),
         }
     }
 
@@ -347,17 +408,14 @@ impl<B: Backend> Registry<B> {
         head: &mut (i64, Hash),
         ctx: &WriteContext,
         line: Origin<'_>,
-        weapon: Weapon,
+        prepared: PreparedWeapon,
         out: &mut Outcome,
     ) -> Result<()> {
-        let weapon = match weapon.prepare(&self.categories, ctx.now.year()) {
-            Ok(w) => w,
-            Err(e) => {
-                out.fail_validation(line, e);
-                return Ok(());
-            }
-        };
-        let key = weapon.identity_key();
+        let PreparedWeapon {
+            weapon,
+            key,
+            payload,
+        } = prepared;
         let state = WeaponState::initial(&weapon);
         let clash = self
             .backend
@@ -418,7 +476,6 @@ impl<B: Backend> Registry<B> {
                 return Ok(());
             }
         }
-        let payload = serde_json::to_string(&weapon)?;
         let stamp = self.stamp(ctx);
         self.append(
             head,

@@ -8,6 +8,11 @@ mod output;
 
 use std::process::ExitCode;
 
+/// A bulk import allocates on one thread and frees on the other; mimalloc handles that pattern
+/// far better than the system allocator (measured: see BENCHMARKS.md).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use clap::Parser;
 
 fn main() -> ExitCode {

@@ -430,46 +430,84 @@ fn expand(files: &[PathBuf]) -> Result<Vec<PathBuf>> {
     Ok(out)
 }
 
+/// The files of one import, read and parsed on a second thread while the caller validates and
+/// writes: on a bulk import both cores work. Batches keep the channel's cost per row small.
+struct ImportReader {
+    rows: std::sync::mpsc::Receiver<Vec<std::result::Result<Staged, RowError>>>,
+    thread: std::thread::JoinHandle<()>,
+    /// Bytes read so far, per file, for the progress bar.
+    counters: Vec<std::sync::Arc<std::sync::atomic::AtomicU64>>,
+    total_bytes: u64,
+}
+
+impl ImportReader {
+    fn start(
+        files: &[PathBuf],
+        kind: Option<KindArg>,
+        categories: salw_core::category::CategorySet,
+        this_year: i32,
+    ) -> Result<Self> {
+        let mut sources = Vec::new();
+        let mut total_bytes = 0u64;
+        for path in files {
+            let format = Format::from_path(path).with_context(|| {
+                format!(
+                    "{}: give a .csv file, or JSON Lines as .jsonl, .ndjson or .json",
+                    path.display()
+                )
+            })?;
+            let file =
+                File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
+            total_bytes += file.metadata().map(|m| m.len()).unwrap_or(0);
+            let kind = kind
+                .map(|k| match k {
+                    KindArg::Weapons => RecordKind::Weapon,
+                    KindArg::Persons => RecordKind::Person,
+                    KindArg::Events => RecordKind::Event,
+                })
+                .or_else(|| salw_io::read_file_kind(path));
+            let name = path.display().to_string();
+            sources.push(Rows::new(
+                BufReader::with_capacity(1 << 16, file),
+                format,
+                &name,
+                kind,
+            ));
+        }
+        let counters = sources.iter().map(|s| s.bytes_read()).collect();
+        let (sender, rows) =
+            std::sync::mpsc::sync_channel::<Vec<std::result::Result<Staged, RowError>>>(64);
+        // The checks that need no registry run on the reading thread too.
+        let thread = std::thread::spawn(move || {
+            let mut batch = Vec::with_capacity(512);
+            for row in sources.into_iter().flatten() {
+                match row {
+                    Ok(staged) => {
+                        batch.extend(salw_store::prepare_ahead(staged, &categories, this_year))
+                    }
+                    Err(e) => batch.push(Err(e)),
+                }
+                if batch.len() >= 512
+                    && sender
+                        .send(std::mem::replace(&mut batch, Vec::with_capacity(512)))
+                        .is_err()
+                {
+                    return; // the writer stopped: nothing more to read
+                }
+            }
+            let _ = sender.send(batch);
+        });
+        Ok(ImportReader {
+            rows,
+            thread,
+            counters,
+            total_bytes,
+        })
+    }
+}
+
 fn import(cli: &Cli, files: &[PathBuf], kind: Option<KindArg>, json: bool) -> Result<ExitCode> {
     let files = expand(files)?;
-    let mut sources = Vec::new();
-    let mut total_bytes = 0u64;
-    for path in &files {
-        let format = Format::from_path(path).with_context(|| {
-            format!(
-                "{}: give a .csv file, or JSON Lines as .jsonl, .ndjson or .json",
-                path.display()
-            )
-        })?;
-        let file = File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
-        total_bytes += file.metadata().map(|m| m.len()).unwrap_or(0);
-        let kind = kind
-            .map(|k| match k {
-                KindArg::Weapons => RecordKind::Weapon,
-                KindArg::Persons => RecordKind::Person,
-                KindArg::Events => RecordKind::Event,
-            })
-            .or_else(|| salw_io::read_file_kind(path));
-        let name = path.display().to_string();
-        sources.push(Rows::new(
-            BufReader::with_capacity(1 << 16, file),
-            format,
-            &name,
-            kind,
-        ));
-    }
-    let counters: Vec<_> = sources.iter().map(|s| s.bytes_read()).collect();
-    let bar = if std::io::stderr().is_terminal() && !json {
-        ProgressBar::new(total_bytes)
-    } else {
-        ProgressBar::hidden()
-    };
-    bar.set_style(
-        ProgressStyle::with_template(
-            "{spinner} importing [{bar:40}] {bytes}/{total_bytes} {msg} ({eta})",
-        )
-        .unwrap_or_else(|_| ProgressStyle::default_bar()),
-    );
     let mut reg = node::open(cli, true)?;
     let source = format!(
         "import:{}",
@@ -480,42 +518,52 @@ fn import(cli: &Cli, files: &[PathBuf], kind: Option<KindArg>, json: bool) -> Re
             .join(",")
     );
     let ctx = node::context(cli, &source);
-    let started = std::time::Instant::now();
-    // Files are read and parsed on a second thread while this one validates and writes: on a
-    // bulk import both cores work. Batches keep the channel's cost per row small.
-    let (sender, receiver) =
-        std::sync::mpsc::sync_channel::<Vec<std::result::Result<Staged, RowError>>>(64);
-    // The checks that need no registry run on the reading thread too.
     let categories = reg.categories()?.clone();
     let this_year = chrono::Datelike::year(&ctx.now);
-    let reader = std::thread::spawn(move || {
-        let mut batch = Vec::with_capacity(512);
-        for row in sources.into_iter().flatten() {
-            match row {
-                Ok(staged) => {
-                    batch.extend(salw_store::prepare_ahead(staged, &categories, this_year))
-                }
-                Err(e) => batch.push(Err(e)),
-            }
-            if batch.len() >= 512
-                && sender
-                    .send(std::mem::replace(&mut batch, Vec::with_capacity(512)))
-                    .is_err()
-            {
-                return; // the writer stopped: nothing more to read
-            }
-        }
-        let _ = sender.send(batch);
-    });
+    let started = std::time::Instant::now();
+    let reader = ImportReader::start(&files, kind, categories.clone(), this_year)?;
+    let bar = if std::io::stderr().is_terminal() && !json {
+        ProgressBar::new(reader.total_bytes)
+    } else {
+        ProgressBar::hidden()
+    };
+    bar.set_style(
+        ProgressStyle::with_template(
+            "{spinner} importing [{bar:40}] {bytes}/{total_bytes} {msg} ({eta})",
+        )
+        .unwrap_or_else(|_| ProgressStyle::default_bar()),
+    );
     let bulk = reg.backend().begin_bulk()?;
-    let outcome = reg.write(&ctx, receiver.into_iter().flatten(), &mut |n| {
+    let counters = reader.counters.clone();
+    let mut progress = |n: u64| {
         bar.set_position(counters.iter().map(|c| c.load(Ordering::Relaxed)).sum());
         bar.set_message(format!("{n} rows"));
-    });
+    };
+    let first = reg.write_bulk(&ctx, reader.rows.into_iter().flatten(), &mut progress);
+    let reader_failed = reader.thread.join().is_err();
+    let outcome = match first {
+        Ok(None) if !reader_failed => {
+            // A clash that only the index build at the end saw: nothing was written; read the
+            // files again, row by row against the indexes, to name each clashing line.
+            bar.set_message("a clash was found; checking row by row to name it");
+            let again = ImportReader::start(&files, kind, categories, this_year)?;
+            let counters = again.counters.clone();
+            let mut progress = |n: u64| {
+                bar.set_position(counters.iter().map(|c| c.load(Ordering::Relaxed)).sum());
+                bar.set_message(format!("{n} rows (second pass)"));
+            };
+            let outcome = reg.write(&ctx, again.rows.into_iter().flatten(), &mut progress);
+            if again.thread.join().is_err() {
+                bail!("the file reader stopped unexpectedly; nothing was written");
+            }
+            outcome
+        }
+        other => other.map(|o| o.unwrap_or_default()),
+    };
     if bulk {
         reg.backend().end_bulk()?;
     }
-    if reader.join().is_err() {
+    if reader_failed {
         bail!("the file reader stopped unexpectedly; nothing was written");
     }
     let outcome = outcome?;

@@ -786,6 +786,90 @@ R-3,shotgun,,,,,12 gauge,,true,destroy
 }
 
 #[test]
+fn a_bulk_load_into_an_empty_registry_still_names_every_clash_and_keeps_its_indexes() {
+    // Into an empty registry the unique indexes are built once at the end of an import; a
+    // clash found then sends the import through a second, row-by-row pass that names it.
+    let node = Node::new();
+    let clashing = node.write(
+        "weapons.csv",
+        "reference,category,manufacturer,country,model,serial,calibre,year\n\
+         R-1,self-loading pistol,Glock,AT,G17,AAA111,9x19mm,2010\n\
+         R-2,self-loading pistol,Glock,AT,G17,AAA112,9x19mm,2010\n\
+         R-1,self-loading pistol,Glock,AT,G17,AAA113,9x19mm,2010\n\
+         R-4,self-loading pistol,Glock,AT,G17,aaa 112,9x19mm,2010\n",
+    );
+    let err = node.fails(&["import", s(&clashing)]);
+    for expected in [
+        // The id is derived from the reference: the same reference is the same weapon.
+        "line 4: id: weapon",
+        "is already registered with other data",
+        "line 5: serial: weapon",
+        "nothing was written (2 problems)",
+    ] {
+        assert!(err.contains(expected), "expected '{expected}' in:\n{err}");
+    }
+    assert_eq!(node.journal_len(), 1, "only the node's own entry");
+
+    // The same weapon twice in one file is one weapon, as on a re-import.
+    let twice = node.write(
+        "twice.csv",
+        "reference,category,manufacturer,country,model,serial,calibre,year\n\
+         R-1,self-loading pistol,Glock,AT,G17,AAA111,9x19mm,2010\n\
+         R-1,self-loading pistol,Glock,AT,G17,AAA111,9x19mm,2010\n",
+    );
+    let out = node.json(&["import", s(&twice), "--json"]);
+    assert_eq!(
+        (out["weapons_added"].as_u64(), out["unchanged"].as_u64()),
+        (Some(1), Some(1))
+    );
+
+    // Weapons then events in one import: the events need the indexes half-way through.
+    let more = Node::new();
+    let weapons = more.write(
+        "weapons.csv",
+        "reference,category,manufacturer,country,model,serial,calibre,year\n\
+         R-1,self-loading pistol,Glock,AT,G17,AAA111,9x19mm,2010\n",
+    );
+    let events = more.write(
+        "events.csv",
+        "weapon,kind,occurred_on,country\nR-1,imported,2011-03-01,AT\n",
+    );
+    let out = more.json(&["import", s(&weapons), s(&events), "--json"]);
+    assert_eq!(
+        (out["weapons_added"].as_u64(), out["events_added"].as_u64()),
+        (Some(1), Some(1))
+    );
+
+    // After the bulk load the indexes are there: a later clash is refused at once.
+    let conn = rusqlite::Connection::open(&more.db).expect("open");
+    let indexes: i64 = conn
+        .query_row(
+            "SELECT count(*) FROM sqlite_master WHERE type = 'index' AND tbl_name = 'weapons' AND sql LIKE 'CREATE UNIQUE INDEX %'",
+            [],
+            |r| r.get(0),
+        )
+        .expect("count");
+    assert_eq!(indexes, 3);
+    let err = more.fails(&[
+        "weapon",
+        "add",
+        "--category",
+        "self-loading pistol",
+        "--manufacturer",
+        "Glock",
+        "--country",
+        "AT",
+        "--model",
+        "G17",
+        "--serial",
+        "AAA-111",
+        "--calibre",
+        "9x19mm",
+    ]);
+    assert!(err.contains("the key must be unique"), "{err}");
+}
+
+#[test]
 fn an_export_imported_into_a_new_registry_gives_the_same_records() {
     let node = Node::new();
     node.ok(&["demo", "--records", "300", "--seed", "5"]);

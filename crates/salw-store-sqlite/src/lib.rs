@@ -20,6 +20,9 @@ use uuid::Uuid;
 
 pub struct SqliteBackend {
     conn: Connection,
+    /// The unique indexes on weapons dropped for a bulk load (`defer_weapon_indexes`), as the
+    /// SQL that creates them again; empty when none are.
+    deferred_indexes: Vec<String>,
 }
 
 fn db(e: rusqlite::Error) -> StoreError {
@@ -57,11 +60,18 @@ impl SqliteBackend {
             .map_err(db)?;
         conn.pragma_update(None, "synchronous", "FULL")
             .map_err(db)?;
-        conn.pragma_update(None, "foreign_keys", "ON").map_err(db)?;
         // 64 MiB of page cache: bulk imports touch large indexes; peak memory stays well bounded.
         conn.pragma_update(None, "cache_size", -65536).map_err(db)?;
+        // Off while migrations rebuild tables that others refer to, as SQLite's ALTER TABLE
+        // procedure requires; on for everything else.
+        conn.pragma_update(None, "foreign_keys", "OFF")
+            .map_err(db)?;
         migrations::apply(&mut conn)?;
-        Ok(SqliteBackend { conn })
+        conn.pragma_update(None, "foreign_keys", "ON").map_err(db)?;
+        Ok(SqliteBackend {
+            conn,
+            deferred_indexes: Vec::new(),
+        })
     }
 
     /// For a bulk import: while no other connection has the file open, write through a rollback
@@ -73,10 +83,10 @@ impl SqliteBackend {
             .conn
             .query_row("PRAGMA journal_mode = DELETE", [], |r| r.get(0))
             .map_err(db)?;
-        // The unique indexes of a big registry are walked at random: keep more of them in memory
-        // (320 MiB; the whole import stays under 500 MB).
+        // The unique indexes of a big registry are walked at random (or, when deferred, sorted
+        // in memory): keep more of them in memory (128 MiB).
         self.conn
-            .pragma_update(None, "cache_size", -327_680)
+            .pragma_update(None, "cache_size", -131_072)
             .map_err(db)?;
         Ok(mode.eq_ignore_ascii_case("delete"))
     }
@@ -125,11 +135,65 @@ impl Backend for SqliteBackend {
     }
 
     fn commit(&mut self) -> Result<()> {
+        // Never commit without the unique indexes.
+        self.build_deferred_indexes()?;
         self.conn.execute_batch("COMMIT").map_err(db)
     }
 
     fn rollback(&mut self) -> Result<()> {
+        // The rollback brings back what was dropped.
+        self.deferred_indexes.clear();
         self.conn.execute_batch("ROLLBACK").map_err(db)
+    }
+
+    fn defer_weapon_indexes(&mut self) -> Result<bool> {
+        if !self.deferred_indexes.is_empty() {
+            return Ok(true);
+        }
+        let empty: bool = self
+            .conn
+            .query_row("SELECT NOT EXISTS (SELECT 1 FROM weapons)", [], |r| {
+                r.get(0)
+            })
+            .map_err(db)?;
+        if !empty {
+            return Ok(false);
+        }
+        // The definitions are read from the schema, so that what is built again is exactly
+        // what the migrations made.
+        let indexes: Vec<(String, String)> = self
+            .conn
+            .prepare(
+                "SELECT name, sql FROM sqlite_master
+                 WHERE type = 'index' AND tbl_name = 'weapons' AND sql LIKE 'CREATE UNIQUE INDEX %'",
+            )
+            .and_then(|mut s| {
+                s.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+                    .collect::<rusqlite::Result<_>>()
+            })
+            .map_err(db)?;
+        for (name, _) in &indexes {
+            self.conn
+                .execute_batch(&format!("DROP INDEX \"{}\"", name.replace('"', "\"\"")))
+                .map_err(db)?;
+        }
+        self.deferred_indexes = indexes.into_iter().map(|(_, sql)| sql).collect();
+        Ok(!self.deferred_indexes.is_empty())
+    }
+
+    fn build_deferred_indexes(&mut self) -> Result<()> {
+        for sql in std::mem::take(&mut self.deferred_indexes) {
+            match self.conn.execute_batch(&sql) {
+                Ok(()) => {}
+                Err(rusqlite::Error::SqliteFailure(e, _))
+                    if e.code == rusqlite::ErrorCode::ConstraintViolation =>
+                {
+                    return Err(StoreError::DeferredClash);
+                }
+                Err(e) => return Err(db(e)),
+            }
+        }
+        Ok(())
     }
 
     fn meta(&mut self, key: &str) -> Result<Option<String>> {
@@ -238,6 +302,7 @@ impl Backend for SqliteBackend {
     }
 
     fn weapon(&mut self, id: Uuid) -> Result<Option<StoredWeapon>> {
+        self.build_deferred_indexes()?;
         let row = self
             .conn
             .prepare_cached(&format!("{WEAPON_SELECT} WHERE w.id = ?1"))
@@ -247,6 +312,7 @@ impl Backend for SqliteBackend {
     }
 
     fn weapon_id_by_key(&mut self, key: &str) -> Result<Option<Uuid>> {
+        self.build_deferred_indexes()?;
         let id: Option<Uuid> = self
             .conn
             .prepare_cached("SELECT id FROM weapons WHERE identity_key = ?1")
@@ -256,6 +322,7 @@ impl Backend for SqliteBackend {
     }
 
     fn weapon_id_by_reference(&mut self, reference: &str) -> Result<Option<Uuid>> {
+        self.build_deferred_indexes()?;
         let id: Option<Uuid> = self
             .conn
             .prepare_cached("SELECT id FROM weapons WHERE reference = ?1")
@@ -305,6 +372,7 @@ impl Backend for SqliteBackend {
     }
 
     fn update_weapon_state(&mut self, id: Uuid, state: &WeaponState) -> Result<()> {
+        self.build_deferred_indexes()?;
         self.conn
             .prepare_cached("UPDATE weapons SET status = ?2, holder = ?3, tracing = ?4, awaiting_mark = ?5 WHERE id = ?1")
             .and_then(|mut s| {
@@ -321,6 +389,7 @@ impl Backend for SqliteBackend {
     }
 
     fn list_weapons(&mut self, filter: &WeaponFilter) -> Result<Vec<StoredWeapon>> {
+        self.build_deferred_indexes()?;
         let mut sql = format!("{WEAPON_SELECT} WHERE 1 = 1");
         let mut args: Vec<String> = Vec::new();
         if let Some(status) = filter.status {
@@ -383,6 +452,7 @@ impl Backend for SqliteBackend {
     }
 
     fn event(&mut self, id: Uuid) -> Result<Option<LifecycleEvent>> {
+        self.build_deferred_indexes()?;
         let payload: Option<String> = self
             .conn
             .prepare_cached(
@@ -396,6 +466,7 @@ impl Backend for SqliteBackend {
     }
 
     fn events_of(&mut self, weapon: Uuid) -> Result<Vec<StoredEvent>> {
+        self.build_deferred_indexes()?;
         let mut stmt = self
             .conn
             .prepare_cached(
@@ -430,6 +501,7 @@ impl Backend for SqliteBackend {
     }
 
     fn insert_event(&mut self, e: &LifecycleEvent, seq: i64) -> Result<()> {
+        self.build_deferred_indexes()?;
         self.conn
             .prepare_cached("INSERT INTO events (id, weapon_id, kind, occurred_on, seq) VALUES (?1, ?2, ?3, ?4, ?5)")
             .and_then(|mut s| {
@@ -440,6 +512,7 @@ impl Backend for SqliteBackend {
     }
 
     fn summary(&mut self) -> Result<Summary> {
+        self.build_deferred_indexes()?;
         let count = |conn: &Connection, sql: &str| -> Result<u64> {
             conn.query_row(sql, [], |r| r.get::<_, i64>(0))
                 .map(|n| n as u64)
@@ -491,6 +564,7 @@ impl Backend for SqliteBackend {
     }
 
     fn scan_weapons(&mut self, visit: &mut dyn FnMut(Weapon) -> Result<()>) -> Result<()> {
+        self.build_deferred_indexes()?;
         scan(
             &self.conn,
             "SELECT j.payload FROM weapons w JOIN journal j ON j.seq = w.seq ORDER BY w.seq",
@@ -500,6 +574,7 @@ impl Backend for SqliteBackend {
     }
 
     fn scan_events(&mut self, visit: &mut dyn FnMut(LifecycleEvent) -> Result<()>) -> Result<()> {
+        self.build_deferred_indexes()?;
         scan(
             &self.conn,
             "SELECT j.payload FROM events e JOIN journal j ON j.seq = e.seq ORDER BY e.seq",

@@ -1,6 +1,6 @@
 //! Schema versions, applied in order on open; `PRAGMA user_version` records the last applied.
 
-use rusqlite::Connection;
+use rusqlite::{Connection, OptionalExtension};
 use salw_store::StoreError;
 
 const MIGRATIONS: &[&str] = &[
@@ -74,9 +74,41 @@ const MIGRATIONS: &[&str] = &[
     );
     CREATE INDEX events_weapon ON events (weapon_id, seq);
     "#,
+    // 2: the weapon id gets a droppable unique index instead of the PRIMARY KEY's built-in one,
+    // so that a bulk load into an empty registry can build all three indexes once, sorted,
+    // at the end (SqliteBackend::defer_weapon_indexes). SQLite's procedure for changing a
+    // table: create the new one, copy, drop, rename (foreign keys are off during migrations).
+    r#"
+    CREATE TABLE weapons_v2 (
+        id                  BLOB NOT NULL,
+        reference           TEXT,
+        identity_key        TEXT,
+        category            TEXT NOT NULL,
+        country             TEXT,
+        manufacturer        TEXT,
+        model               TEXT,
+        serial              TEXT,
+        awaiting_mark       INTEGER NOT NULL,
+        status              TEXT NOT NULL,
+        holder              BLOB,
+        tracing             TEXT,
+        seq                 INTEGER NOT NULL
+    );
+    INSERT INTO weapons_v2 SELECT id, reference, identity_key, category, country, manufacturer,
+        model, serial, awaiting_mark, status, holder, tracing, seq FROM weapons;
+    DROP TABLE weapons;
+    ALTER TABLE weapons_v2 RENAME TO weapons;
+    CREATE UNIQUE INDEX weapons_id ON weapons (id);
+    CREATE UNIQUE INDEX weapons_reference ON weapons (reference) WHERE reference IS NOT NULL;
+    CREATE UNIQUE INDEX weapons_identity_key ON weapons (identity_key) WHERE identity_key IS NOT NULL;
+    "#,
 ];
 
 pub fn apply(conn: &mut Connection) -> Result<(), StoreError> {
+    apply_up_to(conn, MIGRATIONS.len())
+}
+
+fn apply_up_to(conn: &mut Connection, last: usize) -> Result<(), StoreError> {
     let backend = |e: rusqlite::Error| StoreError::Backend(e.to_string());
     let current: usize = conn
         .query_row("PRAGMA user_version", [], |r| r.get::<_, i64>(0))
@@ -87,12 +119,70 @@ pub fn apply(conn: &mut Connection) -> Result<(), StoreError> {
             MIGRATIONS.len()
         )));
     }
-    for (i, sql) in MIGRATIONS.iter().enumerate().skip(current) {
+    for (i, sql) in MIGRATIONS.iter().enumerate().take(last).skip(current) {
         let tx = conn.transaction().map_err(backend)?;
         tx.execute_batch(sql).map_err(backend)?;
         tx.pragma_update(None, "user_version", (i + 1) as i64)
             .map_err(backend)?;
+        // What a rebuilt table's neighbours refer to must still be there.
+        let broken: Option<String> = tx
+            .query_row("PRAGMA foreign_key_check", [], |r| r.get(0))
+            .optional()
+            .map_err(backend)?;
+        if let Some(table) = broken {
+            return Err(StoreError::Corrupt(format!(
+                "migration {} left rows of {table} pointing at nothing",
+                i + 1
+            )));
+        }
         tx.commit().map_err(backend)?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn migration_2_keeps_every_weapon_and_the_events_that_point_at_them() {
+        let mut conn = Connection::open_in_memory().expect("open");
+        apply_up_to(&mut conn, 1).expect("version 1");
+        conn.execute_batch(
+            "INSERT INTO weapons (id, reference, identity_key, category, awaiting_mark, status, seq)
+                 VALUES (x'01', 'R-1', 'k1', 'rifle', 0, 'registered', 1),
+                        (x'02', NULL, NULL, 'shotgun', 1, 'registered', 2);
+             INSERT INTO events (id, weapon_id, kind, occurred_on, seq) VALUES (x'03', x'01', 'found', '2020-01-01', 3);",
+        )
+        .expect("version 1 rows");
+        conn.pragma_update(None, "foreign_keys", "OFF")
+            .expect("pragma");
+        apply(&mut conn).expect("version 2");
+        conn.pragma_update(None, "foreign_keys", "ON")
+            .expect("pragma");
+        let kept: Vec<(Vec<u8>, Option<String>)> = conn
+            .prepare("SELECT id, reference FROM weapons ORDER BY id")
+            .and_then(|mut s| s.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?.collect())
+            .expect("weapons");
+        assert_eq!(
+            kept,
+            vec![(vec![1], Some("R-1".to_owned())), (vec![2], None)]
+        );
+        // The unique indexes are back, and the event's foreign key still resolves.
+        let clash = conn.execute(
+            "INSERT INTO weapons (id, category, awaiting_mark, status, seq) VALUES (x'01', 'rifle', 0, 'registered', 4)",
+            [],
+        );
+        assert!(clash.is_err(), "a second weapon with id 01 must be refused");
+        let dangling = conn.execute(
+            "INSERT INTO events (id, weapon_id, kind, occurred_on, seq) VALUES (x'04', x'09', 'found', '2020-01-01', 5)",
+            [],
+        );
+        assert!(dangling.is_err(), "an event of no weapon must be refused");
+        conn.execute(
+            "INSERT INTO events (id, weapon_id, kind, occurred_on, seq) VALUES (x'05', x'02', 'found', '2020-01-01', 6)",
+            [],
+        )
+        .expect("an event of a known weapon");
+    }
 }

@@ -68,6 +68,19 @@ pub trait Backend {
     fn commit(&mut self) -> Result<()>;
     fn rollback(&mut self) -> Result<()>;
 
+    /// For a bulk load into an empty registry, inside the open transaction: the backend may
+    /// drop the unique indexes on weapons and build them again, sorted, when they are next
+    /// read or at `build_deferred_indexes`, which costs far less than keeping them up to date
+    /// row by row. Returns whether it did. While deferred, `insert_weapon` reports no clash;
+    /// a clash surfaces when the indexes are built, as `StoreError::DeferredClash`.
+    fn defer_weapon_indexes(&mut self) -> Result<bool> {
+        Ok(false)
+    }
+    /// Builds what `defer_weapon_indexes` dropped; nothing when nothing was deferred.
+    fn build_deferred_indexes(&mut self) -> Result<()> {
+        Ok(())
+    }
+
     fn meta(&mut self, key: &str) -> Result<Option<String>>;
     fn set_meta(&mut self, key: &str, value: &str) -> Result<()>;
 

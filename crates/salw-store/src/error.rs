@@ -13,6 +13,11 @@ pub enum StoreError {
     Key(String),
     #[error("{0}")]
     Invalid(String),
+    /// A bulk write deferred the unique indexes and found, on building them, that two records
+    /// clash. The transaction is rolled back; the write is run again without deferring, which
+    /// names the clashing lines (see `Registry::write_bulk`).
+    #[error("a uniqueness clash was found after a deferred index build")]
+    DeferredClash,
 }
 
 impl From<serde_json::Error> for StoreError {

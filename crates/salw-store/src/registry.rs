@@ -348,10 +348,40 @@ impl<B: Backend> Registry<B> {
         records: impl IntoIterator<Item = std::result::Result<Staged, RowError>>,
         progress: &mut dyn FnMut(u64),
     ) -> Result<Outcome> {
+        self.write_records(ctx, records, progress, false)
+    }
+
+    /// As `write`, for a large file: into an empty registry, the backend may build its unique
+    /// indexes once at the end instead of row by row. If that build finds a clash, nothing is
+    /// written and `Ok(None)` asks the caller to run `write` again over the same records, which
+    /// names each clashing line (a clash in a bulk load is rare; the second pass is the price).
+    pub fn write_bulk(
+        &mut self,
+        ctx: &WriteContext,
+        records: impl IntoIterator<Item = std::result::Result<Staged, RowError>>,
+        progress: &mut dyn FnMut(u64),
+    ) -> Result<Option<Outcome>> {
+        match self.write_records(ctx, records, progress, true) {
+            Ok(outcome) => Ok(Some(outcome)),
+            Err(StoreError::DeferredClash) => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
+    fn write_records(
+        &mut self,
+        ctx: &WriteContext,
+        records: impl IntoIterator<Item = std::result::Result<Staged, RowError>>,
+        progress: &mut dyn FnMut(u64),
+        defer_indexes: bool,
+    ) -> Result<Outcome> {
         self.require_node()?;
         self.load_categories()?;
         let mut outcome = Outcome::default();
         let written = self.transaction(|reg, head| {
+            if defer_indexes {
+                reg.backend.defer_weapon_indexes()?;
+            }
             for (n, item) in records.into_iter().enumerate() {
                 match item {
                     Err(e) => {
@@ -366,6 +396,9 @@ impl<B: Backend> Registry<B> {
                     progress(n as u64 + 1);
                 }
             }
+            // Before judging the file: a clash the deferred indexes would have caught must be
+            // found (and reported by the second pass) along with the other errors.
+            reg.backend.build_deferred_indexes()?;
             if outcome.error_count > 0 {
                 // Abandon the transaction: nothing of a bad file is kept.
                 return Err(StoreError::Invalid(String::new()));

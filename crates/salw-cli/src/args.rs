@@ -54,6 +54,12 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Find the registered weapons a marking could be: misread, worn, partly obliterated or in
+    /// another script. `?` stands for one unreadable character, `*` for an unknown run.
+    Search(SearchArgs),
+    /// The marking search index (built on first search, kept beside the registry).
+    #[command(subcommand)]
+    Index(IndexCommand),
     /// What the registry holds.
     Summary {
         #[arg(long)]
@@ -341,4 +347,48 @@ pub struct EventArgs {
     pub notes: Option<String>,
     #[arg(long)]
     pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct SearchArgs {
+    /// The marking as read from the weapon, e.g. "TA 1234", "ТА1234", "52-01234?", "*12345".
+    #[arg(required_unless_present = "batch", conflicts_with = "batch")]
+    pub query: Option<String>,
+    /// Only weapons of this manufacturer (a part of the name is enough).
+    #[arg(long)]
+    pub make: Option<String>,
+    #[arg(long)]
+    pub model: Option<String>,
+    #[arg(long)]
+    pub calibre: Option<String>,
+    /// Category ("assault rifle") or UNODC type ("rifle").
+    #[arg(long = "type")]
+    pub kind: Option<String>,
+    /// Country of manufacture (ISO 3166 code).
+    #[arg(long)]
+    pub country: Option<String>,
+    /// How many candidates at most.
+    #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u16).range(1..=1000))]
+    pub limit: u16,
+    #[arg(long)]
+    pub json: bool,
+    /// Queries from a JSON Lines file (`-` for standard input), one result line each, in order
+    /// (docs/search.md).
+    #[arg(long, value_name = "FILE")]
+    pub batch: Option<PathBuf>,
+    /// With --batch: add the time spent on each query (`micros`).
+    #[arg(long, requires = "batch")]
+    pub timings: bool,
+    /// Scan every serial instead of using the index (the recall oracle of the benchmark).
+    #[arg(long)]
+    pub brute_force: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum IndexCommand {
+    /// Build the marking search index again from the registry.
+    Rebuild {
+        #[arg(long)]
+        json: bool,
+    },
 }

@@ -17,8 +17,8 @@ use serde_json::{Map, Value, json};
 use uuid::Uuid;
 
 use crate::args::{
-    Cli, Command, EventArgs, EventCommand, ExportFormat, KindArg, NodeCommand, PersonCommand,
-    WeaponArgs, WeaponCommand,
+    Cli, Command, EventArgs, EventCommand, ExportFormat, IndexCommand, KindArg, NodeCommand,
+    PersonCommand, WeaponArgs, WeaponCommand,
 };
 use crate::node;
 use crate::output;
@@ -34,6 +34,8 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Weapon(WeaponCommand::Add(args)) => weapon_add(&cli, args),
+        Command::Search(args) => crate::search::search(&cli, args),
+        Command::Index(IndexCommand::Rebuild { json }) => crate::search::rebuild(&cli, *json),
         Command::Weapon(WeaponCommand::List {
             status,
             category,
@@ -569,6 +571,9 @@ fn import(cli: &Cli, files: &[PathBuf], kind: Option<KindArg>, json: bool) -> Re
     let outcome = outcome?;
     bar.finish_and_clear();
     output::import_outcome(&outcome, started.elapsed(), json)?;
+    if outcome.committed() && outcome.weapons_added > 0 {
+        crate::search::refresh_after_write(cli, &mut reg)?;
+    }
     Ok(if outcome.committed() {
         ExitCode::SUCCESS
     } else {

@@ -5,6 +5,7 @@ mod args;
 mod commands;
 mod node;
 mod output;
+mod search;
 
 use std::process::ExitCode;
 

@@ -1295,3 +1295,216 @@ fn categories_can_be_extended_and_both_marking_forms_are_kept() {
     assert_eq!(shown["weapon"]["marking_form"], "coded_symbols");
     assert_eq!(shown["weapon"]["symbol_code"], "△66");
 }
+
+const SEARCH_CSV: &str = "\
+reference,category,manufacturer,country,model,serial,calibre,year
+S-1,assault rifle,Zastava Arms,YU,M70,52-01234,7.62x39mm,1988
+S-2,self-loading pistol,Glock,AT,G17,TA1234,9x19mm,2010
+S-3,portable anti-tank rocket launcher,Bazalt,SU,RPG-7,ЭВ8009,40mm,1975
+S-4,assault rifle,Norinco,CN,Type 56,56-012345,7.62x39mm,1990
+S-5,self-loading pistol,FN Herstal,BE,Five-seveN,345678,5.7x28mm,2005
+S-6,assault rifle,Heckler & Koch,DE,G3,52-01234,7.62x51mm,1970
+";
+
+fn search_registry() -> (Node, Value) {
+    let node = Node::new();
+    let csv = node.write("weapons.csv", SEARCH_CSV);
+    node.ok(&["import", s(&csv)]);
+    let ids = node.json(&["weapon", "list", "--json"]);
+    (node, ids)
+}
+
+fn id_of(list: &Value, reference: &str) -> String {
+    list.as_array()
+        .and_then(|a| {
+            a.iter()
+                .find(|w| w["weapon"]["reference"] == reference)
+                .and_then(|w| w["weapon"]["id"].as_str())
+        })
+        .unwrap_or_else(|| panic!("no {reference} in {list}"))
+        .to_owned()
+}
+
+fn first_hit(node: &Node, args: &[&str]) -> Value {
+    let mut all = vec!["search", "--json"];
+    all.extend_from_slice(args);
+    let out = node.json(&all);
+    out["hits"][0].clone()
+}
+
+#[test]
+fn the_marking_search_finds_misread_worn_and_foreign_script_serials() {
+    let (node, list) = search_registry();
+    for (query, reference, said) in [
+        ("52O1234", "S-1", "position 3: read O as 0"),
+        ("ТА1234", "S-2", "Cyrillic letters ТА read as TA"),
+        ("56-01234?", "S-4", "position 8 unknown"),
+        ("*012345", "S-4", "positions 1–2 unknown"),
+        ("٣٤٥٦٧٨", "S-5", "Arabic-Indic digits ٣٤٥٦٧٨ read as 345678"),
+        (
+            "345687",
+            "S-5",
+            "positions 5–6: 87 typed, the record has 78",
+        ),
+        ("ЭВ8OO9", "S-3", "read O as 0"),
+    ] {
+        let hit = first_hit(&node, &[query]);
+        assert_eq!(hit["weapon_id"], id_of(&list, reference), "{query}: {hit}");
+        let explanation = hit["explanation"].to_string();
+        assert!(
+            explanation.contains(said),
+            "{query}: expected '{said}' in {explanation}"
+        );
+        assert!(
+            hit["marked"].as_array().is_some_and(|m| !m.is_empty()),
+            "{query}: what was reinterpreted is marked: {hit}"
+        );
+    }
+    let exact = first_hit(&node, &["５６-０１２３４５"]);
+    assert_eq!(exact["weapon_id"], id_of(&list, "S-4"));
+    assert_eq!(exact["score"], 100);
+
+    // The same serial on two models: both come back; a filter picks one.
+    let both = node.json(&["search", "52 01234", "--json"]);
+    let ids: Vec<&Value> = both["hits"]
+        .as_array()
+        .expect("hits")
+        .iter()
+        .take(2)
+        .map(|h| &h["weapon_id"])
+        .collect();
+    assert!(
+        ids.contains(&&Value::from(id_of(&list, "S-1")))
+            && ids.contains(&&Value::from(id_of(&list, "S-6"))),
+        "{both}"
+    );
+    let zastava = node.json(&["search", "52 01234", "--make", "zastava", "--json"]);
+    assert_eq!(
+        zastava["hits"].as_array().map(Vec::len),
+        Some(1),
+        "{zastava}"
+    );
+    assert_eq!(zastava["hits"][0]["weapon_id"], id_of(&list, "S-1"));
+    let none = node.json(&["search", "52 01234", "--country", "FR", "--json"]);
+    assert_eq!(none["hits"].as_array().map(Vec::len), Some(0));
+
+    // The text form marks the reinterpreted characters on the serial itself.
+    let text = node.ok(&["search", "52O1234", "--limit", "1"]);
+    assert!(
+        text.contains("52[0]1234") && text.contains("read O as 0"),
+        "{text}"
+    );
+
+    // Bad queries say why, with exit 1; usage errors exit 2.
+    let err = node.fails(&["search", " - / "]);
+    assert!(err.contains("no letter or digit"), "{err}");
+    let err = node.fails(&["search", "*"]);
+    assert!(err.contains("give at least 2"), "{err}");
+    assert_eq!(
+        node.run(&["search", "12", "--limit", "0"]).status.code(),
+        Some(2)
+    );
+}
+
+#[test]
+fn the_search_index_is_kept_beside_the_registry_follows_writes_and_rebuilds() {
+    let (node, _) = search_registry();
+    // The import built no index (there was none); the first search does, the second opens it.
+    let first = node.run(&["search", "TA1234"]);
+    assert!(
+        stderr(&first).contains("no search index yet"),
+        "{}",
+        stderr(&first)
+    );
+    let second = node.run(&["search", "TA1234"]);
+    assert_eq!(stderr(&second), "", "the index is opened, not rebuilt");
+    let index_dir = node.path("registry.db.search");
+    assert!(index_dir.join("forward.fst").exists(), "{index_dir:?}");
+
+    // A weapon registered after the build is found at once (the delta), without a rebuild.
+    let id = node.pistol("ZZ-900-1");
+    let out = node.run(&["search", "ZZ9OO1", "--json"]);
+    assert_eq!(stderr(&out), "");
+    let hits: Value = serde_json::from_str(&stdout(&out)).expect("json");
+    assert_eq!(hits["hits"][0]["weapon_id"], id.as_str());
+
+    let meta = node.json(&["index", "rebuild", "--json"]);
+    assert_eq!(meta["weapons"], 7);
+    assert_eq!(meta["max_ordinal"], 7);
+
+    // An index copied from another registry is not trusted: it is rebuilt.
+    let other = Node::new();
+    other.pistol("QQ1");
+    other.ok(&["index", "rebuild"]);
+    std::fs::remove_dir_all(&index_dir).expect("remove");
+    std::fs::rename(other.path("registry.db.search"), &index_dir).expect("move");
+    let out = node.run(&["search", "ZZ9001", "--json"]);
+    assert!(
+        stderr(&out).contains("another registry"),
+        "{}",
+        stderr(&out)
+    );
+    let hits: Value = serde_json::from_str(&stdout(&out)).expect("json");
+    assert_eq!(hits["hits"][0]["weapon_id"], id.as_str());
+}
+
+#[test]
+fn a_batch_of_queries_answers_each_line_in_order() {
+    let (node, list) = search_registry();
+    let batch = node.write(
+        "queries.jsonl",
+        "{\"id\": \"q1\", \"serial\": \"52-O1234\", \"make\": \"Heckler\"}\n\
+         {not json\n\
+         \n\
+         {\"id\": 7, \"serial\": \"*\"}\n\
+         {\"id\": \"q4\", \"serial\": \"ТА1234\", \"type\": \"pistol\"}\n\
+         {\"id\": \"q5\", \"serial\": \"1\", \"colour\": \"red\"}\n",
+    );
+    let out = node.run(&["search", "--batch", s(&batch), "--timings"]);
+    assert_eq!(out.status.code(), Some(1), "refused lines make exit 1");
+    assert!(
+        stderr(&out).contains("2 queries answered, 3 refused"),
+        "{}",
+        stderr(&out)
+    );
+    let lines: Vec<Value> = stdout(&out)
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("each line is JSON"))
+        .collect();
+    assert_eq!(lines.len(), 5, "one line per query, blank lines skipped");
+    assert_eq!(lines[0]["id"], "q1");
+    assert_eq!(lines[0]["hits"][0]["weapon_id"], id_of(&list, "S-6"));
+    assert_eq!(lines[0]["hits"].as_array().map(Vec::len), Some(1));
+    assert!(lines[0]["micros"].as_u64().is_some());
+    assert!(
+        lines[1]["error"]
+            .as_str()
+            .is_some_and(|e| e.contains("not a query")),
+        "{}",
+        lines[1]
+    );
+    assert_eq!(lines[1]["line"], 2);
+    assert_eq!(lines[2]["id"], 7);
+    assert!(
+        lines[2]["error"]
+            .as_str()
+            .is_some_and(|e| e.contains("serial:")),
+        "{}",
+        lines[2]
+    );
+    assert_eq!(lines[3]["hits"][0]["weapon_id"], id_of(&list, "S-2"));
+    assert!(
+        lines[4]["error"]
+            .as_str()
+            .is_some_and(|e| e.contains("colour")),
+        "{}",
+        lines[4]
+    );
+
+    // The brute-force scan (the benchmark's oracle) agrees on the first hit.
+    let oracle = node.run(&["search", "--batch", s(&batch), "--brute-force"]);
+    let first: Value =
+        serde_json::from_str(stdout(&oracle).lines().next().expect("a line")).expect("json");
+    assert_eq!(first["hits"][0]["weapon_id"], id_of(&list, "S-6"));
+    assert!(first.get("micros").is_none());
+}

@@ -388,6 +388,42 @@ impl Backend for SqliteBackend {
             .map_err(db)
     }
 
+    fn scan_serials(&mut self, after: i64, visit: &mut dyn FnMut(i64, String)) -> Result<()> {
+        self.build_deferred_indexes()?;
+        // `ordinal` is the rowid, assigned in insertion order, never reused (rows are never
+        // deleted) and kept by VACUUM (declared INTEGER PRIMARY KEY).
+        let mut stmt = self
+            .conn
+            .prepare_cached(
+                "SELECT ordinal, serial FROM weapons WHERE ordinal > ?1 AND serial IS NOT NULL ORDER BY ordinal",
+            )
+            .map_err(db)?;
+        let mut rows = stmt.query([after]).map_err(db)?;
+        while let Some(row) = rows.next().map_err(db)? {
+            visit(row.get(0).map_err(db)?, row.get(1).map_err(db)?);
+        }
+        Ok(())
+    }
+
+    fn weapons_at(&mut self, ordinals: &[i64]) -> Result<Vec<(i64, StoredWeapon)>> {
+        self.build_deferred_indexes()?;
+        let mut found = Vec::with_capacity(ordinals.len());
+        let mut stmt = self
+            .conn
+            .prepare_cached(&format!("{WEAPON_SELECT} WHERE w.ordinal = ?1"))
+            .map_err(db)?;
+        for &ordinal in ordinals {
+            if let Some(row) = stmt
+                .query_row([ordinal], Self::stored_weapon)
+                .optional()
+                .map_err(db)?
+            {
+                found.push((ordinal, Self::decode_weapon(row)?));
+            }
+        }
+        Ok(found)
+    }
+
     fn list_weapons(&mut self, filter: &WeaponFilter) -> Result<Vec<StoredWeapon>> {
         self.build_deferred_indexes()?;
         let mut sql = format!("{WEAPON_SELECT} WHERE 1 = 1");

@@ -75,11 +75,15 @@ const MIGRATIONS: &[&str] = &[
     CREATE INDEX events_weapon ON events (weapon_id, seq);
     "#,
     // 2: the weapon id gets a droppable unique index instead of the PRIMARY KEY's built-in one,
+    // and each weapon a fixed row ordinal for the search index,
     // so that a bulk load into an empty registry can build all three indexes once, sorted,
     // at the end (SqliteBackend::defer_weapon_indexes). SQLite's procedure for changing a
     // table: create the new one, copy, drop, rename (foreign keys are off during migrations).
     r#"
     CREATE TABLE weapons_v2 (
+        -- The row ordinal the search index points at: an alias of the rowid, which VACUUM
+        -- keeps as it is only when it is declared.
+        ordinal             INTEGER PRIMARY KEY,
         id                  BLOB NOT NULL,
         reference           TEXT,
         identity_key        TEXT,
@@ -94,8 +98,10 @@ const MIGRATIONS: &[&str] = &[
         tracing             TEXT,
         seq                 INTEGER NOT NULL
     );
-    INSERT INTO weapons_v2 SELECT id, reference, identity_key, category, country, manufacturer,
-        model, serial, awaiting_mark, status, holder, tracing, seq FROM weapons;
+    INSERT INTO weapons_v2 (id, reference, identity_key, category, country, manufacturer,
+        model, serial, awaiting_mark, status, holder, tracing, seq)
+        SELECT id, reference, identity_key, category, country, manufacturer,
+        model, serial, awaiting_mark, status, holder, tracing, seq FROM weapons ORDER BY seq;
     DROP TABLE weapons;
     ALTER TABLE weapons_v2 RENAME TO weapons;
     CREATE UNIQUE INDEX weapons_id ON weapons (id);

@@ -107,6 +107,12 @@ pub trait Backend {
         seq: i64,
     ) -> Result<Option<Clash>>;
     fn update_weapon_state(&mut self, id: Uuid, state: &WeaponState) -> Result<()>;
+    /// For the marking search index: each weapon's row ordinal and serial, for weapons with a
+    /// serial and an ordinal above `after`, in ordinal order. Ordinals are fixed when a weapon
+    /// is registered and grow with each new one, so that "above the last indexed" is the delta.
+    fn scan_serials(&mut self, after: i64, visit: &mut dyn FnMut(i64, String)) -> Result<()>;
+    /// The weapons at these row ordinals, in the order given; unknown ordinals are skipped.
+    fn weapons_at(&mut self, ordinals: &[i64]) -> Result<Vec<(i64, StoredWeapon)>>;
     fn list_weapons(&mut self, filter: &WeaponFilter) -> Result<Vec<StoredWeapon>>;
 
     fn person(&mut self, id: Uuid) -> Result<Option<Person>>;

@@ -1,0 +1,258 @@
+//! `salw search` and `salw index`: the marking search from the command line, one query or a
+//! batch file (the interface other tools call; docs/search.md).
+
+use std::fs::File;
+use std::io::{BufRead, BufReader, BufWriter, IsTerminal, Write};
+use std::process::ExitCode;
+use std::time::Instant;
+
+use anyhow::{Context, Result};
+use salw_search::{Filters, Hit, Searcher};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use crate::args::{Cli, SearchArgs};
+use crate::node::{self, Reg};
+
+fn open_searcher(cli: &Cli, reg: &mut Reg, brute_force: bool) -> Result<Searcher> {
+    if brute_force {
+        return Ok(Searcher::brute_force(reg.backend())?);
+    }
+    let db = node::db_path(cli)?;
+    let registry = reg.node()?.map(|n| n.public_key).unwrap_or_default();
+    let started = Instant::now();
+    let mut built = false;
+    let searcher = Searcher::open(
+        reg.backend(),
+        &salw_search::index_dir(&db),
+        &registry,
+        &mut |why| {
+            built = true;
+            eprintln!("{why}…");
+        },
+    )?;
+    if built {
+        eprintln!(
+            "search index ready in {:.1} s",
+            started.elapsed().as_secs_f64()
+        );
+    }
+    Ok(searcher)
+}
+
+/// The part of the index's state worth telling after a write: nothing when there is no index.
+pub fn refresh_after_write(cli: &Cli, reg: &mut Reg) -> Result<()> {
+    let db = node::db_path(cli)?;
+    let dir = salw_search::index_dir(&db);
+    if dir.exists() {
+        // Opening rebuilds it when the write made the delta too large.
+        open_searcher(cli, reg, false)?;
+    }
+    Ok(())
+}
+
+pub fn rebuild(cli: &Cli, json: bool) -> Result<ExitCode> {
+    let db = node::db_path(cli)?;
+    let mut reg = node::open(cli, false)?;
+    let registry = reg.node()?.map(|n| n.public_key).unwrap_or_default();
+    let meta = salw_search::rebuild(reg.backend(), &salw_search::index_dir(&db), &registry)?;
+    if json {
+        println!("{}", serde_json::to_string_pretty(&meta)?);
+    } else {
+        println!(
+            "search index rebuilt in {:.1} s: {} weapons with a serial, {} distinct keys, {} bytes ({:.1} bytes per weapon)",
+            meta.build_seconds,
+            meta.weapons,
+            meta.keys,
+            meta.bytes,
+            meta.bytes as f64 / meta.weapons.max(1) as f64
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+pub fn search(cli: &Cli, args: &SearchArgs) -> Result<ExitCode> {
+    let mut reg = node::open(cli, false)?;
+    let searcher = open_searcher(cli, &mut reg, args.brute_force)?;
+    if let Some(batch) = &args.batch {
+        return run_batch(&mut reg, &searcher, batch, args);
+    }
+    let query = args.query.as_deref().unwrap_or_default();
+    let filters = Filters {
+        make: args.make.clone(),
+        model: args.model.clone(),
+        calibre: args.calibre.clone(),
+        country: args.country.clone(),
+        kind: args.kind.clone(),
+    };
+    let hits = match searcher.search(reg.backend(), query, &filters, args.limit.into()) {
+        Ok(hits) => hits,
+        Err(salw_search::SearchError::Query(e)) => {
+            eprintln!("query '{query}': {e}");
+            return Ok(ExitCode::from(1));
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let mut out = std::io::stdout().lock();
+    if args.json {
+        writeln!(
+            out,
+            "{}",
+            serde_json::to_string_pretty(&json!({ "query": query, "hits": hits }))?
+        )?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    if hits.is_empty() {
+        writeln!(
+            out,
+            "no registered weapon comes close to '{query}' (within two differences{})",
+            if filters.is_empty() {
+                ""
+            } else {
+                " and the filters"
+            }
+        )?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    let colour = std::io::stdout().is_terminal();
+    for hit in &hits {
+        print_hit(&mut out, hit, colour)?;
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn print_hit(out: &mut impl Write, hit: &Hit, colour: bool) -> Result<()> {
+    // The serial with what was read differently marked: [x] without colour, inverse with.
+    let normalised = salw_search::normalise(&hit.serial);
+    let mut shown = String::new();
+    for (i, c) in normalised.chars().enumerate() {
+        if hit.marked.contains(&i) {
+            if colour {
+                shown.push_str(&format!("\x1b[7m{c}\x1b[0m"));
+            } else {
+                shown.push_str(&format!("[{c}]"));
+            }
+        } else {
+            shown.push(c);
+        }
+    }
+    let what: Vec<&str> = [
+        hit.manufacturer.as_deref(),
+        hit.model.as_deref(),
+        hit.calibre.as_deref(),
+        hit.country.as_deref(),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    writeln!(
+        out,
+        "{:>3}  {}  {} ({})  {}  {}  {}",
+        hit.score,
+        shown,
+        hit.serial,
+        hit.category,
+        what.join(", "),
+        hit.status.as_str(),
+        hit.weapon_id
+    )?;
+    for line in &hit.explanation {
+        writeln!(out, "       {line}")?;
+    }
+    Ok(())
+}
+
+/// One line of a batch file.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct BatchQuery {
+    #[serde(default)]
+    id: Value,
+    serial: String,
+    make: Option<String>,
+    model: Option<String>,
+    calibre: Option<String>,
+    country: Option<String>,
+    #[serde(rename = "type")]
+    kind: Option<String>,
+}
+
+fn run_batch(
+    reg: &mut Reg,
+    searcher: &Searcher,
+    path: &std::path::Path,
+    args: &SearchArgs,
+) -> Result<ExitCode> {
+    let input: Box<dyn BufRead> = if path.as_os_str() == "-" {
+        Box::new(BufReader::new(std::io::stdin().lock()))
+    } else {
+        Box::new(BufReader::new(
+            File::open(path).with_context(|| format!("cannot open {}", path.display()))?,
+        ))
+    };
+    let mut out = BufWriter::new(std::io::stdout().lock());
+    let (mut answered, mut failed) = (0u64, 0u64);
+    for (n, line) in input.lines().enumerate() {
+        let line = line.with_context(|| format!("{}: line {}", path.display(), n + 1))?;
+        if line.trim().is_empty() {
+            continue;
+        }
+        let started = Instant::now();
+        let result = match serde_json::from_str::<BatchQuery>(&line) {
+            Err(e) => {
+                // The id, when the line has one, so that the answer can still be matched.
+                let id = serde_json::from_str::<Value>(&line)
+                    .ok()
+                    .and_then(|v| v.get("id").cloned())
+                    .unwrap_or(Value::Null);
+                json!({ "id": id, "line": n + 1, "error": format!("not a query: {e}") })
+            }
+            Ok(q) => {
+                let filters = Filters {
+                    make: q.make,
+                    model: q.model,
+                    calibre: q.calibre,
+                    country: q.country,
+                    kind: q.kind,
+                };
+                match searcher.search(reg.backend(), &q.serial, &filters, args.limit.into()) {
+                    Ok(hits) => {
+                        let hits: Vec<Value> = hits
+                            .iter()
+                            .map(|h| {
+                                json!({
+                                    "weapon_id": h.weapon_id,
+                                    "score": h.score,
+                                    "serial": h.serial,
+                                    "explanation": h.explanation,
+                                })
+                            })
+                            .collect();
+                        json!({ "id": q.id, "hits": hits })
+                    }
+                    Err(salw_search::SearchError::Query(e)) => {
+                        json!({ "id": q.id, "line": n + 1, "error": format!("serial: {e}") })
+                    }
+                    Err(e) => return Err(e.into()),
+                }
+            }
+        };
+        let mut result = result;
+        if result.get("error").is_some() {
+            failed += 1;
+        } else {
+            answered += 1;
+        }
+        if args.timings {
+            result["micros"] = json!(started.elapsed().as_micros() as u64);
+        }
+        serde_json::to_writer(&mut out, &result)?;
+        out.write_all(b"\n")?;
+    }
+    out.flush()?;
+    if failed > 0 {
+        eprintln!("{answered} queries answered, {failed} refused (their lines carry \"error\")");
+        return Ok(ExitCode::from(1));
+    }
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,340 @@
+//! The persisted index (DESIGN.md "Marking search", step 3): two finite-state transducers
+//! keyed by canonical serial, forwards and reversed (for a lost prefix), each key mapped to the
+//! weapon's row ordinal, or, when several weapons share the key, to a list in `postings`.
+//! Written to a new directory and swapped in by rename, so that a reader never sees half an
+//! index; opened by memory-mapping, so that a registry of millions opens at once.
+//!
+//! Invariant: everything here is derived from the registry and can be rebuilt from it.
+
+use std::fs::{self, File};
+use std::io::{BufWriter, Write};
+use std::path::{Path, PathBuf};
+
+use fst::{IntoStreamer, Map, MapBuilder, Streamer};
+use memmap2::Mmap;
+use serde::{Deserialize, Serialize};
+
+use crate::confusion::canonical;
+use crate::matcher::Matcher;
+use crate::normalise::{NORMALISER_VERSION, normalise};
+
+/// Bump when the files' layout changes.
+pub const FORMAT_VERSION: u32 = 1;
+/// A value with this bit set is an offset into `postings`, not an ordinal.
+const SHARED: u64 = 1 << 63;
+/// The most keys one automaton walk hands back (a query like `*1*` would match everything).
+pub const MAX_KEYS: usize = 20_000;
+
+#[derive(Debug, thiserror::Error)]
+pub enum IndexError {
+    #[error("search index at {path}: {source}")]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("search index at {path}: {reason}")]
+    Broken { path: PathBuf, reason: String },
+}
+
+/// What an index was built from, and when: kept in `meta.json` beside the files.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct IndexMeta {
+    pub format: u32,
+    pub normaliser: u32,
+    /// Identifies the registry (its first journal entry): an index of another file is stale.
+    pub registry: String,
+    /// The highest weapon row ordinal indexed: later rows are the delta.
+    pub max_ordinal: i64,
+    pub weapons: u64,
+    pub keys: u64,
+    pub bytes: u64,
+    pub build_seconds: f64,
+}
+
+/// A key the matcher accepted (forwards) and the ordinals under it.
+pub type KeyHit = (Vec<u8>, Vec<i64>);
+
+pub struct SearchIndex {
+    forward: Map<Mmap>,
+    reverse: Map<Mmap>,
+    postings: Mmap,
+    pub meta: IndexMeta,
+}
+
+fn io(path: &Path) -> impl FnOnce(std::io::Error) -> IndexError + '_ {
+    move |source| IndexError::Io {
+        path: path.to_owned(),
+        source,
+    }
+}
+
+fn broken(path: &Path, reason: impl std::fmt::Display) -> IndexError {
+    IndexError::Broken {
+        path: path.to_owned(),
+        reason: reason.to_string(),
+    }
+}
+
+fn map_file(path: &Path) -> Result<Mmap, IndexError> {
+    let file = File::open(path).map_err(io(path))?;
+    // SAFETY: the index files are written once into a fresh directory and never modified in
+    // place (a rebuild writes a new directory and renames it over the old one), so the mapped
+    // bytes do not change under us.
+    unsafe { Mmap::map(&file) }.map_err(io(path))
+}
+
+/// Keys with their ordinals, packed into one arena (tens of millions of small strings).
+struct Keys {
+    bytes: Vec<u8>,
+    /// (offset, length, value)
+    entries: Vec<(u32, u16, u64)>,
+}
+
+impl Keys {
+    fn new() -> Keys {
+        Keys {
+            bytes: Vec::new(),
+            entries: Vec::new(),
+        }
+    }
+    fn push(&mut self, key: &[u8], value: u64) {
+        let at = self.bytes.len() as u32;
+        self.bytes.extend_from_slice(key);
+        self.entries.push((at, key.len() as u16, value));
+    }
+    fn key(&self, (at, len, _): (u32, u16, u64)) -> &[u8] {
+        &self.bytes[at as usize..at as usize + len as usize]
+    }
+    fn sort(&mut self) {
+        let bytes = &self.bytes;
+        let key = |&(at, len, _): &(u32, u16, u64)| &bytes[at as usize..at as usize + len as usize];
+        self.entries
+            .sort_unstable_by(|a, b| key(a).cmp(key(b)).then(a.2.cmp(&b.2)));
+    }
+}
+
+impl SearchIndex {
+    /// Builds the index of `serials` (row ordinal, serial as recorded) into `dir`, replacing
+    /// what is there only once the new index is complete.
+    pub fn build(
+        dir: &Path,
+        registry: &str,
+        serials: impl IntoIterator<Item = (i64, String)>,
+    ) -> Result<IndexMeta, IndexError> {
+        let started = std::time::Instant::now();
+        let mut keys = Keys::new();
+        let mut weapons = 0u64;
+        let mut max_ordinal = 0i64;
+        for (ordinal, serial) in serials {
+            max_ordinal = max_ordinal.max(ordinal);
+            let key = canonical(&normalise(&serial));
+            if key.is_empty() || key.len() > u16::MAX as usize || ordinal < 0 {
+                continue;
+            }
+            if keys.bytes.len() + key.len() > u32::MAX as usize {
+                return Err(broken(dir, "more than 4 GiB of serials"));
+            }
+            keys.push(&key, ordinal as u64);
+            weapons += 1;
+        }
+        keys.sort();
+
+        let fresh = dir.with_extension(format!("building-{}", std::process::id()));
+        let _ = fs::remove_dir_all(&fresh);
+        fs::create_dir_all(&fresh).map_err(io(&fresh))?;
+        let file = |name: &str| -> Result<BufWriter<File>, IndexError> {
+            let path = fresh.join(name);
+            Ok(BufWriter::with_capacity(
+                1 << 20,
+                File::create(&path).map_err(io(&path))?,
+            ))
+        };
+
+        // Forward keys; shared keys get a postings list. Reversed keys collected meanwhile.
+        let mut forward = MapBuilder::new(file("forward.fst")?).map_err(|e| broken(&fresh, e))?;
+        let mut postings = file("postings.bin")?;
+        let mut postings_len = 0u64;
+        let mut reversed = Keys::new();
+        let mut distinct = 0u64;
+        let mut i = 0;
+        while i < keys.entries.len() {
+            let key = keys.key(keys.entries[i]);
+            let mut j = i + 1;
+            while j < keys.entries.len() && keys.key(keys.entries[j]) == key {
+                j += 1;
+            }
+            let value = if j - i == 1 {
+                keys.entries[i].2
+            } else {
+                let offset = postings_len;
+                postings
+                    .write_all(&((j - i) as u64).to_le_bytes())
+                    .map_err(io(&fresh))?;
+                for e in &keys.entries[i..j] {
+                    postings.write_all(&e.2.to_le_bytes()).map_err(io(&fresh))?;
+                }
+                postings_len += 8 * (j - i + 1) as u64;
+                SHARED | offset
+            };
+            forward.insert(key, value).map_err(|e| broken(&fresh, e))?;
+            let back: Vec<u8> = key.iter().rev().copied().collect();
+            reversed.push(&back, value);
+            distinct += 1;
+            i = j;
+        }
+        forward.finish().map_err(|e| broken(&fresh, e))?;
+        postings.flush().map_err(io(&fresh))?;
+        drop(keys);
+        reversed.sort();
+        let mut reverse = MapBuilder::new(file("reverse.fst")?).map_err(|e| broken(&fresh, e))?;
+        for &e in &reversed.entries {
+            reverse
+                .insert(reversed.key(e), e.2)
+                .map_err(|e| broken(&fresh, e))?;
+        }
+        reverse.finish().map_err(|e| broken(&fresh, e))?;
+
+        let bytes = ["forward.fst", "reverse.fst", "postings.bin"]
+            .iter()
+            .map(|n| fs::metadata(fresh.join(n)).map(|m| m.len()).unwrap_or(0))
+            .sum();
+        let meta = IndexMeta {
+            format: FORMAT_VERSION,
+            normaliser: NORMALISER_VERSION,
+            registry: registry.to_owned(),
+            max_ordinal,
+            weapons,
+            keys: distinct,
+            bytes,
+            build_seconds: started.elapsed().as_secs_f64(),
+        };
+        let meta_path = fresh.join("meta.json");
+        let text = serde_json::to_string_pretty(&meta).map_err(|e| broken(&fresh, e))?;
+        fs::write(&meta_path, text).map_err(io(&meta_path))?;
+
+        // The swap: the old index moves aside, the new one takes its name.
+        let old = dir.with_extension(format!("old-{}", std::process::id()));
+        if dir.exists() {
+            fs::rename(dir, &old).map_err(io(dir))?;
+        }
+        fs::rename(&fresh, dir).map_err(io(dir))?;
+        let _ = fs::remove_dir_all(&old);
+        Ok(meta)
+    }
+
+    /// Opens the index in `dir`; `None` when there is none.
+    pub fn open(dir: &Path) -> Result<Option<SearchIndex>, IndexError> {
+        let meta_path = dir.join("meta.json");
+        let text = match fs::read_to_string(&meta_path) {
+            Ok(text) => text,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            Err(e) => return Err(io(&meta_path)(e)),
+        };
+        let meta: IndexMeta = serde_json::from_str(&text).map_err(|e| broken(&meta_path, e))?;
+        let fst = |name: &str| -> Result<Map<Mmap>, IndexError> {
+            let path = dir.join(name);
+            Map::new(map_file(&path)?).map_err(|e| broken(&path, e))
+        };
+        Ok(Some(SearchIndex {
+            forward: fst("forward.fst")?,
+            reverse: fst("reverse.fst")?,
+            postings: map_file(&dir.join("postings.bin"))?,
+            meta,
+        }))
+    }
+
+    /// Whether the index was built by this program's normaliser and layout.
+    pub fn current(&self) -> bool {
+        self.meta.format == FORMAT_VERSION && self.meta.normaliser == NORMALISER_VERSION
+    }
+
+    /// The ordinals under a canonical key, exactly.
+    pub fn exact(&self, key: &[u8]) -> Vec<i64> {
+        self.forward
+            .get(key)
+            .map(|v| self.ordinals(v))
+            .unwrap_or_default()
+    }
+
+    /// Every key the matcher accepts (from the reversed index when `reversed`, keys handed
+    /// back forwards), with its ordinals; at most `MAX_KEYS` keys, and whether there were more.
+    pub fn walk(&self, matcher: &Matcher, reversed: bool) -> (Vec<KeyHit>, bool) {
+        let map = if reversed {
+            &self.reverse
+        } else {
+            &self.forward
+        };
+        let mut stream = map.search(matcher).into_stream();
+        let mut found = Vec::new();
+        while let Some((key, value)) = stream.next() {
+            if found.len() == MAX_KEYS {
+                return (found, true);
+            }
+            let mut key = key.to_vec();
+            if reversed {
+                key.reverse();
+            }
+            found.push((key, self.ordinals(value)));
+        }
+        (found, false)
+    }
+
+    fn ordinals(&self, value: u64) -> Vec<i64> {
+        if value & SHARED == 0 {
+            return vec![value as i64];
+        }
+        let at = (value & !SHARED) as usize;
+        let word = |k: usize| -> Option<u64> {
+            let bytes = self.postings.get(at + 8 * k..at + 8 * k + 8)?;
+            Some(u64::from_le_bytes(bytes.try_into().ok()?))
+        };
+        let n = word(0).unwrap_or(0) as usize;
+        (1..=n).filter_map(word).map(|v| v as i64).collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::query::parse;
+
+    #[test]
+    fn built_opened_and_walked_forwards_and_backwards() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("r.db.search");
+        let serials = [
+            (1, "52-01234"),
+            (2, "52 01234"),
+            (3, "AB-9876"),
+            (4, "ТА1234"),
+            (5, " - "),
+        ];
+        let meta = SearchIndex::build(
+            &path,
+            "r1",
+            serials.iter().map(|(o, s)| (*o, s.to_string())),
+        )
+        .expect("build");
+        assert_eq!((meta.weapons, meta.keys, meta.max_ordinal), (4, 3, 5));
+        let index = SearchIndex::open(&path).expect("open").expect("there");
+        assert!(index.current());
+        assert_eq!(index.exact(&canonical("5201234")), vec![1, 2]);
+        assert_eq!(index.exact(&canonical("TA1234")), vec![4]);
+        let q = parse("*1234").expect("parse");
+        let (mut keys, more) = index.walk(&Matcher::new(&q.patterns[0], 0, true), true);
+        keys.sort();
+        assert!(!more);
+        let found: Vec<_> = keys.iter().flat_map(|(_, o)| o.clone()).collect();
+        assert_eq!(found, vec![1, 2, 4]);
+        // A rebuild replaces the index whole.
+        SearchIndex::build(&path, "r1", [(7, "X1".to_string())]).expect("rebuild");
+        let index = SearchIndex::open(&path).expect("open").expect("there");
+        assert_eq!(index.meta.weapons, 1);
+        assert!(index.exact(&canonical("5201234")).is_empty());
+        assert!(
+            SearchIndex::open(&dir.path().join("none"))
+                .expect("ok")
+                .is_none()
+        );
+    }
+}

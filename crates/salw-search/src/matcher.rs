@@ -1,0 +1,192 @@
+//! The weighted edit distance between a pattern and a canonical key, as an automaton that the
+//! FST index walks (pruning every branch that can no longer come within the budget), and as a
+//! plain function for the keys outside the index (recent writes, the brute-force oracle).
+//!
+//! One row of the dynamic programme per key byte read; costs from `confusion`: substitution
+//! (weak pairs cheaper), a missing or extra character, two neighbours swapped (restricted
+//! Damerau), `?` matching any one byte free, `*` any run free.
+
+use crate::confusion::{FULL, TRANSPOSE, canonical_byte, substitution};
+use crate::query::{Element, MAX_PATTERN, Pattern};
+
+const WIDTH: usize = MAX_PATTERN + 1;
+const NEVER: u8 = u8::MAX;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Step {
+    Byte(u8),
+    One,
+    Run,
+}
+
+/// A pattern (forwards or reversed, on canonical bytes) and the most it may cost.
+#[derive(Debug, Clone)]
+pub struct Matcher {
+    steps: Vec<Step>,
+    budget: u8,
+}
+
+/// Where the walk stands after some key bytes: the last two rows and the last byte.
+#[derive(Debug, Clone)]
+pub struct State {
+    prev: [u8; WIDTH],
+    cur: [u8; WIDTH],
+    last: Option<u8>,
+}
+
+impl Matcher {
+    /// `reversed`: for the index of reversed keys (a query that starts with `*`).
+    pub fn new(pattern: &Pattern, budget: u8, reversed: bool) -> Matcher {
+        let mut steps: Vec<Step> = pattern
+            .elements
+            .iter()
+            .map(|e| match *e {
+                Element::Char { byte, .. } => Step::Byte(canonical_byte(byte)),
+                Element::One { .. } => Step::One,
+                Element::Run { .. } => Step::Run,
+            })
+            .collect();
+        steps.truncate(MAX_PATTERN);
+        if reversed {
+            steps.reverse();
+        }
+        Matcher { steps, budget }
+    }
+
+    pub fn budget(&self) -> u8 {
+        self.budget
+    }
+
+    /// The cost of matching the whole of `key`, or `None` when over the budget.
+    pub fn cost(&self, key: &[u8]) -> Option<u8> {
+        let mut state = self.first();
+        for &b in key {
+            if !self.alive(&state) {
+                return None;
+            }
+            state = self.next(&state, b);
+        }
+        let cost = state.cur[self.steps.len()];
+        (cost <= self.budget).then_some(cost)
+    }
+
+    fn first(&self) -> State {
+        let mut cur = [NEVER; WIDTH];
+        cur[0] = 0;
+        for (j, step) in self.steps.iter().enumerate() {
+            let skip = if *step == Step::Run { 0 } else { FULL };
+            cur[j + 1] = cur[j].saturating_add(skip);
+        }
+        State {
+            prev: [NEVER; WIDTH],
+            cur,
+            last: None,
+        }
+    }
+
+    fn next(&self, state: &State, c: u8) -> State {
+        let c = canonical_byte(c);
+        let cur = &state.cur;
+        let mut new = [NEVER; WIDTH];
+        new[0] = cur[0].saturating_add(FULL);
+        for (j, step) in self.steps.iter().enumerate() {
+            let j1 = j + 1;
+            new[j1] = match *step {
+                Step::Run => cur[j1].min(cur[j]).min(new[j]),
+                Step::One => cur[j]
+                    .min(cur[j1].saturating_add(FULL))
+                    .min(new[j].saturating_add(FULL)),
+                Step::Byte(b) => {
+                    let mut best = cur[j]
+                        .saturating_add(substitution(c, b))
+                        .min(cur[j1].saturating_add(FULL))
+                        .min(new[j].saturating_add(FULL));
+                    if j >= 1
+                        && state.last == Some(b)
+                        && b != c
+                        && self.steps[j - 1] == Step::Byte(c)
+                    {
+                        best = best.min(state.prev[j - 1].saturating_add(TRANSPOSE));
+                    }
+                    best
+                }
+            };
+        }
+        State {
+            prev: *cur,
+            cur: new,
+            last: Some(c),
+        }
+    }
+
+    fn alive(&self, state: &State) -> bool {
+        state.cur[..=self.steps.len()]
+            .iter()
+            .any(|&c| c <= self.budget)
+    }
+}
+
+impl fst::Automaton for Matcher {
+    type State = State;
+
+    fn start(&self) -> State {
+        self.first()
+    }
+
+    fn is_match(&self, state: &State) -> bool {
+        state.cur[self.steps.len()] <= self.budget
+    }
+
+    fn can_match(&self, state: &State) -> bool {
+        self.alive(state)
+    }
+
+    fn will_always_match(&self, state: &State) -> bool {
+        // A trailing `*` takes whatever follows for free.
+        self.steps.last() == Some(&Step::Run) && self.is_match(state)
+    }
+
+    fn accept(&self, state: &State, byte: u8) -> State {
+        self.next(state, byte)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::confusion::WEAK;
+    use crate::query::parse;
+
+    fn cost(query: &str, key: &str, budget: u8) -> Option<u8> {
+        let q = parse(query).expect("parse");
+        Matcher::new(&q.patterns[0], budget, false).cost(key.as_bytes())
+    }
+
+    #[test]
+    fn costs_of_each_kind_of_difference() {
+        assert_eq!(cost("52-01234", "5201234", 0), Some(0));
+        assert_eq!(
+            cost("S2O1234", "5201234", 0),
+            Some(0),
+            "strong misreads are free here"
+        );
+        assert_eq!(cost("5201284", "5201234", 20), Some(WEAK), "8 read for 3");
+        assert_eq!(cost("5210234", "5201234", 20), Some(TRANSPOSE));
+        assert_eq!(cost("520234", "5201234", 20), Some(FULL), "one missing");
+        assert_eq!(cost("52012345", "5201234", 20), Some(FULL), "one extra");
+        assert_eq!(cost("5201?34", "5201234", 0), Some(0));
+        assert_eq!(cost("52??234", "5201234", 0), Some(0));
+        assert_eq!(cost("*01234", "5201234", 0), Some(0));
+        assert_eq!(cost("5201*", "5201234", 0), Some(0));
+        assert_eq!(cost("5201*", "5301234", 0), None);
+        assert_eq!(cost("9999999", "5201234", 20), None);
+    }
+
+    #[test]
+    fn the_reversed_matcher_reads_reversed_keys() {
+        let q = parse("*1234").expect("parse");
+        let m = Matcher::new(&q.patterns[0], 0, true);
+        assert_eq!(m.cost(b"432125"), Some(0));
+        assert_eq!(m.cost(b"532125"), None);
+    }
+}

@@ -315,8 +315,13 @@ def c_obliterated2(chars, rng):
     return c_obliterated(chars, rng, 2)
 
 
+def known_or_unreadable(chars):
+    """Positions of letters, digits and `?`: what a lost prefix or suffix counts."""
+    return [i for i, c in enumerate(chars) if c.isalnum() or c == "?"]
+
+
 def c_lost_prefix(chars, rng):
-    pos = alnum_positions(chars)
+    pos = known_or_unreadable(chars)
     most = min(3, len(pos) - 4)
     if most < 1:
         return None
@@ -328,7 +333,7 @@ def c_lost_prefix(chars, rng):
 
 
 def c_lost_suffix(chars, rng):
-    pos = alnum_positions(chars)
+    pos = known_or_unreadable(chars)
     most = min(3, len(pos) - 4)
     if most < 1:
         return None

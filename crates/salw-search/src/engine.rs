@@ -11,7 +11,7 @@ use salw_store::{Backend, StoreError, StoredWeapon};
 use serde::Serialize;
 use uuid::Uuid;
 
-use crate::confusion::{FULL, canonical};
+use crate::confusion::{FULL, TRANSPOSE, canonical};
 use crate::index::{IndexError, IndexMeta, SearchIndex};
 use crate::matcher::Matcher;
 use crate::normalise::normalise;
@@ -224,8 +224,19 @@ impl Searcher {
     ) -> Result<Vec<Hit>, SearchError> {
         let query = parse(typed)?;
         let brute = self.index.is_none();
-        // Tier 1: within one full edit (strong misreads, `?` and `*` are free). The oracle
-        // goes straight to two.
+        // Tier 0: the marking as typed, up to a swap or a weak confusion (strong misreads, `?`
+        // and `*` are free). When that finds the canonical key itself, a weapon differing by a
+        // whole character more would rank below it anyway: the answer is in hand.
+        if !brute {
+            let near = self.candidates(&query, TRANSPOSE);
+            if near.values().any(|&cost| cost == 0) {
+                let hits = self.rank(backend, &query, filters, &near, limit)?;
+                if !hits.is_empty() {
+                    return Ok(hits);
+                }
+            }
+        }
+        // Tier 1: within one full edit. The oracle goes straight to two.
         let mut candidates = self.candidates(&query, if brute { 2 * FULL } else { FULL });
         let mut hits = self.rank(backend, &query, filters, &candidates, limit)?;
         // Tier 2: two edits, when the first found nothing, or too little among the weapons the
@@ -285,51 +296,68 @@ impl Searcher {
         let mut order: Vec<(u8, i64)> = candidates.iter().map(|(&o, &c)| (c, o)).collect();
         order.sort_unstable();
         order.truncate(MAX_CANDIDATES);
-        let ordinals: Vec<i64> = order.iter().map(|&(_, o)| o).collect();
         let mut hits: Vec<(u32, i64, Hit)> = Vec::new();
-        for (ordinal, stored) in backend.weapons_at(&ordinals)? {
-            if !filters.admit(&stored) {
-                continue;
+        // Read candidates from the registry cheapest key first, a few at a time, and stop once
+        // `limit` hits are in hand and no later candidate can beat them: the ranking never
+        // charges less than the key did (less the bonus of a wanted weapon).
+        let mut fetched = Vec::new();
+        for chunk in order.chunks(16) {
+            if hits.len() >= limit {
+                hits.sort_by_key(|(cost, ordinal, _)| (*cost, *ordinal));
+                hits.truncate(limit);
+                let worst = hits.last().map_or(u32::MAX, |h| h.0);
+                if u32::from(chunk[0].0).saturating_sub(WANTED_BONUS) > worst {
+                    break;
+                }
             }
-            let Some(serial) = stored.weapon.serial.clone() else {
-                continue;
-            };
-            let record = normalise(&serial);
-            let Some((pattern, alignment)) = query
-                .patterns
-                .iter()
-                .map(|p| (p, align(p, &record)))
-                .min_by_key(|(_, a)| a.cost)
-            else {
-                continue;
-            };
-            let mut explanation = crate::query::reinterpretations(&pattern.text);
-            explanation.extend(alignment.explanation);
-            let wanted = matches!(stored.status, WeaponStatus::Lost | WeaponStatus::Stolen);
-            if wanted {
-                explanation.push(format!("reported {}", stored.status.as_str()));
+            let ordinals: Vec<i64> = chunk.iter().map(|&(_, o)| o).collect();
+            fetched.clear();
+            fetched.extend(backend.weapons_at(&ordinals)?);
+            for (ordinal, stored) in fetched.drain(..) {
+                if !filters.admit(&stored) {
+                    continue;
+                }
+                let Some(serial) = stored.weapon.serial.clone() else {
+                    continue;
+                };
+                let record = normalise(&serial);
+                let Some((pattern, alignment)) = query
+                    .patterns
+                    .iter()
+                    .map(|p| (p, align(p, &record)))
+                    .min_by_key(|(_, a)| a.cost)
+                else {
+                    continue;
+                };
+                let mut explanation = crate::query::reinterpretations(&pattern.text);
+                explanation.extend(alignment.explanation);
+                let wanted = matches!(stored.status, WeaponStatus::Lost | WeaponStatus::Stolen);
+                if wanted {
+                    explanation.push(format!("reported {}", stored.status.as_str()));
+                }
+                let rank_cost =
+                    alignment
+                        .cost
+                        .saturating_sub(if wanted { WANTED_BONUS } else { 0 });
+                let w = stored.weapon;
+                hits.push((
+                    rank_cost,
+                    ordinal,
+                    Hit {
+                        weapon_id: w.id,
+                        score: 100u32.saturating_sub(alignment.cost),
+                        serial,
+                        marked: alignment.marked,
+                        explanation,
+                        manufacturer: w.manufacturer,
+                        model: w.model,
+                        calibre: w.calibre,
+                        country: w.country,
+                        category: w.category,
+                        status: stored.status,
+                    },
+                ));
             }
-            let rank_cost = alignment
-                .cost
-                .saturating_sub(if wanted { WANTED_BONUS } else { 0 });
-            let w = stored.weapon;
-            hits.push((
-                rank_cost,
-                ordinal,
-                Hit {
-                    weapon_id: w.id,
-                    score: 100u32.saturating_sub(alignment.cost),
-                    serial,
-                    marked: alignment.marked,
-                    explanation,
-                    manufacturer: w.manufacturer,
-                    model: w.model,
-                    calibre: w.calibre,
-                    country: w.country,
-                    category: w.category,
-                    status: stored.status,
-                },
-            ));
         }
         hits.sort_by_key(|(cost, ordinal, _)| (*cost, *ordinal));
         hits.truncate(limit);

@@ -19,10 +19,15 @@ enum Step {
     Run,
 }
 
+/// What reading each key byte costs at one step of the pattern (a table per step: the walk
+/// asks this for every byte of every FST transition it follows).
+type CostRow = [u8; 256];
+
 /// A pattern (forwards or reversed, on canonical bytes) and the most it may cost.
 #[derive(Debug, Clone)]
 pub struct Matcher {
     steps: Vec<Step>,
+    costs: Vec<CostRow>,
     budget: u8,
 }
 
@@ -50,7 +55,23 @@ impl Matcher {
         if reversed {
             steps.reverse();
         }
-        Matcher { steps, budget }
+        let costs = steps
+            .iter()
+            .map(|step| {
+                let mut row = [FULL; 256];
+                if let Step::Byte(b) = step {
+                    for (c, cost) in row.iter_mut().enumerate() {
+                        *cost = substitution(canonical_byte(c as u8), *b);
+                    }
+                }
+                row
+            })
+            .collect();
+        Matcher {
+            steps,
+            costs,
+            budget,
+        }
     }
 
     pub fn budget(&self) -> u8 {
@@ -84,8 +105,8 @@ impl Matcher {
         }
     }
 
-    fn next(&self, state: &State, c: u8) -> State {
-        let c = canonical_byte(c);
+    fn next(&self, state: &State, raw: u8) -> State {
+        let c = canonical_byte(raw);
         let cur = &state.cur;
         let mut new = [NEVER; WIDTH];
         new[0] = cur[0].saturating_add(FULL);
@@ -98,7 +119,7 @@ impl Matcher {
                     .min(new[j].saturating_add(FULL)),
                 Step::Byte(b) => {
                     let mut best = cur[j]
-                        .saturating_add(substitution(c, b))
+                        .saturating_add(self.costs[j][raw as usize])
                         .min(cur[j1].saturating_add(FULL))
                         .min(new[j].saturating_add(FULL));
                     if j >= 1
@@ -120,9 +141,17 @@ impl Matcher {
     }
 
     fn alive(&self, state: &State) -> bool {
-        state.cur[..=self.steps.len()]
-            .iter()
-            .any(|&c| c <= self.budget)
+        let within = |row: &[u8; WIDTH]| row[..=self.steps.len()].iter().any(|&c| c <= self.budget);
+        // A swap half read costs more on the current row than it will once completed: alive
+        // while the byte just read could be the second half of one (it matches the pattern one
+        // step on, from a cell of the row before that is still within the budget).
+        within(&state.cur)
+            || state.last.is_some_and(|last| {
+                (2..=self.steps.len()).any(|j1| {
+                    self.steps[j1 - 1] == Step::Byte(last)
+                        && state.prev[j1 - 2].saturating_add(TRANSPOSE) <= self.budget
+                })
+            })
     }
 }
 
@@ -172,6 +201,11 @@ mod tests {
         );
         assert_eq!(cost("5201284", "5201234", 20), Some(WEAK), "8 read for 3");
         assert_eq!(cost("5210234", "5201234", 20), Some(TRANSPOSE));
+        assert_eq!(
+            cost("649789", "694789", TRANSPOSE),
+            Some(TRANSPOSE),
+            "a swap within a tight budget"
+        );
         assert_eq!(cost("520234", "5201234", 20), Some(FULL), "one missing");
         assert_eq!(cost("52012345", "5201234", 20), Some(FULL), "one extra");
         assert_eq!(cost("5201?34", "5201234", 0), Some(0));

@@ -36,7 +36,6 @@ nothing and never builds salw (it uses target/release/salw, or --salw PATH).
 """
 
 import argparse
-import array
 import collections
 import contextlib
 import json
@@ -684,7 +683,8 @@ def run_fts5(args, work, tsv, queries, warmup, weapons):
     info, m = run_worker(args, "_fts-build", tsv, fts_db, ids_db)
     engine.build_s, engine.build_peak_kb = info["index_s"], m.peak_kb
     engine.index_bytes = os.path.getsize(fts_db)
-    engine.notes.append("contentless table (content=''), detail=full; build = inserts + 'optimize'; "
+    engine.notes.append("query = OR of the query's trigrams, ORDER BY bm25, LIMIT 10; "
+                        "contentless table (content=''), detail=full; build = inserts + 'optimize'; "
                         "the rowid -> id table is a separate file, not counted")
     log(f"fts5: built in {engine.build_s:.1f} s, {engine.index_bytes / weapons:.1f} B/weapon")
     warm_files([fts_db, ids_db])
@@ -871,6 +871,7 @@ def run_pg(args, work, tsv, queries, warmup, weapons):
             engine.notes.append(
                 f"PostgreSQL {version}, unlogged table, shared_buffers={args.pg_shared_buffers}, "
                 f"maintenance_work_mem={args.pg_maintenance_work_mem}, fsync off, no parallel workers; "
+                "query `serial % q ORDER BY similarity(serial, q) DESC LIMIT 10` at the default threshold 0.3; "
                 "peak memory = VmHWM of the backend that built the index (includes shared buffers it touched)")
             log(f"pg: index built in {engine.build_s:.1f} s, {engine.index_bytes / weapons:.1f} B/weapon")
             pg.sql("VACUUM ANALYZE weapons")
@@ -1012,15 +1013,26 @@ def report_size(size, info, queries, engines, id_serial, shared, prep):
     for g, _ in grp:
         if g.startswith("**mix") or g in ("all",) or g in CLASSES:
             lines.append(f"| {g} | " + " | ".join(fmt(table[(e.name, g)].s10, 2) for e in active) + " |")
+    by = {e.name: e for e in active}
+    if "salw" in by and "brute force" in by:
+        common = [q for q in queries if q["qid"] in by["brute force"].results and q["qid"] in by["salw"].results]
+        found = [q for q in common if q["truth"] in by["brute force"].results[q["qid"]][0]]
+        missed = [q for q in found if q["truth"] not in by["salw"].results[q["qid"]][0]]
+        top = sum(1 for q in common if by["salw"].results[q["qid"]][0][:1] == by["brute force"].results[q["qid"]][0][:1])
+        lines.append(f"\nAgainst the oracle, on its {len(common)} queries: the brute force has the truth in its top "
+                     f"{LIMIT} for {len(found)}; the index misses {len(missed)} of those"
+                     + (f" ({', '.join(sorted(set(q['class'] for q in missed)))})" if missed else "")
+                     + f"; same first hit in {top / len(common):.1%} of queries." if common else "")
     lines.append("\nEngines:\n")
-    lines.append("| engine | index size | B/weapon | build | build peak memory | query set wall | query peak memory | "
-                 f"{BATCH_QUERIES:,}-query batch |")
-    lines.append("|---|---:|---:|---:|---:|---:|---:|---:|")
+    lines.append("| engine | index size | B/weapon | build | build peak memory | queries | query set wall | "
+                 f"sum of query times | query peak memory | {BATCH_QUERIES:,}-query batch |")
+    lines.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for e in active:
         lines.append(f"| {e.name} | {fmt(e.index_bytes / 1e6, 1) + ' MB' if e.index_bytes else '–'} | "
                      f"{fmt(e.index_bytes / weapons, 1) if e.index_bytes else '–'} | "
                      f"{fmt(e.build_s, 1) + ' s' if e.build_s is not None else '–'} | {mb(e.build_peak_kb)} | "
-                     f"{fmt(e.batch_s, 1) + ' s' if e.batch_s is not None else '–'} | {mb(e.query_peak_kb)} | "
+                     f"{len(e.results)} | {fmt(e.batch_s, 1) + ' s' if e.batch_s is not None else '–'} | "
+                     f"{fmt(sum(m for _, m in e.results.values() if m) / 1e6, 1)} s | {mb(e.query_peak_kb)} | "
                      f"{fmt(e.batch10k_s, 2) + ' s' if e.batch10k_s is not None else '–'} |")
     for e in active:
         if e.errors:
@@ -1093,6 +1105,10 @@ def bench_size(args, size, root):
     warmup = generate_batch(pool, WARMUP_QUERIES, args.seed + 1, share, "w")
     batch = generate_batch(pool, BATCH_QUERIES, args.seed + 2, share, "b")
     slow = subset_per_class(queries, args.baseline_per_class)
+    oracle_n = args.oracle_per_class
+    if oracle_n is None:  # the linear scan costs ~ size per query: keep the oracle to ~ 1 hour
+        oracle_n = min(args.queries_per_class, max(20, 50_000_000 // size))
+    oracle = subset_per_class(slow, oracle_n)
     with open(os.path.join(work, "queries", "truth.jsonl"), "w", encoding="utf-8") as f:
         for q in queries:
             f.write(json.dumps(q, ensure_ascii=False) + "\n")
@@ -1104,7 +1120,7 @@ def bench_size(args, size, root):
         salw.skipped = brute.skipped = "--skip-salw"
     else:
         db, prep["import"] = build_registry(args, size, work, csv_path)
-        salw, brute = run_salw(args, db, work, queries, slow, warmup, weapons)
+        salw, brute = run_salw(args, db, work, queries, oracle, warmup, weapons)
         run_salw_batch(args, db, work, batch, salw)
     engines += [salw, brute]
     engines.append(run_fts5(args, work, tsv, slow, warmup, weapons))
@@ -1131,6 +1147,9 @@ def parse_args(argv):
     p.add_argument("--queries-per-class", type=int, default=500)
     p.add_argument("--baseline-per-class", type=int, default=None,
                    help="run brute force, FTS5 and pg_trgm on only the first N queries of each class (default: all)")
+    p.add_argument("--oracle-per-class", type=int, default=None,
+                   help="run the brute-force oracle on only the first N queries of each class "
+                        "(default: all up to 100k weapons, 50 at 1M, 20 at 10M: it scans every serial)")
     p.add_argument("--seed", type=int, default=1, help="seed of the demo registry and of the queries")
     p.add_argument("--filter-share", type=float, default=0.3, help="share of queries that carry the weapon's make")
     p.add_argument("--keep", metavar="DIR", help="work dir kept between runs: the CSV and the registry are reused")
@@ -1152,6 +1171,17 @@ def parse_args(argv):
     return args
 
 
+def git_describe():
+    try:
+        head = subprocess.run(["git", "-C", REPO, "rev-parse", "--short", "HEAD"], capture_output=True,
+                              text=True, check=True).stdout.strip()
+        dirty = subprocess.run(["git", "-C", REPO, "status", "--porcelain", "--untracked-files=no"],
+                               capture_output=True, text=True).stdout.strip()
+        return head + (" with uncommitted changes" if dirty else "")
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown commit"
+
+
 def on_signal(signum, _frame):
     raise KeyboardInterrupt(f"signal {signum}")
 
@@ -1166,12 +1196,21 @@ def main(argv):
     parts = [f"# Marking search benchmark\n\nCommand:\n\n```sh\n{command}\n```\n",
              f"Run on {time.strftime('%Y-%m-%d')}, {os.cpu_count()} CPUs, "
              f"{'pinned to CPU ' + str(args.cpu) if pin_prefix(args) else 'not pinned'}; seed {args.seed}; "
-             f"salw {subprocess.run([args.salw, '--version'], capture_output=True, text=True).stdout.strip()}; "
+             f"`{subprocess.run([args.salw, '--version'], capture_output=True, text=True).stdout.strip()}` "
+             f"({args.salw}, built {time.strftime('%Y-%m-%d %H:%M', time.localtime(os.path.getmtime(args.salw)))}, "
+             f"tree at {git_describe()}); "
              f"SQLite {sqlite3.sqlite_version}. Latencies are per query, warm cache (each engine first runs "
              f"{WARMUP_QUERIES} unmeasured queries). salw and brute force report their own time per query "
              "(`--timings`); FTS5 is timed around each statement in Python; pg_trgm server-side "
              "(clock_timestamp in a PL/pgSQL loop). The baselines get the query with `?` and `*` removed "
-             "(they have no wildcards) and no make/model filter.\n"]
+             "(they have no wildcards) and no make/model filter.\n",
+             "Query classes (from weapons with a serial of ≥ 5 letters/digits; the truth is that weapon's id): "
+             "exact (control); strong misread (1–2 of 0↔O, 1↔I/L, 2↔Z, 5↔S, 6↔G, 8↔B); weak substitution "
+             "(one of 3↔8, E↔F, U↔V, M↔N, 7↔1, C↔G, P↔R); transposition of two adjacent characters; 1 / 2 "
+             "obliterated characters typed `?` (the two adjacent or apart); lost prefix / suffix (1–3 characters, "
+             "typed `*12345` / `52-0123*`, at least 4 kept); Cyrillic (every Latin look-alike letter typed in "
+             "Cyrillic); Arabic-Indic digits; separators/spaces (dropped, changed or inserted); combination "
+             "(two of these). \"mix\" is every class but exact: the goals are on it.\n"]
     last = None
     try:
         for size in args.sizes:

@@ -140,6 +140,11 @@ impl Demo {
         &items[self.rng.gen_range(0..items.len())]
     }
 
+    /// As `pick`, for a list that belongs to `self` (no copy of the list: it grows large).
+    fn pick_at(&mut self, len: usize) -> usize {
+        self.rng.gen_range(0..len)
+    }
+
     fn person(
         &mut self,
         kind: PersonKind,
@@ -252,7 +257,8 @@ impl Demo {
     }
 
     fn weapon(&mut self) {
-        let model = self.pick(&self.models.clone()).clone();
+        let at = self.pick_at(self.models.len());
+        let model = self.models[at].clone();
         let id = self.id();
         let craft = model.serial_pattern.is_empty();
         let soviet = model.country.as_deref() == Some("SU");
@@ -459,7 +465,8 @@ impl Demo {
         // Into a holder's hands: a State unit or, through a dealer, a licensed civilian.
         on = self.date_between(on, (on + Duration::days(365)).min(end));
         if state_held || self.chance(0.3) {
-            let unit = *self.pick(&self.units.clone());
+            let at = self.pick_at(self.units.len());
+            let unit = self.units[at];
             let id = self.id();
             let mut e = self.event(wid, EventKind::Transferred, on, id);
             e.to_holder = Some(unit);
@@ -471,7 +478,8 @@ impl Demo {
                 if out >= end - Duration::days(40) {
                     break;
                 }
-                let officer = *self.pick(&self.issued_to.clone());
+                let at = self.pick_at(self.issued_to.len());
+                let officer = self.issued_to[at];
                 let id = self.id();
                 let mut e = self.event(wid, EventKind::Issued, out, id);
                 e.to_holder = Some(officer);
@@ -483,13 +491,15 @@ impl Demo {
                 on = back;
             }
         } else {
-            let dealer = *self.pick(&self.dealers.clone());
+            let at = self.pick_at(self.dealers.len());
+            let dealer = self.dealers[at];
             let id = self.id();
             let mut e = self.event(wid, EventKind::Transferred, on, id);
             e.to_holder = Some(dealer);
             self.push_event(e);
             on = self.date_between(on, (on + Duration::days(200)).min(end));
-            let civilian = *self.pick(&self.civilians.clone());
+            let at = self.pick_at(self.civilians.len());
+            let civilian = self.civilians[at];
             let id = self.id();
             let mut e = self.event(wid, EventKind::Transferred, on, id);
             e.from_holder = Some(dealer);

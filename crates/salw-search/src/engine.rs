@@ -239,10 +239,10 @@ impl Searcher {
         // Tier 1: within one full edit. The oracle goes straight to two.
         let mut candidates = self.candidates(&query, if brute { 2 * FULL } else { FULL });
         let mut hits = self.rank(backend, &query, filters, &candidates, limit)?;
-        // Tier 2: two edits, when the first found nothing, or too little among the weapons the
-        // filters leave; and the query as the end or the start of a serial whose other end was
-        // lost without a `*` typed.
-        if !brute && (hits.is_empty() || (!filters.is_empty() && hits.len() < limit)) {
+        // Tier 2: two edits, when the first found nothing (among the weapons the filters
+        // leave); and the query as the end or the start of a serial whose other end was lost
+        // without a `*` typed.
+        if !brute && hits.is_empty() {
             let wider = self.candidates(&query, 2 * FULL);
             let affixes = affix_query(&query);
             for (ordinal, cost) in wider.into_iter().chain(

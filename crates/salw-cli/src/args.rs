@@ -373,8 +373,8 @@ pub struct SearchArgs {
     #[arg(long)]
     pub json: bool,
     /// Queries from a JSON Lines file (`-` for standard input), one result line each, in order
-    /// (docs/search.md).
-    #[arg(long, value_name = "FILE")]
+    /// (docs/search.md). Filters come from each line, not from the options.
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["make", "model", "calibre", "kind", "country", "json"])]
     pub batch: Option<PathBuf>,
     /// With --batch: add the time spent on each query (`micros`).
     #[arg(long, requires = "batch")]

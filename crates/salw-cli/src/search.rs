@@ -45,8 +45,13 @@ pub fn refresh_after_write(cli: &Cli, reg: &mut Reg) -> Result<()> {
     let db = node::db_path(cli)?;
     let dir = salw_search::index_dir(&db);
     if dir.exists() {
-        // Opening rebuilds it when the write made the delta too large.
-        open_searcher(cli, reg, false)?;
+        // Opening rebuilds it when the write made the delta too large. The write is committed
+        // whatever happens here: a problem with the derived index is a warning, not a failure.
+        if let Err(e) = open_searcher(cli, reg, false) {
+            eprintln!(
+                "warning: the search index was not brought up to date ({e:#}); `salw index rebuild` rebuilds it"
+            );
+        }
     }
     Ok(())
 }
@@ -85,8 +90,8 @@ pub fn search(cli: &Cli, args: &SearchArgs) -> Result<ExitCode> {
         country: args.country.clone(),
         kind: args.kind.clone(),
     };
-    let hits = match searcher.search(reg.backend(), query, &filters, args.limit.into()) {
-        Ok(hits) => hits,
+    let found = match searcher.search(reg.backend(), query, &filters, args.limit.into()) {
+        Ok(found) => found,
         Err(salw_search::SearchError::Query(e)) => {
             eprintln!("query '{query}': {e}");
             return Ok(ExitCode::from(1));
@@ -98,10 +103,13 @@ pub fn search(cli: &Cli, args: &SearchArgs) -> Result<ExitCode> {
         writeln!(
             out,
             "{}",
-            serde_json::to_string_pretty(&json!({ "query": query, "hits": hits }))?
+            serde_json::to_string_pretty(
+                &json!({ "query": query, "hits": found.hits, "incomplete": found.incomplete })
+            )?
         )?;
         return Ok(ExitCode::SUCCESS);
     }
+    let hits = &found.hits;
     if hits.is_empty() {
         writeln!(
             out,
@@ -115,8 +123,14 @@ pub fn search(cli: &Cli, args: &SearchArgs) -> Result<ExitCode> {
         return Ok(ExitCode::SUCCESS);
     }
     let colour = std::io::stdout().is_terminal();
-    for hit in &hits {
+    for hit in hits {
         print_hit(&mut out, hit, colour)?;
+    }
+    if found.incomplete {
+        writeln!(
+            out,
+            "(more weapons match than were looked at: these are the best of those; narrow the query or add filters)"
+        )?;
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -192,13 +206,31 @@ fn run_batch(
     };
     let mut out = BufWriter::new(std::io::stdout().lock());
     let (mut answered, mut failed) = (0u64, 0u64);
-    for (n, line) in input.lines().enumerate() {
-        let line = line.with_context(|| format!("{}: line {}", path.display(), n + 1))?;
+    let mut input = input;
+    let mut raw = Vec::new();
+    let mut n = 0usize;
+    loop {
+        raw.clear();
+        let read = input
+            .read_until(b'\n', &mut raw)
+            .with_context(|| format!("{}: line {}", path.display(), n + 1))?;
+        if read == 0 {
+            break;
+        }
+        n += 1;
+        // A line that is not UTF-8 is answered with an error like any other bad line.
+        let line = String::from_utf8_lossy(&raw);
+        let n = n - 1;
         if line.trim().is_empty() {
             continue;
         }
         let started = Instant::now();
-        let result = match serde_json::from_str::<BatchQuery>(&line) {
+        let parsed = if std::str::from_utf8(&raw).is_err() {
+            Err("the line is not UTF-8 text".to_owned())
+        } else {
+            serde_json::from_str::<BatchQuery>(&line).map_err(|e| e.to_string())
+        };
+        let result = match parsed {
             Err(e) => {
                 // The id, when the line has one, so that the answer can still be matched.
                 let id = serde_json::from_str::<Value>(&line)
@@ -216,8 +248,9 @@ fn run_batch(
                     kind: q.kind,
                 };
                 match searcher.search(reg.backend(), &q.serial, &filters, args.limit.into()) {
-                    Ok(hits) => {
-                        let hits: Vec<Value> = hits
+                    Ok(found) => {
+                        let hits: Vec<Value> = found
+                            .hits
                             .iter()
                             .map(|h| {
                                 json!({
@@ -228,7 +261,11 @@ fn run_batch(
                                 })
                             })
                             .collect();
-                        json!({ "id": q.id, "hits": hits })
+                        let mut answer = json!({ "id": q.id, "hits": hits });
+                        if found.incomplete {
+                            answer["incomplete"] = json!(true);
+                        }
+                        answer
                     }
                     Err(salw_search::SearchError::Query(e)) => {
                         json!({ "id": q.id, "line": n + 1, "error": format!("serial: {e}") })

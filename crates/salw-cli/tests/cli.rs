@@ -1303,7 +1303,7 @@ S-2,self-loading pistol,Glock,AT,G17,TA1234,9x19mm,2010
 S-3,portable anti-tank rocket launcher,Bazalt,SU,RPG-7,ЭВ8009,40mm,1975
 S-4,assault rifle,Norinco,CN,Type 56,56-012345,7.62x39mm,1990
 S-5,self-loading pistol,FN Herstal,BE,Five-seveN,345678,5.7x28mm,2005
-S-6,assault rifle,Heckler & Koch,DE,G3,52-01234,7.62x51mm,1970
+S-6,rifle,Heckler & Koch,DE,G3,52-01234,7.62x51mm,1970
 ";
 
 fn search_registry() -> (Node, Value) {
@@ -1419,7 +1419,11 @@ fn the_search_index_is_kept_beside_the_registry_follows_writes_and_rebuilds() {
     let second = node.run(&["search", "TA1234"]);
     assert_eq!(stderr(&second), "", "the index is opened, not rebuilt");
     let index_dir = node.path("registry.db.search");
-    assert!(index_dir.join("forward.fst").exists(), "{index_dir:?}");
+    let build = std::fs::read_to_string(index_dir.join("current")).expect("the build in use");
+    assert!(
+        index_dir.join(build.trim()).join("forward.fst").exists(),
+        "{index_dir:?}"
+    );
 
     // A weapon registered after the build is found at once (the delta), without a rebuild.
     let id = node.pistol("ZZ-900-1");
@@ -1446,6 +1450,78 @@ fn the_search_index_is_kept_beside_the_registry_follows_writes_and_rebuilds() {
     );
     let hits: Value = serde_json::from_str(&stdout(&out)).expect("json");
     assert_eq!(hits["hits"][0]["weapon_id"], id.as_str());
+
+    // A file of the index cut short (a crash during a build, a bad disk) is found on open
+    // and the index is rebuilt, never read.
+    let build = std::fs::read_to_string(index_dir.join("current")).expect("current");
+    let fst = index_dir.join(build.trim()).join("forward.fst");
+    let bytes = std::fs::read(&fst).expect("read");
+    std::fs::write(&fst, &bytes[..bytes.len() / 2]).expect("cut");
+    let out = node.run(&["search", "ZZ9001", "--json"]);
+    assert!(stderr(&out).contains("cannot be read"), "{}", stderr(&out));
+    let hits: Value = serde_json::from_str(&stdout(&out)).expect("json");
+    assert_eq!(hits["hits"][0]["weapon_id"], id.as_str());
+
+    // An index of an older normaliser is rebuilt.
+    let build = std::fs::read_to_string(index_dir.join("current")).expect("current");
+    let meta_path = index_dir.join(build.trim()).join("meta.json");
+    let mut meta: Value =
+        serde_json::from_str(&std::fs::read_to_string(&meta_path).expect("meta")).expect("json");
+    meta["normaliser"] = Value::from(0);
+    std::fs::write(&meta_path, meta.to_string()).expect("write");
+    let out = node.run(&["search", "ZZ9001"]);
+    assert!(stderr(&out).contains("another version"), "{}", stderr(&out));
+    assert_eq!(stderr(&node.run(&["search", "ZZ9001"])), "");
+}
+
+#[test]
+fn search_ranks_wanted_weapons_first_among_equals_and_filters_on_every_field() {
+    let (node, list) = search_registry();
+    // Two weapons with the same serial; the stolen one comes first, at the same score.
+    let zastava = id_of(&list, "S-1");
+    node.event_ok(&zastava, "reported_stolen", "2023-04-01", &[]);
+    let out = node.json(&["search", "52-01234", "--json"]);
+    assert_eq!(out["hits"][0]["weapon_id"], zastava.as_str(), "{out}");
+    assert_eq!(out["hits"][0]["score"], out["hits"][1]["score"]);
+    assert!(
+        out["hits"][0]["explanation"]
+            .to_string()
+            .contains("reported stolen")
+    );
+    for (flag, value, reference) in [
+        ("--model", "g3", "S-6"),
+        ("--calibre", "7.62x51", "S-6"),
+        ("--type", "assault", "S-1"),
+        ("--country", "yu", "S-1"),
+        ("--make", "heckler", "S-6"),
+    ] {
+        let out = node.json(&["search", "52-01234", flag, value, "--json"]);
+        let ids: Vec<&str> = out["hits"]
+            .as_array()
+            .expect("hits")
+            .iter()
+            .filter_map(|h| h["weapon_id"].as_str())
+            .collect();
+        assert_eq!(
+            ids,
+            vec![id_of(&list, reference).as_str()],
+            "{flag} {value}: {out}"
+        );
+    }
+    // A read in part scores below a read whole, and says what was not read.
+    let partial = first_hit(&node, &["345?78"]);
+    assert_eq!(partial["weapon_id"], id_of(&list, "S-5"));
+    assert!(
+        partial["score"].as_u64().is_some_and(|s| s < 100),
+        "{partial}"
+    );
+    let extra = first_hit(&node, &["345678?"]);
+    assert!(
+        extra["explanation"]
+            .to_string()
+            .contains("an unreadable character (?) typed after position 6"),
+        "{extra}"
+    );
 }
 
 #[test]
@@ -1500,6 +1576,38 @@ fn a_batch_of_queries_answers_each_line_in_order() {
         "{}",
         lines[4]
     );
+
+    // From standard input too; options that only make sense for one query are refused.
+    let mut child = std::process::Command::new(salw_bin())
+        .args(["--db", s(&node.db), "search", "--batch", "-"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    {
+        use std::io::Write as _;
+        let mut stdin = child.stdin.take().expect("stdin");
+        stdin
+            .write_all(b"{\"id\": 1, \"serial\": \"TA1234\"}\n\xff\xfe\n")
+            .expect("write");
+    }
+    let piped = child.wait_with_output().expect("wait");
+    let answers: Vec<Value> = stdout(&piped)
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("json"))
+        .collect();
+    assert_eq!(answers.len(), 2, "{}", stdout(&piped));
+    assert_eq!(answers[0]["hits"][0]["weapon_id"], id_of(&list, "S-2"));
+    assert!(
+        answers[1]["error"]
+            .as_str()
+            .is_some_and(|e| e.contains("not UTF-8")),
+        "{}",
+        answers[1]
+    );
+    let refused = node.run(&["search", "--batch", s(&batch), "--make", "Glock"]);
+    assert_eq!(refused.status.code(), Some(2));
 
     // The brute-force scan (the benchmark's oracle) agrees on the first hit.
     let oracle = node.run(&["search", "--batch", s(&batch), "--brute-force"]);

@@ -15,16 +15,18 @@ use crate::confusion::{FULL, TRANSPOSE, canonical};
 use crate::index::{IndexError, IndexMeta, SearchIndex};
 use crate::matcher::Matcher;
 use crate::normalise::normalise;
-use crate::query::{Element, Pattern, Query, parse};
+use crate::query::{Element, MAX_PATTERN, Pattern, Query, parse};
 use crate::rank::align;
 
 /// Above this many weapons registered since the index was built, it is rebuilt before searching
 /// (below, they are searched one by one: cheap for a few thousand).
 pub const DELTA_LIMIT: usize = 50_000;
-/// At most this many candidates are read from the registry and ranked per query.
+/// At most this many candidates are read from the registry and ranked per query; more with
+/// filters, which leave out most of what is read.
 const MAX_CANDIDATES: usize = 400;
-/// A weapon reported lost or stolen ranks up by this much: it is what a seizure most often is.
-const WANTED_BONUS: u32 = 3;
+const MAX_FILTERED_CANDIDATES: usize = 4000;
+/// A query with a `*` needs this many known characters before edits are allowed around them.
+const MIN_FIXED_FOR_EDITS: usize = 6;
 
 #[derive(Debug, thiserror::Error)]
 pub enum SearchError {
@@ -143,14 +145,34 @@ impl Searcher {
         registry: &str,
         note: &mut dyn FnMut(&str),
     ) -> Result<Searcher, SearchError> {
-        let mut index = SearchIndex::open(dir)?;
+        let (mut index, unreadable) = match SearchIndex::open(dir) {
+            Ok(index) => (index, None),
+            // Derived data: what cannot be read is built again, not mended.
+            Err(e) => (
+                None,
+                Some(format!(
+                    "the search index cannot be read ({e}): rebuilding it"
+                )),
+            ),
+        };
+        let missing_last = match &index {
+            Some(i) if i.meta.max_ordinal > 0 => {
+                backend.weapons_at(&[i.meta.max_ordinal])?.is_empty()
+            }
+            _ => false,
+        };
         let stale = match &index {
+            _ if unreadable.is_some() => unreadable.as_deref(),
             None => Some("no search index yet: building it"),
             Some(i) if !i.current() => {
                 Some("the search index is from another version: rebuilding it")
             }
             Some(i) if i.meta.registry != registry => {
                 Some("the search index belongs to another registry: rebuilding it")
+            }
+            // A registry restored from an older backup: the index knows weapons it has not.
+            Some(_) if missing_last => {
+                Some("the search index covers weapons this registry does not hold: rebuilding it")
             }
             Some(_) => None,
         };
@@ -221,64 +243,87 @@ impl Searcher {
         typed: &str,
         filters: &Filters,
         limit: usize,
-    ) -> Result<Vec<Hit>, SearchError> {
+    ) -> Result<Found, SearchError> {
         let query = parse(typed)?;
         let brute = self.index.is_none();
         // Tier 0: the marking as typed, up to a swap or a weak confusion (strong misreads, `?`
-        // and `*` are free). When that finds the canonical key itself, a weapon differing by a
-        // whole character more would rank below it anyway: the answer is in hand.
+        // and `*` are free). When that finds the canonical key itself, the weapons bearing it
+        // are the answer: one differing by a whole character more is not looked for (that walk
+        // costs ten times more; type the marking with `?` where it is in doubt).
         if !brute {
             let near = self.candidates(&query, TRANSPOSE);
-            if near.values().any(|&cost| cost == 0) {
-                let hits = self.rank(backend, &query, filters, &near, limit)?;
-                if !hits.is_empty() {
-                    return Ok(hits);
+            if near.costs.values().any(|&cost| cost == 0) {
+                let found = self.rank(backend, &query, filters, &near, limit)?;
+                if !found.hits.is_empty() {
+                    return Ok(found);
                 }
             }
         }
+        // A `*` with few known characters beside it matches a good part of any registry once a
+        // whole edit is allowed: such a query gets no wider tier (the answer would be noise,
+        // and slow). The user can add what else is known, or filters.
+        let short_run = query.patterns.iter().any(|p| {
+            p.elements.iter().any(|e| matches!(e, Element::Run { .. }))
+                && p.fixed_len() < MIN_FIXED_FOR_EDITS
+        });
+        let has_run = query
+            .patterns
+            .iter()
+            .any(|p| p.elements.iter().any(|e| matches!(e, Element::Run { .. })));
         // Tier 1: within one full edit. The oracle goes straight to two.
-        let mut candidates = self.candidates(&query, if brute { 2 * FULL } else { FULL });
-        let mut hits = self.rank(backend, &query, filters, &candidates, limit)?;
+        let mut candidates = if brute {
+            self.candidates(&query, 2 * FULL)
+        } else if short_run {
+            self.candidates(&query, TRANSPOSE)
+        } else {
+            self.candidates(&query, FULL)
+        };
+        let mut found = self.rank(backend, &query, filters, &candidates, limit)?;
         // Tier 2: two edits, when the first found nothing (among the weapons the filters
         // leave); and the query as the end or the start of a serial whose other end was lost
-        // without a `*` typed.
-        if !brute && hits.is_empty() {
-            let wider = self.candidates(&query, 2 * FULL);
-            let affixes = affix_query(&query);
-            for (ordinal, cost) in wider.into_iter().chain(
-                affixes
-                    .iter()
-                    .flat_map(|q| self.candidates(q, FULL).into_iter()),
-            ) {
-                let entry = candidates.entry(ordinal).or_insert(cost);
-                *entry = (*entry).min(cost);
+        // without a `*` typed, each lost character costing a whole one.
+        if !brute && !has_run && found.hits.is_empty() {
+            candidates.merge(self.candidates(&query, 2 * FULL));
+            for affix in affix_query(&query) {
+                candidates.merge(self.candidates(&affix, FULL));
             }
-            hits = self.rank(backend, &query, filters, &candidates, limit)?;
+            found = self.rank(backend, &query, filters, &candidates, limit)?;
         }
-        Ok(hits)
+        Ok(found)
     }
 
-    /// Ordinal → lowest key cost, over every reading of the query.
-    fn candidates(&self, query: &Query, budget: u8) -> HashMap<i64, u8> {
-        let mut found: HashMap<i64, u8> = HashMap::new();
+    /// Every weapon whose key is within `budget` of a reading of the query, with the cost.
+    fn candidates(&self, query: &Query, budget: u8) -> Candidates {
+        let mut found = Candidates::default();
         for pattern in &query.patterns {
             let reversed = pattern.starts_with_run() && !pattern.ends_with_run();
             let matcher = Matcher::new(pattern, budget, reversed);
             let forward = Matcher::new(pattern, budget, false);
+            // A run added by `affix_query` stands for lost characters: charge them.
+            let lost = |key: &[u8]| -> u8 {
+                if query.affix {
+                    let extra = key.len().saturating_sub(pattern.fixed_len());
+                    u8::try_from(extra * usize::from(FULL)).unwrap_or(u8::MAX)
+                } else {
+                    0
+                }
+            };
             if let Some(index) = &self.index {
-                let (keys, _more) = index.walk(&matcher, reversed);
+                let (keys, more) = index.walk(&matcher, reversed);
+                found.cut |= more;
                 for (key, ordinals) in keys {
-                    let cost = forward.cost(&key).unwrap_or(budget);
+                    let cost = forward
+                        .cost(&key)
+                        .unwrap_or(budget)
+                        .saturating_add(lost(&key));
                     for o in ordinals {
-                        let e = found.entry(o).or_insert(cost);
-                        *e = (*e).min(cost);
+                        found.add(o, cost);
                     }
                 }
             }
             for (ordinal, key) in &self.delta {
                 if let Some(cost) = forward.cost(key) {
-                    let e = found.entry(*ordinal).or_insert(cost);
-                    *e = (*e).min(cost);
+                    found.add(*ordinal, cost.saturating_add(lost(key)));
                 }
             }
         }
@@ -290,30 +335,39 @@ impl Searcher {
         backend: &mut B,
         query: &Query,
         filters: &Filters,
-        candidates: &HashMap<i64, u8>,
+        candidates: &Candidates,
         limit: usize,
-    ) -> Result<Vec<Hit>, SearchError> {
-        let mut order: Vec<(u8, i64)> = candidates.iter().map(|(&o, &c)| (c, o)).collect();
+    ) -> Result<Found, SearchError> {
+        let mut order: Vec<(u8, i64)> = candidates.costs.iter().map(|(&o, &c)| (c, o)).collect();
         order.sort_unstable();
-        order.truncate(MAX_CANDIDATES);
-        let mut hits: Vec<(u32, i64, Hit)> = Vec::new();
+        let most = if filters.is_empty() {
+            MAX_CANDIDATES
+        } else {
+            MAX_FILTERED_CANDIDATES
+        };
+        // (rank cost, not wanted, ordinal, hit)
+        let mut hits: Vec<(u32, bool, i64, Hit)> = Vec::new();
+        let mut cut = candidates.cut;
         // Read candidates from the registry cheapest key first, a few at a time, and stop once
         // `limit` hits are in hand and no later candidate can beat them: the ranking never
-        // charges less than the key did (less the bonus of a wanted weapon).
-        let mut fetched = Vec::new();
+        // charges less than the key did. The filters apply before anything is cut.
+        let mut read = 0;
         for chunk in order.chunks(16) {
             if hits.len() >= limit {
-                hits.sort_by_key(|(cost, ordinal, _)| (*cost, *ordinal));
+                hits.sort_by_key(|h| (h.0, h.1, h.2));
                 hits.truncate(limit);
                 let worst = hits.last().map_or(u32::MAX, |h| h.0);
-                if u32::from(chunk[0].0).saturating_sub(WANTED_BONUS) > worst {
+                if u32::from(chunk[0].0) > worst {
                     break;
                 }
             }
+            if read >= most {
+                cut = true;
+                break;
+            }
+            read += chunk.len();
             let ordinals: Vec<i64> = chunk.iter().map(|&(_, o)| o).collect();
-            fetched.clear();
-            fetched.extend(backend.weapons_at(&ordinals)?);
-            for (ordinal, stored) in fetched.drain(..) {
+            for (ordinal, stored) in backend.weapons_at(&ordinals)? {
                 if !filters.admit(&stored) {
                     continue;
                 }
@@ -335,13 +389,10 @@ impl Searcher {
                 if wanted {
                     explanation.push(format!("reported {}", stored.status.as_str()));
                 }
-                let rank_cost =
-                    alignment
-                        .cost
-                        .saturating_sub(if wanted { WANTED_BONUS } else { 0 });
                 let w = stored.weapon;
                 hits.push((
-                    rank_cost,
+                    alignment.cost,
+                    !wanted,
                     ordinal,
                     Hit {
                         weapon_id: w.id,
@@ -359,10 +410,44 @@ impl Searcher {
                 ));
             }
         }
-        hits.sort_by_key(|(cost, ordinal, _)| (*cost, *ordinal));
+        hits.sort_by_key(|h| (h.0, h.1, h.2));
         hits.truncate(limit);
-        Ok(hits.into_iter().map(|(_, _, h)| h).collect())
+        Ok(Found {
+            hits: hits.into_iter().map(|h| h.3).collect(),
+            incomplete: cut,
+        })
     }
+}
+
+/// Candidate weapons of one query: ordinal → the lowest key cost found.
+#[derive(Debug, Default)]
+struct Candidates {
+    costs: HashMap<i64, u8>,
+    /// Whether the walk stopped before the end (a query that matches too much).
+    cut: bool,
+}
+
+impl Candidates {
+    fn add(&mut self, ordinal: i64, cost: u8) {
+        let e = self.costs.entry(ordinal).or_insert(cost);
+        *e = (*e).min(cost);
+    }
+
+    fn merge(&mut self, other: Candidates) {
+        self.cut |= other.cut;
+        for (ordinal, cost) in other.costs {
+            self.add(ordinal, cost);
+        }
+    }
+}
+
+/// What a search found.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Found {
+    pub hits: Vec<Hit>,
+    /// Set when more weapons matched than were looked at: the hits are the best of those
+    /// looked at, not necessarily of all. Narrow the query or add filters.
+    pub incomplete: bool,
 }
 
 /// The query read as the end of a serial (`*` before) and as its start (`*` after), when the
@@ -370,7 +455,10 @@ impl Searcher {
 fn affix_query(query: &Query) -> Vec<Query> {
     let mut out = Vec::new();
     for pattern in &query.patterns {
-        if pattern.has_wildcards() || pattern.fixed_len() < 4 {
+        if pattern.has_wildcards()
+            || pattern.fixed_len() < 4
+            || pattern.elements.len() >= MAX_PATTERN
+        {
             continue;
         }
         for front in [true, false] {
@@ -385,6 +473,7 @@ fn affix_query(query: &Query) -> Vec<Query> {
             out.push(Query {
                 typed: query.typed.clone(),
                 patterns: vec![p],
+                affix: true,
             });
         }
     }

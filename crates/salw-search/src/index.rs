@@ -23,7 +23,7 @@ pub const FORMAT_VERSION: u32 = 1;
 /// A value with this bit set is an offset into `postings`, not an ordinal.
 const SHARED: u64 = 1 << 63;
 /// The most keys one automaton walk hands back (a query like `*1*` would match everything).
-pub const MAX_KEYS: usize = 20_000;
+pub const MAX_KEYS: usize = 5_000;
 
 #[derive(Debug, thiserror::Error)]
 pub enum IndexError {
@@ -41,7 +41,7 @@ pub enum IndexError {
 pub struct IndexMeta {
     pub format: u32,
     pub normaliser: u32,
-    /// Identifies the registry (its first journal entry): an index of another file is stale.
+    /// Identifies the registry (the node's public key): an index of another registry is stale.
     pub registry: String,
     /// The highest weapon row ordinal indexed: later rows are the delta.
     pub max_ordinal: i64,
@@ -49,7 +49,22 @@ pub struct IndexMeta {
     pub keys: u64,
     pub bytes: u64,
     pub build_seconds: f64,
+    /// Each file's name, length and BLAKE3 hash, checked on open: an FST reader trusts its
+    /// bytes, so a file cut short by a crash must be caught before it is read.
+    pub files: Vec<IndexFile>,
 }
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IndexFile {
+    pub name: String,
+    pub len: u64,
+    pub blake3: String,
+}
+
+const FILES: [&str; 3] = ["forward.fst", "reverse.fst", "postings.bin"];
+/// The file in the index directory naming the build in use; replaced by rename, so that a
+/// reader finds either the old build or the new one, whole.
+const CURRENT: &str = "current";
 
 /// A key the matcher accepted (forwards) and the ordinals under it.
 pub type KeyHit = (Vec<u8>, Vec<i64>);
@@ -73,6 +88,26 @@ fn broken(path: &Path, reason: impl std::fmt::Display) -> IndexError {
         path: path.to_owned(),
         reason: reason.to_string(),
     }
+}
+
+/// A build another process may still be writing (it has not been named current yet): its
+/// directory name holds the builder's process id.
+fn in_progress(name: &str) -> bool {
+    let pid = name
+        .strip_prefix("build-")
+        .and_then(|rest| rest.split('-').next())
+        .and_then(|pid| pid.parse::<u32>().ok());
+    match pid {
+        Some(pid) if pid == std::process::id() => false,
+        Some(pid) => Path::new(&format!("/proc/{pid}")).exists(),
+        None => false,
+    }
+}
+
+fn write_synced(path: &Path, bytes: &[u8]) -> Result<(), IndexError> {
+    let mut file = File::create(path).map_err(io(path))?;
+    file.write_all(bytes).map_err(io(path))?;
+    file.sync_all().map_err(io(path))
 }
 
 fn map_file(path: &Path) -> Result<Mmap, IndexError> {
@@ -139,8 +174,13 @@ impl SearchIndex {
         }
         keys.sort();
 
-        let fresh = dir.with_extension(format!("building-{}", std::process::id()));
-        let _ = fs::remove_dir_all(&fresh);
+        fs::create_dir_all(dir).map_err(io(dir))?;
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_nanos())
+            .unwrap_or(0);
+        let build = format!("build-{}-{nanos}", std::process::id());
+        let fresh = dir.join(&build);
         fs::create_dir_all(&fresh).map_err(io(&fresh))?;
         let file = |name: &str| -> Result<BufWriter<File>, IndexError> {
             let path = fresh.join(name);
@@ -194,10 +234,20 @@ impl SearchIndex {
         }
         reverse.finish().map_err(|e| broken(&fresh, e))?;
 
-        let bytes = ["forward.fst", "reverse.fst", "postings.bin"]
-            .iter()
-            .map(|n| fs::metadata(fresh.join(n)).map(|m| m.len()).unwrap_or(0))
-            .sum();
+        let mut files = Vec::new();
+        for name in FILES {
+            let path = fresh.join(name);
+            // On disk before the build is named current.
+            File::open(&path)
+                .and_then(|f| f.sync_all())
+                .map_err(io(&path))?;
+            let bytes = fs::read(&path).map_err(io(&path))?;
+            files.push(IndexFile {
+                name: name.to_owned(),
+                len: bytes.len() as u64,
+                blake3: blake3::hash(&bytes).to_hex().to_string(),
+            });
+        }
         let meta = IndexMeta {
             format: FORMAT_VERSION,
             normaliser: NORMALISER_VERSION,
@@ -205,40 +255,74 @@ impl SearchIndex {
             max_ordinal,
             weapons,
             keys: distinct,
-            bytes,
+            bytes: files.iter().map(|f| f.len).sum(),
             build_seconds: started.elapsed().as_secs_f64(),
+            files,
         };
         let meta_path = fresh.join("meta.json");
         let text = serde_json::to_string_pretty(&meta).map_err(|e| broken(&fresh, e))?;
-        fs::write(&meta_path, text).map_err(io(&meta_path))?;
+        write_synced(&meta_path, text.as_bytes())?;
 
-        // The swap: the old index moves aside, the new one takes its name.
-        let old = dir.with_extension(format!("old-{}", std::process::id()));
-        if dir.exists() {
-            fs::rename(dir, &old).map_err(io(dir))?;
+        // The swap: `current` names the new build (written aside, then renamed over).
+        let pointer = dir.join(format!("{CURRENT}.{build}"));
+        write_synced(&pointer, build.as_bytes())?;
+        fs::rename(&pointer, dir.join(CURRENT)).map_err(io(dir))?;
+        if let Ok(dirfile) = File::open(dir) {
+            let _ = dirfile.sync_all();
         }
-        fs::rename(&fresh, dir).map_err(io(dir))?;
-        let _ = fs::remove_dir_all(&old);
+        // Older builds go; a reader that has one mapped keeps its pages until it closes.
+        if let Ok(entries) = fs::read_dir(dir) {
+            for entry in entries.flatten() {
+                let name = entry.file_name();
+                let name = name.to_string_lossy();
+                if name.starts_with("build-") && name != build.as_str() && !in_progress(&name) {
+                    let _ = fs::remove_dir_all(entry.path());
+                }
+            }
+        }
         Ok(meta)
     }
 
-    /// Opens the index in `dir`; `None` when there is none.
+    /// Opens the index in `dir`; `None` when there is none. A file that does not match what
+    /// the build recorded (cut short, changed) is an error, never a panic later.
     pub fn open(dir: &Path) -> Result<Option<SearchIndex>, IndexError> {
-        let meta_path = dir.join("meta.json");
-        let text = match fs::read_to_string(&meta_path) {
-            Ok(text) => text,
+        let pointer = dir.join(CURRENT);
+        let build = match fs::read_to_string(&pointer) {
+            Ok(text) => text.trim().to_owned(),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-            Err(e) => return Err(io(&meta_path)(e)),
+            Err(e) => return Err(io(&pointer)(e)),
         };
+        if build.is_empty() || build.contains(['/', '\\']) || build.starts_with('.') {
+            return Err(broken(&pointer, "does not name a build"));
+        }
+        let at = dir.join(&build);
+        let meta_path = at.join("meta.json");
+        let text = fs::read_to_string(&meta_path).map_err(io(&meta_path))?;
         let meta: IndexMeta = serde_json::from_str(&text).map_err(|e| broken(&meta_path, e))?;
-        let fst = |name: &str| -> Result<Map<Mmap>, IndexError> {
-            let path = dir.join(name);
-            Map::new(map_file(&path)?).map_err(|e| broken(&path, e))
-        };
+        let mut maps = Vec::new();
+        for name in FILES {
+            let path = at.join(name);
+            let bytes = map_file(&path)?;
+            let recorded = meta
+                .files
+                .iter()
+                .find(|f| f.name == name)
+                .ok_or_else(|| broken(&meta_path, format!("{name} is not recorded")))?;
+            if bytes.len() as u64 != recorded.len
+                || blake3::hash(&bytes).to_hex().as_str() != recorded.blake3
+            {
+                return Err(broken(&path, "the file is not the one the build wrote"));
+            }
+            maps.push(bytes);
+        }
+        let postings = maps.pop().ok_or_else(|| broken(&at, "no postings"))?;
+        let reverse = maps.pop().ok_or_else(|| broken(&at, "no reverse.fst"))?;
+        let forward = maps.pop().ok_or_else(|| broken(&at, "no forward.fst"))?;
+        let fst = |bytes: Mmap, name: &str| Map::new(bytes).map_err(|e| broken(&at.join(name), e));
         Ok(Some(SearchIndex {
-            forward: fst("forward.fst")?,
-            reverse: fst("reverse.fst")?,
-            postings: map_file(&dir.join("postings.bin"))?,
+            forward: fst(forward, "forward.fst")?,
+            reverse: fst(reverse, "reverse.fst")?,
+            postings,
             meta,
         }))
     }
@@ -288,7 +372,9 @@ impl SearchIndex {
             let bytes = self.postings.get(at + 8 * k..at + 8 * k + 8)?;
             Some(u64::from_le_bytes(bytes.try_into().ok()?))
         };
-        let n = word(0).unwrap_or(0) as usize;
+        // Bounded by what the file holds (it was checked on open, but an offset is only a number).
+        let room = (self.postings.len().saturating_sub(at) / 8).saturating_sub(1);
+        let n = (word(0).unwrap_or(0) as usize).min(room);
         (1..=n).filter_map(word).map(|v| v as i64).collect()
     }
 }

@@ -14,7 +14,7 @@ use unicode_normalization::UnicodeNormalization;
 use crate::digits_table::DIGIT_ZEROS;
 
 /// Bump when the output of `normalise` changes for any input: persisted indexes are rebuilt.
-pub const NORMALISER_VERSION: u32 = 1;
+pub const NORMALISER_VERSION: u32 = 2;
 
 /// Why an output character differs from what was typed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -71,10 +71,22 @@ pub fn normalise(raw: &str) -> String {
 /// The comparison form of `raw` in the given reading, with the origin of each character.
 pub fn normalise_with(raw: &str, reading: Reading) -> Normalised {
     let mut out = Normalised::default();
-    for (at, typed) in raw.chars().enumerate() {
+    for (at, typed) in composed(raw).chars().enumerate() {
         push_char(&mut out, typed, at, reading);
     }
     out
+}
+
+/// The text with combining marks composed onto their letters (NFC), so that a letter typed as
+/// letter + mark (common from some keyboards) reads like the same letter typed whole; the
+/// rest of the normalisation works a character at a time. Positions then count composed
+/// characters.
+pub fn composed(raw: &str) -> std::borrow::Cow<'_, str> {
+    if raw.is_ascii() || unicode_normalization::is_nfc(raw) {
+        std::borrow::Cow::Borrowed(raw)
+    } else {
+        std::borrow::Cow::Owned(raw.nfc().collect())
+    }
 }
 
 pub(crate) fn push_char(out: &mut Normalised, typed: char, at: usize, reading: Reading) {
@@ -109,8 +121,10 @@ pub(crate) fn push_char(out: &mut Normalised, typed: char, at: usize, reading: R
                 emit(char::from(b'0' + d), change);
             } else if let Some(d) = cjk_numeral(upper) {
                 emit(char::from(b'0' + d), Change::Digit);
-            } else if let Some(latin) = look_alike(upper).filter(|_| reading == Reading::LookAlike)
+            } else if let Some(latin) = look_alike(upper)
+                .filter(|_| reading == Reading::LookAlike || transliteration(upper).is_none())
             {
+                // Greek has no second reading here: its look-alikes are read the same in both.
                 emit(latin, Change::LookAlike);
             } else if let Some(latin) = transliteration(upper) {
                 let change = if reading == Reading::Phonetic && look_alike(upper).is_some() {
@@ -272,6 +286,13 @@ mod tests {
         assert_eq!(n.origins[1].change, Change::Digit);
         assert_eq!(n.origins[1].at, 1);
         assert!(!normalise_with("ab-1", Reading::LookAlike).reinterpreted());
+    }
+
+    #[test]
+    fn composed_and_decomposed_letters_read_the_same() {
+        assert_eq!(normalise("O\u{308}12345"), normalise("Ö12345"));
+        assert_eq!(normalise("Ö12345"), "Ö12345");
+        assert_eq!(normalise_with("ΤΑ1", Reading::Phonetic).text, "TA1");
     }
 
     #[test]

@@ -57,6 +57,8 @@ impl Pattern {
 pub struct Query {
     pub typed: String,
     pub patterns: Vec<Pattern>,
+    /// Set on the readings the search adds itself (a `*` for an end lost without one typed).
+    pub affix: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -92,13 +94,14 @@ pub fn parse(typed: &str) -> Result<Query, QueryError> {
     Ok(Query {
         typed: typed.to_owned(),
         patterns,
+        affix: false,
     })
 }
 
 fn pattern(typed: &str, reading: Reading) -> Pattern {
     let mut text = Normalised::default();
     let mut elements = Vec::new();
-    for (at, c) in typed.chars().enumerate() {
+    for (at, c) in crate::normalise::composed(typed).chars().enumerate() {
         match c {
             '?' | '？' => elements.push(Element::One { at }),
             '*' | '＊' | '…' => {

@@ -1,11 +1,16 @@
 //! Ranking and explanation (DESIGN.md "Marking search", step 5): a candidate found on the
 //! canonical key is scored again on the normalised characters, where a strong misread costs a
-//! little, and the cheapest alignment is spelled out position by position, in the record's
-//! positions, so that the user sees on the serial itself what was read differently.
+//! little and so does each character nobody could read, and the cheapest alignment is spelled
+//! out in the record's positions, so that the user sees on the serial itself what was read
+//! differently.
 
 use crate::confusion::{FULL, STRONG, TRANSPOSE, WEAK, canonical_byte, substitution_exact};
 use crate::normalise::Change;
 use crate::query::{Element, Pattern};
+
+/// What a character covered by `?` or `*` costs in the ranking (free in the index walk): a
+/// marking read whole ranks above one read in part.
+pub const UNKNOWN: u32 = STRONG as u32;
 
 /// The cheapest alignment of a pattern with a recorded serial (normalised).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -13,8 +18,8 @@ pub struct Alignment {
     pub cost: u32,
     /// In words, in the order of the record's positions.
     pub explanation: Vec<String>,
-    /// Positions (0-based, in the normalised record) that were reinterpreted, unknown or
-    /// different: what the interface highlights.
+    /// Positions (0-based characters of the normalised record) that were reinterpreted,
+    /// unknown or different: what the interface highlights.
     pub marked: Vec<usize>,
 }
 
@@ -27,14 +32,16 @@ enum Op {
     /// The record has a character that was not typed.
     Missing,
     Swap,
-    /// `?` or `*` covering record characters (a `*` may cover none).
+    /// `?`, or `*` entering a run, covering a record character.
     Unknown,
     /// Inside a `*`: covers this record character and stays.
     RunStay,
+    /// A `*` covering nothing more.
     RunSkip,
 }
 
-/// Aligns `pattern` with `record` (normalised text).
+/// Aligns `pattern` with `record` (normalised text). The programme runs on bytes, as the index
+/// does; positions are reported in characters.
 pub fn align(pattern: &Pattern, record: &str) -> Alignment {
     let p = &pattern.elements;
     let t = record.as_bytes();
@@ -45,7 +52,7 @@ pub fn align(pattern: &Pattern, record: &str) -> Alignment {
     let mut how = vec![Op::Same; (m + 1) * w];
     d[0] = 0;
     for j in 1..=n {
-        d[j] = d[j - 1] + FULL as u32;
+        d[j] = d[j - 1] + u32::from(FULL);
         how[j] = Op::Missing;
     }
     for i in 1..=m {
@@ -53,44 +60,36 @@ pub fn align(pattern: &Pattern, record: &str) -> Alignment {
         for j in 0..=n {
             let at = i * w + j;
             let mut best = (
-                d[(i - 1) * w + j] + if run { 0 } else { FULL as u32 },
+                d[(i - 1) * w + j] + if run { 0 } else { u32::from(FULL) },
                 if run { Op::RunSkip } else { Op::Extra },
             );
+            let mut consider = |cost: u32, op: Op| {
+                if cost < best.0 {
+                    best = (cost, op);
+                }
+            };
             if j >= 1 {
-                let miss = d[at - 1] + FULL as u32;
                 let diag = d[(i - 1) * w + j - 1];
-                let candidates = match p[i - 1] {
+                match p[i - 1] {
                     Element::Run { .. } => {
-                        // A run covers this record character (staying in the run or entering it).
-                        [(d[at - 1], Op::RunStay), (diag, Op::Unknown)]
+                        consider(d[at - 1] + UNKNOWN, Op::RunStay);
+                        consider(diag + UNKNOWN, Op::Unknown);
                     }
-                    Element::One { .. } => [(diag, Op::Unknown), (miss, Op::Missing)],
+                    Element::One { .. } => {
+                        consider(diag + UNKNOWN, Op::Unknown);
+                        consider(d[at - 1] + u32::from(FULL), Op::Missing);
+                    }
                     Element::Char { byte, .. } => {
-                        let c = substitution_exact(byte, t[j - 1]) as u32;
-                        let op = if c == 0 { Op::Same } else { Op::Sub };
-                        [(diag + c, op), (miss, Op::Missing)]
-                    }
-                };
-                for (cost, op) in candidates {
-                    if cost < best.0 {
-                        best = (cost, op);
+                        let c = u32::from(substitution_exact(byte, t[j - 1]));
+                        consider(diag + c, if c == 0 { Op::Same } else { Op::Sub });
+                        consider(d[at - 1] + u32::from(FULL), Op::Missing);
                     }
                 }
                 if i >= 2
                     && j >= 2
-                    && let (Element::Char { byte: a, .. }, Element::Char { byte: b, .. }) =
-                        (p[i - 1], p[i - 2])
+                    && let Some(cost) = swap_cost(p[i - 2], p[i - 1], t[j - 2], t[j - 1])
                 {
-                    let (x, y) = (t[j - 2], t[j - 1]);
-                    if canonical_byte(a) == canonical_byte(x)
-                        && canonical_byte(b) == canonical_byte(y)
-                        && canonical_byte(x) != canonical_byte(y)
-                    {
-                        let cost = d[(i - 2) * w + j - 2] + TRANSPOSE as u32;
-                        if cost < best.0 {
-                            best = (cost, Op::Swap);
-                        }
-                    }
+                    consider(d[(i - 2) * w + j - 2] + cost, Op::Swap);
                 }
             }
             d[at] = best.0;
@@ -105,20 +104,70 @@ pub fn align(pattern: &Pattern, record: &str) -> Alignment {
         let op = if i == 0 { Op::Missing } else { how[i * w + j] };
         steps.push((op, i, j));
         match op {
-            Op::Same | Op::Sub => (i, j) = (i - 1, j - 1),
+            Op::Same | Op::Sub | Op::Unknown => (i, j) = (i - 1, j - 1),
             Op::Extra | Op::RunSkip => i -= 1,
-            Op::Missing => j -= 1,
+            Op::Missing | Op::RunStay => j -= 1,
             Op::Swap => (i, j) = (i - 2, j - 2),
-            Op::Unknown => (i, j) = (i - 1, j - 1),
-            Op::RunStay => j -= 1,
         }
     }
     steps.reverse();
+    let (explanation, marked) = explain(pattern, record, &steps);
+    Alignment {
+        cost: d[m * w + n],
+        explanation,
+        marked,
+    }
+}
 
-    let mut explanation = Vec::new();
-    let mut marked = Vec::new();
+/// What reading record bytes `x y` as the typed pair `a b` costs when they are swapped: the
+/// swap, plus a strong misread inside it.
+fn swap_cost(a: Element, b: Element, x: u8, y: u8) -> Option<u32> {
+    let (Element::Char { byte: a, .. }, Element::Char { byte: b, .. }) = (a, b) else {
+        return None;
+    };
+    let (ca, cb, cx, cy) = (
+        canonical_byte(a),
+        canonical_byte(b),
+        canonical_byte(x),
+        canonical_byte(y),
+    );
+    if ca != cy || cb != cx || cx == cy {
+        return None;
+    }
+    let misread = u32::from(a != y) + u32::from(b != x);
+    Some(u32::from(TRANSPOSE) + misread * u32::from(STRONG))
+}
+
+fn explain(
+    pattern: &Pattern,
+    record: &str,
+    steps: &[(Op, usize, usize)],
+) -> (Vec<String>, Vec<usize>) {
+    let p = &pattern.elements;
+    let t = record.as_bytes();
+    // Byte offset → character index, and the characters, for positions and display.
+    let mut char_of = vec![0; t.len()];
+    let chars: Vec<char> = record.chars().collect();
+    for (k, (offset, c)) in record.char_indices().enumerate() {
+        for slot in char_of.iter_mut().skip(offset).take(c.len_utf8()) {
+            *slot = k;
+        }
+    }
+    let at = |byte_index: usize| char_of.get(byte_index).copied().unwrap_or(0);
+    let shown = |byte_index: usize| chars.get(at(byte_index)).copied().unwrap_or('?');
+    let typed = |b: u8| {
+        if b.is_ascii() {
+            char::from(b).to_string()
+        } else {
+            "a character".to_owned()
+        }
+    };
+
+    let mut explanation: Vec<String> = Vec::new();
+    let mut marked: Vec<usize> = Vec::new();
     let mut unknown: Vec<usize> = Vec::new();
     let flush = |unknown: &mut Vec<usize>, explanation: &mut Vec<String>| {
+        unknown.dedup();
         if let (Some(first), Some(last)) = (unknown.first(), unknown.last()) {
             explanation.push(if first == last {
                 format!("position {} unknown", first + 1)
@@ -128,8 +177,12 @@ pub fn align(pattern: &Pattern, record: &str) -> Alignment {
         }
         unknown.clear();
     };
-    let shown = |b: u8| char::from(b).to_string();
-    for &(op, i, j) in &steps {
+    let say = |explanation: &mut Vec<String>, line: String| {
+        if explanation.last() != Some(&line) {
+            explanation.push(line);
+        }
+    };
+    for &(op, i, j) in steps {
         if !matches!(op, Op::Unknown | Op::RunStay) {
             flush(&mut unknown, &mut explanation);
         }
@@ -143,72 +196,100 @@ pub fn align(pattern: &Pattern, record: &str) -> Alignment {
                         .get(origin)
                         .is_some_and(|o| o.change != Change::None)
                 {
-                    marked.push(j - 1);
+                    marked.push(at(j - 1));
                 }
             }
             Op::RunSkip => {}
             Op::Unknown | Op::RunStay => {
-                unknown.push(j - 1);
-                marked.push(j - 1);
+                unknown.push(at(j - 1));
+                marked.push(at(j - 1));
             }
             Op::Sub => {
                 let Element::Char { byte, .. } = p[i - 1] else {
                     continue;
                 };
                 let r = t[j - 1];
-                marked.push(j - 1);
+                let pos = at(j - 1);
+                marked.push(pos);
                 let cost = substitution_exact(byte, r);
-                explanation.push(if cost == STRONG {
-                    format!("position {j}: read {} as {}", shown(byte), shown(r))
+                let line = if cost == STRONG {
+                    format!(
+                        "position {}: read {} as {}",
+                        pos + 1,
+                        typed(byte),
+                        shown(j - 1)
+                    )
                 } else if cost == WEAK {
                     format!(
-                        "position {j}: {} typed, the record has {} (similar shapes)",
-                        shown(byte),
-                        shown(r)
+                        "position {}: {} typed, the record has {} (similar shapes)",
+                        pos + 1,
+                        typed(byte),
+                        shown(j - 1)
                     )
                 } else {
                     format!(
-                        "position {j}: {} typed, the record has {}",
-                        shown(byte),
-                        shown(r)
+                        "position {}: {} typed, the record has {}",
+                        pos + 1,
+                        typed(byte),
+                        shown(j - 1)
                     )
-                });
+                };
+                say(&mut explanation, line);
             }
             Op::Swap => {
-                marked.extend([j - 2, j - 1]);
-                explanation.push(format!(
-                    "positions {}–{}: {}{} typed, the record has {}{}",
-                    j - 1,
-                    j,
-                    shown(t[j - 1]),
-                    shown(t[j - 2]),
-                    shown(t[j - 2]),
-                    shown(t[j - 1])
-                ));
+                let (Element::Char { byte: a, .. }, Element::Char { byte: b, .. }) =
+                    (p[i - 2], p[i - 1])
+                else {
+                    continue;
+                };
+                let (first, second) = (at(j - 2), at(j - 1));
+                marked.extend([first, second]);
+                say(
+                    &mut explanation,
+                    format!(
+                        "positions {}–{}: {}{} typed, the record has {}{} (swapped)",
+                        first + 1,
+                        second + 1,
+                        typed(a),
+                        typed(b),
+                        shown(j - 2),
+                        shown(j - 1)
+                    ),
+                );
             }
             Op::Extra => {
-                if let Element::Char { byte, .. } = p[i - 1] {
-                    explanation.push(format!(
-                        "{} typed after position {j} is not in the record",
-                        shown(byte)
-                    ));
-                }
+                let what = match p[i - 1] {
+                    Element::Char { byte, .. } => typed(byte),
+                    Element::One { .. } => "an unreadable character (?)".to_owned(),
+                    Element::Run { .. } => continue,
+                };
+                let line = if j == 0 {
+                    format!("{what} typed before position 1 is not in the record")
+                } else {
+                    format!(
+                        "{what} typed after position {} is not in the record",
+                        at(j - 1) + 1
+                    )
+                };
+                say(&mut explanation, line);
             }
             Op::Missing => {
-                marked.push(j - 1);
-                explanation.push(format!(
-                    "position {j}: {} in the record was not typed",
-                    shown(t[j - 1])
-                ));
+                let pos = at(j - 1);
+                marked.push(pos);
+                say(
+                    &mut explanation,
+                    format!(
+                        "position {}: {} in the record was not typed",
+                        pos + 1,
+                        shown(j - 1)
+                    ),
+                );
             }
         }
     }
     flush(&mut unknown, &mut explanation);
-    Alignment {
-        cost: d[m * w + n],
-        explanation,
-        marked,
-    }
+    marked.dedup();
+    (explanation, marked)
 }
 
 #[cfg(test)]
@@ -224,6 +305,31 @@ mod tests {
     }
 
     #[test]
+    fn positions_count_characters_in_records_of_other_scripts() {
+        // Greek Φ and Ψ have no Latin look-alike: they stay, two bytes each.
+        let q = parse("Φ1234").expect("parse");
+        let a = align(&q.patterns[0], &normalise("Ψ1234"));
+        assert_eq!(a.marked, vec![0]);
+        assert!(
+            a.explanation.iter().all(|l| l.starts_with("position 1:")),
+            "{:?}",
+            a.explanation
+        );
+        assert!(
+            a.explanation.iter().any(|l| l.contains('Ψ')),
+            "{:?}",
+            a.explanation
+        );
+        let q = parse("Ψ1235").expect("parse");
+        let a = align(&q.patterns[0], &normalise("Ψ1234"));
+        assert_eq!(
+            a.explanation,
+            vec!["position 5: 5 typed, the record has 4".to_owned()]
+        );
+        assert_eq!(a.marked, vec![4]);
+    }
+
+    #[test]
     fn each_difference_is_said_in_the_record_s_positions() {
         assert_eq!(explain("52-01234", "5201234"), (0, vec![]));
         assert_eq!(
@@ -232,21 +338,45 @@ mod tests {
         );
         assert_eq!(
             explain("??01234", "5201234"),
-            (0, vec!["positions 1–2 unknown".to_owned()])
+            (2 * UNKNOWN, vec!["positions 1–2 unknown".to_owned()])
         );
         assert_eq!(
             explain("*01234", "5201234"),
-            (0, vec!["positions 1–2 unknown".to_owned()])
+            (2 * UNKNOWN, vec!["positions 1–2 unknown".to_owned()])
         );
         assert_eq!(
             explain("520123*", "5201234"),
-            (0, vec!["position 7 unknown".to_owned()])
+            (UNKNOWN, vec!["position 7 unknown".to_owned()])
+        );
+        assert_eq!(
+            explain("5201234?", "5201234"),
+            (
+                FULL as u32,
+                vec![
+                    "an unreadable character (?) typed after position 7 is not in the record"
+                        .to_owned()
+                ]
+            )
+        );
+        assert_eq!(
+            explain("X5201234", "5201234"),
+            (
+                FULL as u32,
+                vec!["X typed before position 1 is not in the record".to_owned()]
+            )
+        );
+        assert_eq!(
+            explain("52I0234", "5201234"),
+            (
+                TRANSPOSE as u32 + STRONG as u32,
+                vec!["positions 3–4: I0 typed, the record has 01 (swapped)".to_owned()]
+            )
         );
         assert_eq!(
             explain("5210234", "5201234"),
             (
                 TRANSPOSE as u32,
-                vec!["positions 3–4: 10 typed, the record has 01".to_owned()]
+                vec!["positions 3–4: 10 typed, the record has 01 (swapped)".to_owned()]
             )
         );
         assert_eq!(

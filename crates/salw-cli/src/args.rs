@@ -376,6 +376,9 @@ pub struct SearchArgs {
     /// (docs/search.md). Filters come from each line, not from the options.
     #[arg(long, value_name = "FILE", conflicts_with_all = ["make", "model", "calibre", "kind", "country", "json"])]
     pub batch: Option<PathBuf>,
+    /// With --batch: how many queries are answered at once (default: one per CPU).
+    #[arg(long, requires = "batch", value_parser = clap::value_parser!(u16).range(1..=256))]
+    pub threads: Option<u16>,
     /// With --batch: add the time spent on each query (`micros`).
     #[arg(long, requires = "batch")]
     pub timings: bool,

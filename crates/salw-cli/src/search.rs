@@ -80,7 +80,7 @@ pub fn search(cli: &Cli, args: &SearchArgs) -> Result<ExitCode> {
     let mut reg = node::open(cli, false)?;
     let searcher = open_searcher(cli, &mut reg, args.brute_force)?;
     if let Some(batch) = &args.batch {
-        return run_batch(&mut reg, &searcher, batch, args);
+        return run_batch(cli, &mut reg, &searcher, batch, args);
     }
     let query = args.query.as_deref().unwrap_or_default();
     let filters = Filters {
@@ -191,100 +191,159 @@ struct BatchQuery {
     kind: Option<String>,
 }
 
+/// Answers one batch line (`n` counts from 0).
+fn answer_line<B: salw_store::Backend>(
+    backend: &mut B,
+    searcher: &Searcher,
+    raw: &[u8],
+    n: usize,
+    args: &SearchArgs,
+) -> Result<Value> {
+    let started = Instant::now();
+    // A line that is not UTF-8 is answered with an error like any other bad line.
+    let line = String::from_utf8_lossy(raw);
+    let parsed = if std::str::from_utf8(raw).is_err() {
+        Err("the line is not UTF-8 text".to_owned())
+    } else {
+        serde_json::from_str::<BatchQuery>(&line).map_err(|e| e.to_string())
+    };
+    let mut result = match parsed {
+        Err(e) => {
+            // The id, when the line has one, so that the answer can still be matched.
+            let id = serde_json::from_str::<Value>(&line)
+                .ok()
+                .and_then(|v| v.get("id").cloned())
+                .unwrap_or(Value::Null);
+            json!({ "id": id, "line": n + 1, "error": format!("not a query: {e}") })
+        }
+        Ok(q) => {
+            let filters = Filters {
+                make: q.make,
+                model: q.model,
+                calibre: q.calibre,
+                country: q.country,
+                kind: q.kind,
+            };
+            match searcher.search(backend, &q.serial, &filters, args.limit.into()) {
+                Ok(found) => {
+                    let hits: Vec<Value> = found
+                        .hits
+                        .iter()
+                        .map(|h| {
+                            json!({
+                                "weapon_id": h.weapon_id,
+                                "score": h.score,
+                                "serial": h.serial,
+                                "explanation": h.explanation,
+                            })
+                        })
+                        .collect();
+                    let mut answer = json!({ "id": q.id, "hits": hits });
+                    if found.incomplete {
+                        answer["incomplete"] = json!(true);
+                    }
+                    answer
+                }
+                Err(salw_search::SearchError::Query(e)) => {
+                    json!({ "id": q.id, "line": n + 1, "error": format!("serial: {e}") })
+                }
+                Err(e) => return Err(e.into()),
+            }
+        }
+    };
+    if args.timings {
+        result["micros"] = json!(started.elapsed().as_micros() as u64);
+    }
+    Ok(result)
+}
+
+/// Lines answered per round: each thread takes a share, the answers are written in order.
+const BATCH_ROUND: usize = 512;
+
 fn run_batch(
+    cli: &Cli,
     reg: &mut Reg,
     searcher: &Searcher,
     path: &std::path::Path,
     args: &SearchArgs,
 ) -> Result<ExitCode> {
-    let input: Box<dyn BufRead> = if path.as_os_str() == "-" {
+    let mut input: Box<dyn BufRead> = if path.as_os_str() == "-" {
         Box::new(BufReader::new(std::io::stdin().lock()))
     } else {
         Box::new(BufReader::new(
             File::open(path).with_context(|| format!("cannot open {}", path.display()))?,
         ))
     };
+    // Every thread but this one reads the registry through its own connection.
+    let threads = args.threads.map_or_else(
+        || std::thread::available_parallelism().map_or(1, |n| n.get()),
+        usize::from,
+    );
+    let mut extra = Vec::new();
+    for _ in 1..threads {
+        extra.push(node::open(cli, false)?);
+    }
     let mut out = BufWriter::new(std::io::stdout().lock());
     let (mut answered, mut failed) = (0u64, 0u64);
-    let mut input = input;
-    let mut raw = Vec::new();
     let mut n = 0usize;
-    loop {
-        raw.clear();
-        let read = input
-            .read_until(b'\n', &mut raw)
-            .with_context(|| format!("{}: line {}", path.display(), n + 1))?;
-        if read == 0 {
-            break;
-        }
-        n += 1;
-        // A line that is not UTF-8 is answered with an error like any other bad line.
-        let line = String::from_utf8_lossy(&raw);
-        let n = n - 1;
-        if line.trim().is_empty() {
-            continue;
-        }
-        let started = Instant::now();
-        let parsed = if std::str::from_utf8(&raw).is_err() {
-            Err("the line is not UTF-8 text".to_owned())
-        } else {
-            serde_json::from_str::<BatchQuery>(&line).map_err(|e| e.to_string())
-        };
-        let result = match parsed {
-            Err(e) => {
-                // The id, when the line has one, so that the answer can still be matched.
-                let id = serde_json::from_str::<Value>(&line)
-                    .ok()
-                    .and_then(|v| v.get("id").cloned())
-                    .unwrap_or(Value::Null);
-                json!({ "id": id, "line": n + 1, "error": format!("not a query: {e}") })
+    let mut done = false;
+    while !done {
+        // (line number from 0, bytes)
+        let mut lines: Vec<(usize, Vec<u8>)> = Vec::with_capacity(BATCH_ROUND);
+        while lines.len() < BATCH_ROUND {
+            let mut raw = Vec::new();
+            let read = input
+                .read_until(b'\n', &mut raw)
+                .with_context(|| format!("{}: line {}", path.display(), n + 1))?;
+            if read == 0 {
+                done = true;
+                break;
             }
-            Ok(q) => {
-                let filters = Filters {
-                    make: q.make,
-                    model: q.model,
-                    calibre: q.calibre,
-                    country: q.country,
-                    kind: q.kind,
-                };
-                match searcher.search(reg.backend(), &q.serial, &filters, args.limit.into()) {
-                    Ok(found) => {
-                        let hits: Vec<Value> = found
-                            .hits
-                            .iter()
-                            .map(|h| {
-                                json!({
-                                    "weapon_id": h.weapon_id,
-                                    "score": h.score,
-                                    "serial": h.serial,
-                                    "explanation": h.explanation,
-                                })
-                            })
-                            .collect();
-                        let mut answer = json!({ "id": q.id, "hits": hits });
-                        if found.incomplete {
-                            answer["incomplete"] = json!(true);
-                        }
-                        answer
-                    }
-                    Err(salw_search::SearchError::Query(e)) => {
-                        json!({ "id": q.id, "line": n + 1, "error": format!("serial: {e}") })
-                    }
-                    Err(e) => return Err(e.into()),
+            n += 1;
+            if !raw.iter().all(u8::is_ascii_whitespace) {
+                lines.push((n - 1, raw));
+            }
+        }
+        let share = lines.len().div_ceil(threads).max(1);
+        let mut parts = lines.chunks(share);
+        let first = parts.next().unwrap_or(&[]);
+        let answers: Vec<Result<Vec<Value>>> = std::thread::scope(|scope| {
+            let others: Vec<_> = parts
+                .zip(extra.iter_mut())
+                .map(|(part, reg)| {
+                    scope.spawn(move || {
+                        part.iter()
+                            .map(|(n, raw)| answer_line(reg.backend(), searcher, raw, *n, args))
+                            .collect::<Result<Vec<_>>>()
+                    })
+                })
+                .collect();
+            let mut all = vec![
+                first
+                    .iter()
+                    .map(|(n, raw)| answer_line(reg.backend(), searcher, raw, *n, args))
+                    .collect::<Result<Vec<_>>>(),
+            ];
+            for handle in others {
+                all.push(
+                    handle
+                        .join()
+                        .unwrap_or_else(|_| Err(anyhow::anyhow!("a search thread stopped"))),
+                );
+            }
+            all
+        });
+        for part in answers {
+            for result in part? {
+                if result.get("error").is_some() {
+                    failed += 1;
+                } else {
+                    answered += 1;
                 }
+                serde_json::to_writer(&mut out, &result)?;
+                out.write_all(b"\n")?;
             }
-        };
-        let mut result = result;
-        if result.get("error").is_some() {
-            failed += 1;
-        } else {
-            answered += 1;
         }
-        if args.timings {
-            result["micros"] = json!(started.elapsed().as_micros() as u64);
-        }
-        serde_json::to_writer(&mut out, &result)?;
-        out.write_all(b"\n")?;
     }
     out.flush()?;
     if failed > 0 {

@@ -1609,6 +1609,26 @@ fn a_batch_of_queries_answers_each_line_in_order() {
     let refused = node.run(&["search", "--batch", s(&batch), "--make", "Glock"]);
     assert_eq!(refused.status.code(), Some(2));
 
+    // Answered by several threads, the answers come back the same and in the same order.
+    let many: String = (0..700)
+        .map(|i| {
+            format!(
+                "{{\"id\": {i}, \"serial\": \"{}\"}}\n",
+                ["52-O1234", "TA1234", "*012345", "345?78"][i % 4]
+            )
+        })
+        .collect();
+    let many = node.write("many.jsonl", &many);
+    let one = node.run(&["search", "--batch", s(&many), "--threads", "1"]);
+    let three = node.run(&["search", "--batch", s(&many), "--threads", "3"]);
+    assert!(
+        one.status.success() && three.status.success(),
+        "{}",
+        stderr(&three)
+    );
+    assert_eq!(stdout(&one).lines().count(), 700);
+    assert_eq!(stdout(&one), stdout(&three));
+
     // The brute-force scan (the benchmark's oracle) agrees on the first hit.
     let oracle = node.run(&["search", "--batch", s(&batch), "--brute-force"]);
     let first: Value =

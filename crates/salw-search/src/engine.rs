@@ -25,6 +25,8 @@ pub const DELTA_LIMIT: usize = 50_000;
 /// filters, which leave out most of what is read.
 const MAX_CANDIDATES: usize = 400;
 const MAX_FILTERED_CANDIDATES: usize = 4000;
+/// How many unknown characters a leading `*` of `*1234*` is first read as.
+const INFIX_FRONT: usize = 4;
 /// A query with a `*` needs this many known characters before edits are allowed around them.
 const MIN_FIXED_FOR_EDITS: usize = 6;
 
@@ -251,6 +253,21 @@ impl Searcher {
         // are the answer: one differing by a whole character more is not looked for (that walk
         // costs ten times more; type the marking with `?` where it is in doubt).
         if !brute {
+            // `*1234*`: a leading `*` makes the walk visit every key. Worn ends are short: try
+            // up to four unknown characters in front first.
+            if query
+                .patterns
+                .iter()
+                .any(|p| p.starts_with_run() && p.ends_with_run())
+            {
+                let near = self.candidates_with(&query, TRANSPOSE, Some(INFIX_FRONT));
+                if near.costs.values().any(|&cost| cost == 0) {
+                    let found = self.rank(backend, &query, filters, &near, limit)?;
+                    if !found.hits.is_empty() {
+                        return Ok(found);
+                    }
+                }
+            }
             let near = self.candidates(&query, TRANSPOSE);
             if near.costs.values().any(|&cost| cost == 0) {
                 let found = self.rank(backend, &query, filters, &near, limit)?;
@@ -294,10 +311,18 @@ impl Searcher {
 
     /// Every weapon whose key is within `budget` of a reading of the query, with the cost.
     fn candidates(&self, query: &Query, budget: u8) -> Candidates {
+        self.candidates_with(query, budget, None)
+    }
+
+    /// `front`: read a leading `*` of a forward walk as at most so many characters.
+    fn candidates_with(&self, query: &Query, budget: u8, front: Option<usize>) -> Candidates {
         let mut found = Candidates::default();
         for pattern in &query.patterns {
             let reversed = pattern.starts_with_run() && !pattern.ends_with_run();
-            let matcher = Matcher::new(pattern, budget, reversed);
+            let matcher = match front {
+                Some(most) if !reversed => Matcher::bounded_front(pattern, budget, most),
+                _ => Matcher::new(pattern, budget, reversed),
+            };
             let forward = Matcher::new(pattern, budget, false);
             // A run added by `affix_query` stands for lost characters: charge them.
             let lost = |key: &[u8]| -> u8 {

@@ -17,6 +17,8 @@ enum Step {
     Byte(u8),
     One,
     Run,
+    /// One byte or none, free: a bounded stand-in for a leading `*` (see `bounded_front`).
+    Opt,
 }
 
 /// What reading each key byte costs at one step of the pattern (a table per step: the walk
@@ -55,23 +57,25 @@ impl Matcher {
         if reversed {
             steps.reverse();
         }
-        let costs = steps
-            .iter()
-            .map(|step| {
-                let mut row = [FULL; 256];
-                if let Step::Byte(b) = step {
-                    for (c, cost) in row.iter_mut().enumerate() {
-                        *cost = substitution(canonical_byte(c as u8), *b);
-                    }
-                }
-                row
-            })
-            .collect();
+        let costs = steps.iter().map(|step| cost_row(*step)).collect();
         Matcher {
             steps,
             costs,
             budget,
         }
+    }
+
+    /// As `new` (forwards), with a leading `*` read as at most `most` unknown characters: a
+    /// walk the index can prune, where an unbounded leading `*` visits every key.
+    pub fn bounded_front(pattern: &Pattern, budget: u8, most: usize) -> Matcher {
+        let mut m = Matcher::new(pattern, budget, false);
+        if m.steps.first() == Some(&Step::Run) {
+            let rest = m.steps.split_off(1);
+            m.steps = std::iter::repeat_n(Step::Opt, most).chain(rest).collect();
+            m.steps.truncate(MAX_PATTERN);
+            m.costs = m.steps.iter().map(|step| cost_row(*step)).collect();
+        }
+        m
     }
 
     pub fn budget(&self) -> u8 {
@@ -95,7 +99,11 @@ impl Matcher {
         let mut cur = [NEVER; WIDTH];
         cur[0] = 0;
         for (j, step) in self.steps.iter().enumerate() {
-            let skip = if *step == Step::Run { 0 } else { FULL };
+            let skip = if matches!(step, Step::Run | Step::Opt) {
+                0
+            } else {
+                FULL
+            };
             cur[j + 1] = cur[j].saturating_add(skip);
         }
         State {
@@ -114,6 +122,7 @@ impl Matcher {
             let j1 = j + 1;
             new[j1] = match *step {
                 Step::Run => cur[j1].min(cur[j]).min(new[j]),
+                Step::Opt => cur[j].min(new[j]).min(cur[j1].saturating_add(FULL)),
                 Step::One => cur[j]
                     .min(cur[j1].saturating_add(FULL))
                     .min(new[j].saturating_add(FULL)),
@@ -153,6 +162,16 @@ impl Matcher {
                 })
             })
     }
+}
+
+fn cost_row(step: Step) -> CostRow {
+    let mut row = [FULL; 256];
+    if let Step::Byte(b) = step {
+        for (c, cost) in row.iter_mut().enumerate() {
+            *cost = substitution(canonical_byte(c as u8), b);
+        }
+    }
+    row
 }
 
 impl fst::Automaton for Matcher {
@@ -214,6 +233,24 @@ mod tests {
         assert_eq!(cost("5201*", "5201234", 0), Some(0));
         assert_eq!(cost("5201*", "5301234", 0), None);
         assert_eq!(cost("9999999", "5201234", 20), None);
+    }
+
+    #[test]
+    fn a_bounded_front_takes_at_most_so_many_characters() {
+        let q = parse("*1234*").expect("parse");
+        let m = Matcher::bounded_front(&q.patterns[0], 0, 3);
+        assert_eq!(m.cost(b"1234"), Some(0));
+        assert_eq!(m.cost(b"AB1234XYZ"), Some(0));
+        assert_eq!(m.cost(b"ABC1234"), Some(0));
+        assert_eq!(
+            m.cost(b"ABCD1234"),
+            None,
+            "four in front is more than three"
+        );
+        assert_eq!(
+            Matcher::new(&q.patterns[0], 0, false).cost(b"ABCD1234"),
+            Some(0)
+        );
     }
 
     #[test]

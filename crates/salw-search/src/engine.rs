@@ -261,7 +261,7 @@ impl Searcher {
                 .any(|p| p.starts_with_run() && p.ends_with_run())
             {
                 let near = self.candidates_with(&query, TRANSPOSE, Some(INFIX_FRONT));
-                if near.costs.values().any(|&cost| cost == 0) {
+                if near.exact {
                     let found = self.rank(backend, &query, filters, &near, limit)?;
                     if !found.hits.is_empty() {
                         return Ok(found);
@@ -269,7 +269,7 @@ impl Searcher {
                 }
             }
             let near = self.candidates(&query, TRANSPOSE);
-            if near.costs.values().any(|&cost| cost == 0) {
+            if near.exact {
                 let found = self.rank(backend, &query, filters, &near, limit)?;
                 if !found.hits.is_empty() {
                     return Ok(found);
@@ -333,22 +333,50 @@ impl Searcher {
                     0
                 }
             };
+            // The walk does not charge what `?` and `*` cover; the ranking does (1 a character).
+            // A lower bound of that charge orders the reading, so that among the many keys a
+            // wildcard query matches, those that can rank best are read first and the reading
+            // stops sooner: each `?` covers one character (or is charged more), the runs at
+            // least what the key has beyond the known characters.
+            let ones = pattern
+                .elements
+                .iter()
+                .filter(|e| matches!(e, Element::One { .. }))
+                .count();
+            let has_run = pattern
+                .elements
+                .iter()
+                .any(|e| matches!(e, Element::Run { .. }));
+            let order_cost = |key: &[u8], walked: u8| -> u8 {
+                let charged = walked.saturating_add(lost(key));
+                if query.affix {
+                    return charged;
+                }
+                let extra = if has_run {
+                    key.len().saturating_sub(pattern.fixed_len())
+                } else {
+                    0
+                };
+                // Each known character takes at most one key byte; a byte it leaves to a run
+                // costs 1 there, or FULL if left out: at least 1 a byte either way.
+                charged.max(u8::try_from(ones + extra).unwrap_or(u8::MAX))
+            };
             if let Some(index) = &self.index {
                 let (keys, more) = index.walk(&matcher, reversed);
                 found.cut |= more;
                 for (key, ordinals) in keys {
-                    let cost = forward
-                        .cost(&key)
-                        .unwrap_or(budget)
-                        .saturating_add(lost(&key));
+                    let walked = forward.cost(&key).unwrap_or(budget);
+                    found.exact |= walked == 0;
+                    let cost = order_cost(&key, walked);
                     for o in ordinals {
                         found.add(o, cost);
                     }
                 }
             }
             for (ordinal, key) in &self.delta {
-                if let Some(cost) = forward.cost(key) {
-                    found.add(*ordinal, cost.saturating_add(lost(key)));
+                if let Some(walked) = forward.cost(key) {
+                    found.exact |= walked == 0;
+                    found.add(*ordinal, order_cost(key, walked));
                 }
             }
         }
@@ -450,6 +478,8 @@ struct Candidates {
     costs: HashMap<i64, u8>,
     /// Whether the walk stopped before the end (a query that matches too much).
     cut: bool,
+    /// Whether some key matched the marking as typed, at no cost in the walk.
+    exact: bool,
 }
 
 impl Candidates {
@@ -460,6 +490,7 @@ impl Candidates {
 
     fn merge(&mut self, other: Candidates) {
         self.cut |= other.cut;
+        self.exact |= other.exact;
         for (ordinal, cost) in other.costs {
             self.add(ordinal, cost);
         }

@@ -88,3 +88,17 @@ proptest! {
         prop_assert_eq!(forward.is_some(), reversed.is_some());
     }
 }
+
+proptest! {
+    #[test]
+    fn wildcards_are_charged_at_least_one_a_covered_character(
+        body in "[A-Z0-9]{2,8}", key in "[A-Z0-9]{1,12}", front in any::<bool>(), ones in 0usize..3
+    ) {
+        // The search reads candidates in the order of this lower bound and stops early on it.
+        let typed = format!("{}{body}{}*", if front { "*" } else { "" }, "?".repeat(ones));
+        let query = parse(&typed).expect("parses");
+        let pattern = &query.patterns[0];
+        let extra = key.len().saturating_sub(pattern.fixed_len());
+        prop_assert!(align(pattern, &key).cost >= (ones + extra) as u32);
+    }
+}

@@ -410,7 +410,15 @@ impl Searcher {
                 hits.sort_by_key(|h| (h.0, h.1, h.2));
                 hits.truncate(limit);
                 let worst = hits.last().map_or(u32::MAX, |h| h.0);
-                if u32::from(chunk[0].0) > worst {
+                let next = u32::from(chunk[0].0);
+                if next > worst {
+                    break;
+                }
+                if next == worst {
+                    // What is left can at best tie with the last hit: the answer is full, but
+                    // there are more weapons as good as it (told, not read: a `?` in a dense
+                    // registry can tie thousands).
+                    cut = true;
                     break;
                 }
             }

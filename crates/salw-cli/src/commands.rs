@@ -732,8 +732,36 @@ fn demo(
         );
     }
     println!("  salw --db {d} weapon list --status stolen");
+    let stolen = reg.backend().list_weapons(&WeaponFilter {
+        status: Some(WeaponStatus::Stolen),
+        limit: 20,
+        ..Default::default()
+    })?;
+    if let Some(serial) = stolen
+        .iter()
+        .filter_map(|w| w.weapon.serial.as_deref())
+        .find(|s| s.is_ascii() && s.chars().filter(char::is_ascii_alphanumeric).count() >= 5)
+    {
+        println!(
+            "  salw --db {d} search \"{}\"       # a stolen weapon's serial, misread and worn",
+            worn(serial)
+        );
+    }
     println!("  salw --db {d} verify                  # recompute the journal's hash chain");
     println!("  salw --db {d} export --format csv --out demo-export");
     println!("  salw --db {d} node info");
     Ok(ExitCode::SUCCESS)
+}
+
+/// A serial as an investigator might read it off a worn weapon: a zero read as the letter O,
+/// and the last character unreadable.
+fn worn(serial: &str) -> String {
+    let mut chars: Vec<char> = serial.chars().collect();
+    if let Some(zero) = chars.iter().position(|&c| c == '0') {
+        chars[zero] = 'O';
+    }
+    if let Some(last) = chars.iter().rposition(char::is_ascii_alphanumeric) {
+        chars[last] = '?';
+    }
+    chars.into_iter().collect()
 }

@@ -1508,6 +1508,28 @@ fn search_ranks_wanted_weapons_first_among_equals_and_filters_on_every_field() {
             "{flag} {value}: {out}"
         );
     }
+    // More weapons as good as the last hit shown: the answer says it is incomplete.
+    let many = Node::new();
+    let rows: String = (0..15)
+        .map(|i| format!("T-{i},self-loading pistol,Glock,AT,G{i},777123,9x19mm,2010\n"))
+        .collect();
+    let csv = many.write(
+        "weapons.csv",
+        &format!("reference,category,manufacturer,country,model,serial,calibre,year\n{rows}"),
+    );
+    many.ok(&["import", s(&csv)]);
+    let tied = many.json(&["search", "777123", "--limit", "5", "--json"]);
+    assert_eq!(tied["hits"].as_array().map(Vec::len), Some(5));
+    assert_eq!(tied["incomplete"], true, "{tied}");
+    let text = many.ok(&["search", "777123", "--limit", "5"]);
+    assert!(
+        text.contains("more weapons match than were looked at"),
+        "{text}"
+    );
+    let all = many.json(&["search", "777123", "--limit", "20", "--json"]);
+    assert_eq!(all["hits"].as_array().map(Vec::len), Some(15));
+    assert_eq!(all["incomplete"], false, "{all}");
+
     // A read in part scores below a read whole, and says what was not read.
     let partial = first_hit(&node, &["345?78"]);
     assert_eq!(partial["weapon_id"], id_of(&list, "S-5"));

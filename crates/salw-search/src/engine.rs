@@ -126,6 +126,19 @@ pub fn index_dir(db: &Path) -> PathBuf {
     PathBuf::from(name)
 }
 
+/// The canonical keys of the weapons with an ordinal above `after` (what the index does not
+/// hold, or everything for the brute-force scan).
+fn keys_after<B: Backend>(backend: &mut B, after: i64) -> Result<Vec<(i64, Vec<u8>)>, SearchError> {
+    let mut keys = Vec::new();
+    backend.scan_serials(after, &mut |ordinal, serial| {
+        let key = canonical(&normalise(&serial));
+        if !key.is_empty() {
+            keys.push((ordinal, key));
+        }
+    })?;
+    Ok(keys)
+}
+
 /// Builds (or rebuilds) the index of everything in the registry.
 pub fn rebuild<B: Backend>(
     backend: &mut B,
@@ -204,13 +217,7 @@ impl Searcher {
                 reason: "missing right after it was built".into(),
             })?,
         };
-        let mut delta = Vec::new();
-        backend.scan_serials(index.meta.max_ordinal, &mut |ordinal, serial| {
-            let key = canonical(&normalise(&serial));
-            if !key.is_empty() {
-                delta.push((ordinal, key));
-            }
-        })?;
+        let delta = keys_after(backend, index.meta.max_ordinal)?;
         Ok(Searcher {
             index: Some(index),
             delta,
@@ -219,14 +226,10 @@ impl Searcher {
 
     /// A searcher without an index, over every serial in memory: the brute-force oracle.
     pub fn brute_force<B: Backend>(backend: &mut B) -> Result<Searcher, SearchError> {
-        let mut delta = Vec::new();
-        backend.scan_serials(0, &mut |ordinal, serial| {
-            let key = canonical(&normalise(&serial));
-            if !key.is_empty() {
-                delta.push((ordinal, key));
-            }
-        })?;
-        Ok(Searcher { index: None, delta })
+        Ok(Searcher {
+            index: None,
+            delta: keys_after(backend, 0)?,
+        })
     }
 
     pub fn meta(&self) -> Option<&IndexMeta> {
@@ -279,14 +282,11 @@ impl Searcher {
         // A `*` with few known characters beside it matches a good part of any registry once a
         // whole edit is allowed: such a query gets no wider tier (the answer would be noise,
         // and slow). The user can add what else is known, or filters.
-        let short_run = query.patterns.iter().any(|p| {
-            p.elements.iter().any(|e| matches!(e, Element::Run { .. }))
-                && p.fixed_len() < MIN_FIXED_FOR_EDITS
-        });
-        let has_run = query
+        let short_run = query
             .patterns
             .iter()
-            .any(|p| p.elements.iter().any(|e| matches!(e, Element::Run { .. })));
+            .any(|p| p.has_run() && p.fixed_len() < MIN_FIXED_FOR_EDITS);
+        let has_run = query.patterns.iter().any(Pattern::has_run);
         // Tier 1: within one full edit. The oracle goes straight to two.
         let mut candidates = if brute {
             self.candidates(&query, 2 * FULL)
@@ -343,10 +343,7 @@ impl Searcher {
                 .iter()
                 .filter(|e| matches!(e, Element::One { .. }))
                 .count();
-            let has_run = pattern
-                .elements
-                .iter()
-                .any(|e| matches!(e, Element::Run { .. }));
+            let has_run = pattern.has_run();
             let order_cost = |key: &[u8], walked: u8| -> u8 {
                 let charged = walked.saturating_add(lost(key));
                 if query.affix {
@@ -472,6 +469,10 @@ impl Searcher {
             }
         }
         hits.sort_by_key(|h| (h.0, h.1, h.2));
+        // Read but left out, and as good as the last hit shown: say so, as for those not read.
+        if limit > 0 && hits.len() > limit && hits[limit].0 == hits[limit - 1].0 {
+            cut = true;
+        }
         hits.truncate(limit);
         Ok(Found {
             hits: hits.into_iter().map(|h| h.3).collect(),

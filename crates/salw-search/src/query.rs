@@ -36,6 +36,11 @@ impl Pattern {
             .iter()
             .any(|e| !matches!(e, Element::Char { .. }))
     }
+    pub fn has_run(&self) -> bool {
+        self.elements
+            .iter()
+            .any(|e| matches!(e, Element::Run { .. }))
+    }
     pub fn starts_with_run(&self) -> bool {
         matches!(self.elements.first(), Some(Element::Run { .. }))
     }

@@ -107,6 +107,14 @@ pub enum Command {
         #[arg(long, requires = "csv_out")]
         weapons_only: bool,
     },
+    /// Serve the registry in the browser and over the JSON API (docs/server.md).
+    Serve(ServeArgs),
+    /// Accounts of the web interface and the API, and their roles.
+    #[command(subcommand)]
+    User(UserCommand),
+    /// API tokens for programs.
+    #[command(subcommand)]
+    Token(TokenCommand),
     /// The weapon categories (ITI para 4, and those this node added) and the known calibres.
     Categories,
     /// Add a weapon category to this node (the ITI lists are "inter alia").
@@ -394,4 +402,65 @@ pub enum IndexCommand {
         #[arg(long)]
         json: bool,
     },
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Build a demo registry first when the file does not exist (default file: salw-demo.db),
+    /// and print a fresh password for the account `admin`.
+    #[arg(long)]
+    pub demo: bool,
+    /// Weapons in the demo registry.
+    #[arg(long, default_value_t = 2000, requires = "demo")]
+    pub records: u64,
+    /// Address and port to listen on (default 127.0.0.1:8080; SALW_LISTEN).
+    #[arg(long, value_name = "ADDR:PORT")]
+    pub listen: Option<std::net::SocketAddr>,
+    /// A TOML configuration file (docs/server.md); SALW_* variables override it.
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Create an account. Without --password-stdin a one-time password is printed.
+    Add {
+        name: String,
+        /// administrator, registrar, investigator, analyst or auditor.
+        #[arg(long)]
+        role: String,
+        /// Read the password from the first line of standard input.
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// The accounts and their roles.
+    List {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Set a new password (printed when not read from standard input); ends the account's sessions on restart.
+    Password {
+        name: String,
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// Change an account's role.
+    Role { name: String, role: String },
+    /// Stop an account from logging in (its records and audit lines stay).
+    Disable { name: String },
+    Enable { name: String },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TokenCommand {
+    /// Create an API token for an account; the secret is printed once.
+    Add {
+        account: String,
+        #[arg(long, default_value = "")]
+        label: String,
+    },
+    /// Revoke a token by the prefix shown when it was made (`salw_` and 8 characters).
+    Revoke { account: String, prefix: String },
+    /// An account's tokens (prefixes and labels, never the secrets).
+    List { account: String },
 }

@@ -34,6 +34,9 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Weapon(WeaponCommand::Add(args)) => weapon_add(&cli, args),
+        Command::Serve(args) => crate::accounts::serve(&cli, args),
+        Command::User(command) => crate::accounts::user(&cli, command),
+        Command::Token(command) => crate::accounts::token(&cli, command),
         Command::Search(args) => crate::search::search(&cli, args),
         Command::Index(IndexCommand::Rebuild { json }) => crate::search::rebuild(&cli, *json),
         Command::Weapon(WeaponCommand::List {
@@ -751,6 +754,26 @@ fn demo(
     println!("  salw --db {d} export --format csv --out demo-export");
     println!("  salw --db {d} node info");
     Ok(ExitCode::SUCCESS)
+}
+
+/// Builds the demo registry `db` (seed 1, country KE) for `serve --demo`, saying so in one line.
+pub fn build_demo(cli: &Cli, db: &Path, records: u64) -> Result<()> {
+    let key = node::create_key(&node::key_path(cli, db))?;
+    let mut reg = salw_store::Registry::new(SqliteBackend::open(db, true)?);
+    reg.init(Some("KE"), &key, &node::context(cli, "demo"))?;
+    let mut reg = reg.with_signing_key(key);
+    eprintln!("building the demo registry {} ({records} weapons)…", db.display());
+    let generator = salw_demo::Demo::new(1, records, "KE");
+    let outcome = reg.write(
+        &node::context(cli, "demo"),
+        generator.map(Ok::<Staged, RowError>),
+        &mut |_| {},
+    )?;
+    if !outcome.committed() {
+        output::problems(&outcome.errors, outcome.error_count, false)?;
+        bail!("the demo generator produced records the registry refused (a bug in the generator)");
+    }
+    Ok(())
 }
 
 /// A serial as an investigator might read it off a worn weapon: a zero read as the letter O,

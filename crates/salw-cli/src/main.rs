@@ -1,6 +1,7 @@
 //! `salw`: the command line of a national SALW registry. Parses arguments, opens the registry
 //! chosen by `--db`, and hands the work to the library crates.
 
+mod accounts;
 mod args;
 mod commands;
 mod node;

@@ -224,6 +224,21 @@ impl Searcher {
         })
     }
 
+    /// Reads the weapons registered since the last look (for a long-running server, after each
+    /// write). Returns false when the delta has grown past what is searched one by one: then
+    /// `open` again, which rebuilds.
+    pub fn refresh<B: Backend>(&mut self, backend: &mut B) -> Result<bool, SearchError> {
+        let last = self
+            .delta
+            .last()
+            .map(|(ordinal, _)| *ordinal)
+            .or_else(|| self.index.as_ref().map(|i| i.meta.max_ordinal))
+            .unwrap_or(0);
+        let new = keys_after(backend, last)?;
+        self.delta.extend(new);
+        Ok(self.delta.len() <= DELTA_LIMIT)
+    }
+
     /// A searcher without an index, over every serial in memory: the brute-force oracle.
     pub fn brute_force<B: Backend>(backend: &mut B) -> Result<Searcher, SearchError> {
         Ok(Searcher {

@@ -5,6 +5,7 @@
 //! stored twice. The journal refuses UPDATE and DELETE by trigger; `salw verify` catches what
 //! goes around the triggers.
 
+mod access;
 mod migrations;
 
 use std::path::Path;
@@ -98,6 +99,34 @@ impl SqliteBackend {
         self.conn
             .pragma_update(None, "journal_mode", "WAL")
             .map_err(db)
+    }
+
+    fn stored_events(&self, sql: &str, args: impl rusqlite::Params) -> Result<Vec<StoredEvent>> {
+        let mut stmt = self.conn.prepare_cached(sql).map_err(db)?;
+        let rows = stmt
+            .query_map(args, |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, i64>(1)?,
+                    r.get::<_, String>(2)?,
+                    r.get::<_, String>(3)?,
+                ))
+            })
+            .map_err(db)?
+            .collect::<rusqlite::Result<Vec<_>>>()
+            .map_err(db)?;
+        rows.into_iter()
+            .map(|(payload, seq, recorded_at, recorded_by)| {
+                Ok(StoredEvent {
+                    event: serde_json::from_str(&payload)
+                        .map_err(|e| corrupt("event record", e))?,
+                    seq,
+                    recorded_at,
+                    recorded_by,
+                    superseded_by: None,
+                })
+            })
+            .collect()
     }
 
     /// The connection, for tests that tamper with the file behind the program's back.
@@ -503,37 +532,20 @@ impl Backend for SqliteBackend {
 
     fn events_of(&mut self, weapon: Uuid) -> Result<Vec<StoredEvent>> {
         self.build_deferred_indexes()?;
-        let mut stmt = self
-            .conn
-            .prepare_cached(
-                "SELECT j.payload, e.seq, j.recorded_at, j.recorded_by FROM events e JOIN journal j ON j.seq = e.seq
-                 WHERE e.weapon_id = ?1 ORDER BY e.seq",
-            )
-            .map_err(db)?;
-        let rows = stmt
-            .query_map([weapon], |r| {
-                Ok((
-                    r.get::<_, String>(0)?,
-                    r.get::<_, i64>(1)?,
-                    r.get::<_, String>(2)?,
-                    r.get::<_, String>(3)?,
-                ))
-            })
-            .map_err(db)?
-            .collect::<rusqlite::Result<Vec<_>>>()
-            .map_err(db)?;
-        rows.into_iter()
-            .map(|(payload, seq, recorded_at, recorded_by)| {
-                Ok(StoredEvent {
-                    event: serde_json::from_str(&payload)
-                        .map_err(|e| corrupt("event record", e))?,
-                    seq,
-                    recorded_at,
-                    recorded_by,
-                    superseded_by: None,
-                })
-            })
-            .collect()
+        self.stored_events(
+            "SELECT j.payload, e.seq, j.recorded_at, j.recorded_by FROM events e JOIN journal j ON j.seq = e.seq
+             WHERE e.weapon_id = ?1 ORDER BY e.seq",
+            params![weapon],
+        )
+    }
+
+    fn recent_events(&mut self, limit: u64) -> Result<Vec<StoredEvent>> {
+        self.build_deferred_indexes()?;
+        self.stored_events(
+            "SELECT j.payload, e.seq, j.recorded_at, j.recorded_by FROM events e JOIN journal j ON j.seq = e.seq
+             ORDER BY e.seq DESC LIMIT ?1",
+            params![limit.min(i64::MAX as u64) as i64],
+        )
     }
 
     fn insert_event(&mut self, e: &LifecycleEvent, seq: i64) -> Result<()> {

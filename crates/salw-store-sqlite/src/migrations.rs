@@ -108,6 +108,42 @@ const MIGRATIONS: &[&str] = &[
     CREATE UNIQUE INDEX weapons_reference ON weapons (reference) WHERE reference IS NOT NULL;
     CREATE UNIQUE INDEX weapons_identity_key ON weapons (identity_key) WHERE identity_key IS NOT NULL;
     "#,
+    // 3: accounts, API tokens and the audit trail (salw_store::access). The audit trail is
+    // append-only like the journal and chained the same way.
+    r#"
+    CREATE TABLE accounts (
+        name          TEXT PRIMARY KEY,
+        role          TEXT NOT NULL,
+        password_hash TEXT NOT NULL,
+        created_at    TEXT NOT NULL,
+        created_by    TEXT NOT NULL,
+        disabled      INTEGER NOT NULL DEFAULT 0
+    );
+    CREATE TABLE api_tokens (
+        hash       TEXT PRIMARY KEY,
+        prefix     TEXT NOT NULL,
+        account    TEXT NOT NULL REFERENCES accounts (name),
+        label      TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        revoked    INTEGER NOT NULL DEFAULT 0
+    );
+    CREATE INDEX api_tokens_account ON api_tokens (account);
+    CREATE TABLE audit (
+        seq    INTEGER PRIMARY KEY,
+        at     TEXT NOT NULL,
+        actor  TEXT NOT NULL,
+        role   TEXT NOT NULL,
+        action TEXT NOT NULL,
+        asked  TEXT NOT NULL,
+        shown  TEXT NOT NULL,
+        hash   BLOB NOT NULL
+    );
+    CREATE INDEX audit_actor ON audit (actor, seq);
+    CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit
+        BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END;
+    CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit
+        BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only: nothing is ever deleted'); END;
+    "#,
 ];
 
 pub fn apply(conn: &mut Connection) -> Result<(), StoreError> {

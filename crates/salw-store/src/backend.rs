@@ -124,6 +124,8 @@ pub trait Backend {
     /// A weapon's events in recording order, corrections included.
     fn events_of(&mut self, weapon: Uuid) -> Result<Vec<StoredEvent>>;
     fn insert_event(&mut self, event: &LifecycleEvent, seq: i64) -> Result<()>;
+    /// The last `limit` events recorded, newest first (the dashboard).
+    fn recent_events(&mut self, limit: u64) -> Result<Vec<StoredEvent>>;
 
     fn summary(&mut self) -> Result<Summary>;
 

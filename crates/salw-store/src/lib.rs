@@ -7,6 +7,7 @@
 //! chain) is written once, here, in [`Registry`]; a backend only stores and fetches
 //! (`Backend`). Backends know SQL; this crate does not.
 
+pub mod access;
 pub mod backend;
 pub mod error;
 pub mod ids;
@@ -14,6 +15,9 @@ pub mod journal;
 pub mod records;
 pub mod registry;
 
+pub use access::{
+    AccessBackend, Account, ApiToken, AuditDraft, AuditFilter, AuditRecord, append_audit, verify_audit,
+};
 pub use backend::{Backend, Clash, StoredEvent, StoredWeapon, Summary};
 pub use error::StoreError;
 pub use journal::{Hash, JournalEntry, SignedHead};

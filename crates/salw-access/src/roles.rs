@@ -1,0 +1,134 @@
+//! The roles and the permissions each holds. Least privilege: each role gets what its work
+//! needs and nothing more (an analyst sees aggregates only; the auditor reads the audit trail
+//! and nothing of the records; the administrator manages accounts and may read and write
+//! records, but cannot read the audit trail that watches it).
+
+use std::fmt;
+use std::str::FromStr;
+
+use serde::Serialize;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    Administrator,
+    /// Writes records: registers weapons, records events, imports files.
+    Registrar,
+    /// Searches markings, views weapons and the persons who held them; traces.
+    Investigator,
+    /// Aggregates and reports only.
+    Analyst,
+    /// Reads the audit trail.
+    Auditor,
+    /// Another State's node (federation); no page of its own.
+    Peer,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Permission {
+    /// Counts and charts: weapons by status and category.
+    ViewSummary,
+    /// The marking search.
+    Search,
+    /// A weapon's record and timeline.
+    ViewWeapon,
+    /// A person's record (personal data: every view is audited).
+    ViewPerson,
+    /// Registering weapons and persons, recording events.
+    WriteRecords,
+    /// Importing a file of records.
+    Import,
+    /// Exporting the whole registry (persons included).
+    Export,
+    /// Accounts and roles.
+    ManageUsers,
+    /// Reading the audit trail.
+    ReadAudit,
+}
+
+impl Role {
+    pub const ALL: [Role; 6] = [
+        Role::Administrator,
+        Role::Registrar,
+        Role::Investigator,
+        Role::Analyst,
+        Role::Auditor,
+        Role::Peer,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Administrator => "administrator",
+            Role::Registrar => "registrar",
+            Role::Investigator => "investigator",
+            Role::Analyst => "analyst",
+            Role::Auditor => "auditor",
+            Role::Peer => "peer",
+        }
+    }
+
+    /// The whole role model in one table.
+    pub fn can(self, permission: Permission) -> bool {
+        use Permission::*;
+        use Role::*;
+        match self {
+            Administrator => matches!(
+                permission,
+                ViewSummary | Search | ViewWeapon | ViewPerson | WriteRecords | Import | Export
+                    | ManageUsers
+            ),
+            Registrar => matches!(
+                permission,
+                ViewSummary | Search | ViewWeapon | ViewPerson | WriteRecords | Import | Export
+            ),
+            Investigator => matches!(permission, ViewSummary | Search | ViewWeapon | ViewPerson),
+            Analyst => matches!(permission, ViewSummary),
+            Auditor => matches!(permission, ViewSummary | ReadAudit),
+            Peer => false,
+        }
+    }
+}
+
+impl fmt::Display for Role {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for Role {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Role::ALL
+            .into_iter()
+            .find(|r| r.as_str().eq_ignore_ascii_case(s.trim()))
+            .ok_or_else(|| {
+                format!(
+                    "'{s}' is not a role; the roles are {}",
+                    Role::ALL.map(Role::as_str).join(", ")
+                )
+            })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_the_auditor_reads_the_audit_trail_and_only_the_administrator_manages_users() {
+        for role in Role::ALL {
+            assert_eq!(role.can(Permission::ReadAudit), role == Role::Auditor, "{role}");
+            assert_eq!(
+                role.can(Permission::ManageUsers),
+                role == Role::Administrator,
+                "{role}"
+            );
+        }
+        assert!(!Role::Analyst.can(Permission::ViewPerson));
+        assert!(!Role::Analyst.can(Permission::Search));
+        assert!(!Role::Investigator.can(Permission::WriteRecords));
+        assert_eq!("Registrar".parse::<Role>(), Ok(Role::Registrar));
+        assert!("root".parse::<Role>().unwrap_err().contains("investigator"));
+    }
+}

@@ -1,0 +1,706 @@
+//! The JSON API under /api/v1. Access is checked by the guard before a handler runs
+//! (endpoints::ENDPOINTS); handlers parse, call the library crates, and audit what is read.
+
+use axum::Json;
+use axum::body::Body;
+use axum::extract::{Extension, Path, Request, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use salw_access::{Permission, Role};
+use salw_core::lifecycle::WeaponStatus;
+use salw_io::{Format, JsonlExport, RecordKind, Rows};
+use salw_search::Filters;
+use salw_store::backend::WeaponFilter;
+use salw_store::{Backend, AccessBackend, AuditFilter, Outcome, RecordRef, WriteContext};
+use serde::Deserialize;
+use serde_json::{Map, Value, json};
+
+use crate::auth::Caller;
+use crate::error::{ApiError, FieldError};
+use crate::params::{ApiJson, Params, body_bytes};
+use crate::state::{Reg, Shared};
+
+pub type ApiResult = Result<Response, ApiError>;
+
+fn store(context: &str) -> impl Fn(salw_store::StoreError) -> ApiError + '_ {
+    move |e| ApiError::internal(context, e)
+}
+
+pub fn context(caller: &Caller, source: &str) -> WriteContext {
+    WriteContext {
+        recorded_by: caller.name.clone(),
+        source: source.to_owned(),
+        now: chrono::Utc::now(),
+    }
+}
+
+/// Writes the audit line, or refuses the answer: nothing is shown that was not logged.
+pub async fn audit(
+    state: &Shared,
+    caller: &Caller,
+    action: &str,
+    asked: impl Into<String>,
+    shown: impl Into<String>,
+) -> Result<(), ApiError> {
+    state
+        .audit
+        .record(caller, action, asked, shown)
+        .await
+        .map_err(|e| ApiError::internal("writing the audit trail (nothing is shown without it)", e))
+}
+
+pub async fn me(Extension(caller): Extension<Caller>) -> Json<Value> {
+    let may: Vec<Permission> = crate::endpoints::ENDPOINTS
+        .iter()
+        .filter_map(|e| match e.access {
+            crate::endpoints::Access::May(p) if caller.may(p) => Some(p),
+            _ => None,
+        })
+        .fold(Vec::new(), |mut all, p| {
+            if !all.contains(&p) {
+                all.push(p);
+            }
+            all
+        });
+    Json(json!({ "name": caller.name, "role": caller.role, "may": may }))
+}
+
+pub async fn summary(State(state): State<Shared>, params: Params) -> ApiResult {
+    params.only(&[])?;
+    let summary = state
+        .read(|reg| reg.backend().summary().map_err(store("the summary")))
+        .await?;
+    Ok(Json(summary).into_response())
+}
+
+/// A search, from the query string (the API and the search page share it).
+pub struct SearchRequest {
+    pub q: String,
+    pub filters: Filters,
+    pub limit: usize,
+}
+
+pub fn search_request(params: &Params) -> Result<SearchRequest, ApiError> {
+    params.only(&["q", "make", "model", "calibre", "type", "country", "limit"])?;
+    Ok(SearchRequest {
+        q: params.text("q").unwrap_or_default(),
+        filters: Filters {
+            make: params.text("make"),
+            model: params.text("model"),
+            calibre: params.text("calibre"),
+            country: params.text("country"),
+            kind: params.text("type"),
+        },
+        limit: params.number("limit", 1, 100, 20)? as usize,
+    })
+}
+
+pub fn describe_search(r: &SearchRequest) -> String {
+    let mut asked = format!("q={}", r.q);
+    for (name, value) in [
+        ("make", &r.filters.make),
+        ("model", &r.filters.model),
+        ("calibre", &r.filters.calibre),
+        ("type", &r.filters.kind),
+        ("country", &r.filters.country),
+    ] {
+        if let Some(v) = value {
+            asked.push_str(&format!(" {name}={v}"));
+        }
+    }
+    asked
+}
+
+/// Runs the search and writes its audit line (what was asked, which weapons were shown).
+pub async fn run_search(
+    state: &Shared,
+    caller: &Caller,
+    request: &SearchRequest,
+) -> Result<salw_search::Found, ApiError> {
+    if request.q.chars().count() > 100 {
+        return Err(ApiError::field(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "q",
+            "a marking is at most 100 characters",
+        ));
+    }
+    let (q, filters, limit) = (
+        request.q.clone(),
+        request.filters.clone(),
+        request.limit,
+    );
+    let found = state
+        .search(move |reg, searcher| {
+            searcher
+                .search(reg.backend(), &q, &filters, limit)
+                .map_err(|e| match e {
+                    salw_search::SearchError::Query(e) => {
+                        ApiError::field(StatusCode::UNPROCESSABLE_ENTITY, "q", e.to_string())
+                    }
+                    e => ApiError::internal("the search", e),
+                })
+        })
+        .await?;
+    let shown: Vec<String> = found.hits.iter().map(|h| h.weapon_id.to_string()).collect();
+    audit(state, caller, "search", describe_search(request), shown.join(" ")).await?;
+    Ok(found)
+}
+
+pub async fn search(
+    State(state): State<Shared>,
+    Extension(caller): Extension<Caller>,
+    params: Params,
+) -> ApiResult {
+    let request = search_request(&params)?;
+    let found = run_search(&state, &caller, &request).await?;
+    Ok(Json(json!({ "query": request.q, "hits": found.hits, "incomplete": found.incomplete }))
+        .into_response())
+}
+
+pub async fn weapons(
+    State(state): State<Shared>,
+    Extension(caller): Extension<Caller>,
+    params: Params,
+) -> ApiResult {
+    params.only(&["status", "category", "serial", "limit"])?;
+    let status = params
+        .text("status")
+        .map(|s| {
+            s.parse::<WeaponStatus>()
+                .map_err(|e| ApiError::field(StatusCode::BAD_REQUEST, "status", e.to_string()))
+        })
+        .transpose()?;
+    let filter = WeaponFilter {
+        status,
+        category: params.text("category"),
+        serial: params.text("serial"),
+        limit: params.number("limit", 1, 1000, 100)?,
+    };
+    let asked = format!("{filter:?}");
+    let list = state
+        .read(move |reg| reg.backend().list_weapons(&filter).map_err(store("listing weapons")))
+        .await?;
+    let shown: Vec<String> = list.iter().map(|w| w.weapon.id.to_string()).collect();
+    audit(&state, &caller, "list-weapons", asked, shown.join(" ")).await?;
+    Ok(Json(json!({ "weapons": list })).into_response())
+}
+
+/// Writes one record given as a JSON object, through the same parser as a file's row.
+pub async fn write_record(
+    state: &Shared,
+    caller: &Caller,
+    kind: RecordKind,
+    object: Map<String, Value>,
+    source: &str,
+) -> Result<Outcome, ApiError> {
+    let staged = salw_io::to_record(kind, object, "", 0);
+    let ctx = context(caller, source);
+    state
+        .write(move |reg| {
+            reg.write(&ctx, [staged], &mut |_| {})
+                .map_err(store("writing the record"))
+        })
+        .await
+}
+
+fn written(outcome: Outcome) -> ApiResult {
+    if !outcome.committed() {
+        return Err(ApiError::invalid(
+            outcome.errors.iter().map(FieldError::from).collect(),
+        ));
+    }
+    let id = outcome.ids.first().copied().unwrap_or_default();
+    let added = outcome.unchanged == 0;
+    let status = if added {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    };
+    Ok((status, Json(json!({ "id": id, "added": added }))).into_response())
+}
+
+async fn post_record(state: Shared, caller: Caller, kind: RecordKind, body: Value) -> ApiResult {
+    let Value::Object(object) = body else {
+        return Err(ApiError::field(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "body",
+            "expected a JSON object with the record's fields",
+        ));
+    };
+    let outcome = write_record(&state, &caller, kind, object, "api").await?;
+    written(outcome)
+}
+
+pub async fn post_weapon(
+    State(state): State<Shared>,
+    Extension(caller): Extension<Caller>,
+    ApiJson(body): ApiJson<Value>,
+) -> ApiResult {
+    post_record(state, caller, RecordKind::Weapon, body).await
+}
+
+pub async fn post_event(
+    State(state): State<Shared>,
+    Extension(caller): Extension<Caller>,
+    ApiJson(body): ApiJson<Value>,
+) -> ApiResult {
+    post_record(state, caller, RecordKind::Event, body).await
+}
+
+pub async fn post_person(
+    State(state): State<Shared>,
+    Extension(caller): Extension<Caller>,
+    ApiJson(body): ApiJson<Value>,
+) -> ApiResult {
+    post_record(state, caller, RecordKind::Person, body).await
+}
+
+fn record_ref(text: &str, what: &str) -> Result<RecordRef, ApiError> {
+    if text.chars().count() > 200 {
+        return Err(ApiError::field(
+            StatusCode::BAD_REQUEST,
+            "id",
+            "an id or reference is at most 200 characters",
+        ));
+    }
+    RecordRef::parse(text)
+        .ok_or_else(|| ApiError::field(StatusCode::BAD_REQUEST, "id", format!("give the {what}'s id or reference")))
+}
+
+/// A weapon and its timeline, with the persons the timeline names.
+pub struct WeaponView {
+    pub weapon: salw_store::StoredWeapon,
+    pub timeline: Vec<salw_store::StoredEvent>,
+    pub persons: Vec<salw_core::Person>,
+}
+
+pub async fn load_weapon(state: &Shared, caller: &Caller, id: &str) -> Result<WeaponView, ApiError> {
+    let r = record_ref(id, "weapon")?;
+    let view = state
+        .read(move |reg: &mut Reg| {
+            let Some(weapon) = reg.find_weapon(&r).map_err(store("reading the weapon"))? else {
+                return Ok(None);
+            };
+            let timeline = reg
+                .timeline(weapon.weapon.id)
+                .map_err(store("reading the timeline"))?;
+            let mut ids: Vec<uuid::Uuid> = timeline
+                .iter()
+                .flat_map(|e| [e.event.from_holder, e.event.to_holder])
+                .flatten()
+                .chain(weapon.holder)
+                .collect();
+            ids.sort();
+            ids.dedup();
+            let mut persons = Vec::new();
+            for id in ids {
+                if let Some(p) = reg.backend().person(id).map_err(store("reading a holder"))? {
+                    persons.push(p);
+                }
+            }
+            Ok(Some(WeaponView {
+                weapon,
+                timeline,
+                persons,
+            }))
+        })
+        .await?
+        .ok_or_else(|| ApiError::not_found(format!("no weapon has the id or reference '{id}'")))?;
+    let mut shown = vec![view.weapon.weapon.id.to_string()];
+    shown.extend(view.persons.iter().map(|p| format!("person:{}", p.id)));
+    audit(state, caller, "view-weapon", id, shown.join(" ")).await?;
+    Ok(view)
+}
+
+pub async fn weapon(
+    State(state): State<Shared>,
+    Extension(caller): Extension<Caller>,
+    Path(id): Path<String>,
+) -> ApiResult {
+    let view = load_weapon(&state, &caller, &id).await?;
+    // Holders are personal data: only a role that may view persons sees who they are.
+    let persons = if caller.may(Permission::ViewPerson) {
+        json!(view.persons)
+    } else {
+        json!([])
+    };
+    Ok(Json(json!({ "weapon": view.weapon, "timeline": view.timeline, "persons": persons }))
+        .into_response())
+}
+
+pub async fn load_person(
+    state: &Shared,
+    caller: &Caller,
+    id: &str,
+) -> Result<salw_core::Person, ApiError> {
+    let r = record_ref(id, "person")?;
+    let person = state
+        .read(move |reg| {
+            let id = match r {
+                RecordRef::Id(id) => Some(id),
+                RecordRef::Reference(reference) => reg
+                    .backend()
+                    .person_id_by_reference(&reference)
+                    .map_err(store("reading the person"))?,
+            };
+            match id {
+                Some(id) => reg.backend().person(id).map_err(store("reading the person")),
+                None => Ok(None),
+            }
+        })
+        .await?
+        .ok_or_else(|| ApiError::not_found(format!("no person has the id or reference '{id}'")))?;
+    audit(state, caller, "view-person", id, format!("person:{}", person.id)).await?;
+    Ok(person)
+}
+
+pub async fn person(
+    State(state): State<Shared>,
+    Extension(caller): Extension<Caller>,
+    Path(id): Path<String>,
+) -> ApiResult {
+    Ok(Json(load_person(&state, &caller, &id).await?).into_response())
+}
+
+/// Imports a whole file in one transaction: all rows or none.
+pub async fn import_bytes(
+    state: &Shared,
+    caller: &Caller,
+    bytes: Vec<u8>,
+    format: Format,
+    kind: Option<RecordKind>,
+    name: &str,
+) -> Result<Outcome, ApiError> {
+    let ctx = context(caller, &format!("import:{name}"));
+    let name = name.to_owned();
+    let outcome = state
+        .write(move |reg| {
+            let rows = Rows::new(std::io::Cursor::new(bytes), format, &name, kind);
+            reg.write(&ctx, rows, &mut |_| {}).map_err(store("importing"))
+        })
+        .await?;
+    let asked = format!("import {} rows", outcome.ids.len());
+    let shown = if outcome.committed() {
+        format!(
+            "{} weapons, {} persons, {} events added",
+            outcome.weapons_added, outcome.persons_added, outcome.events_added
+        )
+    } else {
+        format!("refused: {} problems", outcome.error_count)
+    };
+    audit(state, caller, "import", asked, shown).await?;
+    Ok(outcome)
+}
+
+pub fn import_refused(outcome: &Outcome) -> ApiError {
+    let mut e = ApiError::invalid(outcome.errors.iter().map(FieldError::from).collect());
+    e.message = format!(
+        "{} problem(s) in the file; nothing was written",
+        outcome.error_count
+    );
+    e
+}
+
+pub async fn import(
+    State(state): State<Shared>,
+    Extension(caller): Extension<Caller>,
+    params: Params,
+    request: Request,
+) -> ApiResult {
+    params.only(&["format", "kind"])?;
+    let format = match params.text("format").as_deref() {
+        None | Some("csv") => Format::Csv,
+        Some("jsonl") => Format::Jsonl,
+        Some(other) => {
+            return Err(ApiError::field(
+                StatusCode::BAD_REQUEST,
+                "format",
+                format!("'{other}' is not csv or jsonl"),
+            ));
+        }
+    };
+    let kind = params
+        .text("kind")
+        .map(|k| {
+            RecordKind::parse(&k).ok_or_else(|| {
+                ApiError::field(StatusCode::BAD_REQUEST, "kind", format!("'{k}' is not weapon, person or event"))
+            })
+        })
+        .transpose()?;
+    let limit = (state.config.max_body_mb as usize).saturating_mul(1 << 20);
+    let bytes = body_bytes(request.into_body(), limit).await?;
+    if bytes.is_empty() {
+        return Err(ApiError::field(StatusCode::BAD_REQUEST, "body", "the file is empty"));
+    }
+    let outcome = import_bytes(&state, &caller, bytes.to_vec(), format, kind, "upload").await?;
+    if !outcome.committed() {
+        return Err(import_refused(&outcome));
+    }
+    Ok(Json(json!({
+        "weapons_added": outcome.weapons_added,
+        "persons_added": outcome.persons_added,
+        "events_added": outcome.events_added,
+        "unchanged": outcome.unchanged,
+    }))
+    .into_response())
+}
+
+/// The whole registry as JSON Lines (held in memory: fine for a registry of some hundred
+/// thousand records; a streamed export is future work).
+pub async fn export_jsonl(state: &Shared, caller: &Caller) -> Result<Vec<u8>, ApiError> {
+    let (bytes, counts) = state
+        .read(|reg| {
+            let backend = reg.backend();
+            let mut out = JsonlExport::new(Vec::new());
+            let io = |e: std::io::Error| salw_store::StoreError::Invalid(e.to_string());
+            let mut counts = (0u64, 0u64, 0u64);
+            backend
+                .scan_persons(&mut |p| {
+                    counts.0 += 1;
+                    out.person(&p).map_err(io)
+                })
+                .and_then(|_| {
+                    backend.scan_weapons(&mut |w| {
+                        counts.1 += 1;
+                        out.weapon(&w).map_err(io)
+                    })
+                })
+                .and_then(|_| {
+                    backend.scan_events(&mut |e| {
+                        counts.2 += 1;
+                        out.event(&e).map_err(io)
+                    })
+                })
+                .map_err(store("exporting"))?;
+            let bytes = out
+                .finish()
+                .map_err(|e| ApiError::internal("exporting", e))?;
+            Ok((bytes, counts))
+        })
+        .await?;
+    audit(
+        state,
+        caller,
+        "export",
+        "registry.jsonl",
+        format!("{} persons, {} weapons, {} events", counts.0, counts.1, counts.2),
+    )
+    .await?;
+    Ok(bytes)
+}
+
+pub async fn export(
+    State(state): State<Shared>,
+    Extension(caller): Extension<Caller>,
+    params: Params,
+) -> ApiResult {
+    params.only(&[])?;
+    let bytes = export_jsonl(&state, &caller).await?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, "application/x-ndjson"),
+            (header::CONTENT_DISPOSITION, "attachment; filename=\"registry.jsonl\""),
+        ],
+        Body::from(bytes),
+    )
+        .into_response())
+}
+
+fn account_json(a: &salw_store::Account) -> Value {
+    json!({
+        "name": a.name,
+        "role": a.role,
+        "disabled": a.disabled,
+        "created_at": a.created_at,
+        "created_by": a.created_by,
+    })
+}
+
+pub async fn users(State(state): State<Shared>, params: Params) -> ApiResult {
+    params.only(&[])?;
+    let accounts = state
+        .read(|reg| reg.backend().accounts().map_err(store("reading accounts")))
+        .await?;
+    Ok(Json(json!({ "accounts": accounts.iter().map(account_json).collect::<Vec<_>>() }))
+        .into_response())
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NewAccount {
+    pub name: String,
+    pub role: String,
+    pub password: String,
+}
+
+fn parse_role(text: &str) -> Result<Role, ApiError> {
+    text.parse::<Role>()
+        .map_err(|reason| ApiError::field(StatusCode::UNPROCESSABLE_ENTITY, "role", reason))
+}
+
+fn access_error(e: salw_access::AccessError) -> ApiError {
+    match e {
+        salw_access::AccessError::Invalid { field, reason } => {
+            ApiError::field(StatusCode::UNPROCESSABLE_ENTITY, field, reason)
+        }
+        e => ApiError::internal("accounts", e),
+    }
+}
+
+pub async fn create_account(state: &Shared, caller: &Caller, new: NewAccount) -> Result<salw_store::Account, ApiError> {
+    let role = parse_role(&new.role)?;
+    let by = caller.name.clone();
+    let name = new.name.clone();
+    let account = state
+        .write(move |reg| {
+            salw_access::add_account(
+                reg.backend(),
+                &new.name,
+                role,
+                &new.password,
+                &by,
+                &chrono::Utc::now().to_rfc3339(),
+            )
+            .map_err(access_error)
+        })
+        .await?;
+    audit(state, caller, "account-created", &name, format!("role {role}")).await?;
+    Ok(account)
+}
+
+pub async fn post_user(
+    State(state): State<Shared>,
+    Extension(caller): Extension<Caller>,
+    ApiJson(new): ApiJson<NewAccount>,
+) -> ApiResult {
+    let account = create_account(&state, &caller, new).await?;
+    Ok((StatusCode::CREATED, Json(account_json(&account))).into_response())
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct AccountChange {
+    pub role: Option<String>,
+    pub password: Option<String>,
+    pub disabled: Option<bool>,
+}
+
+pub async fn change_account(
+    state: &Shared,
+    caller: &Caller,
+    name: String,
+    change: AccountChange,
+) -> Result<salw_store::Account, ApiError> {
+    let role = change.role.as_deref().map(parse_role).transpose()?;
+    if let Some(p) = &change.password {
+        salw_access::check_password_rules(p).map_err(access_error)?;
+    }
+    let demotes = role.is_some_and(|r| r != Role::Administrator) || change.disabled == Some(true);
+    let target = name.clone();
+    let account = state
+        .write(move |reg| {
+            let backend = reg.backend();
+            let Some(before) = backend.account(&target).map_err(store("accounts"))? else {
+                return Err(ApiError::not_found(format!("there is no account '{target}'")));
+            };
+            // A registry must keep an administrator who can still log in.
+            if demotes && before.role == Role::Administrator.as_str() && !before.disabled {
+                let others = backend
+                    .accounts()
+                    .map_err(store("accounts"))?
+                    .iter()
+                    .filter(|a| a.name != target && a.role == "administrator" && !a.disabled)
+                    .count();
+                if others == 0 {
+                    return Err(ApiError::field(
+                        StatusCode::UNPROCESSABLE_ENTITY,
+                        "role",
+                        "this is the last administrator: make another one first",
+                    ));
+                }
+            }
+            let hash = change
+                .password
+                .as_deref()
+                .map(salw_access::hash_password)
+                .transpose()
+                .map_err(access_error)?;
+            backend
+                .update_account(&target, role.map(Role::as_str), hash.as_deref(), change.disabled)
+                .map_err(store("accounts"))?;
+            backend
+                .account(&target)
+                .map_err(store("accounts"))?
+                .ok_or_else(|| ApiError::not_found(format!("there is no account '{target}'")))
+        })
+        .await?;
+    state.end_sessions_of(&name);
+    audit(
+        state,
+        caller,
+        "account-changed",
+        &name,
+        format!("role {} disabled {}", account.role, account.disabled),
+    )
+    .await?;
+    Ok(account)
+}
+
+pub async fn post_user_change(
+    State(state): State<Shared>,
+    Extension(caller): Extension<Caller>,
+    Path(name): Path<String>,
+    ApiJson(change): ApiJson<AccountChange>,
+) -> ApiResult {
+    let account = change_account(&state, &caller, name, change).await?;
+    Ok(Json(account_json(&account)).into_response())
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NewToken {
+    #[serde(default)]
+    pub label: String,
+}
+
+pub async fn post_token(
+    State(state): State<Shared>,
+    Extension(caller): Extension<Caller>,
+    ApiJson(new): ApiJson<NewToken>,
+) -> ApiResult {
+    let name = caller.name.clone();
+    let label = new.label.clone();
+    let (secret, token) = state
+        .write(move |reg| {
+            salw_access::create_token(reg.backend(), &name, &label, &chrono::Utc::now().to_rfc3339())
+                .map_err(access_error)
+        })
+        .await?;
+    audit(&state, &caller, "token-created", &token.label, &token.prefix).await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(json!({ "secret": secret, "prefix": token.prefix, "label": token.label })),
+    )
+        .into_response())
+}
+
+pub fn audit_filter(params: &Params) -> Result<AuditFilter, ApiError> {
+    params.only(&["actor", "action", "before", "limit"])?;
+    Ok(AuditFilter {
+        actor: params.text("actor"),
+        action: params.text("action"),
+        before: params
+            .text("before")
+            .map(|_| params.number("before", 1, i64::MAX as u64, 0).map(|n| n as i64))
+            .transpose()?,
+        limit: params.number("limit", 1, 1000, 100)?,
+    })
+}
+
+pub async fn audit_trail(State(state): State<Shared>, params: Params) -> ApiResult {
+    let filter = audit_filter(&params)?;
+    let lines = state
+        .read(move |reg| reg.backend().audit(&filter).map_err(store("the audit trail")))
+        .await?;
+    Ok(Json(json!({ "lines": lines })).into_response())
+}

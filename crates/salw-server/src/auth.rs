@@ -1,0 +1,214 @@
+//! Who is asking, and may they: sessions (cookie), API tokens (bearer), CSRF, and the guard
+//! that applies the endpoint table (`endpoints::ENDPOINTS`) to every request before its
+//! handler runs, so that what the table (and the OpenAPI document) says is what is enforced.
+
+use std::time::Instant;
+
+use axum::extract::{MatchedPath, Request, State};
+use axum::http::{HeaderMap, Method, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Redirect, Response};
+use rand::RngCore;
+use salw_access::{Permission, Role};
+
+use crate::endpoints::{self, Access, Kind};
+use crate::error::ApiError;
+use crate::state::{Session, Shared, lock};
+
+pub const SESSION_COOKIE: &str = "salw_session";
+pub const CSRF_HEADER: &str = "x-csrf-token";
+
+/// The person or program behind a request.
+#[derive(Debug, Clone)]
+pub struct Caller {
+    pub name: String,
+    pub role: Role,
+    /// The session's CSRF token; None for API tokens (which no browser sends by itself).
+    pub csrf: Option<String>,
+}
+
+impl Caller {
+    pub fn may(&self, p: Permission) -> bool {
+        self.role.can(p)
+    }
+
+    /// Checks a form's CSRF field (browser sessions only).
+    pub fn check_csrf(&self, sent: Option<&str>) -> Result<(), ApiError> {
+        match &self.csrf {
+            Some(expected) if sent.map(str::as_bytes) != Some(expected.as_bytes()) => {
+                Err(ApiError::new(
+                    StatusCode::FORBIDDEN,
+                    "the form is out of date or did not come from this site: reload the page and try again",
+                ))
+            }
+            _ => Ok(()),
+        }
+    }
+}
+
+pub fn random_secret() -> String {
+    let mut bytes = [0u8; 32];
+    rand::rngs::OsRng.fill_bytes(&mut bytes);
+    hex::encode(bytes)
+}
+
+fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v)
+}
+
+/// Starts a session and returns the Set-Cookie value.
+pub fn start_session(state: &Shared, name: &str, role: Role) -> String {
+    let secret = random_secret();
+    lock(&state.sessions).insert(
+        secret.clone(),
+        Session {
+            name: name.to_owned(),
+            role,
+            csrf: random_secret(),
+            last_seen: Instant::now(),
+        },
+    );
+    session_cookie(state, &secret, false)
+}
+
+pub fn session_cookie(state: &Shared, secret: &str, clear: bool) -> String {
+    let secure = if state.config.secure_cookies {
+        "; Secure"
+    } else {
+        ""
+    };
+    let age = if clear { "; Max-Age=0" } else { "" };
+    format!("{SESSION_COOKIE}={secret}; Path=/; HttpOnly; SameSite=Strict{secure}{age}")
+}
+
+pub fn end_session(state: &Shared, headers: &HeaderMap) {
+    if let Some(secret) = cookie(headers, SESSION_COOKIE) {
+        lock(&state.sessions).remove(secret);
+    }
+}
+
+/// Finds the caller from a bearer token or the session cookie; None when neither is valid.
+pub async fn identify(state: &Shared, headers: &HeaderMap) -> Result<Option<Caller>, ApiError> {
+    if let Some(value) = headers.get(header::AUTHORIZATION) {
+        let secret = value
+            .to_str()
+            .ok()
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .map(|s| s.trim().to_owned());
+        let Some(secret) = secret else {
+            return Ok(None);
+        };
+        let who = state
+            .read(move |reg| {
+                salw_access::token_account(reg.backend(), &secret)
+                    .map_err(|e| ApiError::internal("checking a token", e))
+            })
+            .await?;
+        return Ok(who.map(|a| Caller {
+            name: a.name,
+            role: a.role,
+            csrf: None,
+        }));
+    }
+    let Some(secret) = cookie(headers, SESSION_COOKIE) else {
+        return Ok(None);
+    };
+    let idle = state.session_idle();
+    let mut sessions = lock(&state.sessions);
+    let now = Instant::now();
+    match sessions.get_mut(secret) {
+        Some(s) if now.duration_since(s.last_seen) < idle => {
+            s.last_seen = now;
+            Ok(Some(Caller {
+                name: s.name.clone(),
+                role: s.role,
+                csrf: Some(s.csrf.clone()),
+            }))
+        }
+        Some(_) => {
+            sessions.remove(secret);
+            Ok(None)
+        }
+        None => Ok(None),
+    }
+}
+
+fn unsafe_method(m: &Method) -> bool {
+    !matches!(*m, Method::GET | Method::HEAD | Method::OPTIONS)
+}
+
+/// The guard: finds the endpoint, identifies the caller, applies the role model, and (for
+/// scripts using a session) the CSRF header. Pages check their form's CSRF field themselves.
+pub async fn guard(
+    State(state): State<Shared>,
+    matched: Option<MatchedPath>,
+    mut request: Request,
+    next: Next,
+) -> Response {
+    let Some(endpoint) = matched
+        .as_ref()
+        .and_then(|m| endpoints::find(request.method(), m.as_str()))
+    else {
+        return next.run(request).await;
+    };
+    if endpoint.access == Access::Public {
+        return next.run(request).await;
+    }
+    let caller = match identify(&state, request.headers()).await {
+        Ok(c) => c,
+        Err(e) => return e.into_response(),
+    };
+    let Some(caller) = caller else {
+        return match endpoint.kind {
+            Kind::Api => ApiError::unauthenticated().into_response(),
+            Kind::Page => {
+                let next_page = request
+                    .uri()
+                    .path_and_query()
+                    .map(|p| p.as_str())
+                    .filter(|_| request.method() == Method::GET)
+                    .unwrap_or("/");
+                Redirect::to(&format!("/login?next={}", urlencode(next_page))).into_response()
+            }
+        };
+    };
+    if let Access::May(permission) = endpoint.access
+        && !caller.may(permission)
+    {
+        let what = endpoints::describe(permission);
+        return match endpoint.kind {
+            Kind::Api => ApiError::forbidden(what).into_response(),
+            Kind::Page => crate::pages::forbidden(&caller, what),
+        };
+    }
+    if endpoint.kind == Kind::Api && unsafe_method(request.method()) && caller.csrf.is_some() {
+        let sent = request
+            .headers()
+            .get(CSRF_HEADER)
+            .and_then(|v| v.to_str().ok());
+        if let Err(e) = caller.check_csrf(sent) {
+            return e.into_response();
+        }
+    }
+    request.extensions_mut().insert(caller);
+    next.run(request).await
+}
+
+pub fn urlencode(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for b in text.bytes() {
+        if b.is_ascii_alphanumeric() || b"-_.~/".contains(&b) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}

@@ -1,0 +1,360 @@
+//! Every route, who may use it, and what it takes and gives: the one table from which the
+//! guard enforces access, the OpenAPI document is written, and the role test is driven.
+
+use axum::http::Method;
+use salw_access::Permission;
+use serde_json::{Map, Value, json};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    Public,
+    /// Any logged-in account.
+    Authenticated,
+    May(Permission),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// JSON under /api: 401/403 as JSON.
+    Api,
+    /// HTML: to the login page without a session, a 403 page for the wrong role.
+    Page,
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct Endpoint {
+    pub method: &'static str,
+    pub path: &'static str,
+    pub access: Access,
+    pub kind: Kind,
+    pub summary: &'static str,
+    /// Query parameters: (name, schema type, description).
+    pub query: &'static [(&'static str, &'static str, &'static str)],
+    /// The request body: a schema name of `components`, or a media type for files.
+    pub body: Option<&'static str>,
+    /// The success response: a schema name, or a media type.
+    pub response: &'static str,
+}
+
+use Access::*;
+use Kind::*;
+use Permission::*;
+
+const fn api(
+    method: &'static str,
+    path: &'static str,
+    access: Access,
+    summary: &'static str,
+) -> Endpoint {
+    Endpoint {
+        method,
+        path,
+        access,
+        kind: Api,
+        summary,
+        query: &[],
+        body: None,
+        response: "Object",
+    }
+}
+
+const fn page(method: &'static str, path: &'static str, access: Access) -> Endpoint {
+    Endpoint {
+        method,
+        path,
+        access,
+        kind: Page,
+        summary: "",
+        query: &[],
+        body: None,
+        response: "text/html",
+    }
+}
+
+const SEARCH_QUERY: &[(&str, &str, &str)] = &[
+    ("q", "string", "the marking as read: `?` for one unreadable character, `*` for any run"),
+    ("make", "string", "manufacturer"),
+    ("model", "string", "model"),
+    ("calibre", "string", "calibre"),
+    ("type", "string", "UNODC type or category"),
+    ("country", "string", "country of manufacture (ISO 3166-1 alpha-2)"),
+    ("limit", "integer", "at most this many hits (1-100, default 20)"),
+];
+
+pub const ENDPOINTS: &[Endpoint] = &[
+    Endpoint {
+        response: "Me",
+        ..api("GET", "/api/v1/me", Authenticated, "The account making the request and what its role may do")
+    },
+    Endpoint {
+        response: "Summary",
+        ..api("GET", "/api/v1/summary", May(ViewSummary), "Counts: weapons by status and category, events by kind")
+    },
+    Endpoint {
+        query: SEARCH_QUERY,
+        response: "SearchResult",
+        ..api("GET", "/api/v1/search", May(Search), "The marking search: registered weapons whose serial could be the one read (audited)")
+    },
+    Endpoint {
+        query: &[
+            ("status", "string", "registered, lost, stolen, seized, deactivated, destroyed…"),
+            ("category", "string", "category name"),
+            ("serial", "string", "exact serial as recorded"),
+            ("limit", "integer", "at most this many (1-1000, default 100)"),
+        ],
+        response: "WeaponList",
+        ..api("GET", "/api/v1/weapons", May(ViewWeapon), "Weapons, filtered (audited)")
+    },
+    Endpoint {
+        body: Some("Weapon"),
+        response: "Written",
+        ..api("POST", "/api/v1/weapons", May(WriteRecords), "Registers a weapon (the fields of docs/formats.md)")
+    },
+    Endpoint {
+        response: "WeaponPage",
+        ..api("GET", "/api/v1/weapons/{id}", May(ViewWeapon), "A weapon and its life-cycle timeline, by id or reference (audited)")
+    },
+    Endpoint {
+        body: Some("Event"),
+        response: "Written",
+        ..api("POST", "/api/v1/events", May(WriteRecords), "Records a life-cycle event of a weapon")
+    },
+    Endpoint {
+        body: Some("Person"),
+        response: "Written",
+        ..api("POST", "/api/v1/persons", May(WriteRecords), "Registers a person or organisation")
+    },
+    Endpoint {
+        response: "Person",
+        ..api("GET", "/api/v1/persons/{id}", May(ViewPerson), "A person's record, by id or reference (audited)")
+    },
+    Endpoint {
+        query: &[
+            ("format", "string", "csv or jsonl (default csv)"),
+            ("kind", "string", "weapon, person or event, when the file holds one kind"),
+        ],
+        body: Some("text/csv"),
+        response: "ImportResult",
+        ..api("POST", "/api/v1/import", May(Import), "Imports a file: every bad row reported, nothing written unless all are good")
+    },
+    Endpoint {
+        response: "application/x-ndjson",
+        ..api("GET", "/api/v1/export", May(Export), "The whole registry as JSON Lines: persons, weapons, events (audited)")
+    },
+    Endpoint {
+        response: "AccountList",
+        ..api("GET", "/api/v1/users", May(ManageUsers), "Accounts and their roles")
+    },
+    Endpoint {
+        body: Some("NewAccount"),
+        response: "Account",
+        ..api("POST", "/api/v1/users", May(ManageUsers), "Creates an account")
+    },
+    Endpoint {
+        body: Some("AccountChange"),
+        response: "Account",
+        ..api("POST", "/api/v1/users/{name}", May(ManageUsers), "Changes an account's role, password or whether it is disabled")
+    },
+    Endpoint {
+        body: Some("NewToken"),
+        response: "Token",
+        ..api("POST", "/api/v1/tokens", Authenticated, "Creates an API token for the calling account; the secret is shown once")
+    },
+    Endpoint {
+        query: &[
+            ("actor", "string", "only this account's lines"),
+            ("action", "string", "only this action (search, view-weapon, view-person…)"),
+            ("before", "integer", "only lines before this sequence number"),
+            ("limit", "integer", "at most this many (1-1000, default 100)"),
+        ],
+        response: "AuditList",
+        ..api("GET", "/api/v1/audit", May(ReadAudit), "The audit trail, newest first")
+    },
+    Endpoint {
+        response: "Object",
+        ..api("GET", "/api/openapi.json", Public, "This document")
+    },
+    // Pages.
+    page("GET", "/login", Public),
+    page("POST", "/login", Public),
+    page("POST", "/logout", Authenticated),
+    page("GET", "/", May(ViewSummary)),
+    page("GET", "/search", May(Search)),
+    page("GET", "/weapons/new", May(WriteRecords)),
+    page("POST", "/weapons", May(WriteRecords)),
+    page("GET", "/weapons/{id}", May(ViewWeapon)),
+    page("GET", "/weapons/{id}/events/new", May(WriteRecords)),
+    page("POST", "/weapons/{id}/events", May(WriteRecords)),
+    page("GET", "/persons/{id}", May(ViewPerson)),
+    page("GET", "/import", May(Import)),
+    page("POST", "/import", May(Import)),
+    page("GET", "/export", May(Export)),
+    page("GET", "/export/registry.jsonl", May(Export)),
+    page("GET", "/admin/users", May(ManageUsers)),
+    page("POST", "/admin/users", May(ManageUsers)),
+    page("POST", "/admin/users/{name}", May(ManageUsers)),
+    page("GET", "/audit", May(ReadAudit)),
+    page("GET", "/static/{file}", Public),
+];
+
+pub fn find(method: &Method, path: &str) -> Option<&'static Endpoint> {
+    ENDPOINTS
+        .iter()
+        .find(|e| e.path == path && e.method == method.as_str())
+}
+
+/// What a permission lets one do, for "your role may not …".
+pub fn describe(p: Permission) -> &'static str {
+    match p {
+        ViewSummary => "see the registry's figures",
+        Search => "search markings",
+        ViewWeapon => "view weapon records",
+        ViewPerson => "view persons' records",
+        WriteRecords => "write records",
+        Import => "import files",
+        Export => "export the registry",
+        ManageUsers => "manage accounts",
+        ReadAudit => "read the audit trail",
+    }
+}
+
+fn schemas() -> Value {
+    let text = json!({"type": "string"});
+    let error = json!({
+        "type": "object",
+        "required": ["error"],
+        "properties": {"error": {"type": "object", "required": ["status", "message"], "properties": {
+            "status": {"type": "integer"},
+            "message": {"type": "string"},
+            "errors": {"type": "array", "items": {"type": "object", "required": ["field", "reason"], "properties": {
+                "field": text, "reason": text, "line": {"type": "integer"}}}}}}}
+    });
+    json!({
+        "Error": error,
+        "Object": {"type": "object"},
+        "Me": {"type": "object", "properties": {"name": text, "role": text, "may": {"type": "array", "items": text}}},
+        "Summary": {"type": "object", "description": "salw_store::Summary"},
+        "SearchResult": {"type": "object", "properties": {
+            "query": text, "incomplete": {"type": "boolean"},
+            "hits": {"type": "array", "items": {"type": "object", "properties": {
+                "weapon_id": {"type": "string", "format": "uuid"}, "score": {"type": "integer"},
+                "serial": text, "marked": {"type": "array", "items": {"type": "integer"}},
+                "explanation": {"type": "array", "items": text}, "status": text, "category": text}}}}},
+        "WeaponList": {"type": "object", "properties": {"weapons": {"type": "array", "items": {"type": "object"}}}},
+        "Weapon": {"type": "object", "description": "A weapon record: the fields of docs/formats.md (category required; unknown fields refused)", "required": ["category"], "additionalProperties": true},
+        "Event": {"type": "object", "description": "An event: weapon (id or reference), kind, occurred_on (YYYY-MM-DD) and the fields its kind needs (docs/formats.md)", "required": ["weapon", "kind", "occurred_on"]},
+        "Person": {"type": "object", "description": "A person or organisation (docs/formats.md)", "required": ["kind", "name"]},
+        "Written": {"type": "object", "properties": {"id": {"type": "string", "format": "uuid"}, "added": {"type": "boolean"}}},
+        "WeaponPage": {"type": "object", "properties": {"weapon": {"type": "object"}, "timeline": {"type": "array", "items": {"type": "object"}}}},
+        "ImportResult": {"type": "object", "properties": {"weapons_added": {"type": "integer"}, "persons_added": {"type": "integer"}, "events_added": {"type": "integer"}, "unchanged": {"type": "integer"}}},
+        "AccountList": {"type": "object", "properties": {"accounts": {"type": "array", "items": {"$ref": "#/components/schemas/Account"}}}},
+        "Account": {"type": "object", "properties": {"name": text, "role": text, "disabled": {"type": "boolean"}, "created_at": text, "created_by": text}},
+        "NewAccount": {"type": "object", "required": ["name", "role", "password"], "additionalProperties": false, "properties": {"name": text, "role": text, "password": text}},
+        "AccountChange": {"type": "object", "additionalProperties": false, "properties": {"role": text, "password": text, "disabled": {"type": "boolean"}}},
+        "NewToken": {"type": "object", "additionalProperties": false, "properties": {"label": text}},
+        "Token": {"type": "object", "properties": {"secret": text, "prefix": text, "label": text}},
+        "AuditList": {"type": "object", "properties": {"lines": {"type": "array", "items": {"type": "object", "properties": {
+            "seq": {"type": "integer"}, "at": text, "actor": text, "role": text, "action": text, "asked": text, "shown": text, "hash": text}}}}}
+    })
+}
+
+fn content(kind: &str) -> Value {
+    if kind.contains('/') {
+        json!({ kind: {"schema": {"type": "string"}} })
+    } else {
+        json!({ "application/json": {"schema": {"$ref": format!("#/components/schemas/{kind}")}} })
+    }
+}
+
+/// The OpenAPI 3.1 document of the JSON API (docs/openapi.json is its snapshot).
+pub fn openapi() -> Value {
+    let mut paths = Map::new();
+    for e in ENDPOINTS.iter().filter(|e| e.kind == Api) {
+        let mut op = Map::new();
+        op.insert("summary".into(), json!(e.summary));
+        let mut parameters: Vec<Value> = e
+            .query
+            .iter()
+            .map(|(name, ty, description)| {
+                json!({"name": name, "in": "query", "required": false, "description": description, "schema": {"type": ty}})
+            })
+            .collect();
+        for segment in e.path.split('/') {
+            if let Some(name) = segment.strip_prefix('{').and_then(|s| s.strip_suffix('}')) {
+                parameters.push(json!({"name": name, "in": "path", "required": true, "schema": {"type": "string"}}));
+            }
+        }
+        if !parameters.is_empty() {
+            op.insert("parameters".into(), Value::Array(parameters));
+        }
+        if let Some(body) = e.body {
+            let media = if body.contains('/') {
+                json!({"text/csv": {"schema": {"type": "string"}}, "application/x-ndjson": {"schema": {"type": "string"}}})
+            } else {
+                content(body)
+            };
+            op.insert(
+                "requestBody".into(),
+                json!({"required": true, "content": media}),
+            );
+        }
+        let error = |d: &str| json!({"description": d, "content": content("Error")});
+        let mut responses = Map::new();
+        responses.insert(
+            "200".into(),
+            json!({"description": "success", "content": content(e.response)}),
+        );
+        if e.body.is_some() || !e.query.is_empty() || e.path.contains('{') {
+            responses.insert(
+                "400".into(),
+                error("malformed request (the field and the reason)"),
+            );
+            responses.insert(
+                "422".into(),
+                error("a rule was broken (each field and reason); nothing was written"),
+            );
+        }
+        if e.path.contains('{') {
+            responses.insert("404".into(), error("no such record"));
+        }
+        if e.access != Public {
+            responses.insert("401".into(), error("no session and no valid token"));
+        }
+        if let May(p) = e.access {
+            op.insert("x-permission".into(), json!(p));
+            responses.insert(
+                "403".into(),
+                error("the caller's role does not hold the permission"),
+            );
+        }
+        op.insert("responses".into(), Value::Object(responses));
+        if e.access != Public {
+            op.insert(
+                "security".into(),
+                json!([{"bearer": []}, {"session": []}]),
+            );
+        }
+        let item = paths
+            .entry(e.path.to_owned())
+            .or_insert_with(|| Value::Object(Map::new()));
+        if let Value::Object(item) = item {
+            item.insert(e.method.to_ascii_lowercase(), Value::Object(op));
+        }
+    }
+    json!({
+        "openapi": "3.1.0",
+        "info": {
+            "title": "salw registry API",
+            "version": env!("CARGO_PKG_VERSION"),
+            "description": "The JSON API of a salw node: everything the web interface does. Authenticate with an API token (Authorization: Bearer salw_…) or a browser session (then send the x-csrf-token header on writes). Errors: {\"error\": {status, message, errors: [{field, reason, line}]}}."
+        },
+        "paths": paths,
+        "components": {
+            "schemas": schemas(),
+            "securitySchemes": {
+                "bearer": {"type": "http", "scheme": "bearer"},
+                "session": {"type": "apiKey", "in": "cookie", "name": "salw_session"}
+            }
+        }
+    })
+}

@@ -1,0 +1,1240 @@
+//! The web interface: server-rendered HTML (askama), usable without JavaScript. Each page
+//! calls the same functions as the API (crate::api), so the rules, messages and audit lines
+//! are the same. Access is checked by the guard; forms check their CSRF field here.
+
+use std::collections::HashMap;
+
+use askama::Template;
+use axum::body::Body;
+use axum::extract::{Extension, Multipart, Path, Request, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use salw_access::Permission;
+use salw_core::EventKind;
+use salw_io::{Format, RecordKind};
+use salw_store::{Backend, AccessBackend, AuditRecord, StoredEvent, Summary};
+use serde_json::{Map, Value};
+
+use crate::api::{self, AccountChange, NewAccount, WeaponView};
+use crate::auth::{self, Caller};
+use crate::error::ApiError;
+use crate::params::{Params, body_bytes};
+use crate::state::Shared;
+
+/// An error shown as a page.
+pub struct PageError(pub ApiError);
+
+impl From<ApiError> for PageError {
+    fn from(e: ApiError) -> Self {
+        PageError(e)
+    }
+}
+
+#[derive(Template)]
+#[template(path = "error.html")]
+struct ErrorPage<'a> {
+    nav: Nav,
+    title: String,
+    message: &'a str,
+    errors: &'a [crate::error::FieldError],
+}
+
+impl IntoResponse for PageError {
+    fn into_response(self) -> Response {
+        let e = self.0;
+        let page = ErrorPage {
+            nav: Nav::anonymous(),
+            title: e.status.canonical_reason().unwrap_or("Error").to_owned(),
+            message: &e.message,
+            errors: &e.errors,
+        };
+        (e.status, render(&page)).into_response()
+    }
+}
+
+pub type PageResult = Result<Response, PageError>;
+
+fn render(t: &impl Template) -> Response {
+    match t.render() {
+        Ok(html) => Html(html).into_response(),
+        Err(e) => ApiError::internal("rendering a page", e).into_response(),
+    }
+}
+
+/// The navigation bar: what this caller may open.
+pub struct Nav {
+    pub user: String,
+    pub role: String,
+    pub csrf: String,
+    pub dashboard: bool,
+    pub search: bool,
+    pub register: bool,
+    pub import: bool,
+    pub export: bool,
+    pub users: bool,
+    pub audit: bool,
+}
+
+impl Nav {
+    pub fn of(c: &Caller) -> Nav {
+        Nav {
+            user: c.name.clone(),
+            role: c.role.as_str().to_owned(),
+            csrf: c.csrf.clone().unwrap_or_default(),
+            dashboard: c.may(Permission::ViewSummary),
+            search: c.may(Permission::Search),
+            register: c.may(Permission::WriteRecords),
+            import: c.may(Permission::Import),
+            export: c.may(Permission::Export),
+            users: c.may(Permission::ManageUsers),
+            audit: c.may(Permission::ReadAudit),
+        }
+    }
+
+    fn anonymous() -> Nav {
+        Nav {
+            user: String::new(),
+            role: String::new(),
+            csrf: String::new(),
+            dashboard: false,
+            search: false,
+            register: false,
+            import: false,
+            export: false,
+            users: false,
+            audit: false,
+        }
+    }
+}
+
+/// The 403 page the guard shows to a role without the permission.
+pub fn forbidden(caller: &Caller, what: &str) -> Response {
+    let message = format!("Your role ({}) may not {what}.", caller.role);
+    let page = ErrorPage {
+        nav: Nav::of(caller),
+        title: "Not allowed".into(),
+        message: &message,
+        errors: &[],
+    };
+    (StatusCode::FORBIDDEN, render(&page)).into_response()
+}
+
+// ---------------------------------------------------------------------------------------------
+// Forms
+
+/// A submitted form: its values (kept to show again) and the message of each field.
+#[derive(Default)]
+pub struct Form {
+    values: HashMap<String, String>,
+    errors: HashMap<String, String>,
+    /// Messages about fields the form does not show.
+    pub general: Vec<String>,
+}
+
+impl Form {
+    pub fn value(&self, name: &str) -> &str {
+        self.values.get(name).map(String::as_str).unwrap_or("")
+    }
+    pub fn error(&self, name: &str) -> &str {
+        self.errors.get(name).map(String::as_str).unwrap_or("")
+    }
+    pub fn has_errors(&self) -> bool {
+        !self.errors.is_empty() || !self.general.is_empty()
+    }
+    fn fail(&mut self, shown: &[&str], field: &str, reason: &str) {
+        if shown.contains(&field) {
+            let entry = self.errors.entry(field.to_owned()).or_default();
+            if !entry.is_empty() {
+                entry.push_str("; ");
+            }
+            entry.push_str(reason);
+        } else {
+            self.general.push(format!("{field}: {reason}"));
+        }
+    }
+}
+
+/// Parses an `application/x-www-form-urlencoded` body.
+async fn read_form(request: Request) -> Result<Form, ApiError> {
+    let bytes = body_bytes(request.into_body(), crate::params::JSON_LIMIT).await?;
+    let text = std::str::from_utf8(&bytes)
+        .map_err(|_| ApiError::field(StatusCode::BAD_REQUEST, "form", "is not UTF-8"))?;
+    let mut values = HashMap::new();
+    for pair in text.split('&').filter(|p| !p.is_empty()) {
+        let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
+        let k = crate::params::decode(k)
+            .ok_or_else(|| ApiError::field(StatusCode::BAD_REQUEST, "form", "is not valid"))?;
+        let v = crate::params::decode(v)
+            .ok_or_else(|| ApiError::field(StatusCode::BAD_REQUEST, &k, "is not valid"))?;
+        values.insert(k, v);
+    }
+    Ok(Form {
+        values,
+        ..Form::default()
+    })
+}
+
+fn check_csrf(caller: &Caller, form: &Form) -> Result<(), ApiError> {
+    caller.check_csrf(Some(form.value("csrf")))
+}
+
+// ---------------------------------------------------------------------------------------------
+// Login
+
+#[derive(Template)]
+#[template(path = "login.html")]
+struct LoginPage {
+    nav: Nav,
+    name: String,
+    next: String,
+    message: String,
+}
+
+fn safe_next(next: &str) -> String {
+    // Only a path on this site: never an address elsewhere.
+    if next.starts_with('/') && !next.starts_with("//") && !next.contains('\\') {
+        next.to_owned()
+    } else {
+        "/".to_owned()
+    }
+}
+
+pub async fn login_page(params: Params) -> PageResult {
+    let page = LoginPage {
+        nav: Nav::anonymous(),
+        name: String::new(),
+        next: safe_next(&params.text("next").unwrap_or_default()),
+        message: String::new(),
+    };
+    Ok(render(&page))
+}
+
+pub async fn login(State(state): State<Shared>, headers: HeaderMap, request: Request) -> PageResult {
+    let form = read_form(request).await?;
+    let name = form.value("name").trim().to_owned();
+    let password = form.value("password").to_owned();
+    let next = safe_next(form.value("next"));
+    let address = headers
+        .get("x-forwarded-for")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(',').next())
+        .unwrap_or("direct")
+        .trim()
+        .to_owned();
+    let keys = [format!("name:{name}"), format!("address:{address}")];
+    let keys: Vec<&str> = keys.iter().map(String::as_str).collect();
+    let refuse = |message: String, status: StatusCode| {
+        let page = LoginPage {
+            nav: Nav::anonymous(),
+            name: name.clone(),
+            next: next.clone(),
+            message,
+        };
+        Ok((status, render(&page)).into_response())
+    };
+    let wait = crate::state::lock(&state.throttle).wait(&keys, std::time::Instant::now());
+    if let Some(wait) = wait {
+        return refuse(
+            format!(
+                "Too many failed attempts: try again in {} minutes.",
+                wait.as_secs().div_ceil(60)
+            ),
+            StatusCode::TOO_MANY_REQUESTS,
+        );
+    }
+    let (n, p) = (name.clone(), password);
+    let who = state
+        .read(move |reg| {
+            salw_access::authenticate(reg.backend(), &n, &p)
+                .map_err(|e| ApiError::internal("checking a password", e))
+        })
+        .await?;
+    match who {
+        Some(who) => {
+            crate::state::lock(&state.throttle).succeeded(&keys);
+            state
+                .audit
+                .record_as(&who.name, who.role.as_str(), "login", &address, "ok")
+                .await
+                .map_err(|e| ApiError::internal("writing the audit trail", e))?;
+            let cookie = auth::start_session(&state, &who.name, who.role);
+            Ok(([(header::SET_COOKIE, cookie)], Redirect::to(&next)).into_response())
+        }
+        None => {
+            crate::state::lock(&state.throttle).failed(&keys, std::time::Instant::now());
+            state
+                .audit
+                .record_as(&name, "", "login-failed", &address, "refused")
+                .await
+                .map_err(|e| ApiError::internal("writing the audit trail", e))?;
+            refuse(
+                "Wrong name or password.".into(),
+                StatusCode::UNAUTHORIZED,
+            )
+        }
+    }
+}
+
+pub async fn logout(
+    State(state): State<Shared>,
+    Extension(caller): Extension<Caller>,
+    headers: HeaderMap,
+    request: Request,
+) -> PageResult {
+    let form = read_form(request).await?;
+    check_csrf(&caller, &form)?;
+    auth::end_session(&state, &headers);
+    let cookie = auth::session_cookie(&state, "", true);
+    Ok(([(header::SET_COOKIE, cookie)], Redirect::to("/login")).into_response())
+}
+
+// ---------------------------------------------------------------------------------------------
+// Dashboard
+
+pub struct Bar {
+    pub label: String,
+    pub count: u64,
+    pub width: u64,
+    pub y: u64,
+}
+
+fn bars(counts: &[(String, u64)]) -> Vec<Bar> {
+    let max = counts.iter().map(|(_, n)| *n).max().unwrap_or(0).max(1);
+    counts
+        .iter()
+        .enumerate()
+        .map(|(i, (label, n))| Bar {
+            label: label.replace('_', " "),
+            count: *n,
+            width: (n * 300).div_ceil(max),
+            y: i as u64 * 22,
+        })
+        .collect()
+}
+
+#[derive(Template)]
+#[template(path = "dashboard.html")]
+struct Dashboard {
+    nav: Nav,
+    summary: Summary,
+    node_country: String,
+    by_status: Vec<Bar>,
+    by_category: Vec<Bar>,
+    status_height: u64,
+    category_height: u64,
+    recent: Vec<StoredEvent>,
+    wanted: u64,
+    show_records: bool,
+}
+
+pub async fn dashboard(State(state): State<Shared>, Extension(caller): Extension<Caller>) -> PageResult {
+    // Recent events name weapons: only for roles that may view them (not the analyst).
+    let show_records = caller.may(Permission::ViewWeapon);
+    let (summary, recent) = state
+        .read(move |reg| {
+            let b = reg.backend();
+            let summary = b
+                .summary()
+                .map_err(|e| ApiError::internal("the summary", e))?;
+            let recent = if show_records {
+                b.recent_events(10)
+                    .map_err(|e| ApiError::internal("recent events", e))?
+            } else {
+                Vec::new()
+            };
+            Ok((summary, recent))
+        })
+        .await?;
+    let by_status = bars(&summary.by_status);
+    let by_category = bars(&summary.by_category);
+    let wanted = summary
+        .by_status
+        .iter()
+        .filter(|(s, _)| s == "lost" || s == "stolen")
+        .map(|(_, n)| n)
+        .sum();
+    let page = Dashboard {
+        nav: Nav::of(&caller),
+        node_country: state.node.country.clone().unwrap_or_default(),
+        status_height: by_status.len() as u64 * 22,
+        category_height: by_category.len() as u64 * 22,
+        by_status,
+        by_category,
+        summary,
+        recent,
+        wanted,
+        show_records,
+    };
+    Ok(render(&page))
+}
+
+// ---------------------------------------------------------------------------------------------
+// Search
+
+/// A serial cut into runs of characters, each marked or not (the explanation on the serial).
+pub struct Piece {
+    pub text: String,
+    pub marked: bool,
+}
+
+pub struct HitView {
+    pub hit: salw_search::Hit,
+    pub pieces: Vec<Piece>,
+    pub describe: String,
+}
+
+fn pieces(serial: &str, marked: &[usize]) -> Vec<Piece> {
+    let normalised = salw_search::normalise(serial);
+    let mut out: Vec<Piece> = Vec::new();
+    for (i, c) in normalised.chars().enumerate() {
+        let m = marked.contains(&i);
+        match out.last_mut() {
+            Some(last) if last.marked == m => last.text.push(c),
+            _ => out.push(Piece {
+                text: c.to_string(),
+                marked: m,
+            }),
+        }
+    }
+    out
+}
+
+#[derive(Template)]
+#[template(path = "search.html")]
+struct SearchPage {
+    nav: Nav,
+    q: String,
+    make: String,
+    model: String,
+    calibre: String,
+    kind: String,
+    country: String,
+    searched: bool,
+    hits: Vec<HitView>,
+    incomplete: bool,
+    error: String,
+}
+
+pub async fn search(
+    State(state): State<Shared>,
+    Extension(caller): Extension<Caller>,
+    params: Params,
+) -> PageResult {
+    let request = api::search_request(&params)?;
+    let f = &request.filters;
+    let mut page = SearchPage {
+        nav: Nav::of(&caller),
+        q: request.q.clone(),
+        make: f.make.clone().unwrap_or_default(),
+        model: f.model.clone().unwrap_or_default(),
+        calibre: f.calibre.clone().unwrap_or_default(),
+        kind: f.kind.clone().unwrap_or_default(),
+        country: f.country.clone().unwrap_or_default(),
+        searched: false,
+        hits: Vec::new(),
+        incomplete: false,
+        error: String::new(),
+    };
+    if request.q.is_empty() {
+        return Ok(render(&page));
+    }
+    page.searched = true;
+    match api::run_search(&state, &caller, &request).await {
+        Ok(found) => {
+            page.incomplete = found.incomplete;
+            page.hits = found
+                .hits
+                .into_iter()
+                .map(|hit| HitView {
+                    pieces: pieces(&hit.serial, &hit.marked),
+                    describe: [
+                        hit.manufacturer.as_deref(),
+                        hit.model.as_deref(),
+                        hit.calibre.as_deref(),
+                        hit.country.as_deref(),
+                    ]
+                    .into_iter()
+                    .flatten()
+                    .collect::<Vec<_>>()
+                    .join(" · "),
+                    hit,
+                })
+                .collect();
+        }
+        Err(e) if e.status == StatusCode::UNPROCESSABLE_ENTITY => {
+            page.error = e.errors.first().map(|f| f.reason.clone()).unwrap_or(e.message);
+            return Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)).into_response());
+        }
+        Err(e) => return Err(e.into()),
+    }
+    Ok(render(&page))
+}
+
+// ---------------------------------------------------------------------------------------------
+// Weapon page
+
+pub struct TimelineRow {
+    pub event: StoredEvent,
+    pub details: Vec<(String, String)>,
+}
+
+#[derive(Template)]
+#[template(path = "weapon.html")]
+struct WeaponPage {
+    nav: Nav,
+    view: WeaponView,
+    fields: Vec<(&'static str, String)>,
+    timeline: Vec<TimelineRow>,
+    holder: String,
+    next_events: Vec<(&'static str, &'static str)>,
+    notice: String,
+}
+
+fn person_name(view: &WeaponView, id: Option<uuid::Uuid>) -> Option<(String, String)> {
+    let id = id?;
+    let name = view
+        .persons
+        .iter()
+        .find(|p| p.id == id)
+        .map(|p| p.name.clone())
+        .unwrap_or_else(|| id.to_string());
+    Some((id.to_string(), name))
+}
+
+/// The events a person would record next, by where the weapon stands (the registry refuses,
+/// with its reason, any that does not fit the history).
+fn next_events(status: salw_core::lifecycle::WeaponStatus) -> Vec<(&'static str, &'static str)> {
+    use salw_core::lifecycle::WeaponStatus::*;
+    let all: &[(&str, &str)] = match status {
+        Registered | Issued | Recovered | Found | Surrendered => &[
+            ("reported_lost", "Report lost"),
+            ("reported_stolen", "Report stolen"),
+            ("seized", "Seize"),
+            ("transferred", "Transfer"),
+            ("inventoried", "Inventory check"),
+            ("exported", "Export"),
+            ("deactivated", "Deactivate"),
+            ("destroyed", "Destroy"),
+        ],
+        Lost | Stolen => &[
+            ("recovered", "Recovered"),
+            ("seized", "Seize"),
+            ("found", "Found"),
+        ],
+        Seized => &[
+            ("traced", "Record a trace"),
+            ("deactivated", "Deactivate"),
+            ("destroyed", "Destroy"),
+            ("returned", "Return"),
+        ],
+        Deactivated => &[
+            ("reactivation_detected", "Reactivation detected"),
+            ("destroyed", "Destroy"),
+        ],
+        Exported | Destroyed => &[],
+    };
+    all.to_vec()
+}
+
+pub async fn weapon(
+    State(state): State<Shared>,
+    Extension(caller): Extension<Caller>,
+    Path(id): Path<String>,
+    params: Params,
+) -> PageResult {
+    let view = api::load_weapon(&state, &caller, &id).await?;
+    let show_persons = caller.may(Permission::ViewPerson);
+    let w = &view.weapon.weapon;
+    let mut fields: Vec<(&'static str, String)> = vec![
+        ("Category", w.category.clone()),
+        ("Status", view.weapon.status.as_str().replace('_', " ")),
+    ];
+    for (label, value) in [
+        ("Manufacturer", &w.manufacturer),
+        ("Model", &w.model),
+        ("Serial", &w.serial),
+        ("Calibre", &w.calibre),
+        ("Country of manufacture", &w.country),
+        ("Reference", &w.reference),
+        ("Notes", &w.notes),
+    ] {
+        if let Some(v) = value {
+            fields.push((label, v.clone()));
+        }
+    }
+    if let Some(y) = w.year {
+        fields.push(("Year", y.to_string()));
+    }
+    if w.inadequately_marked {
+        fields.push((
+            "Marking",
+            "inadequately marked: follow-up due (ITI para 9)".into(),
+        ));
+    }
+    let timeline = view
+        .timeline
+        .iter()
+        .map(|e| {
+            let ev = &e.event;
+            let mut details: Vec<(String, String)> = Vec::new();
+            for (label, value) in [
+                ("place", &ev.place),
+                ("agency", &ev.agency),
+                ("officer", &ev.officer),
+                ("legal basis", &ev.legal_basis),
+                ("document", &ev.document),
+                ("country", &ev.country),
+                ("criminal context", &ev.criminal_context),
+                ("notes", &ev.notes),
+            ] {
+                if let Some(v) = value {
+                    details.push((label.into(), v.clone()));
+                }
+            }
+            if let Some(b) = ev.seizure_basis {
+                details.push(("seizure basis".into(), b.as_str().replace('_', " ")));
+            }
+            if show_persons {
+                for (label, id) in [("from", ev.from_holder), ("to", ev.to_holder)] {
+                    if let Some((_, name)) = person_name(&view, id) {
+                        details.push((label.into(), name));
+                    }
+                }
+            }
+            TimelineRow {
+                event: e.clone(),
+                details,
+            }
+        })
+        .collect();
+    let holder = if show_persons {
+        person_name(&view, view.weapon.holder)
+            .map(|(_, n)| n)
+            .unwrap_or_default()
+    } else {
+        String::new()
+    };
+    let next = if caller.may(Permission::WriteRecords) {
+        next_events(view.weapon.status)
+    } else {
+        Vec::new()
+    };
+    let notice = match params.text("recorded").as_deref() {
+        Some("weapon") => "The weapon was registered.".to_owned(),
+        Some(kind) => format!("The event '{}' was recorded.", kind.replace('_', " ")),
+        None => String::new(),
+    };
+    let page = WeaponPage {
+        nav: Nav::of(&caller),
+        fields,
+        timeline,
+        holder,
+        next_events: next,
+        notice,
+        view,
+    };
+    Ok(render(&page))
+}
+
+// ---------------------------------------------------------------------------------------------
+// Registering a weapon
+
+pub const WEAPON_FIELDS: &[(&str, &str, &str)] = &[
+    ("manufacturer", "Manufacturer", "as marked"),
+    ("model", "Model", ""),
+    ("serial", "Serial number", "verbatim, as marked on the frame or receiver"),
+    ("calibre", "Calibre", "as marked, e.g. 7.62x39"),
+    ("country", "Country of manufacture", "ISO 3166 code, e.g. BE"),
+    ("year", "Year of manufacture", ""),
+    ("reference", "Reference", "ledger line or old registry number, unique"),
+    ("notes", "Notes", ""),
+];
+
+#[derive(Template)]
+#[template(path = "weapon_form.html")]
+struct WeaponForm {
+    nav: Nav,
+    form: Form,
+    categories: Vec<String>,
+    fields: &'static [(&'static str, &'static str, &'static str)],
+}
+
+async fn categories(state: &Shared) -> Result<Vec<String>, ApiError> {
+    state
+        .read(|reg| {
+            Ok(reg
+                .categories()
+                .map_err(|e| ApiError::internal("categories", e))?
+                .all()
+                .iter()
+                .map(|c| c.name.clone())
+                .collect())
+        })
+        .await
+}
+
+pub async fn weapon_form(State(state): State<Shared>, Extension(caller): Extension<Caller>) -> PageResult {
+    let page = WeaponForm {
+        nav: Nav::of(&caller),
+        form: Form::default(),
+        categories: categories(&state).await?,
+        fields: WEAPON_FIELDS,
+    };
+    Ok(render(&page))
+}
+
+pub async fn weapon_create(
+    State(state): State<Shared>,
+    Extension(caller): Extension<Caller>,
+    request: Request,
+) -> PageResult {
+    let mut form = read_form(request).await?;
+    check_csrf(&caller, &form)?;
+    let mut object = Map::new();
+    object.insert("id".into(), Value::String(uuid::Uuid::now_v7().to_string()));
+    object.insert("category".into(), Value::String(form.value("category").to_owned()));
+    let mut shown: Vec<&str> = vec!["category"];
+    for (name, _, _) in WEAPON_FIELDS {
+        shown.push(name);
+        let v = form.value(name).trim();
+        if v.is_empty() {
+            continue;
+        }
+        if *name == "year" {
+            match v.parse::<i32>() {
+                Ok(y) => {
+                    object.insert("year".into(), Value::from(y));
+                }
+                Err(_) => form.fail(&shown, "year", "a year is written with four digits, e.g. 1998"),
+            }
+        } else {
+            object.insert((*name).into(), Value::String(v.to_owned()));
+        }
+    }
+    if !form.has_errors() {
+        let outcome = api::write_record(&state, &caller, RecordKind::Weapon, object, "web").await?;
+        if outcome.committed() {
+            let id = outcome.ids.first().copied().unwrap_or_default();
+            return Ok(Redirect::to(&format!("/weapons/{id}?recorded=weapon")).into_response());
+        }
+        for e in &outcome.errors {
+            form.fail(&shown, &e.field, &e.reason);
+        }
+    }
+    let page = WeaponForm {
+        nav: Nav::of(&caller),
+        form,
+        categories: categories(&state).await?,
+        fields: WEAPON_FIELDS,
+    };
+    Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)).into_response())
+}
+
+// ---------------------------------------------------------------------------------------------
+// Recording an event
+
+/// (field, label, hint, choices): the fields of the event form for one kind.
+type FieldSpec = (&'static str, &'static str, &'static str, &'static [&'static str]);
+
+const COMMON: &[FieldSpec] = &[
+    ("occurred_on", "Date", "YYYY-MM-DD", &[]),
+    ("place", "Place", "", &[]),
+    ("agency", "Agency or unit", "", &[]),
+    ("officer", "Officer", "", &[]),
+    ("legal_basis", "Legal basis", "", &[]),
+    ("document", "Document", "licence, report or certificate reference", &[]),
+];
+
+fn kind_fields(kind: EventKind) -> &'static [FieldSpec] {
+    use EventKind::*;
+    match kind {
+        Seized => &[
+            ("seizure_basis", "Seizure basis", "", &["criminal_offence", "administrative_violation"]),
+            ("criminal_context", "Criminal context", "offence, case number", &[]),
+        ],
+        Exported => &[("country", "Country of destination", "ISO 3166 code", &[])],
+        Imported => &[("country", "Country exported from", "ISO 3166 code", &[])],
+        Transferred | Issued => &[("to_holder", "New holder", "the person's id or reference", &[])],
+        Marked => &[
+            ("marking_occasion", "Occasion", "", &["manufacture", "import", "state_to_civilian", "confiscation", "deactivation", "unmarked"]),
+            ("mark_text", "Mark applied", "as marked", &[]),
+        ],
+        Deactivated => &[
+            ("standard", "Standard", "e.g. EU 2015/2403", &[]),
+            ("verifier", "Verified by", "", &[]),
+            ("witnesses", "Witnesses", "", &[]),
+        ],
+        Destroyed => &[
+            ("method", "Method", "cutting, crushing, melting, shredding…", &[]),
+            ("witnesses", "Witnesses", "", &[]),
+        ],
+        Traced => &[
+            ("trace_outcome", "Outcome", "", &["successful", "unsuccessful", "pending"]),
+            ("trace_ref", "Trace reference", "", &[]),
+            ("reason", "Reason (when unsuccessful)", "", &[]),
+        ],
+        Surrendered => &[("campaign", "Campaign", "", &[])],
+        _ => &[],
+    }
+}
+
+#[derive(Template)]
+#[template(path = "event_form.html")]
+struct EventForm {
+    nav: Nav,
+    weapon_id: String,
+    weapon_label: String,
+    kind: String,
+    kind_label: String,
+    fields: Vec<FieldSpec>,
+    form: Form,
+}
+
+fn parse_kind(text: &str) -> Result<EventKind, ApiError> {
+    text.parse::<EventKind>().map_err(|_| {
+        ApiError::field(
+            StatusCode::BAD_REQUEST,
+            "kind",
+            format!("'{text}' is not an event kind; the kinds are {}", EventKind::choices()),
+        )
+    })
+}
+
+fn event_fields(kind: EventKind) -> Vec<FieldSpec> {
+    let mut fields = COMMON.to_vec();
+    fields.extend_from_slice(kind_fields(kind));
+    fields.push(("notes", "Notes", "", &[]));
+    fields
+}
+
+async fn weapon_label(state: &Shared, id: &str) -> Result<(String, String), ApiError> {
+    let r = salw_store::RecordRef::parse(id)
+        .ok_or_else(|| ApiError::field(StatusCode::BAD_REQUEST, "id", "give the weapon's id"))?;
+    let idt = id.to_owned();
+    state
+        .read(move |reg| {
+            let w = reg
+                .find_weapon(&r)
+                .map_err(|e| ApiError::internal("reading the weapon", e))?
+                .ok_or_else(|| ApiError::not_found(format!("no weapon has the id or reference '{idt}'")))?;
+            let label = [
+                w.weapon.manufacturer.as_deref(),
+                w.weapon.model.as_deref(),
+                w.weapon.serial.as_deref(),
+            ]
+            .into_iter()
+            .flatten()
+            .collect::<Vec<_>>()
+            .join(" ");
+            Ok((w.weapon.id.to_string(), label))
+        })
+        .await
+}
+
+pub async fn event_form(
+    State(state): State<Shared>,
+    Extension(caller): Extension<Caller>,
+    Path(id): Path<String>,
+    params: Params,
+) -> PageResult {
+    params.only(&["kind"])?;
+    let kind = parse_kind(&params.text("kind").unwrap_or_default())?;
+    let (weapon_id, weapon_label) = weapon_label(&state, &id).await?;
+    let mut form = Form::default();
+    form.values.insert(
+        "occurred_on".into(),
+        chrono::Utc::now().date_naive().to_string(),
+    );
+    let page = EventForm {
+        nav: Nav::of(&caller),
+        weapon_id,
+        weapon_label,
+        kind: kind.as_str().to_owned(),
+        kind_label: kind.as_str().replace('_', " "),
+        fields: event_fields(kind),
+        form,
+    };
+    Ok(render(&page))
+}
+
+pub async fn event_create(
+    State(state): State<Shared>,
+    Extension(caller): Extension<Caller>,
+    Path(id): Path<String>,
+    request: Request,
+) -> PageResult {
+    let mut form = read_form(request).await?;
+    check_csrf(&caller, &form)?;
+    let kind = parse_kind(form.value("kind"))?;
+    let (weapon_id, weapon_label) = weapon_label(&state, &id).await?;
+    let fields = event_fields(kind);
+    let shown: Vec<&str> = fields.iter().map(|f| f.0).collect();
+    let mut object = Map::new();
+    object.insert("id".into(), Value::String(uuid::Uuid::now_v7().to_string()));
+    object.insert("weapon".into(), Value::String(weapon_id.clone()));
+    object.insert("kind".into(), Value::String(kind.as_str().to_owned()));
+    for name in &shown {
+        let v = form.value(name).trim();
+        if !v.is_empty() {
+            object.insert((*name).into(), Value::String(v.to_owned()));
+        }
+    }
+    let outcome = api::write_record(&state, &caller, RecordKind::Event, object, "web").await?;
+    if outcome.committed() {
+        return Ok(Redirect::to(&format!("/weapons/{weapon_id}?recorded={}", kind.as_str()))
+            .into_response());
+    }
+    for e in &outcome.errors {
+        form.fail(&shown, &e.field, &e.reason);
+    }
+    let page = EventForm {
+        nav: Nav::of(&caller),
+        weapon_id,
+        weapon_label,
+        kind: kind.as_str().to_owned(),
+        kind_label: kind.as_str().replace('_', " "),
+        fields,
+        form,
+    };
+    Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)).into_response())
+}
+
+// ---------------------------------------------------------------------------------------------
+// Person
+
+#[derive(Template)]
+#[template(path = "person.html")]
+struct PersonPage {
+    nav: Nav,
+    person: salw_core::Person,
+    fields: Vec<(&'static str, String)>,
+}
+
+pub async fn person(
+    State(state): State<Shared>,
+    Extension(caller): Extension<Caller>,
+    Path(id): Path<String>,
+) -> PageResult {
+    let person = api::load_person(&state, &caller, &id).await?;
+    let mut fields = vec![("Kind", person.kind.as_str().to_owned())];
+    for (label, value) in [
+        ("Reference", &person.reference),
+        ("Country", &person.country),
+        ("Identifier", &person.identifier),
+        ("Notes", &person.notes),
+    ] {
+        if let Some(v) = value {
+            fields.push((label, v.clone()));
+        }
+    }
+    let page = PersonPage {
+        nav: Nav::of(&caller),
+        person,
+        fields,
+    };
+    Ok(render(&page))
+}
+
+// ---------------------------------------------------------------------------------------------
+// Import and export
+
+#[derive(Template)]
+#[template(path = "import.html")]
+struct ImportPage {
+    nav: Nav,
+    done: String,
+    problems: Vec<crate::error::FieldError>,
+    problem_count: u64,
+    message: String,
+}
+
+pub async fn import_page(Extension(caller): Extension<Caller>) -> PageResult {
+    let page = ImportPage {
+        nav: Nav::of(&caller),
+        done: String::new(),
+        problems: Vec::new(),
+        problem_count: 0,
+        message: String::new(),
+    };
+    Ok(render(&page))
+}
+
+pub async fn import(
+    State(state): State<Shared>,
+    Extension(caller): Extension<Caller>,
+    mut multipart: Multipart,
+) -> PageResult {
+    let bad = |reason: String| ApiError::field(StatusCode::BAD_REQUEST, "file", reason);
+    let mut csrf = String::new();
+    let mut kind = String::new();
+    let mut file: Option<(String, Vec<u8>)> = None;
+    while let Some(field) = multipart
+        .next_field()
+        .await
+        .map_err(|e| bad(format!("the upload could not be read ({e})")))?
+    {
+        let name = field.name().unwrap_or("").to_owned();
+        match name.as_str() {
+            "file" => {
+                let filename = field.file_name().unwrap_or("upload").to_owned();
+                let bytes = field
+                    .bytes()
+                    .await
+                    .map_err(|e| bad(format!("the upload could not be read ({e})")))?;
+                file = Some((filename, bytes.to_vec()));
+            }
+            "csrf" => csrf = field.text().await.unwrap_or_default(),
+            "kind" => kind = field.text().await.unwrap_or_default(),
+            _ => {}
+        }
+    }
+    caller.check_csrf(Some(&csrf))?;
+    let mut page = ImportPage {
+        nav: Nav::of(&caller),
+        done: String::new(),
+        problems: Vec::new(),
+        problem_count: 0,
+        message: String::new(),
+    };
+    let Some((filename, bytes)) = file.filter(|(_, b)| !b.is_empty()) else {
+        page.message = "Choose a file to import.".into();
+        return Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)).into_response());
+    };
+    let format = Format::from_path(std::path::Path::new(&filename)).unwrap_or(Format::Csv);
+    let kind = match kind.as_str() {
+        "" => None,
+        k => Some(RecordKind::parse(k).ok_or_else(|| {
+            ApiError::field(StatusCode::BAD_REQUEST, "kind", format!("'{k}' is not weapon, person or event"))
+        })?),
+    };
+    let name: String = filename
+        .chars()
+        .filter(|c| !c.is_control())
+        .take(100)
+        .collect();
+    let outcome = api::import_bytes(&state, &caller, bytes, format, kind, &name).await?;
+    if outcome.committed() {
+        page.done = format!(
+            "{name}: {} weapons, {} persons and {} events added; {} already recorded.",
+            outcome.weapons_added, outcome.persons_added, outcome.events_added, outcome.unchanged
+        );
+        return Ok(render(&page));
+    }
+    page.message = format!(
+        "{name}: {} problem(s). Nothing was written: correct the file and import it again.",
+        outcome.error_count
+    );
+    page.problem_count = outcome.error_count;
+    page.problems = outcome
+        .errors
+        .iter()
+        .map(crate::error::FieldError::from)
+        .collect();
+    Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)).into_response())
+}
+
+#[derive(Template)]
+#[template(path = "export.html")]
+struct ExportPage {
+    nav: Nav,
+}
+
+pub async fn export_page(Extension(caller): Extension<Caller>) -> PageResult {
+    Ok(render(&ExportPage {
+        nav: Nav::of(&caller),
+    }))
+}
+
+pub async fn export_file(State(state): State<Shared>, Extension(caller): Extension<Caller>) -> PageResult {
+    let bytes = api::export_jsonl(&state, &caller).await?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, "application/x-ndjson"),
+            (header::CONTENT_DISPOSITION, "attachment; filename=\"registry.jsonl\""),
+        ],
+        Body::from(bytes),
+    )
+        .into_response())
+}
+
+// ---------------------------------------------------------------------------------------------
+// Accounts
+
+#[derive(Template)]
+#[template(path = "users.html")]
+struct UsersPage {
+    nav: Nav,
+    accounts: Vec<salw_store::Account>,
+    roles: Vec<&'static str>,
+    form: Form,
+    notice: String,
+}
+
+async fn users_page(state: &Shared, caller: &Caller, form: Form, notice: String, status: StatusCode) -> PageResult {
+    let accounts = state
+        .read(|reg| {
+            reg.backend()
+                .accounts()
+                .map_err(|e| ApiError::internal("accounts", e))
+        })
+        .await?;
+    let page = UsersPage {
+        nav: Nav::of(caller),
+        accounts,
+        roles: salw_access::Role::ALL
+            .iter()
+            .filter(|r| **r != salw_access::Role::Peer)
+            .map(|r| r.as_str())
+            .collect(),
+        form,
+        notice,
+    };
+    Ok((status, render(&page)).into_response())
+}
+
+pub async fn users(
+    State(state): State<Shared>,
+    Extension(caller): Extension<Caller>,
+    params: Params,
+) -> PageResult {
+    let notice = params.text("done").unwrap_or_default();
+    users_page(&state, &caller, Form::default(), notice, StatusCode::OK).await
+}
+
+pub async fn user_create(
+    State(state): State<Shared>,
+    Extension(caller): Extension<Caller>,
+    request: Request,
+) -> PageResult {
+    let mut form = read_form(request).await?;
+    check_csrf(&caller, &form)?;
+    let new = NewAccount {
+        name: form.value("name").trim().to_owned(),
+        role: form.value("role").to_owned(),
+        password: form.value("password").to_owned(),
+    };
+    let name = new.name.clone();
+    match api::create_account(&state, &caller, new).await {
+        Ok(_) => Ok(Redirect::to(&format!(
+            "/admin/users?done={}",
+            auth::urlencode(&format!("Account {name} created."))
+        ))
+        .into_response()),
+        Err(e) if e.status == StatusCode::UNPROCESSABLE_ENTITY => {
+            for f in &e.errors {
+                form.fail(&["name", "role", "password"], &f.field, &f.reason);
+            }
+            form.values.remove("password");
+            users_page(&state, &caller, form, String::new(), StatusCode::UNPROCESSABLE_ENTITY).await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+pub async fn user_change(
+    State(state): State<Shared>,
+    Extension(caller): Extension<Caller>,
+    Path(name): Path<String>,
+    request: Request,
+) -> PageResult {
+    let form = read_form(request).await?;
+    check_csrf(&caller, &form)?;
+    let change = AccountChange {
+        role: Some(form.value("role").to_owned()).filter(|r| !r.is_empty()),
+        password: Some(form.value("password").to_owned()).filter(|p| !p.is_empty()),
+        disabled: match form.value("disabled") {
+            "yes" => Some(true),
+            "no" => Some(false),
+            _ => None,
+        },
+    };
+    match api::change_account(&state, &caller, name.clone(), change).await {
+        Ok(_) => Ok(Redirect::to(&format!(
+            "/admin/users?done={}",
+            auth::urlencode(&format!("Account {name} changed."))
+        ))
+        .into_response()),
+        Err(e) if e.status == StatusCode::UNPROCESSABLE_ENTITY => {
+            let mut shown = Form::default();
+            shown.general = e
+                .errors
+                .iter()
+                .map(|f| format!("{name}: {}: {}", f.field, f.reason))
+                .collect();
+            users_page(&state, &caller, shown, String::new(), StatusCode::UNPROCESSABLE_ENTITY).await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Audit trail
+
+#[derive(Template)]
+#[template(path = "audit.html")]
+struct AuditPage {
+    nav: Nav,
+    lines: Vec<AuditRecord>,
+    actor: String,
+    action: String,
+    older: Option<i64>,
+    intact: String,
+}
+
+pub async fn audit(
+    State(state): State<Shared>,
+    Extension(caller): Extension<Caller>,
+    params: Params,
+) -> PageResult {
+    let filter = api::audit_filter(&params)?;
+    let (actor, action) = (
+        filter.actor.clone().unwrap_or_default(),
+        filter.action.clone().unwrap_or_default(),
+    );
+    let limit = filter.limit as usize;
+    let (lines, broken) = state
+        .read(move |reg| {
+            let b = reg.backend();
+            let lines = b
+                .audit(&filter)
+                .map_err(|e| ApiError::internal("the audit trail", e))?;
+            let broken = salw_store::verify_audit(b)
+                .map_err(|e| ApiError::internal("checking the audit trail", e))?;
+            Ok((lines, broken))
+        })
+        .await?;
+    let older = (lines.len() == limit)
+        .then(|| lines.last().map(|l| l.seq))
+        .flatten();
+    let intact = match broken {
+        None => "The audit trail's hash chain is intact.".to_owned(),
+        Some(seq) => format!("The audit trail was altered: line {seq} does not follow from the one before."),
+    };
+    Ok(render(&AuditPage {
+        nav: Nav::of(&caller),
+        lines,
+        actor,
+        action,
+        older,
+        intact,
+    }))
+}
+
+// ---------------------------------------------------------------------------------------------
+// Static files
+
+const CSS: &str = include_str!("../static/app.css");
+
+pub async fn static_file(Path(file): Path<String>) -> Response {
+    match file.as_str() {
+        "app.css" => (
+            [
+                (header::CONTENT_TYPE, "text/css; charset=utf-8"),
+                (header::CACHE_CONTROL, "public, max-age=86400"),
+            ],
+            CSS,
+        )
+            .into_response(),
+        _ => ApiError::not_found("no such file").into_response(),
+    }
+}

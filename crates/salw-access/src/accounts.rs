@@ -1,7 +1,7 @@
 //! Accounts and tokens over `AccessBackend`.
 
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use rand::RngCore;
 use salw_store::{AccessBackend, Account, ApiToken, StoreError};
 
@@ -105,7 +105,10 @@ pub fn add_account<B: AccessBackend>(
         disabled: false,
     };
     if !backend.insert_account(&account)? {
-        return Err(invalid("name", format!("an account '{name}' exists already")));
+        return Err(invalid(
+            "name",
+            format!("an account '{name}' exists already"),
+        ));
     }
     Ok(account)
 }
@@ -188,7 +191,10 @@ pub fn create_token<B: AccessBackend>(
     now: &str,
 ) -> Result<(String, ApiToken), AccessError> {
     if backend.account(account)?.is_none() {
-        return Err(invalid("account", format!("there is no account '{account}'")));
+        return Err(invalid(
+            "account",
+            format!("there is no account '{account}'"),
+        ));
     }
     let label = label.trim();
     if label.chars().count() > 100 {
@@ -243,29 +249,57 @@ mod tests {
     #[test]
     fn a_password_is_stored_as_argon2id_and_only_the_right_one_logs_in() {
         let (_d, mut b) = backend();
-        let a = add_account(&mut b, "amina", Role::Investigator, "correct horse", "admin", "t")
-            .expect("add");
-        assert!(a.password_hash.starts_with("$argon2id$"), "{}", a.password_hash);
+        let a = add_account(
+            &mut b,
+            "amina",
+            Role::Investigator,
+            "correct horse",
+            "admin",
+            "t",
+        )
+        .expect("add");
+        assert!(
+            a.password_hash.starts_with("$argon2id$"),
+            "{}",
+            a.password_hash
+        );
         assert!(!a.password_hash.contains("correct horse"));
         let who = authenticate(&mut b, "amina", "correct horse").expect("auth");
         assert_eq!(who.map(|w| w.role), Some(Role::Investigator));
-        assert_eq!(authenticate(&mut b, "amina", "wrong horse!").expect("auth"), None);
-        assert_eq!(authenticate(&mut b, "nobody", "correct horse").expect("auth"), None);
-        b.update_account("amina", None, None, Some(true)).expect("disable");
-        assert_eq!(authenticate(&mut b, "amina", "correct horse").expect("auth"), None);
+        assert_eq!(
+            authenticate(&mut b, "amina", "wrong horse!").expect("auth"),
+            None
+        );
+        assert_eq!(
+            authenticate(&mut b, "nobody", "correct horse").expect("auth"),
+            None
+        );
+        b.update_account("amina", None, None, Some(true))
+            .expect("disable");
+        assert_eq!(
+            authenticate(&mut b, "amina", "correct horse").expect("auth"),
+            None
+        );
     }
 
     #[test]
     fn names_and_passwords_are_checked_with_the_field_named() {
         let (_d, mut b) = backend();
-        let e = add_account(&mut b, "Amina Root", Role::Analyst, "long enough pw", "x", "t")
-            .unwrap_err();
+        let e = add_account(
+            &mut b,
+            "Amina Root",
+            Role::Analyst,
+            "long enough pw",
+            "x",
+            "t",
+        )
+        .unwrap_err();
         assert!(e.to_string().starts_with("name:"), "{e}");
         let e = add_account(&mut b, "amina", Role::Analyst, "short", "x", "t").unwrap_err();
         assert!(e.to_string().starts_with("password:"), "{e}");
         add_account(&mut b, "amina", Role::Analyst, "long enough pw", "x", "t").expect("add");
-        let e = add_account(&mut b, "amina", Role::Auditor, "long enough pw", "x", "t")
-            .unwrap_err();
+        let e =
+            add_account(&mut b, "amina", Role::Auditor, "long enough pw", "x", "t").unwrap_err();
         assert!(e.to_string().contains("exists already"), "{e}");
     }
 
@@ -276,7 +310,9 @@ mod tests {
         let (secret, token) = create_token(&mut b, "etl", "nightly import", "t").expect("token");
         assert_ne!(token.hash, secret);
         assert_eq!(
-            token_account(&mut b, &secret).expect("lookup").map(|a| a.name),
+            token_account(&mut b, &secret)
+                .expect("lookup")
+                .map(|a| a.name),
             Some("etl".to_owned())
         );
         assert_eq!(token_account(&mut b, "salw_00").expect("lookup"), None);

@@ -75,7 +75,13 @@ impl Role {
         match self {
             Administrator => matches!(
                 permission,
-                ViewSummary | Search | ViewWeapon | ViewPerson | WriteRecords | Import | Export
+                ViewSummary
+                    | Search
+                    | ViewWeapon
+                    | ViewPerson
+                    | WriteRecords
+                    | Import
+                    | Export
                     | ManageUsers
             ),
             Registrar => matches!(
@@ -118,7 +124,11 @@ mod tests {
     #[test]
     fn only_the_auditor_reads_the_audit_trail_and_only_the_administrator_manages_users() {
         for role in Role::ALL {
-            assert_eq!(role.can(Permission::ReadAudit), role == Role::Auditor, "{role}");
+            assert_eq!(
+                role.can(Permission::ReadAudit),
+                role == Role::Auditor,
+                "{role}"
+            );
             assert_eq!(
                 role.can(Permission::ManageUsers),
                 role == Role::Administrator,

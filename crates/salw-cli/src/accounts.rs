@@ -65,7 +65,9 @@ pub fn user(cli: &Cli, command: &UserCommand) -> Result<ExitCode> {
                     .collect();
                 println!("{}", serde_json::to_string_pretty(&list)?);
             } else if accounts.is_empty() {
-                println!("no accounts yet: `salw user add NAME --role administrator`, or `salw serve` makes one");
+                println!(
+                    "no accounts yet: `salw user add NAME --role administrator`, or `salw serve` makes one"
+                );
             } else {
                 for a in accounts {
                     println!(
@@ -104,10 +106,7 @@ pub fn user(cli: &Cli, command: &UserCommand) -> Result<ExitCode> {
             if !backend.update_account(name, None, None, Some(disable))? {
                 bail!("there is no account '{name}'");
             }
-            println!(
-                "{name} is {}",
-                if disable { "disabled" } else { "enabled" }
-            );
+            println!("{name} is {}", if disable { "disabled" } else { "enabled" });
         }
     }
     Ok(ExitCode::SUCCESS)
@@ -118,7 +117,10 @@ pub fn token(cli: &Cli, command: &TokenCommand) -> Result<ExitCode> {
     match command {
         TokenCommand::Add { account, label } => {
             let (secret, token) = salw_access::create_token(&mut backend, account, label, &now())?;
-            println!("token {} for {account} created; the secret (shown once):", token.prefix);
+            println!(
+                "token {} for {account} created; the secret (shown once):",
+                token.prefix
+            );
             println!("{secret}");
         }
         TokenCommand::Revoke { account, prefix } => {

@@ -445,10 +445,17 @@ pub enum UserCommand {
         password_stdin: bool,
     },
     /// Change an account's role.
-    Role { name: String, role: String },
+    Role {
+        name: String,
+        role: String,
+    },
     /// Stop an account from logging in (its records and audit lines stay).
-    Disable { name: String },
-    Enable { name: String },
+    Disable {
+        name: String,
+    },
+    Enable {
+        name: String,
+    },
 }
 
 #[derive(Debug, Subcommand)]

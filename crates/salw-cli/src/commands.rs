@@ -762,7 +762,10 @@ pub fn build_demo(cli: &Cli, db: &Path, records: u64) -> Result<()> {
     let mut reg = salw_store::Registry::new(SqliteBackend::open(db, true)?);
     reg.init(Some("KE"), &key, &node::context(cli, "demo"))?;
     let mut reg = reg.with_signing_key(key);
-    eprintln!("building the demo registry {} ({records} weapons)…", db.display());
+    eprintln!(
+        "building the demo registry {} ({records} weapons)…",
+        db.display()
+    );
     let generator = salw_demo::Demo::new(1, records, "KE");
     let outcome = reg.write(
         &node::context(cli, "demo"),

@@ -11,7 +11,7 @@ use salw_core::lifecycle::WeaponStatus;
 use salw_io::{Format, JsonlExport, RecordKind, Rows};
 use salw_search::Filters;
 use salw_store::backend::WeaponFilter;
-use salw_store::{Backend, AccessBackend, AuditFilter, Outcome, RecordRef, WriteContext};
+use salw_store::{AccessBackend, AuditFilter, Backend, Outcome, RecordRef, WriteContext};
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
@@ -124,11 +124,7 @@ pub async fn run_search(
             "a marking is at most 100 characters",
         ));
     }
-    let (q, filters, limit) = (
-        request.q.clone(),
-        request.filters.clone(),
-        request.limit,
-    );
+    let (q, filters, limit) = (request.q.clone(), request.filters.clone(), request.limit);
     let found = state
         .search(move |reg, searcher| {
             searcher
@@ -142,7 +138,14 @@ pub async fn run_search(
         })
         .await?;
     let shown: Vec<String> = found.hits.iter().map(|h| h.weapon_id.to_string()).collect();
-    audit(state, caller, "search", describe_search(request), shown.join(" ")).await?;
+    audit(
+        state,
+        caller,
+        "search",
+        describe_search(request),
+        shown.join(" "),
+    )
+    .await?;
     Ok(found)
 }
 
@@ -153,8 +156,10 @@ pub async fn search(
 ) -> ApiResult {
     let request = search_request(&params)?;
     let found = run_search(&state, &caller, &request).await?;
-    Ok(Json(json!({ "query": request.q, "hits": found.hits, "incomplete": found.incomplete }))
-        .into_response())
+    Ok(
+        Json(json!({ "query": request.q, "hits": found.hits, "incomplete": found.incomplete }))
+            .into_response(),
+    )
 }
 
 pub async fn weapons(
@@ -178,7 +183,11 @@ pub async fn weapons(
     };
     let asked = format!("{filter:?}");
     let list = state
-        .read(move |reg| reg.backend().list_weapons(&filter).map_err(store("listing weapons")))
+        .read(move |reg| {
+            reg.backend()
+                .list_weapons(&filter)
+                .map_err(store("listing weapons"))
+        })
         .await?;
     let shown: Vec<String> = list.iter().map(|w| w.weapon.id.to_string()).collect();
     audit(&state, &caller, "list-weapons", asked, shown.join(" ")).await?;
@@ -263,8 +272,13 @@ fn record_ref(text: &str, what: &str) -> Result<RecordRef, ApiError> {
             "an id or reference is at most 200 characters",
         ));
     }
-    RecordRef::parse(text)
-        .ok_or_else(|| ApiError::field(StatusCode::BAD_REQUEST, "id", format!("give the {what}'s id or reference")))
+    RecordRef::parse(text).ok_or_else(|| {
+        ApiError::field(
+            StatusCode::BAD_REQUEST,
+            "id",
+            format!("give the {what}'s id or reference"),
+        )
+    })
 }
 
 /// A weapon and its timeline, with the persons the timeline names.
@@ -274,7 +288,11 @@ pub struct WeaponView {
     pub persons: Vec<salw_core::Person>,
 }
 
-pub async fn load_weapon(state: &Shared, caller: &Caller, id: &str) -> Result<WeaponView, ApiError> {
+pub async fn load_weapon(
+    state: &Shared,
+    caller: &Caller,
+    id: &str,
+) -> Result<WeaponView, ApiError> {
     let r = record_ref(id, "weapon")?;
     let view = state
         .read(move |reg: &mut Reg| {
@@ -294,7 +312,11 @@ pub async fn load_weapon(state: &Shared, caller: &Caller, id: &str) -> Result<We
             ids.dedup();
             let mut persons = Vec::new();
             for id in ids {
-                if let Some(p) = reg.backend().person(id).map_err(store("reading a holder"))? {
+                if let Some(p) = reg
+                    .backend()
+                    .person(id)
+                    .map_err(store("reading a holder"))?
+                {
                     persons.push(p);
                 }
             }
@@ -324,8 +346,10 @@ pub async fn weapon(
     } else {
         json!([])
     };
-    Ok(Json(json!({ "weapon": view.weapon, "timeline": view.timeline, "persons": persons }))
-        .into_response())
+    Ok(
+        Json(json!({ "weapon": view.weapon, "timeline": view.timeline, "persons": persons }))
+            .into_response(),
+    )
 }
 
 pub async fn load_person(
@@ -344,13 +368,23 @@ pub async fn load_person(
                     .map_err(store("reading the person"))?,
             };
             match id {
-                Some(id) => reg.backend().person(id).map_err(store("reading the person")),
+                Some(id) => reg
+                    .backend()
+                    .person(id)
+                    .map_err(store("reading the person")),
                 None => Ok(None),
             }
         })
         .await?
         .ok_or_else(|| ApiError::not_found(format!("no person has the id or reference '{id}'")))?;
-    audit(state, caller, "view-person", id, format!("person:{}", person.id)).await?;
+    audit(
+        state,
+        caller,
+        "view-person",
+        id,
+        format!("person:{}", person.id),
+    )
+    .await?;
     Ok(person)
 }
 
@@ -376,7 +410,8 @@ pub async fn import_bytes(
     let outcome = state
         .write(move |reg| {
             let rows = Rows::new(std::io::Cursor::new(bytes), format, &name, kind);
-            reg.write(&ctx, rows, &mut |_| {}).map_err(store("importing"))
+            reg.write(&ctx, rows, &mut |_| {})
+                .map_err(store("importing"))
         })
         .await?;
     let asked = format!("import {} rows", outcome.ids.len());
@@ -423,14 +458,22 @@ pub async fn import(
         .text("kind")
         .map(|k| {
             RecordKind::parse(&k).ok_or_else(|| {
-                ApiError::field(StatusCode::BAD_REQUEST, "kind", format!("'{k}' is not weapon, person or event"))
+                ApiError::field(
+                    StatusCode::BAD_REQUEST,
+                    "kind",
+                    format!("'{k}' is not weapon, person or event"),
+                )
             })
         })
         .transpose()?;
     let limit = (state.config.max_body_mb as usize).saturating_mul(1 << 20);
     let bytes = body_bytes(request.into_body(), limit).await?;
     if bytes.is_empty() {
-        return Err(ApiError::field(StatusCode::BAD_REQUEST, "body", "the file is empty"));
+        return Err(ApiError::field(
+            StatusCode::BAD_REQUEST,
+            "body",
+            "the file is empty",
+        ));
     }
     let outcome = import_bytes(&state, &caller, bytes.to_vec(), format, kind, "upload").await?;
     if !outcome.committed() {
@@ -483,7 +526,10 @@ pub async fn export_jsonl(state: &Shared, caller: &Caller) -> Result<Vec<u8>, Ap
         caller,
         "export",
         "registry.jsonl",
-        format!("{} persons, {} weapons, {} events", counts.0, counts.1, counts.2),
+        format!(
+            "{} persons, {} weapons, {} events",
+            counts.0, counts.1, counts.2
+        ),
     )
     .await?;
     Ok(bytes)
@@ -499,7 +545,10 @@ pub async fn export(
     Ok((
         [
             (header::CONTENT_TYPE, "application/x-ndjson"),
-            (header::CONTENT_DISPOSITION, "attachment; filename=\"registry.jsonl\""),
+            (
+                header::CONTENT_DISPOSITION,
+                "attachment; filename=\"registry.jsonl\"",
+            ),
         ],
         Body::from(bytes),
     )
@@ -521,8 +570,10 @@ pub async fn users(State(state): State<Shared>, params: Params) -> ApiResult {
     let accounts = state
         .read(|reg| reg.backend().accounts().map_err(store("reading accounts")))
         .await?;
-    Ok(Json(json!({ "accounts": accounts.iter().map(account_json).collect::<Vec<_>>() }))
-        .into_response())
+    Ok(
+        Json(json!({ "accounts": accounts.iter().map(account_json).collect::<Vec<_>>() }))
+            .into_response(),
+    )
 }
 
 #[derive(Deserialize)]
@@ -547,7 +598,11 @@ fn access_error(e: salw_access::AccessError) -> ApiError {
     }
 }
 
-pub async fn create_account(state: &Shared, caller: &Caller, new: NewAccount) -> Result<salw_store::Account, ApiError> {
+pub async fn create_account(
+    state: &Shared,
+    caller: &Caller,
+    new: NewAccount,
+) -> Result<salw_store::Account, ApiError> {
     let role = parse_role(&new.role)?;
     let by = caller.name.clone();
     let name = new.name.clone();
@@ -564,7 +619,14 @@ pub async fn create_account(state: &Shared, caller: &Caller, new: NewAccount) ->
             .map_err(access_error)
         })
         .await?;
-    audit(state, caller, "account-created", &name, format!("role {role}")).await?;
+    audit(
+        state,
+        caller,
+        "account-created",
+        &name,
+        format!("role {role}"),
+    )
+    .await?;
     Ok(account)
 }
 
@@ -601,7 +663,9 @@ pub async fn change_account(
         .write(move |reg| {
             let backend = reg.backend();
             let Some(before) = backend.account(&target).map_err(store("accounts"))? else {
-                return Err(ApiError::not_found(format!("there is no account '{target}'")));
+                return Err(ApiError::not_found(format!(
+                    "there is no account '{target}'"
+                )));
             };
             // A registry must keep an administrator who can still log in.
             if demotes && before.role == Role::Administrator.as_str() && !before.disabled {
@@ -626,7 +690,12 @@ pub async fn change_account(
                 .transpose()
                 .map_err(access_error)?;
             backend
-                .update_account(&target, role.map(Role::as_str), hash.as_deref(), change.disabled)
+                .update_account(
+                    &target,
+                    role.map(Role::as_str),
+                    hash.as_deref(),
+                    change.disabled,
+                )
                 .map_err(store("accounts"))?;
             backend
                 .account(&target)
@@ -672,11 +741,23 @@ pub async fn post_token(
     let label = new.label.clone();
     let (secret, token) = state
         .write(move |reg| {
-            salw_access::create_token(reg.backend(), &name, &label, &chrono::Utc::now().to_rfc3339())
-                .map_err(access_error)
+            salw_access::create_token(
+                reg.backend(),
+                &name,
+                &label,
+                &chrono::Utc::now().to_rfc3339(),
+            )
+            .map_err(access_error)
         })
         .await?;
-    audit(&state, &caller, "token-created", &token.label, &token.prefix).await?;
+    audit(
+        &state,
+        &caller,
+        "token-created",
+        &token.label,
+        &token.prefix,
+    )
+    .await?;
     Ok((
         StatusCode::CREATED,
         Json(json!({ "secret": secret, "prefix": token.prefix, "label": token.label })),
@@ -691,7 +772,11 @@ pub fn audit_filter(params: &Params) -> Result<AuditFilter, ApiError> {
         action: params.text("action"),
         before: params
             .text("before")
-            .map(|_| params.number("before", 1, i64::MAX as u64, 0).map(|n| n as i64))
+            .map(|_| {
+                params
+                    .number("before", 1, i64::MAX as u64, 0)
+                    .map(|n| n as i64)
+            })
             .transpose()?,
         limit: params.number("limit", 1, 1000, 100)?,
     })
@@ -700,7 +785,11 @@ pub fn audit_filter(params: &Params) -> Result<AuditFilter, ApiError> {
 pub async fn audit_trail(State(state): State<Shared>, params: Params) -> ApiResult {
     let filter = audit_filter(&params)?;
     let lines = state
-        .read(move |reg| reg.backend().audit(&filter).map_err(store("the audit trail")))
+        .read(move |reg| {
+            reg.backend()
+                .audit(&filter)
+                .map_err(store("the audit trail"))
+        })
         .await?;
     Ok(Json(json!({ "lines": lines })).into_response())
 }

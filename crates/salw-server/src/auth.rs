@@ -152,11 +152,20 @@ pub async fn guard(
     mut request: Request,
     next: Next,
 ) -> Response {
-    let Some(endpoint) = matched
-        .as_ref()
-        .and_then(|m| endpoints::find(request.method(), m.as_str()))
-    else {
+    let Some(matched) = matched else {
+        // Not routed: the fallback answers 404 (or axum 405).
         return next.run(request).await;
+    };
+    let Some(endpoint) = endpoints::find(request.method(), matched.as_str()) else {
+        // A route the table does not list has no access rule: refuse it rather than guess.
+        // (A test checks that every route is in the table.)
+        tracing::error!(
+            "{} {} is routed but not in endpoints::ENDPOINTS",
+            request.method(),
+            matched.as_str()
+        );
+        return ApiError::new(StatusCode::FORBIDDEN, "this route has no access rule")
+            .into_response();
     };
     if endpoint.access == Access::Public {
         return next.run(request).await;

@@ -80,7 +80,7 @@ impl Config {
                 })?;
                 toml::from_str(&text).map_err(|e| ConfigError::File {
                     path: path.display().to_string(),
-                    reason: e.message().to_owned(),
+                    reason: e.to_string().trim_end().to_owned(),
                 })?
             }
             None => Config::default(),
@@ -99,9 +99,8 @@ impl Config {
                         .map_err(|e| bad(format!("'{value}' is not an address:port ({e})")))?
                 }
                 "SALW_SECURE_COOKIES" => {
-                    config.secure_cookies = parse_bool(&value).ok_or_else(|| {
-                        bad(format!("'{value}' is not true or false"))
-                    })?
+                    config.secure_cookies = parse_bool(&value)
+                        .ok_or_else(|| bad(format!("'{value}' is not true or false")))?
                 }
                 "SALW_SESSION_IDLE_HOURS" => {
                     config.session_idle_hours = value

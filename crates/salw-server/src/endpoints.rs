@@ -72,103 +72,219 @@ const fn page(method: &'static str, path: &'static str, access: Access) -> Endpo
 }
 
 const SEARCH_QUERY: &[(&str, &str, &str)] = &[
-    ("q", "string", "the marking as read: `?` for one unreadable character, `*` for any run"),
+    (
+        "q",
+        "string",
+        "the marking as read: `?` for one unreadable character, `*` for any run",
+    ),
     ("make", "string", "manufacturer"),
     ("model", "string", "model"),
     ("calibre", "string", "calibre"),
     ("type", "string", "UNODC type or category"),
-    ("country", "string", "country of manufacture (ISO 3166-1 alpha-2)"),
-    ("limit", "integer", "at most this many hits (1-100, default 20)"),
+    (
+        "country",
+        "string",
+        "country of manufacture (ISO 3166-1 alpha-2)",
+    ),
+    (
+        "limit",
+        "integer",
+        "at most this many hits (1-100, default 20)",
+    ),
 ];
 
 pub const ENDPOINTS: &[Endpoint] = &[
     Endpoint {
         response: "Me",
-        ..api("GET", "/api/v1/me", Authenticated, "The account making the request and what its role may do")
+        ..api(
+            "GET",
+            "/api/v1/me",
+            Authenticated,
+            "The account making the request and what its role may do",
+        )
     },
     Endpoint {
         response: "Summary",
-        ..api("GET", "/api/v1/summary", May(ViewSummary), "Counts: weapons by status and category, events by kind")
+        ..api(
+            "GET",
+            "/api/v1/summary",
+            May(ViewSummary),
+            "Counts: weapons by status and category, events by kind",
+        )
     },
     Endpoint {
         query: SEARCH_QUERY,
         response: "SearchResult",
-        ..api("GET", "/api/v1/search", May(Search), "The marking search: registered weapons whose serial could be the one read (audited)")
+        ..api(
+            "GET",
+            "/api/v1/search",
+            May(Search),
+            "The marking search: registered weapons whose serial could be the one read (audited)",
+        )
     },
     Endpoint {
         query: &[
-            ("status", "string", "registered, lost, stolen, seized, deactivated, destroyed…"),
+            (
+                "status",
+                "string",
+                "registered, lost, stolen, seized, deactivated, destroyed…",
+            ),
             ("category", "string", "category name"),
             ("serial", "string", "exact serial as recorded"),
-            ("limit", "integer", "at most this many (1-1000, default 100)"),
+            (
+                "limit",
+                "integer",
+                "at most this many (1-1000, default 100)",
+            ),
         ],
         response: "WeaponList",
-        ..api("GET", "/api/v1/weapons", May(ViewWeapon), "Weapons, filtered (audited)")
+        ..api(
+            "GET",
+            "/api/v1/weapons",
+            May(ViewWeapon),
+            "Weapons, filtered (audited)",
+        )
     },
     Endpoint {
         body: Some("Weapon"),
         response: "Written",
-        ..api("POST", "/api/v1/weapons", May(WriteRecords), "Registers a weapon (the fields of docs/formats.md)")
+        ..api(
+            "POST",
+            "/api/v1/weapons",
+            May(WriteRecords),
+            "Registers a weapon (the fields of docs/formats.md)",
+        )
     },
     Endpoint {
         response: "WeaponPage",
-        ..api("GET", "/api/v1/weapons/{id}", May(ViewWeapon), "A weapon and its life-cycle timeline, by id or reference (audited)")
+        ..api(
+            "GET",
+            "/api/v1/weapons/{id}",
+            May(ViewWeapon),
+            "A weapon and its life-cycle timeline, by id or reference (audited)",
+        )
     },
     Endpoint {
         body: Some("Event"),
         response: "Written",
-        ..api("POST", "/api/v1/events", May(WriteRecords), "Records a life-cycle event of a weapon")
+        ..api(
+            "POST",
+            "/api/v1/events",
+            May(WriteRecords),
+            "Records a life-cycle event of a weapon",
+        )
     },
     Endpoint {
         body: Some("Person"),
         response: "Written",
-        ..api("POST", "/api/v1/persons", May(WriteRecords), "Registers a person or organisation")
+        ..api(
+            "POST",
+            "/api/v1/persons",
+            May(WriteRecords),
+            "Registers a person or organisation",
+        )
     },
     Endpoint {
         response: "Person",
-        ..api("GET", "/api/v1/persons/{id}", May(ViewPerson), "A person's record, by id or reference (audited)")
+        ..api(
+            "GET",
+            "/api/v1/persons/{id}",
+            May(ViewPerson),
+            "A person's record, by id or reference (audited)",
+        )
     },
     Endpoint {
         query: &[
             ("format", "string", "csv or jsonl (default csv)"),
-            ("kind", "string", "weapon, person or event, when the file holds one kind"),
+            (
+                "kind",
+                "string",
+                "weapon, person or event, when the file holds one kind",
+            ),
         ],
         body: Some("text/csv"),
         response: "ImportResult",
-        ..api("POST", "/api/v1/import", May(Import), "Imports a file: every bad row reported, nothing written unless all are good")
+        ..api(
+            "POST",
+            "/api/v1/import",
+            May(Import),
+            "Imports a file: every bad row reported, nothing written unless all are good",
+        )
     },
     Endpoint {
         response: "application/x-ndjson",
-        ..api("GET", "/api/v1/export", May(Export), "The whole registry as JSON Lines: persons, weapons, events (audited)")
+        ..api(
+            "GET",
+            "/api/v1/export",
+            May(Export),
+            "The whole registry as JSON Lines: persons, weapons, events (audited)",
+        )
     },
     Endpoint {
         response: "AccountList",
-        ..api("GET", "/api/v1/users", May(ManageUsers), "Accounts and their roles")
+        ..api(
+            "GET",
+            "/api/v1/users",
+            May(ManageUsers),
+            "Accounts and their roles",
+        )
     },
     Endpoint {
         body: Some("NewAccount"),
         response: "Account",
-        ..api("POST", "/api/v1/users", May(ManageUsers), "Creates an account")
+        ..api(
+            "POST",
+            "/api/v1/users",
+            May(ManageUsers),
+            "Creates an account",
+        )
     },
     Endpoint {
         body: Some("AccountChange"),
         response: "Account",
-        ..api("POST", "/api/v1/users/{name}", May(ManageUsers), "Changes an account's role, password or whether it is disabled")
+        ..api(
+            "POST",
+            "/api/v1/users/{name}",
+            May(ManageUsers),
+            "Changes an account's role, password or whether it is disabled",
+        )
     },
     Endpoint {
         body: Some("NewToken"),
         response: "Token",
-        ..api("POST", "/api/v1/tokens", Authenticated, "Creates an API token for the calling account; the secret is shown once")
+        ..api(
+            "POST",
+            "/api/v1/tokens",
+            Authenticated,
+            "Creates an API token for the calling account; the secret is shown once",
+        )
     },
     Endpoint {
         query: &[
             ("actor", "string", "only this account's lines"),
-            ("action", "string", "only this action (search, view-weapon, view-person…)"),
-            ("before", "integer", "only lines before this sequence number"),
-            ("limit", "integer", "at most this many (1-1000, default 100)"),
+            (
+                "action",
+                "string",
+                "only this action (search, view-weapon, view-person…)",
+            ),
+            (
+                "before",
+                "integer",
+                "only lines before this sequence number",
+            ),
+            (
+                "limit",
+                "integer",
+                "at most this many (1-1000, default 100)",
+            ),
         ],
         response: "AuditList",
-        ..api("GET", "/api/v1/audit", May(ReadAudit), "The audit trail, newest first")
+        ..api(
+            "GET",
+            "/api/v1/audit",
+            May(ReadAudit),
+            "The audit trail, newest first",
+        )
     },
     Endpoint {
         response: "Object",
@@ -198,6 +314,12 @@ pub const ENDPOINTS: &[Endpoint] = &[
 ];
 
 pub fn find(method: &Method, path: &str) -> Option<&'static Endpoint> {
+    // HEAD is answered by the GET handler, so it has the GET's access rule.
+    let method = if method == Method::HEAD {
+        &Method::GET
+    } else {
+        method
+    };
     ENDPOINTS
         .iter()
         .find(|e| e.path == path && e.method == method.as_str())
@@ -329,10 +451,7 @@ pub fn openapi() -> Value {
         }
         op.insert("responses".into(), Value::Object(responses));
         if e.access != Public {
-            op.insert(
-                "security".into(),
-                json!([{"bearer": []}, {"session": []}]),
-            );
+            op.insert("security".into(), json!([{"bearer": []}, {"session": []}]));
         }
         let item = paths
             .entry(e.path.to_owned())

@@ -76,10 +76,7 @@ impl ApiError {
     }
 
     pub fn forbidden(what: &str) -> Self {
-        ApiError::new(
-            StatusCode::FORBIDDEN,
-            format!("your role may not {what}"),
-        )
+        ApiError::new(StatusCode::FORBIDDEN, format!("your role may not {what}"))
     }
 
     pub fn not_found(what: impl Into<String>) -> Self {

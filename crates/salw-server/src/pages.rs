@@ -12,7 +12,7 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use salw_access::Permission;
 use salw_core::EventKind;
 use salw_io::{Format, RecordKind};
-use salw_store::{Backend, AccessBackend, AuditRecord, StoredEvent, Summary};
+use salw_store::{AccessBackend, AuditRecord, Backend, StoredEvent, Summary};
 use serde_json::{Map, Value};
 
 use crate::api::{self, AccountChange, NewAccount, WeaponView};
@@ -209,7 +209,11 @@ pub async fn login_page(params: Params) -> PageResult {
     Ok(render(&page))
 }
 
-pub async fn login(State(state): State<Shared>, headers: HeaderMap, request: Request) -> PageResult {
+pub async fn login(
+    State(state): State<Shared>,
+    headers: HeaderMap,
+    request: Request,
+) -> PageResult {
     let form = read_form(request).await?;
     let name = form.value("name").trim().to_owned();
     let password = form.value("password").to_owned();
@@ -267,10 +271,7 @@ pub async fn login(State(state): State<Shared>, headers: HeaderMap, request: Req
                 .record_as(&name, "", "login-failed", &address, "refused")
                 .await
                 .map_err(|e| ApiError::internal("writing the audit trail", e))?;
-            refuse(
-                "Wrong name or password.".into(),
-                StatusCode::UNAUTHORIZED,
-            )
+            refuse("Wrong name or password.".into(), StatusCode::UNAUTHORIZED)
         }
     }
 }
@@ -327,7 +328,10 @@ struct Dashboard {
     show_records: bool,
 }
 
-pub async fn dashboard(State(state): State<Shared>, Extension(caller): Extension<Caller>) -> PageResult {
+pub async fn dashboard(
+    State(state): State<Shared>,
+    Extension(caller): Extension<Caller>,
+) -> PageResult {
     // Recent events name weapons: only for roles that may view them (not the analyst).
     let show_records = caller.may(Permission::ViewWeapon);
     let (summary, recent) = state
@@ -462,7 +466,11 @@ pub async fn search(
                 .collect();
         }
         Err(e) if e.status == StatusCode::UNPROCESSABLE_ENTITY => {
-            page.error = e.errors.first().map(|f| f.reason.clone()).unwrap_or(e.message);
+            page.error = e
+                .errors
+                .first()
+                .map(|f| f.reason.clone())
+                .unwrap_or(e.message);
             return Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)).into_response());
         }
         Err(e) => return Err(e.into()),
@@ -642,11 +650,23 @@ pub async fn weapon(
 pub const WEAPON_FIELDS: &[(&str, &str, &str)] = &[
     ("manufacturer", "Manufacturer", "as marked"),
     ("model", "Model", ""),
-    ("serial", "Serial number", "verbatim, as marked on the frame or receiver"),
+    (
+        "serial",
+        "Serial number",
+        "verbatim, as marked on the frame or receiver",
+    ),
     ("calibre", "Calibre", "as marked, e.g. 7.62x39"),
-    ("country", "Country of manufacture", "ISO 3166 code, e.g. BE"),
+    (
+        "country",
+        "Country of manufacture",
+        "ISO 3166 code, e.g. BE",
+    ),
     ("year", "Year of manufacture", ""),
-    ("reference", "Reference", "ledger line or old registry number, unique"),
+    (
+        "reference",
+        "Reference",
+        "ledger line or old registry number, unique",
+    ),
     ("notes", "Notes", ""),
 ];
 
@@ -673,7 +693,10 @@ async fn categories(state: &Shared) -> Result<Vec<String>, ApiError> {
         .await
 }
 
-pub async fn weapon_form(State(state): State<Shared>, Extension(caller): Extension<Caller>) -> PageResult {
+pub async fn weapon_form(
+    State(state): State<Shared>,
+    Extension(caller): Extension<Caller>,
+) -> PageResult {
     let page = WeaponForm {
         nav: Nav::of(&caller),
         form: Form::default(),
@@ -692,7 +715,10 @@ pub async fn weapon_create(
     check_csrf(&caller, &form)?;
     let mut object = Map::new();
     object.insert("id".into(), Value::String(uuid::Uuid::now_v7().to_string()));
-    object.insert("category".into(), Value::String(form.value("category").to_owned()));
+    object.insert(
+        "category".into(),
+        Value::String(form.value("category").to_owned()),
+    );
     let mut shown: Vec<&str> = vec!["category"];
     for (name, _, _) in WEAPON_FIELDS {
         shown.push(name);
@@ -705,7 +731,11 @@ pub async fn weapon_create(
                 Ok(y) => {
                     object.insert("year".into(), Value::from(y));
                 }
-                Err(_) => form.fail(&shown, "year", "a year is written with four digits, e.g. 1998"),
+                Err(_) => form.fail(
+                    &shown,
+                    "year",
+                    "a year is written with four digits, e.g. 1998",
+                ),
             }
         } else {
             object.insert((*name).into(), Value::String(v.to_owned()));
@@ -734,7 +764,12 @@ pub async fn weapon_create(
 // Recording an event
 
 /// (field, label, hint, choices): the fields of the event form for one kind.
-type FieldSpec = (&'static str, &'static str, &'static str, &'static [&'static str]);
+type FieldSpec = (
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static [&'static str],
+);
 
 const COMMON: &[FieldSpec] = &[
     ("occurred_on", "Date", "YYYY-MM-DD", &[]),
@@ -742,21 +777,53 @@ const COMMON: &[FieldSpec] = &[
     ("agency", "Agency or unit", "", &[]),
     ("officer", "Officer", "", &[]),
     ("legal_basis", "Legal basis", "", &[]),
-    ("document", "Document", "licence, report or certificate reference", &[]),
+    (
+        "document",
+        "Document",
+        "licence, report or certificate reference",
+        &[],
+    ),
 ];
 
 fn kind_fields(kind: EventKind) -> &'static [FieldSpec] {
     use EventKind::*;
     match kind {
         Seized => &[
-            ("seizure_basis", "Seizure basis", "", &["criminal_offence", "administrative_violation"]),
-            ("criminal_context", "Criminal context", "offence, case number", &[]),
+            (
+                "seizure_basis",
+                "Seizure basis",
+                "",
+                &["criminal_offence", "administrative_violation"],
+            ),
+            (
+                "criminal_context",
+                "Criminal context",
+                "offence, case number",
+                &[],
+            ),
         ],
         Exported => &[("country", "Country of destination", "ISO 3166 code", &[])],
         Imported => &[("country", "Country exported from", "ISO 3166 code", &[])],
-        Transferred | Issued => &[("to_holder", "New holder", "the person's id or reference", &[])],
+        Transferred | Issued => &[(
+            "to_holder",
+            "New holder",
+            "the person's id or reference",
+            &[],
+        )],
         Marked => &[
-            ("marking_occasion", "Occasion", "", &["manufacture", "import", "state_to_civilian", "confiscation", "deactivation", "unmarked"]),
+            (
+                "marking_occasion",
+                "Occasion",
+                "",
+                &[
+                    "manufacture",
+                    "import",
+                    "state_to_civilian",
+                    "confiscation",
+                    "deactivation",
+                    "unmarked",
+                ],
+            ),
             ("mark_text", "Mark applied", "as marked", &[]),
         ],
         Deactivated => &[
@@ -765,11 +832,21 @@ fn kind_fields(kind: EventKind) -> &'static [FieldSpec] {
             ("witnesses", "Witnesses", "", &[]),
         ],
         Destroyed => &[
-            ("method", "Method", "cutting, crushing, melting, shredding…", &[]),
+            (
+                "method",
+                "Method",
+                "cutting, crushing, melting, shredding…",
+                &[],
+            ),
             ("witnesses", "Witnesses", "", &[]),
         ],
         Traced => &[
-            ("trace_outcome", "Outcome", "", &["successful", "unsuccessful", "pending"]),
+            (
+                "trace_outcome",
+                "Outcome",
+                "",
+                &["successful", "unsuccessful", "pending"],
+            ),
             ("trace_ref", "Trace reference", "", &[]),
             ("reason", "Reason (when unsuccessful)", "", &[]),
         ],
@@ -795,7 +872,10 @@ fn parse_kind(text: &str) -> Result<EventKind, ApiError> {
         ApiError::field(
             StatusCode::BAD_REQUEST,
             "kind",
-            format!("'{text}' is not an event kind; the kinds are {}", EventKind::choices()),
+            format!(
+                "'{text}' is not an event kind; the kinds are {}",
+                EventKind::choices()
+            ),
         )
     })
 }
@@ -816,7 +896,9 @@ async fn weapon_label(state: &Shared, id: &str) -> Result<(String, String), ApiE
             let w = reg
                 .find_weapon(&r)
                 .map_err(|e| ApiError::internal("reading the weapon", e))?
-                .ok_or_else(|| ApiError::not_found(format!("no weapon has the id or reference '{idt}'")))?;
+                .ok_or_else(|| {
+                    ApiError::not_found(format!("no weapon has the id or reference '{idt}'"))
+                })?;
             let label = [
                 w.weapon.manufacturer.as_deref(),
                 w.weapon.model.as_deref(),
@@ -881,8 +963,10 @@ pub async fn event_create(
     }
     let outcome = api::write_record(&state, &caller, RecordKind::Event, object, "web").await?;
     if outcome.committed() {
-        return Ok(Redirect::to(&format!("/weapons/{weapon_id}?recorded={}", kind.as_str()))
-            .into_response());
+        return Ok(
+            Redirect::to(&format!("/weapons/{weapon_id}?recorded={}", kind.as_str()))
+                .into_response(),
+        );
     }
     for e in &outcome.errors {
         form.fail(&shown, &e.field, &e.reason);
@@ -1004,7 +1088,11 @@ pub async fn import(
     let kind = match kind.as_str() {
         "" => None,
         k => Some(RecordKind::parse(k).ok_or_else(|| {
-            ApiError::field(StatusCode::BAD_REQUEST, "kind", format!("'{k}' is not weapon, person or event"))
+            ApiError::field(
+                StatusCode::BAD_REQUEST,
+                "kind",
+                format!("'{k}' is not weapon, person or event"),
+            )
         })?),
     };
     let name: String = filename
@@ -1045,12 +1133,18 @@ pub async fn export_page(Extension(caller): Extension<Caller>) -> PageResult {
     }))
 }
 
-pub async fn export_file(State(state): State<Shared>, Extension(caller): Extension<Caller>) -> PageResult {
+pub async fn export_file(
+    State(state): State<Shared>,
+    Extension(caller): Extension<Caller>,
+) -> PageResult {
     let bytes = api::export_jsonl(&state, &caller).await?;
     Ok((
         [
             (header::CONTENT_TYPE, "application/x-ndjson"),
-            (header::CONTENT_DISPOSITION, "attachment; filename=\"registry.jsonl\""),
+            (
+                header::CONTENT_DISPOSITION,
+                "attachment; filename=\"registry.jsonl\"",
+            ),
         ],
         Body::from(bytes),
     )
@@ -1070,7 +1164,13 @@ struct UsersPage {
     notice: String,
 }
 
-async fn users_page(state: &Shared, caller: &Caller, form: Form, notice: String, status: StatusCode) -> PageResult {
+async fn users_page(
+    state: &Shared,
+    caller: &Caller,
+    form: Form,
+    notice: String,
+    status: StatusCode,
+) -> PageResult {
     let accounts = state
         .read(|reg| {
             reg.backend()
@@ -1125,7 +1225,14 @@ pub async fn user_create(
                 form.fail(&["name", "role", "password"], &f.field, &f.reason);
             }
             form.values.remove("password");
-            users_page(&state, &caller, form, String::new(), StatusCode::UNPROCESSABLE_ENTITY).await
+            users_page(
+                &state,
+                &caller,
+                form,
+                String::new(),
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
         }
         Err(e) => Err(e.into()),
     }
@@ -1161,7 +1268,14 @@ pub async fn user_change(
                 .iter()
                 .map(|f| format!("{name}: {}: {}", f.field, f.reason))
                 .collect();
-            users_page(&state, &caller, shown, String::new(), StatusCode::UNPROCESSABLE_ENTITY).await
+            users_page(
+                &state,
+                &caller,
+                shown,
+                String::new(),
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
         }
         Err(e) => Err(e.into()),
     }
@@ -1208,7 +1322,9 @@ pub async fn audit(
         .flatten();
     let intact = match broken {
         None => "The audit trail's hash chain is intact.".to_owned(),
-        Some(seq) => format!("The audit trail was altered: line {seq} does not follow from the one before."),
+        Some(seq) => {
+            format!("The audit trail was altered: line {seq} does not follow from the one before.")
+        }
     };
     Ok(render(&AuditPage {
         nav: Nav::of(&caller),

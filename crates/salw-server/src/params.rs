@@ -25,13 +25,25 @@ impl<S: Send + Sync> FromRequestParts<S> for Params {
         for pair in query.split('&').filter(|p| !p.is_empty()) {
             let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
             let k = decode(k).ok_or_else(|| {
-                ApiError::field(StatusCode::BAD_REQUEST, "query", "is not valid UTF-8 once decoded")
+                ApiError::field(
+                    StatusCode::BAD_REQUEST,
+                    "query",
+                    "is not valid UTF-8 once decoded",
+                )
             })?;
             let v = decode(v).ok_or_else(|| {
-                ApiError::field(StatusCode::BAD_REQUEST, &k, "is not valid UTF-8 once decoded")
+                ApiError::field(
+                    StatusCode::BAD_REQUEST,
+                    &k,
+                    "is not valid UTF-8 once decoded",
+                )
             })?;
             if map.insert(k.clone(), v).is_some() {
-                return Err(ApiError::field(StatusCode::BAD_REQUEST, &k, "is given twice"));
+                return Err(ApiError::field(
+                    StatusCode::BAD_REQUEST,
+                    &k,
+                    "is given twice",
+                ));
             }
         }
         Ok(Params(map))
@@ -61,7 +73,11 @@ pub fn decode(text: &str) -> Option<String> {
 impl Params {
     /// Refuses any parameter not in `known`.
     pub fn only(&self, known: &[&str]) -> Result<(), ApiError> {
-        let mut unknown: Vec<&String> = self.0.keys().filter(|k| !known.contains(&k.as_str())).collect();
+        let mut unknown: Vec<&String> = self
+            .0
+            .keys()
+            .filter(|k| !known.contains(&k.as_str()))
+            .collect();
         unknown.sort();
         match unknown.first() {
             Some(k) => Err(ApiError::field(

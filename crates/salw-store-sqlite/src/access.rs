@@ -33,12 +33,21 @@ type AuditRow = (i64, [String; 6], Vec<u8>);
 fn audit_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<AuditRow> {
     Ok((
         r.get(0)?,
-        [r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?],
+        [
+            r.get(1)?,
+            r.get(2)?,
+            r.get(3)?,
+            r.get(4)?,
+            r.get(5)?,
+            r.get(6)?,
+        ],
         r.get(7)?,
     ))
 }
 
-fn decode_audit((seq, [at, actor, role, action, asked, shown], hash): AuditRow) -> Result<AuditRecord> {
+fn decode_audit(
+    (seq, [at, actor, role, action, asked, shown], hash): AuditRow,
+) -> Result<AuditRecord> {
     Ok(AuditRecord {
         seq,
         draft: AuditDraft {
@@ -69,7 +78,9 @@ impl AccessBackend for SqliteBackend {
 
     fn accounts(&mut self) -> Result<Vec<Account>> {
         self.conn
-            .prepare_cached(&format!("SELECT {ACCOUNT_COLUMNS} FROM accounts ORDER BY name"))
+            .prepare_cached(&format!(
+                "SELECT {ACCOUNT_COLUMNS} FROM accounts ORDER BY name"
+            ))
             .and_then(|mut s| s.query_map([], account_row)?.collect())
             .map_err(db)
     }
@@ -205,7 +216,12 @@ impl AccessBackend for SqliteBackend {
             ))
             .and_then(|mut s| {
                 s.query_map(
-                    params![f.actor, f.action, f.before, f.limit.min(i64::MAX as u64) as i64],
+                    params![
+                        f.actor,
+                        f.action,
+                        f.before,
+                        f.limit.min(i64::MAX as u64) as i64
+                    ],
                     audit_row,
                 )?
                 .collect()

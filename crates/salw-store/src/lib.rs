@@ -16,7 +16,8 @@ pub mod records;
 pub mod registry;
 
 pub use access::{
-    AccessBackend, Account, ApiToken, AuditDraft, AuditFilter, AuditRecord, append_audit, verify_audit,
+    AccessBackend, Account, ApiToken, AuditDraft, AuditFilter, AuditRecord, append_audit,
+    verify_audit,
 };
 pub use backend::{Backend, Clash, StoredEvent, StoredWeapon, Summary};
 pub use error::StoreError;

@@ -1,0 +1,203 @@
+//! The server's one integration-test binary: a real server on port 0 over a real SQLite file,
+//! spoken to over real HTTP (and, in `browser`, by headless Chromium).
+
+mod bad_input;
+mod browser;
+mod roles;
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use salw_access::Role;
+use salw_store::{Registry, RowError, Staged, WriteContext};
+use salw_store_sqlite::SqliteBackend;
+
+/// Every account made by `TestServer::start` has this password.
+pub const PASSWORD: &str = "test password 1";
+
+pub struct TestServer {
+    pub base: String,
+    pub db: PathBuf,
+    /// An API token per role, for accounts named after the role.
+    pub tokens: HashMap<Role, String>,
+    _dir: tempfile::TempDir,
+    _runtime: Arc<tokio::runtime::Runtime>,
+}
+
+pub const ROLES: [Role; 5] = [
+    Role::Administrator,
+    Role::Registrar,
+    Role::Investigator,
+    Role::Analyst,
+    Role::Auditor,
+];
+
+impl TestServer {
+    /// A registry with `weapons` demo weapons (seed 1), one account and one token per role
+    /// (named after the role), served on 127.0.0.1:0.
+    pub fn start(weapons: u64) -> TestServer {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let db = dir.path().join("registry.db");
+        let key = ed25519_dalek::SigningKey::from_bytes(&[7u8; 32]);
+        let ctx = WriteContext {
+            recorded_by: "test".into(),
+            source: "test".into(),
+            now: chrono::Utc::now(),
+        };
+        let mut reg = Registry::new(SqliteBackend::open(&db, true).expect("create"));
+        reg.init(Some("KE"), &key, &ctx).expect("init");
+        let mut reg = reg.with_signing_key(key.clone());
+        let outcome = reg
+            .write(
+                &ctx,
+                salw_demo::Demo::new(1, weapons, "KE").map(Ok::<Staged, RowError>),
+                &mut |_| {},
+            )
+            .expect("demo");
+        assert!(outcome.committed(), "{:?}", outcome.errors);
+        let mut tokens = HashMap::new();
+        for role in ROLES {
+            let backend = reg.backend();
+            salw_access::add_account(backend, role.as_str(), role, PASSWORD, "test", "t")
+                .expect("account");
+            let (secret, _) =
+                salw_access::create_token(backend, role.as_str(), "test", "t").expect("token");
+            tokens.insert(role, secret);
+        }
+        drop(reg);
+        let config = salw_server::Config {
+            db: Some(db.clone()),
+            ..Default::default()
+        };
+        let state =
+            salw_server::AppState::open(config, &db, key, &mut |_| {}).expect("server state");
+        let runtime = Arc::new(
+            tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(2)
+                .enable_all()
+                .build()
+                .expect("runtime"),
+        );
+        let listener = runtime
+            .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
+            .expect("bind");
+        let address: SocketAddr = listener.local_addr().expect("address");
+        runtime.spawn(async move {
+            let _ = salw_server::serve(state, listener, |_| {}).await;
+        });
+        TestServer {
+            base: format!("http://{address}"),
+            db,
+            tokens,
+            _dir: dir,
+            _runtime: runtime,
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    /// A client that does not follow redirects (a test looks at each answer).
+    pub fn agent() -> ureq::Agent {
+        ureq::AgentBuilder::new().redirects(0).build()
+    }
+
+    /// Sends a request with the role's token (or none) and returns status and body, whatever
+    /// the status.
+    pub fn call(
+        &self,
+        method: &str,
+        path: &str,
+        role: Option<Role>,
+        content_type: Option<&str>,
+        body: Option<&[u8]>,
+    ) -> (u16, String) {
+        let mut request = Self::agent().request(method, &self.url(path));
+        if let Some(role) = role {
+            request = request.set("authorization", &format!("Bearer {}", self.tokens[&role]));
+        }
+        if let Some(ct) = content_type {
+            request = request.set("content-type", ct);
+        }
+        let result = match body {
+            Some(bytes) => request.send_bytes(bytes),
+            None => request.call(),
+        };
+        let response = match result {
+            Ok(r) => r,
+            Err(ureq::Error::Status(_, r)) => r,
+            Err(e) => panic!("{method} {path}: {e}"),
+        };
+        let status = response.status();
+        (status, response.into_string().unwrap_or_default())
+    }
+
+    pub fn json(
+        &self,
+        method: &str,
+        path: &str,
+        role: Role,
+        body: &serde_json::Value,
+    ) -> (u16, serde_json::Value) {
+        let (status, text) = self.call(
+            method,
+            path,
+            Some(role),
+            Some("application/json"),
+            Some(body.to_string().as_bytes()),
+        );
+        (
+            status,
+            serde_json::from_str(&text).unwrap_or(serde_json::Value::Null),
+        )
+    }
+
+    pub fn get_json(&self, path: &str, role: Role) -> (u16, serde_json::Value) {
+        let (status, text) = self.call("GET", path, Some(role), None, None);
+        (
+            status,
+            serde_json::from_str(&text).unwrap_or(serde_json::Value::Null),
+        )
+    }
+
+    /// Logs in through the form and returns the session cookie ("salw_session=…").
+    pub fn login(&self, name: &str, password: &str) -> Option<String> {
+        let response = match Self::agent().post(&self.url("/login")).send_form(&[
+            ("name", name),
+            ("password", password),
+            ("next", "/"),
+        ]) {
+            Ok(r) => r,
+            Err(ureq::Error::Status(_, r)) => r,
+            Err(e) => panic!("login: {e}"),
+        };
+        response
+            .header("set-cookie")
+            .and_then(|c| c.split(';').next())
+            .map(str::to_owned)
+    }
+
+    /// Some weapon of the registry with its serial (for searches and timelines).
+    pub fn some_weapon(&self, status: &str) -> serde_json::Value {
+        let (code, list) = self.get_json(
+            &format!("/api/v1/weapons?status={status}&limit=50"),
+            Role::Investigator,
+        );
+        assert_eq!(code, 200, "{list}");
+        list["weapons"]
+            .as_array()
+            .and_then(|w| {
+                w.iter()
+                    .find(|w| {
+                        w["weapon"]["serial"].as_str().is_some_and(|s| {
+                            s.chars().filter(char::is_ascii_alphanumeric).count() >= 5
+                        })
+                    })
+                    .cloned()
+            })
+            .unwrap_or_else(|| panic!("no {status} weapon with a serial of 5+ characters"))
+    }
+}

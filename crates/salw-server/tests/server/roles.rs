@@ -1,0 +1,291 @@
+//! Every endpoint × every role × (no credentials, wrong role, right role): 401 (or the login
+//! page), 403, or success, as the role model says (salw_access::Role::can). Driven by the
+//! endpoint table itself, so a new route is covered the day it is added.
+
+use salw_access::Role;
+use salw_server::endpoints::{Access, ENDPOINTS, Endpoint, Kind};
+
+use crate::{PASSWORD, ROLES, TestServer};
+
+/// A request that should succeed for a role that may use the endpoint.
+struct Sample {
+    path: String,
+    content_type: Option<&'static str>,
+    body: Option<Vec<u8>>,
+}
+
+fn multipart(kind: &str, filename: &str, content: &str) -> (String, Vec<u8>) {
+    let boundary = "salwtestboundary7MA4YWxkTrZu0gW";
+    let body = format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"kind\"\r\n\r\n{kind}\r\n\
+         --{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{filename}\"\r\nContent-Type: text/csv\r\n\r\n{content}\r\n\
+         --{boundary}--\r\n"
+    );
+    (
+        format!("multipart/form-data; boundary={boundary}"),
+        body.into_bytes(),
+    )
+}
+
+fn sample(e: &Endpoint, n: usize, weapon: &str, today: &str) -> Sample {
+    let json = |v: serde_json::Value| Sample {
+        path: e.path.to_owned(),
+        content_type: Some("application/json"),
+        body: Some(v.to_string().into_bytes()),
+    };
+    let form = |path: &str, pairs: &[(&str, &str)]| Sample {
+        path: path.to_owned(),
+        content_type: Some("application/x-www-form-urlencoded"),
+        body: Some(
+            pairs
+                .iter()
+                .map(|(k, v)| format!("{k}={}", salw_server::auth::urlencode(v)))
+                .collect::<Vec<_>>()
+                .join("&")
+                .into_bytes(),
+        ),
+    };
+    let get = |path: String| Sample {
+        path,
+        content_type: None,
+        body: None,
+    };
+    let serial = format!("RT-{n:05}-X");
+    match (e.method, e.path) {
+        ("GET", "/api/v1/search") | ("GET", "/search") => get(format!("{}?q=4711", e.path)),
+        ("GET", "/api/v1/weapons/{id}") | ("GET", "/weapons/{id}") => {
+            get(e.path.replace("{id}", weapon))
+        }
+        ("GET", "/weapons/{id}/events/new") => {
+            get(format!("/weapons/{weapon}/events/new?kind=inventoried"))
+        }
+        ("GET", "/api/v1/persons/{id}") | ("GET", "/persons/{id}") => {
+            get(e.path.replace("{id}", "P-ROLES"))
+        }
+        ("GET", "/static/{file}") => get("/static/app.css".into()),
+        ("POST", "/api/v1/weapons") => json(
+            serde_json::json!({"category": "rifle", "manufacturer": "Roles Test", "country": "BE", "serial": serial}),
+        ),
+        ("POST", "/api/v1/events") => json(
+            serde_json::json!({"weapon": weapon, "kind": "inventoried", "occurred_on": today, "notes": serial}),
+        ),
+        ("POST", "/api/v1/persons") => {
+            json(serde_json::json!({"kind": "organisation", "name": format!("Club {serial}")}))
+        }
+        ("POST", "/api/v1/import") => Sample {
+            path: "/api/v1/import?kind=weapon".into(),
+            content_type: Some("text/csv"),
+            body: Some(
+                format!("category,manufacturer,country,serial\nrifle,Import Test,BE,{serial}\n")
+                    .into_bytes(),
+            ),
+        },
+        ("POST", "/api/v1/users") => json(
+            serde_json::json!({"name": format!("user{n}"), "role": "analyst", "password": PASSWORD}),
+        ),
+        ("POST", "/api/v1/users/{name}") => Sample {
+            path: "/api/v1/users/analyst".into(),
+            ..json(serde_json::json!({"disabled": false}))
+        },
+        ("POST", "/api/v1/tokens") => json(serde_json::json!({"label": "roles test"})),
+        ("POST", "/login") => form("/login", &[("name", "analyst"), ("password", PASSWORD)]),
+        ("POST", "/logout") => form("/logout", &[]),
+        ("POST", "/weapons") => form(
+            "/weapons",
+            &[
+                ("category", "rifle"),
+                ("manufacturer", "Form Test"),
+                ("country", "BE"),
+                ("serial", &serial),
+            ],
+        ),
+        ("POST", "/weapons/{id}/events") => form(
+            &format!("/weapons/{weapon}/events"),
+            &[
+                ("kind", "inventoried"),
+                ("occurred_on", today),
+                ("notes", &serial),
+            ],
+        ),
+        ("POST", "/import") => {
+            let (ct, body) = multipart(
+                "weapon",
+                "w.csv",
+                &format!("category,manufacturer,country,serial\nrifle,Upload Test,BE,{serial}\n"),
+            );
+            Sample {
+                path: "/import".into(),
+                content_type: Some(Box::leak(ct.into_boxed_str())),
+                body: Some(body),
+            }
+        }
+        ("POST", "/admin/users") => form(
+            "/admin/users",
+            &[
+                ("name", &format!("page{n}")),
+                ("role", "auditor"),
+                ("password", PASSWORD),
+            ],
+        ),
+        ("POST", "/admin/users/{name}") => form("/admin/users/auditor", &[("disabled", "no")]),
+        ("GET", path) if !path.contains('{') => get(path.to_owned()),
+        other => panic!("no sample request for {other:?}: add one"),
+    }
+}
+
+fn allowed(e: &Endpoint, role: Role) -> bool {
+    match e.access {
+        Access::Public | Access::Authenticated => true,
+        Access::May(p) => role.can(p),
+    }
+}
+
+#[test]
+fn every_endpoint_answers_each_role_as_the_role_model_says() {
+    let server = TestServer::start(300);
+    let weapon = server.some_weapon("registered")["weapon"]["id"]
+        .as_str()
+        .expect("id")
+        .to_owned();
+    let (code, _) = server.json(
+        "POST",
+        "/api/v1/persons",
+        Role::Registrar,
+        &serde_json::json!({"kind": "individual", "name": "Roles Person", "reference": "P-ROLES"}),
+    );
+    assert_eq!(code, 201);
+    let today = chrono::Utc::now().date_naive().to_string();
+    let mut n = 0;
+    let mut failures = Vec::new();
+    for e in ENDPOINTS {
+        let mut cases: Vec<(Option<Role>, String)> = vec![(None, "no credentials".into())];
+        cases.extend(ROLES.iter().map(|r| (Some(*r), r.as_str().to_owned())));
+        for (role, label) in cases {
+            n += 1;
+            let s = sample(e, n, &weapon, &today);
+            let (status, body) =
+                server.call(e.method, &s.path, role, s.content_type, s.body.as_deref());
+            let expected: &[u16] = match (role, e.access, e.kind) {
+                (_, Access::Public, _) => &[200, 303],
+                (None, _, Kind::Api) => &[401],
+                (None, _, Kind::Page) => &[303],
+                (Some(r), _, _) if !allowed(e, r) => &[403],
+                (Some(_), _, Kind::Api) => &[200, 201],
+                (Some(_), _, Kind::Page) => &[200, 303],
+            };
+            if !expected.contains(&status) {
+                failures.push(format!(
+                    "{} {} as {label}: {status}, expected {expected:?}: {}",
+                    e.method,
+                    s.path,
+                    body.chars().take(300).collect::<String>()
+                ));
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+#[test]
+fn the_login_page_is_where_a_page_sends_those_without_a_session_and_a_session_works() {
+    let server = TestServer::start(50);
+    let (status, _) = server.call("GET", "/search?q=1", None, None, None);
+    assert_eq!(status, 303);
+    let response = TestServer::agent()
+        .get(&server.url("/search?q=1"))
+        .call()
+        .expect("redirect");
+    assert_eq!(
+        response.header("location"),
+        Some("/login?next=/search%3Fq%3D1")
+    );
+    assert_eq!(server.login("investigator", "wrong password!"), None);
+    let cookie = server
+        .login("investigator", PASSWORD)
+        .expect("a session cookie");
+    let page = TestServer::agent()
+        .get(&server.url("/search?q=4711"))
+        .set("cookie", &cookie)
+        .call()
+        .expect("search page")
+        .into_string()
+        .expect("html");
+    assert!(page.contains("Marking search"), "{page}");
+    // The session's CSRF token is required on the API's writes made with the cookie.
+    let refused = TestServer::agent()
+        .post(&server.url("/api/v1/tokens"))
+        .set("cookie", &cookie)
+        .set("content-type", "application/json")
+        .send_string("{}");
+    match refused {
+        Err(ureq::Error::Status(403, _)) => {}
+        other => panic!("expected 403 without the CSRF header, got {other:?}"),
+    }
+}
+
+#[test]
+fn five_failed_logins_lock_the_name_for_a_while_and_are_audited() {
+    let server = TestServer::start(10);
+    for _ in 0..5 {
+        assert_eq!(server.login("auditor", "not the password"), None);
+    }
+    // Even the right password waits now.
+    let response = TestServer::agent()
+        .post(&server.url("/login"))
+        .send_form(&[("name", "auditor"), ("password", PASSWORD)]);
+    match response {
+        Err(ureq::Error::Status(429, r)) => {
+            let page = r.into_string().unwrap_or_default();
+            assert!(page.contains("Too many failed attempts"), "{page}");
+        }
+        other => panic!("expected 429, got {other:?}"),
+    }
+    let (code, lines) = server.get_json("/api/v1/audit?action=login-failed", Role::Auditor);
+    assert_eq!(code, 200);
+    assert_eq!(lines["lines"].as_array().map(Vec::len), Some(5), "{lines}");
+}
+
+#[test]
+fn every_route_is_in_the_endpoint_table_and_the_openapi_snapshot_is_current() {
+    let server = TestServer::start(10);
+    // A table entry without a route would fall to the 404 fallback.
+    for e in ENDPOINTS.iter().filter(|e| e.method == "GET") {
+        let path = e.path.replace("{id}", "x").replace("{file}", "app.css");
+        let (status, body) = server.call("GET", &path, Some(Role::Administrator), None, None);
+        assert!(
+            !body.contains("no such page or endpoint"),
+            "{} is in the table but not routed ({status})",
+            e.path
+        );
+    }
+    let served: serde_json::Value =
+        serde_json::from_str(&server.call("GET", "/api/openapi.json", None, None, None).1)
+            .expect("openapi json");
+    let snapshot_path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../docs/openapi.json");
+    let snapshot: serde_json::Value = std::fs::read_to_string(snapshot_path)
+        .ok()
+        .and_then(|t| serde_json::from_str(&t).ok())
+        .unwrap_or(serde_json::Value::Null);
+    if std::env::var_os("SALW_UPDATE_SNAPSHOTS").is_some() {
+        let text = serde_json::to_string_pretty(&served).expect("json") + "\n";
+        std::fs::write(snapshot_path, text).expect("write snapshot");
+    } else {
+        assert!(
+            served == snapshot,
+            "docs/openapi.json differs from what the server serves; if the change is meant, run SALW_UPDATE_SNAPSHOTS=1 cargo nextest run -p salw-server and commit it"
+        );
+    }
+    assert_eq!(served["openapi"], "3.1.0");
+    let paths = served["paths"].as_object().expect("paths");
+    for e in ENDPOINTS.iter().filter(|e| e.kind == Kind::Api) {
+        assert!(
+            paths
+                .get(e.path)
+                .and_then(|p| p.get(e.method.to_ascii_lowercase()))
+                .is_some(),
+            "{} {} is not documented",
+            e.method,
+            e.path
+        );
+    }
+}

@@ -3,7 +3,7 @@
 
 use axum::Json;
 use axum::body::Body;
-use axum::extract::{Extension, Path, Request, State};
+use axum::extract::{Extension, Request, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use salw_access::{Permission, Role};
@@ -17,7 +17,7 @@ use serde_json::{Map, Value, json};
 
 use crate::auth::Caller;
 use crate::error::{ApiError, FieldError};
-use crate::params::{ApiJson, Params, body_bytes};
+use crate::params::{ApiJson, Params, PathParam, body_bytes};
 use crate::state::{Reg, Shared};
 
 pub type ApiResult = Result<Response, ApiError>;
@@ -49,7 +49,8 @@ pub async fn audit(
         .map_err(|e| ApiError::internal("writing the audit trail (nothing is shown without it)", e))
 }
 
-pub async fn me(Extension(caller): Extension<Caller>) -> Json<Value> {
+pub async fn me(Extension(caller): Extension<Caller>, params: Params) -> ApiResult {
+    params.only(&[])?;
     let may: Vec<Permission> = crate::endpoints::ENDPOINTS
         .iter()
         .filter_map(|e| match e.access {
@@ -62,7 +63,7 @@ pub async fn me(Extension(caller): Extension<Caller>) -> Json<Value> {
             }
             all
         });
-    Json(json!({ "name": caller.name, "role": caller.role, "may": may }))
+    Ok(Json(json!({ "name": caller.name, "role": caller.role, "may": may })).into_response())
 }
 
 pub async fn summary(State(state): State<Shared>, params: Params) -> ApiResult {
@@ -337,8 +338,10 @@ pub async fn load_weapon(
 pub async fn weapon(
     State(state): State<Shared>,
     Extension(caller): Extension<Caller>,
-    Path(id): Path<String>,
+    PathParam(id): PathParam,
+    params: Params,
 ) -> ApiResult {
+    params.only(&[])?;
     let view = load_weapon(&state, &caller, &id).await?;
     // Holders are personal data: only a role that may view persons sees who they are.
     let persons = if caller.may(Permission::ViewPerson) {
@@ -391,8 +394,10 @@ pub async fn load_person(
 pub async fn person(
     State(state): State<Shared>,
     Extension(caller): Extension<Caller>,
-    Path(id): Path<String>,
+    PathParam(id): PathParam,
+    params: Params,
 ) -> ApiResult {
+    params.only(&[])?;
     Ok(Json(load_person(&state, &caller, &id).await?).into_response())
 }
 
@@ -718,7 +723,7 @@ pub async fn change_account(
 pub async fn post_user_change(
     State(state): State<Shared>,
     Extension(caller): Extension<Caller>,
-    Path(name): Path<String>,
+    PathParam(name): PathParam,
     ApiJson(change): ApiJson<AccountChange>,
 ) -> ApiResult {
     let account = change_account(&state, &caller, name, change).await?;

@@ -4,6 +4,7 @@
 
 use std::collections::HashMap;
 
+use crate::params::PathParam;
 use askama::Template;
 use axum::body::Body;
 use axum::extract::{Extension, Multipart, Path, Request, State};
@@ -547,7 +548,7 @@ fn next_events(status: salw_core::lifecycle::WeaponStatus) -> Vec<(&'static str,
 pub async fn weapon(
     State(state): State<Shared>,
     Extension(caller): Extension<Caller>,
-    Path(id): Path<String>,
+    PathParam(id): PathParam,
     params: Params,
 ) -> PageResult {
     let view = api::load_weapon(&state, &caller, &id).await?;
@@ -916,7 +917,7 @@ async fn weapon_label(state: &Shared, id: &str) -> Result<(String, String), ApiE
 pub async fn event_form(
     State(state): State<Shared>,
     Extension(caller): Extension<Caller>,
-    Path(id): Path<String>,
+    PathParam(id): PathParam,
     params: Params,
 ) -> PageResult {
     params.only(&["kind"])?;
@@ -942,7 +943,7 @@ pub async fn event_form(
 pub async fn event_create(
     State(state): State<Shared>,
     Extension(caller): Extension<Caller>,
-    Path(id): Path<String>,
+    PathParam(id): PathParam,
     request: Request,
 ) -> PageResult {
     let mut form = read_form(request).await?;
@@ -997,7 +998,7 @@ struct PersonPage {
 pub async fn person(
     State(state): State<Shared>,
     Extension(caller): Extension<Caller>,
-    Path(id): Path<String>,
+    PathParam(id): PathParam,
 ) -> PageResult {
     let person = api::load_person(&state, &caller, &id).await?;
     let mut fields = vec![("Kind", person.kind.as_str().to_owned())];
@@ -1241,7 +1242,7 @@ pub async fn user_create(
 pub async fn user_change(
     State(state): State<Shared>,
     Extension(caller): Extension<Caller>,
-    Path(name): Path<String>,
+    PathParam(name): PathParam,
     request: Request,
 ) -> PageResult {
     let form = read_form(request).await?;
@@ -1262,12 +1263,14 @@ pub async fn user_change(
         ))
         .into_response()),
         Err(e) if e.status == StatusCode::UNPROCESSABLE_ENTITY => {
-            let mut shown = Form::default();
-            shown.general = e
-                .errors
-                .iter()
-                .map(|f| format!("{name}: {}: {}", f.field, f.reason))
-                .collect();
+            let shown = Form {
+                general: e
+                    .errors
+                    .iter()
+                    .map(|f| format!("{name}: {}: {}", f.field, f.reason))
+                    .collect(),
+                ..Form::default()
+            };
             users_page(
                 &state,
                 &caller,

@@ -178,6 +178,32 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     })
 }
 
+/// The one path parameter of a route (`{id}`, `{name}`), refused with a JSON error when it is
+/// not valid UTF-8 once decoded.
+pub struct PathParam(pub String);
+
+impl<S: Send + Sync> FromRequestParts<S> for PathParam {
+    type Rejection = ApiError;
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        match axum::extract::Path::<String>::from_request_parts(parts, state).await {
+            Ok(axum::extract::Path(value)) => Ok(PathParam(value)),
+            Err(e) => {
+                let name = parts
+                    .extensions
+                    .get::<axum::extract::MatchedPath>()
+                    .and_then(|m| m.as_str().rsplit('{').next())
+                    .map(|s| s.trim_end_matches('}').to_owned())
+                    .unwrap_or_else(|| "path".to_owned());
+                Err(ApiError::field(
+                    StatusCode::BAD_REQUEST,
+                    &name,
+                    e.body_text(),
+                ))
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,1 +1,370 @@
+//! A generated set of bad requests thrown at every API endpoint: malformed JSON, wrong types,
+//! unknown fields and parameters, oversized bodies, bad ids, wrong media types. Each must get
+//! a 4xx whose body says what was wrong (the field, when there is one), never a 5xx, and
+//! nothing may be written.
 
+use salw_access::Role;
+use salw_server::endpoints::{Access, ENDPOINTS, Endpoint, Kind};
+use serde_json::{Value, json};
+
+use crate::{ROLES, TestServer};
+
+struct Bad {
+    what: String,
+    path: String,
+    content_type: Option<String>,
+    body: Option<Vec<u8>>,
+    /// A word the error must contain (the field or parameter named), when there is one.
+    names: Option<String>,
+}
+
+fn bad(
+    what: &str,
+    path: &str,
+    ct: Option<&str>,
+    body: Option<Vec<u8>>,
+    names: Option<&str>,
+) -> Bad {
+    Bad {
+        what: what.to_owned(),
+        path: path.to_owned(),
+        content_type: ct.map(str::to_owned),
+        body,
+        names: names.map(str::to_owned),
+    }
+}
+
+/// Valid bodies, for each JSON endpoint, that the generator spoils field by field.
+fn valid_body(e: &Endpoint) -> Option<Value> {
+    Some(match e.path {
+        "/api/v1/weapons" => {
+            json!({"category": "rifle", "manufacturer": "Bad Input", "country": "BE", "serial": "BI-1", "year": 1999})
+        }
+        "/api/v1/events" => {
+            json!({"weapon": "W", "kind": "inventoried", "occurred_on": "2024-01-01"})
+        }
+        "/api/v1/persons" => json!({"kind": "individual", "name": "Bad Input"}),
+        "/api/v1/users" => {
+            json!({"name": "badinput", "role": "analyst", "password": "long enough password"})
+        }
+        "/api/v1/users/{name}" => {
+            json!({"role": "analyst", "disabled": false, "password": "long enough password"})
+        }
+        "/api/v1/tokens" => json!({"label": "x"}),
+        _ => return None,
+    })
+}
+
+fn generate(e: &Endpoint, weapon: &str) -> Vec<Bad> {
+    let path = e.path.replace("{id}", weapon).replace("{name}", "analyst");
+    let mut out = Vec::new();
+    let json_ct = Some("application/json");
+    let json_body = e.body.is_some_and(|b| !b.contains('/'));
+    if let Some(valid) = valid_body(e).filter(|_| json_body) {
+        let valid = if e.path == "/api/v1/events" {
+            let mut v = valid;
+            v["weapon"] = json!(weapon);
+            v
+        } else {
+            valid
+        };
+        out.push(bad(
+            "malformed JSON",
+            &path,
+            json_ct,
+            Some(b"{\"category\": ".to_vec()),
+            None,
+        ));
+        out.push(bad(
+            "not JSON at all",
+            &path,
+            json_ct,
+            Some(b"category=rifle".to_vec()),
+            None,
+        ));
+        out.push(bad(
+            "invalid UTF-8",
+            &path,
+            json_ct,
+            Some(vec![b'{', b'"', 0xff, 0xfe, b'"', b'}']),
+            None,
+        ));
+        out.push(bad(
+            "an array instead of an object",
+            &path,
+            json_ct,
+            Some(b"[1, 2]".to_vec()),
+            None,
+        ));
+        out.push(bad("an empty body", &path, json_ct, Some(Vec::new()), None));
+        out.push(bad(
+            "the wrong media type",
+            &path,
+            Some("text/plain"),
+            Some(valid.to_string().into_bytes()),
+            Some("content-type"),
+        ));
+        out.push(bad(
+            "no media type",
+            &path,
+            None,
+            Some(valid.to_string().into_bytes()),
+            Some("content-type"),
+        ));
+        let mut unknown = valid.clone();
+        unknown["colour_of_stock"] = json!("red");
+        out.push(bad(
+            "an unknown field",
+            &path,
+            json_ct,
+            Some(unknown.to_string().into_bytes()),
+            Some("colour_of_stock"),
+        ));
+        let mut huge = valid.clone();
+        huge["notes"] = json!("x".repeat(2 << 20));
+        out.push(bad(
+            "an oversized body",
+            &path,
+            json_ct,
+            Some(huge.to_string().into_bytes()),
+            None,
+        ));
+        if let Value::Object(fields) = &valid {
+            for (field, value) in fields {
+                // Each field given a value of a type it cannot have.
+                let wrong = match value {
+                    Value::String(_) => json!({"nested": [1, 2]}),
+                    Value::Number(_) => json!("nineteen ninety-nine"),
+                    Value::Bool(_) => json!("perhaps"),
+                    _ => json!(12),
+                };
+                let mut spoiled = valid.clone();
+                spoiled[field] = wrong;
+                out.push(bad(
+                    &format!("a wrong type for {field}"),
+                    &path,
+                    json_ct,
+                    Some(spoiled.to_string().into_bytes()),
+                    Some(field),
+                ));
+            }
+        }
+    }
+    if e.path == "/api/v1/import" {
+        out.push(bad(
+            "an import of an unknown format",
+            "/api/v1/import?format=xlsx",
+            Some("text/csv"),
+            Some(b"a,b\n".to_vec()),
+            Some("format"),
+        ));
+        out.push(bad(
+            "an import of an unknown kind",
+            "/api/v1/import?kind=tank",
+            Some("text/csv"),
+            Some(b"a,b\n".to_vec()),
+            Some("kind"),
+        ));
+        out.push(bad(
+            "an empty import",
+            "/api/v1/import?kind=weapon",
+            Some("text/csv"),
+            Some(Vec::new()),
+            Some("body"),
+        ));
+        out.push(bad(
+            "an import with unknown columns",
+            "/api/v1/import?kind=weapon",
+            Some("text/csv"),
+            Some(b"category,turret\nrifle,yes\n".to_vec()),
+            Some("turret"),
+        ));
+        out.push(bad(
+            "an import that is not CSV",
+            "/api/v1/import?kind=weapon",
+            Some("text/csv"),
+            Some(vec![0xff, 0x00, 0xfe, b'\n', b'"']),
+            None,
+        ));
+        out.push(bad(
+            "an import of broken JSON lines",
+            "/api/v1/import?kind=weapon&format=jsonl",
+            Some("application/x-ndjson"),
+            Some(b"{\"category\": \"rifle\"}\n{oops\n".to_vec()),
+            Some("line"),
+        ));
+        out.push(bad(
+            "an oversized import",
+            "/api/v1/import?kind=weapon",
+            Some("text/csv"),
+            Some(vec![b'a'; 3 << 20]),
+            None,
+        ));
+    }
+    if e.method == "GET" && e.access != Access::Public {
+        let sep = if path.contains('?') { '&' } else { '?' };
+        out.push(bad(
+            "an unknown parameter",
+            &format!("{path}{sep}bogus=1"),
+            None,
+            None,
+            Some("bogus"),
+        ));
+        out.push(bad(
+            "a broken percent escape",
+            &format!("{path}{sep}q=%ZZ"),
+            None,
+            None,
+            None,
+        ));
+        out.push(bad(
+            "a parameter given twice",
+            &format!("{path}{sep}limit=5&limit=6"),
+            None,
+            None,
+            None,
+        ));
+        for (name, ty, _) in e.query {
+            if *ty == "integer" {
+                for value in ["abc", "-1", "0", "99999999999999999999999"] {
+                    out.push(bad(
+                        &format!("{name}={value}"),
+                        &format!("{path}{sep}{name}={value}"),
+                        None,
+                        None,
+                        Some(name),
+                    ));
+                }
+            }
+        }
+    }
+    if e.path == "/api/v1/search" {
+        out.push(bad(
+            "an over-long query",
+            &format!("/api/v1/search?q={}", "A".repeat(150)),
+            None,
+            None,
+            Some("q"),
+        ));
+        out.push(bad(
+            "a query of only wildcards",
+            "/api/v1/search?q=***",
+            None,
+            None,
+            Some("q"),
+        ));
+    }
+    if e.path.contains("{id}") {
+        let base = e.path.split("{id}").next().unwrap_or("");
+        out.push(bad(
+            "an unknown id",
+            &format!("{base}00000000-0000-7000-8000-000000000000"),
+            None,
+            None,
+            None,
+        ));
+        out.push(bad(
+            "an over-long id",
+            &format!("{base}{}", "x".repeat(500)),
+            None,
+            None,
+            Some("id"),
+        ));
+        out.push(bad(
+            "an id that is not UTF-8",
+            &format!("{base}%FF%FE"),
+            None,
+            None,
+            None,
+        ));
+    }
+    if e.path.contains("{name}") {
+        out.push(bad(
+            "an unknown account",
+            "/api/v1/users/nobody",
+            json_ct,
+            Some(b"{\"disabled\": true}".to_vec()),
+            None,
+        ));
+    }
+    out
+}
+
+fn right_role(e: &Endpoint) -> Role {
+    match e.access {
+        Access::May(p) => *ROLES
+            .iter()
+            .find(|r| r.can(p))
+            .expect("some role holds every permission"),
+        _ => Role::Registrar,
+    }
+}
+
+#[test]
+fn bad_requests_get_a_4xx_that_names_the_problem_and_write_nothing() {
+    let server = TestServer::start(100);
+    let weapon = server.some_weapon("registered")["weapon"]["id"]
+        .as_str()
+        .expect("id")
+        .to_owned();
+    let (_, before) = server.get_json("/api/v1/summary", Role::Analyst);
+    let accounts_before = server.get_json("/api/v1/users", Role::Administrator).1;
+    let mut failures = Vec::new();
+    let mut count = 0;
+    for e in ENDPOINTS.iter().filter(|e| e.kind == Kind::Api) {
+        let role = right_role(e);
+        for b in generate(e, &weapon) {
+            count += 1;
+            let (status, body) = crate::call_raw(
+                &server,
+                e.method,
+                &b.path,
+                &server.tokens[&role],
+                b.content_type.as_deref(),
+                b.body.as_deref(),
+            );
+            let parsed: Value = serde_json::from_str(&body).unwrap_or(Value::Null);
+            let message = parsed["error"].to_string();
+            let problem = if !(400..500).contains(&status) {
+                Some(format!("status {status}"))
+            } else if parsed["error"]["message"]
+                .as_str()
+                .is_none_or(str::is_empty)
+            {
+                Some("no JSON error message".to_owned())
+            } else if let Some(word) = &b.names
+                && !message.contains(word.as_str())
+            {
+                Some(format!("the error does not name '{word}'"))
+            } else {
+                None
+            };
+            if let Some(problem) = problem {
+                failures.push(format!(
+                    "{} {} ({}): {problem}: {}",
+                    e.method,
+                    e.path,
+                    b.what,
+                    body.chars().take(300).collect::<String>()
+                ));
+            }
+        }
+    }
+    assert!(count > 100, "only {count} bad requests were generated");
+    let (_, after) = server.get_json("/api/v1/summary", Role::Analyst);
+    assert_eq!(
+        before["journal_entries"], after["journal_entries"],
+        "a bad request wrote to the journal"
+    );
+    assert_eq!(
+        accounts_before,
+        server.get_json("/api/v1/users", Role::Administrator).1,
+        "a bad request changed an account"
+    );
+    assert!(
+        failures.is_empty(),
+        "{} of {count}:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}

@@ -4,6 +4,7 @@
 mod bad_input;
 mod browser;
 mod roles;
+mod webdriver;
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -200,4 +201,62 @@ impl TestServer {
             })
             .unwrap_or_else(|| panic!("no {status} weapon with a serial of 5+ characters"))
     }
+}
+
+/// A request over a plain socket, for bodies the server refuses before reading them whole (a
+/// client library reports a broken pipe there; a browser or curl shows the 413). Writes what
+/// it can, then reads the answer.
+pub fn call_raw(
+    server: &TestServer,
+    method: &str,
+    path: &str,
+    token: &str,
+    content_type: Option<&str>,
+    body: Option<&[u8]>,
+) -> (u16, String) {
+    use std::io::{Read, Write};
+    let address = server.base.trim_start_matches("http://");
+    let mut stream = std::net::TcpStream::connect(address).expect("connect");
+    stream
+        .set_read_timeout(Some(std::time::Duration::from_secs(30)))
+        .expect("timeout");
+    let body = body.unwrap_or(&[]);
+    let mut head = format!(
+        "{method} {path} HTTP/1.1\r\nHost: {address}\r\nAuthorization: Bearer {token}\r\nConnection: close\r\nContent-Length: {}\r\n",
+        body.len()
+    );
+    if let Some(ct) = content_type {
+        head.push_str(&format!("Content-Type: {ct}\r\n"));
+    }
+    head.push_str("\r\n");
+    let _ = stream.write_all(head.as_bytes());
+    let _ = stream.write_all(body);
+    let mut answer = Vec::new();
+    let _ = stream.read_to_end(&mut answer);
+    let text = String::from_utf8_lossy(&answer).into_owned();
+    let status = text
+        .split(' ')
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or_else(|| panic!("{method} {path}: no HTTP answer: {text:?}"));
+    let (headers, rest) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
+    let body = if headers
+        .to_ascii_lowercase()
+        .contains("transfer-encoding: chunked")
+    {
+        let mut out = String::new();
+        let mut rest = rest;
+        while let Some((size, after)) = rest.split_once("\r\n") {
+            let n = usize::from_str_radix(size.trim(), 16).unwrap_or(0);
+            if n == 0 || after.len() < n {
+                break;
+            }
+            out.push_str(&after[..n]);
+            rest = after[n..].trim_start_matches("\r\n");
+        }
+        out
+    } else {
+        rest.to_owned()
+    };
+    (status, body)
 }

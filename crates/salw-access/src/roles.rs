@@ -142,3 +142,50 @@ mod tests {
         assert!("root".parse::<Role>().unwrap_err().contains("investigator"));
     }
 }
+
+#[cfg(test)]
+mod documented {
+    use super::*;
+
+    /// docs/server.md shows the role model as a table; it must say what the code does.
+    #[test]
+    fn the_role_table_in_docs_server_md_is_the_code_s() {
+        let doc = include_str!("../../../docs/server.md");
+        let permissions = [
+            (Permission::ViewSummary, "view-summary"),
+            (Permission::Search, "search"),
+            (Permission::ViewWeapon, "view-weapon"),
+            (Permission::ViewPerson, "view-person"),
+            (Permission::WriteRecords, "write-records"),
+            (Permission::Import, "import"),
+            (Permission::Export, "export"),
+            (Permission::ManageUsers, "manage-users"),
+            (Permission::ReadAudit, "read-audit"),
+        ];
+        let header = doc
+            .lines()
+            .find(|l| l.starts_with("| permission"))
+            .expect("the role table");
+        let roles: Vec<Role> = header
+            .split('|')
+            .map(str::trim)
+            .skip(2)
+            .filter(|c| !c.is_empty())
+            .map(|c| c.parse().expect("a role in the header"))
+            .collect();
+        for (permission, name) in permissions {
+            let row = doc
+                .lines()
+                .find(|l| l.split('|').nth(1).map(str::trim) == Some(name))
+                .unwrap_or_else(|| panic!("no row for {name}"));
+            let cells: Vec<&str> = row.split('|').map(str::trim).skip(2).collect();
+            for (role, cell) in roles.iter().zip(cells) {
+                assert_eq!(
+                    cell == "yes",
+                    role.can(permission),
+                    "docs/server.md says {cell} for {role} / {name}"
+                );
+            }
+        }
+    }
+}

@@ -287,6 +287,7 @@ pub struct WeaponView {
     pub weapon: salw_store::StoredWeapon,
     pub timeline: Vec<salw_store::StoredEvent>,
     pub persons: Vec<salw_core::Person>,
+    pub photos: Vec<salw_store::StoredPhoto>,
 }
 
 pub async fn load_weapon(
@@ -321,10 +322,15 @@ pub async fn load_weapon(
                     persons.push(p);
                 }
             }
+            let photos = reg
+                .backend()
+                .photos_of(weapon.weapon.id)
+                .map_err(store("reading the photos"))?;
             Ok(Some(WeaponView {
                 weapon,
                 timeline,
                 persons,
+                photos,
             }))
         })
         .await?
@@ -797,4 +803,129 @@ pub async fn audit_trail(State(state): State<Shared>, params: Params) -> ApiResu
         })
         .await?;
     Ok(Json(json!({ "lines": lines })).into_response())
+}
+
+/// Adds a photo to a weapon (by id or reference). Refusals name the field (`photo`, `caption`).
+pub async fn add_photo(
+    state: &Shared,
+    caller: &Caller,
+    weapon: &str,
+    bytes: Vec<u8>,
+    caption: Option<String>,
+    source: &str,
+) -> Result<(salw_store::PhotoRecord, bool), ApiError> {
+    let r = record_ref(weapon, "weapon")?;
+    let ctx = context(caller, source);
+    let weapon = weapon.to_owned();
+    state
+        .write(move |reg| {
+            let Some(found) = reg.find_weapon(&r).map_err(store("reading the weapon"))? else {
+                return Err(ApiError::not_found(format!(
+                    "no weapon has the id or reference '{weapon}'"
+                )));
+            };
+            reg.add_photo(&ctx, found.weapon.id, &bytes, caption.as_deref())
+                .map_err(store("storing the photo"))?
+                .map_err(|refused| {
+                    ApiError::field(
+                        StatusCode::UNPROCESSABLE_ENTITY,
+                        refused.field,
+                        refused.reason,
+                    )
+                })
+        })
+        .await
+}
+
+pub async fn post_photo(
+    State(state): State<Shared>,
+    Extension(caller): Extension<Caller>,
+    PathParam(id): PathParam,
+    params: Params,
+    request: Request,
+) -> ApiResult {
+    params.only(&["caption"])?;
+    let bytes = body_bytes(request.into_body(), salw_store::MAX_PHOTO_BYTES + 1).await?;
+    if bytes.is_empty() {
+        return Err(ApiError::field(
+            StatusCode::BAD_REQUEST,
+            "body",
+            "send the photo's bytes as the body",
+        ));
+    }
+    let (photo, added) = add_photo(
+        &state,
+        &caller,
+        &id,
+        bytes.to_vec(),
+        params.text("caption"),
+        "api",
+    )
+    .await?;
+    let status = if added {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    };
+    Ok((
+        status,
+        Json(json!({
+            "hash": photo.hash,
+            "media_type": photo.media_type,
+            "bytes": photo.bytes,
+            "caption": photo.caption,
+            "added": added,
+        })),
+    )
+        .into_response())
+}
+
+/// A stored photo's bytes, checked against their hash on the way out.
+pub async fn photo_response(state: &Shared, hash: &str) -> ApiResult {
+    if hash.len() != 64
+        || !hash
+            .bytes()
+            .all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase())
+    {
+        return Err(ApiError::field(
+            StatusCode::BAD_REQUEST,
+            "hash",
+            "a photo is named by its BLAKE3 hash: 64 lower-case hex digits",
+        ));
+    }
+    let wanted = hash.to_owned();
+    let (media_type, bytes) = state
+        .read(move |reg| {
+            reg.backend()
+                .blob(&wanted)
+                .map_err(store("reading the photo"))
+        })
+        .await?
+        .ok_or_else(|| ApiError::not_found(format!("no photo has the hash {hash}")))?;
+    if blake3::hash(&bytes).to_hex().as_str() != hash {
+        return Err(ApiError::internal(
+            "reading the photo",
+            format!("the stored bytes of {hash} no longer match their hash"),
+        ));
+    }
+    Ok((
+        [
+            (header::CONTENT_TYPE, media_type),
+            (
+                header::CACHE_CONTROL,
+                "private, max-age=31536000, immutable".to_owned(),
+            ),
+        ],
+        Body::from(bytes),
+    )
+        .into_response())
+}
+
+pub async fn photo(
+    State(state): State<Shared>,
+    PathParam(hash): PathParam,
+    params: Params,
+) -> ApiResult {
+    params.only(&[])?;
+    photo_response(&state, &hash).await
 }

@@ -157,6 +157,20 @@ pub async fn guard(
         return next.run(request).await;
     };
     let Some(endpoint) = endpoints::find(request.method(), matched.as_str()) else {
+        if endpoints::ENDPOINTS
+            .iter()
+            .any(|e| e.path == matched.as_str())
+        {
+            return ApiError::new(
+                StatusCode::METHOD_NOT_ALLOWED,
+                format!(
+                    "{} is not a method of {}",
+                    request.method(),
+                    matched.as_str()
+                ),
+            )
+            .into_response();
+        }
         // A route the table does not list has no access rule: refuse it rather than guess.
         // (A test checks that every route is in the table.)
         tracing::error!(

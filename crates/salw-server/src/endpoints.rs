@@ -165,6 +165,30 @@ pub const ENDPOINTS: &[Endpoint] = &[
         )
     },
     Endpoint {
+        query: &[(
+            "caption",
+            "string",
+            "what the photo shows (at most 200 characters)",
+        )],
+        body: Some("image/jpeg"),
+        response: "Photo",
+        ..api(
+            "POST",
+            "/api/v1/weapons/{id}/photos",
+            May(WriteRecords),
+            "Adds a photo of a weapon (JPEG, PNG or WebP, at most 10 MB), stored under its BLAKE3 hash",
+        )
+    },
+    Endpoint {
+        response: "image/jpeg",
+        ..api(
+            "GET",
+            "/api/v1/photos/{hash}",
+            May(ViewWeapon),
+            "A photo, by its hash",
+        )
+    },
+    Endpoint {
         body: Some("Event"),
         response: "Written",
         ..api(
@@ -301,6 +325,8 @@ pub const ENDPOINTS: &[Endpoint] = &[
     page("GET", "/weapons/{id}", May(ViewWeapon)),
     page("GET", "/weapons/{id}/events/new", May(WriteRecords)),
     page("POST", "/weapons/{id}/events", May(WriteRecords)),
+    page("POST", "/weapons/{id}/photos", May(WriteRecords)),
+    page("GET", "/photos/{hash}", May(ViewWeapon)),
     page("GET", "/persons/{id}", May(ViewPerson)),
     page("GET", "/import", May(Import)),
     page("POST", "/import", May(Import)),
@@ -366,6 +392,7 @@ fn schemas() -> Value {
         "Weapon": {"type": "object", "description": "A weapon record: the fields of docs/formats.md (category required; unknown fields refused)", "required": ["category"], "additionalProperties": true},
         "Event": {"type": "object", "description": "An event: weapon (id or reference), kind, occurred_on (YYYY-MM-DD) and the fields its kind needs (docs/formats.md)", "required": ["weapon", "kind", "occurred_on"]},
         "Person": {"type": "object", "description": "A person or organisation (docs/formats.md)", "required": ["kind", "name"]},
+        "Photo": {"type": "object", "properties": {"hash": text, "media_type": text, "bytes": {"type": "integer"}, "caption": text, "added": {"type": "boolean"}}},
         "Written": {"type": "object", "properties": {"id": {"type": "string", "format": "uuid"}, "added": {"type": "boolean"}}},
         "WeaponPage": {"type": "object", "properties": {"weapon": {"type": "object"}, "timeline": {"type": "array", "items": {"type": "object"}}}},
         "ImportResult": {"type": "object", "properties": {"weapons_added": {"type": "integer"}, "persons_added": {"type": "integer"}, "events_added": {"type": "integer"}, "unchanged": {"type": "integer"}}},
@@ -410,7 +437,9 @@ pub fn openapi() -> Value {
             op.insert("parameters".into(), Value::Array(parameters));
         }
         if let Some(body) = e.body {
-            let media = if body.contains('/') {
+            let media = if body.starts_with("image/") {
+                json!({"image/jpeg": {"schema": {"type": "string", "contentEncoding": "binary"}}, "image/png": {"schema": {"type": "string", "contentEncoding": "binary"}}, "image/webp": {"schema": {"type": "string", "contentEncoding": "binary"}}})
+            } else if body.contains('/') {
                 json!({"text/csv": {"schema": {"type": "string"}}, "application/x-ndjson": {"schema": {"type": "string"}}})
             } else {
                 content(body)

@@ -491,6 +491,7 @@ pub struct TimelineRow {
 #[template(path = "weapon.html")]
 struct WeaponPage {
     nav: Nav,
+    can_write: bool,
     view: WeaponView,
     fields: Vec<(&'static str, String)>,
     timeline: Vec<TimelineRow>,
@@ -623,18 +624,21 @@ pub async fn weapon(
     } else {
         String::new()
     };
-    let next = if caller.may(Permission::WriteRecords) {
+    let can_write = caller.may(Permission::WriteRecords);
+    let next = if can_write {
         next_events(view.weapon.status)
     } else {
         Vec::new()
     };
     let notice = match params.text("recorded").as_deref() {
         Some("weapon") => "The weapon was registered.".to_owned(),
+        Some("photo") => "The photo was added.".to_owned(),
         Some(kind) => format!("The event '{}' was recorded.", kind.replace('_', " ")),
         None => String::new(),
     };
     let page = WeaponPage {
         nav: Nav::of(&caller),
+        can_write,
         fields,
         timeline,
         holder,
@@ -982,6 +986,53 @@ pub async fn event_create(
         form,
     };
     Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)).into_response())
+}
+
+// ---------------------------------------------------------------------------------------------
+// Photos
+
+pub async fn photo_upload(
+    State(state): State<Shared>,
+    Extension(caller): Extension<Caller>,
+    PathParam(id): PathParam,
+    mut multipart: Multipart,
+) -> PageResult {
+    let bad = |reason: String| ApiError::field(StatusCode::BAD_REQUEST, "photo", reason);
+    let (mut csrf, mut caption, mut photo) = (String::new(), String::new(), Vec::new());
+    while let Some(field) = multipart
+        .next_field()
+        .await
+        .map_err(|e| bad(format!("the upload could not be read ({e})")))?
+    {
+        match field.name().unwrap_or("") {
+            "photo" => {
+                photo = field
+                    .bytes()
+                    .await
+                    .map_err(|e| bad(format!("the upload could not be read ({e})")))?
+                    .to_vec()
+            }
+            "csrf" => csrf = field.text().await.unwrap_or_default(),
+            "caption" => caption = field.text().await.unwrap_or_default(),
+            _ => {}
+        }
+    }
+    caller.check_csrf(Some(&csrf))?;
+    if photo.is_empty() {
+        return Err(ApiError::field(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "photo",
+            "choose a photo to upload",
+        )
+        .into());
+    }
+    let caption = Some(caption).filter(|c| !c.trim().is_empty());
+    let (record, _) = api::add_photo(&state, &caller, &id, photo, caption, "web").await?;
+    Ok(Redirect::to(&format!("/weapons/{}?recorded=photo", record.weapon_id)).into_response())
+}
+
+pub async fn photo(State(state): State<Shared>, PathParam(hash): PathParam) -> PageResult {
+    Ok(api::photo_response(&state, &hash).await?)
 }
 
 // ---------------------------------------------------------------------------------------------

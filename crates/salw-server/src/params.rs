@@ -191,8 +191,12 @@ impl<S: Send + Sync> FromRequestParts<S> for PathParam {
                 let name = parts
                     .extensions
                     .get::<axum::extract::MatchedPath>()
-                    .and_then(|m| m.as_str().rsplit('{').next())
-                    .map(|s| s.trim_end_matches('}').to_owned())
+                    .and_then(|m| {
+                        let path = m.as_str();
+                        let start = path.rfind('{')? + 1;
+                        let end = start + path[start..].find('}')?;
+                        Some(path[start..end].to_owned())
+                    })
                     .unwrap_or_else(|| "path".to_owned());
                 Err(ApiError::field(
                     StatusCode::BAD_REQUEST,

@@ -15,7 +15,8 @@ use salw_core::lifecycle::{WeaponState, WeaponStatus};
 use salw_core::{LifecycleEvent, Person, Weapon};
 use salw_store::backend::{Result, WeaponFilter};
 use salw_store::{
-    Backend, Clash, Hash, JournalEntry, SignedHead, StoreError, StoredEvent, StoredWeapon, Summary,
+    Backend, Clash, Hash, JournalEntry, PhotoRecord, SignedHead, StoreError, StoredEvent,
+    StoredPhoto, StoredWeapon, Summary,
 };
 use uuid::Uuid;
 
@@ -556,6 +557,76 @@ impl Backend for SqliteBackend {
                 s.execute(params![e.id, e.weapon_id, e.kind.as_str(), e.occurred_on.to_string(), seq])
             })
             .map(|_| ())
+            .map_err(db)
+    }
+
+    fn put_blob(&mut self, hash: &str, media_type: &str, bytes: &[u8]) -> Result<()> {
+        self.conn
+            .prepare_cached(
+                "INSERT INTO blobs (hash, media_type, bytes) VALUES (?1, ?2, ?3)
+                 ON CONFLICT (hash) DO NOTHING",
+            )
+            .and_then(|mut s| s.execute(params![hash, media_type, bytes]))
+            .map_err(db)?;
+        Ok(())
+    }
+
+    fn blob(&mut self, hash: &str) -> Result<Option<(String, Vec<u8>)>> {
+        self.conn
+            .prepare_cached("SELECT media_type, bytes FROM blobs WHERE hash = ?1")
+            .and_then(|mut s| {
+                s.query_row([hash], |r| Ok((r.get(0)?, r.get(1)?)))
+                    .optional()
+            })
+            .map_err(db)
+    }
+
+    fn insert_photo(&mut self, photo: &PhotoRecord, seq: i64) -> Result<bool> {
+        self.build_deferred_indexes()?;
+        let inserted = self
+            .conn
+            .prepare_cached(
+                "INSERT INTO weapon_photos (weapon_id, hash, seq) VALUES (?1, ?2, ?3)
+                 ON CONFLICT (weapon_id, hash) DO NOTHING",
+            )
+            .and_then(|mut s| s.execute(params![photo.weapon_id, photo.hash, seq]))
+            .map_err(db)?;
+        Ok(inserted == 1)
+    }
+
+    fn photos_of(&mut self, weapon: Uuid) -> Result<Vec<StoredPhoto>> {
+        self.build_deferred_indexes()?;
+        let rows: Vec<(String, i64, String, String)> = self
+            .conn
+            .prepare_cached(
+                "SELECT j.payload, p.seq, j.recorded_at, j.recorded_by
+                 FROM weapon_photos p JOIN journal j ON j.seq = p.seq
+                 WHERE p.weapon_id = ?1 ORDER BY p.seq",
+            )
+            .and_then(|mut s| {
+                s.query_map([weapon], |r| {
+                    Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+                })?
+                .collect()
+            })
+            .map_err(db)?;
+        rows.into_iter()
+            .map(|(payload, seq, recorded_at, recorded_by)| {
+                Ok(StoredPhoto {
+                    photo: serde_json::from_str(&payload)
+                        .map_err(|e| corrupt("photo record", e))?,
+                    seq,
+                    recorded_at,
+                    recorded_by,
+                })
+            })
+            .collect()
+    }
+
+    fn photo_hashes(&mut self) -> Result<Vec<String>> {
+        self.conn
+            .prepare_cached("SELECT DISTINCT hash FROM weapon_photos ORDER BY hash")
+            .and_then(|mut s| s.query_map([], |r| r.get(0))?.collect())
             .map_err(db)
     }
 

@@ -144,6 +144,25 @@ const MIGRATIONS: &[&str] = &[
     CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit
         BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only: nothing is ever deleted'); END;
     "#,
+    // 4: photos of weapons: bytes stored once under their BLAKE3 hash, linked to weapons by the
+    // journal entry that added them (salw_store::photos).
+    r#"
+    CREATE TABLE blobs (
+        hash       TEXT PRIMARY KEY,
+        media_type TEXT NOT NULL,
+        bytes      BLOB NOT NULL
+    );
+    CREATE TRIGGER blobs_no_update BEFORE UPDATE ON blobs
+        BEGIN SELECT RAISE(ABORT, 'stored photos are never changed'); END;
+    CREATE TRIGGER blobs_no_delete BEFORE DELETE ON blobs
+        BEGIN SELECT RAISE(ABORT, 'stored photos are never deleted'); END;
+    CREATE TABLE weapon_photos (
+        weapon_id BLOB NOT NULL REFERENCES weapons (id),
+        hash      TEXT NOT NULL,
+        seq       INTEGER NOT NULL,
+        PRIMARY KEY (weapon_id, hash)
+    );
+    "#,
 ];
 
 pub fn apply(conn: &mut Connection) -> Result<(), StoreError> {

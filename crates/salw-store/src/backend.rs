@@ -9,6 +9,7 @@ use uuid::Uuid;
 
 use crate::error::StoreError;
 use crate::journal::{Hash, JournalEntry, SignedHead};
+use crate::photos::{PhotoRecord, StoredPhoto};
 
 pub type Result<T> = std::result::Result<T, StoreError>;
 
@@ -126,6 +127,17 @@ pub trait Backend {
     fn insert_event(&mut self, event: &LifecycleEvent, seq: i64) -> Result<()>;
     /// The last `limit` events recorded, newest first (the dashboard).
     fn recent_events(&mut self, limit: u64) -> Result<Vec<StoredEvent>>;
+
+    /// Stores bytes under their hash; nothing when that hash is stored already.
+    fn put_blob(&mut self, hash: &str, media_type: &str, bytes: &[u8]) -> Result<()>;
+    /// The media type and bytes stored under `hash`.
+    fn blob(&mut self, hash: &str) -> Result<Option<(String, Vec<u8>)>>;
+    /// Links a photo to its weapon; false (nothing written) when that weapon has it already.
+    fn insert_photo(&mut self, photo: &PhotoRecord, seq: i64) -> Result<bool>;
+    /// A weapon's photos in the order they were added.
+    fn photos_of(&mut self, weapon: Uuid) -> Result<Vec<StoredPhoto>>;
+    /// Every photo's hash, for `verify`.
+    fn photo_hashes(&mut self) -> Result<Vec<String>>;
 
     fn summary(&mut self) -> Result<Summary>;
 

@@ -12,6 +12,7 @@ pub mod backend;
 pub mod error;
 pub mod ids;
 pub mod journal;
+pub mod photos;
 pub mod records;
 pub mod registry;
 
@@ -22,6 +23,7 @@ pub use access::{
 pub use backend::{Backend, Clash, StoredEvent, StoredWeapon, Summary};
 pub use error::StoreError;
 pub use journal::{Hash, JournalEntry, SignedHead};
+pub use photos::{MAX_PHOTO_BYTES, PhotoRecord, PhotoRefused, StoredPhoto, image_type};
 pub use records::{
     EventDraft, PreparedWeapon, Record, RecordRef, RowError, Staged, prepare_ahead, prepare_weapon,
 };

@@ -11,6 +11,7 @@ use uuid::Uuid;
 use crate::backend::{Backend, Clash, Result, StoredEvent, StoredWeapon};
 use crate::error::StoreError;
 use crate::journal::{GENESIS, Hash, JournalEntry, SignedHead};
+use crate::photos::{MAX_PHOTO_BYTES, PhotoRecord, PhotoRefused, image_type};
 use crate::records::{
     EventDraft, PreparedWeapon, Record, RecordRef, RowError, Staged, prepare_weapon,
 };
@@ -87,6 +88,9 @@ pub struct VerifyReport {
     /// The first sequence number where the journal is not as the program wrote it.
     pub first_broken: Option<i64>,
     pub problem: Option<String>,
+    /// A photo whose bytes no longer match the hash the journal holds.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub broken_photo: Option<String>,
 }
 
 impl VerifyReport {
@@ -728,6 +732,66 @@ impl<B: Backend> Registry<B> {
         }
     }
 
+    /// Adds a photo of a weapon: the bytes under their hash, and a journal entry naming the
+    /// weapon and the hash. The same photo of the same weapon again adds nothing. Refused (with
+    /// the field) when the bytes are not a JPEG, PNG or WebP image, or too large.
+    pub fn add_photo(
+        &mut self,
+        ctx: &WriteContext,
+        weapon: Uuid,
+        bytes: &[u8],
+        caption: Option<&str>,
+    ) -> Result<std::result::Result<(PhotoRecord, bool), PhotoRefused>> {
+        let refuse = |field: &'static str, reason: String| Ok(Err(PhotoRefused { field, reason }));
+        if bytes.len() > MAX_PHOTO_BYTES {
+            return refuse(
+                "photo",
+                format!(
+                    "is {} bytes; a photo may be at most {} MB",
+                    bytes.len(),
+                    MAX_PHOTO_BYTES >> 20
+                ),
+            );
+        }
+        let Some(media_type) = image_type(bytes) else {
+            return refuse("photo", "is not a JPEG, PNG or WebP image".into());
+        };
+        let caption = caption.map(str::trim).filter(|c| !c.is_empty());
+        if caption.is_some_and(|c| c.chars().count() > 200) {
+            return refuse("caption", "must be at most 200 characters".into());
+        }
+        let record = PhotoRecord {
+            weapon_id: weapon,
+            hash: crate::photos::photo_hash(bytes),
+            media_type: media_type.to_owned(),
+            bytes: bytes.len() as u64,
+            caption: caption.map(str::to_owned),
+        };
+        self.transaction(|reg, head| {
+            if reg.backend.weapon(weapon)?.is_none() {
+                return Ok(Err(PhotoRefused {
+                    field: "weapon",
+                    reason: format!("no weapon has the id {weapon}"),
+                }));
+            }
+            if !reg.backend.insert_photo(&record, head.0 + 1)? {
+                return Ok(Ok((record.clone(), false)));
+            }
+            reg.backend.put_blob(&record.hash, media_type, bytes)?;
+            let payload = serde_json::to_string(&record)?;
+            let occurred = ctx.now.date_naive().to_string();
+            reg.append(
+                head,
+                ctx,
+                "photo.added",
+                format!("weapon:{weapon}"),
+                occurred,
+                payload,
+            )?;
+            Ok(Ok((record.clone(), true)))
+        })
+    }
+
     /// A weapon's timeline, in the order things happened, with corrections marked.
     pub fn timeline(&mut self, weapon: Uuid) -> Result<Vec<StoredEvent>> {
         let mut events = self.backend.events_of(weapon)?;
@@ -787,6 +851,22 @@ impl<B: Backend> Registry<B> {
         })?;
         report.head_hash = hex::encode(previous);
         report.signed_head_seq = signed_seq;
+        if report.first_broken.is_none() {
+            // Photos: the bytes must still be the ones whose hash the journal holds.
+            for hash in self.backend.photo_hashes()? {
+                let intact = self
+                    .backend
+                    .blob(&hash)?
+                    .is_some_and(|(_, bytes)| crate::photos::photo_hash(&bytes) == hash);
+                if !intact {
+                    report.problem = Some(format!(
+                        "the photo {hash} was changed or removed behind the program's back"
+                    ));
+                    report.broken_photo = Some(hash);
+                    return Ok(report);
+                }
+            }
+        }
         if report.first_broken.is_some() {
             return Ok(report);
         }

@@ -255,24 +255,84 @@ fn generate(e: &Endpoint, weapon: &str) -> Vec<Bad> {
         ));
     }
     if e.path.contains("{id}") {
-        let base = e.path.split("{id}").next().unwrap_or("");
+        let with = |id: &str| e.path.replace("{id}", id);
+        let (ct, body) = match e.body {
+            Some(media) if media.starts_with("image/") => {
+                (Some("image/jpeg"), Some(crate::roles::JPEG.to_vec()))
+            }
+            _ => (None, None),
+        };
         out.push(bad(
             "an unknown id",
-            &format!("{base}00000000-0000-7000-8000-000000000000"),
-            None,
-            None,
+            &with("00000000-0000-7000-8000-000000000000"),
+            ct,
+            body.clone(),
             None,
         ));
         out.push(bad(
             "an over-long id",
-            &format!("{base}{}", "x".repeat(500)),
-            None,
-            None,
+            &with(&"x".repeat(500)),
+            ct,
+            body.clone(),
             Some("id"),
         ));
         out.push(bad(
             "an id that is not UTF-8",
-            &format!("{base}%FF%FE"),
+            &with("%FF%FE"),
+            ct,
+            body,
+            None,
+        ));
+    }
+    if e.path == "/api/v1/weapons/{id}/photos" {
+        let p = format!("/api/v1/weapons/{weapon}/photos");
+        out.push(bad(
+            "a photo that is not an image",
+            &p,
+            Some("image/jpeg"),
+            Some(b"<svg onload=alert(1)>".to_vec()),
+            Some("photo"),
+        ));
+        out.push(bad(
+            "an empty photo",
+            &p,
+            Some("image/jpeg"),
+            Some(Vec::new()),
+            Some("body"),
+        ));
+        out.push(bad(
+            "an over-long caption",
+            &format!("{p}?caption={}", "c".repeat(300)),
+            Some("image/jpeg"),
+            Some(crate::roles::JPEG.to_vec()),
+            Some("caption"),
+        ));
+        out.push(bad(
+            "an oversized photo",
+            &p,
+            Some("image/jpeg"),
+            Some([crate::roles::JPEG, &vec![0u8; 11 << 20]].concat()),
+            None,
+        ));
+        out.push(bad(
+            "a photo of an unknown weapon",
+            "/api/v1/weapons/NO-SUCH-REF/photos",
+            Some("image/jpeg"),
+            Some(crate::roles::JPEG.to_vec()),
+            None,
+        ));
+    }
+    if e.path.contains("{hash}") {
+        out.push(bad(
+            "a hash that is not one",
+            "/api/v1/photos/xyz",
+            None,
+            None,
+            Some("hash"),
+        ));
+        out.push(bad(
+            "an unknown photo",
+            &format!("/api/v1/photos/{}", "0".repeat(64)),
             None,
             None,
             None,

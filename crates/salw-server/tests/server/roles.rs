@@ -27,7 +27,11 @@ fn multipart(kind: &str, filename: &str, content: &str) -> (String, Vec<u8>) {
     )
 }
 
-fn sample(e: &Endpoint, n: usize, weapon: &str, today: &str) -> Sample {
+pub const JPEG: &[u8] = &[
+    0xFF, 0xD8, 0xFF, 0xE0, 0x00, 0x10, b'J', b'F', b'I', b'F', 0, 1,
+];
+
+fn sample(e: &Endpoint, n: usize, weapon: &str, today: &str, photo: &str) -> Sample {
     let json = |v: serde_json::Value| Sample {
         path: e.path.to_owned(),
         content_type: Some("application/json"),
@@ -63,6 +67,28 @@ fn sample(e: &Endpoint, n: usize, weapon: &str, today: &str) -> Sample {
             get(e.path.replace("{id}", "P-ROLES"))
         }
         ("GET", "/static/{file}") => get("/static/app.css".into()),
+        ("GET", "/api/v1/photos/{hash}") | ("GET", "/photos/{hash}") => {
+            get(e.path.replace("{hash}", photo))
+        }
+        ("POST", "/api/v1/weapons/{id}/photos") => Sample {
+            path: format!("/api/v1/weapons/{weapon}/photos?caption=roles"),
+            content_type: Some("image/jpeg"),
+            body: Some(JPEG.to_vec()),
+        },
+        ("POST", "/weapons/{id}/photos") => {
+            let boundary = "salwphotoboundary";
+            let mut body = format!(
+                "--{boundary}\r\nContent-Disposition: form-data; name=\"photo\"; filename=\"p.jpg\"\r\nContent-Type: image/jpeg\r\n\r\n"
+            )
+            .into_bytes();
+            body.extend_from_slice(JPEG);
+            body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+            Sample {
+                path: format!("/weapons/{weapon}/photos"),
+                content_type: Some("multipart/form-data; boundary=salwphotoboundary"),
+                body: Some(body),
+            }
+        }
         ("POST", "/api/v1/weapons") => json(
             serde_json::json!({"category": "rifle", "manufacturer": "Roles Test", "country": "BE", "serial": serial}),
         ),
@@ -154,6 +180,16 @@ fn every_endpoint_answers_each_role_as_the_role_model_says() {
         &serde_json::json!({"kind": "individual", "name": "Roles Person", "reference": "P-ROLES"}),
     );
     assert_eq!(code, 201);
+    let (code, photo) = server.call(
+        "POST",
+        &format!("/api/v1/weapons/{weapon}/photos"),
+        Some(Role::Registrar),
+        Some("image/jpeg"),
+        Some(JPEG),
+    );
+    assert_eq!(code, 201, "{photo}");
+    let photo: serde_json::Value = serde_json::from_str(&photo).expect("json");
+    let photo = photo["hash"].as_str().expect("hash").to_owned();
     let today = chrono::Utc::now().date_naive().to_string();
     let mut n = 0;
     let mut failures = Vec::new();
@@ -162,7 +198,7 @@ fn every_endpoint_answers_each_role_as_the_role_model_says() {
         cases.extend(ROLES.iter().map(|r| (Some(*r), r.as_str().to_owned())));
         for (role, label) in cases {
             n += 1;
-            let s = sample(e, n, &weapon, &today);
+            let s = sample(e, n, &weapon, &today, &photo);
             let (status, body) =
                 server.call(e.method, &s.path, role, s.content_type, s.body.as_deref());
             let expected: &[u16] = match (role, e.access, e.kind) {
@@ -250,7 +286,11 @@ fn every_route_is_in_the_endpoint_table_and_the_openapi_snapshot_is_current() {
     let server = TestServer::start(10);
     // A table entry without a route would fall to the 404 fallback.
     for e in ENDPOINTS.iter().filter(|e| e.method == "GET") {
-        let path = e.path.replace("{id}", "x").replace("{file}", "app.css");
+        let path = e
+            .path
+            .replace("{id}", "x")
+            .replace("{file}", "app.css")
+            .replace("{hash}", "x");
         let (status, body) = server.call("GET", &path, Some(Role::Administrator), None, None);
         assert!(
             !body.contains("no such page or endpoint"),

@@ -1,1 +1,357 @@
-//! Browser tests in headless Chromium (being written).
+//! Browser tests: the pages as a person uses them, in headless Chromium driven over WebDriver
+//! (tests/server/webdriver.rs). Each test starts its own server and browser and saves a
+//! screenshot of each step in target/browser-screenshots/<test>-<step>.png (CI keeps them).
+//! Without chromedriver and Chromium these tests fail, saying what to install.
+
+use salw_access::Role;
+use salw_search::normalise::{Reading, normalise_with};
+
+use crate::webdriver::Browser;
+use crate::{PASSWORD, TestServer};
+
+/// Small enough to start in well under a second, big enough for every status.
+const WEAPONS: u64 = 200;
+
+fn weapon_count(server: &TestServer) -> u64 {
+    let (code, summary) = server.get_json("/api/v1/summary", Role::Analyst);
+    assert_eq!(code, 200, "{summary}");
+    summary["weapons"].as_u64().expect("summary.weapons")
+}
+
+fn string(v: &serde_json::Value, what: &str) -> String {
+    v.as_str()
+        .unwrap_or_else(|| panic!("{what} is not a string: {v}"))
+        .to_owned()
+}
+
+#[test]
+fn login_form_leads_to_the_dashboard() {
+    let server = TestServer::start(WEAPONS);
+    let b = Browser::start("login");
+    let expected = weapon_count(&server);
+    assert_eq!(expected, WEAPONS);
+
+    // A page that needs a session sends the browser to the login form.
+    b.goto(&server.url("/"));
+    b.wait_for_url("the login page", |u| u.contains("/login"));
+    b.wait_for("#name");
+    b.screenshot("1-form");
+
+    b.fill("#name", "administrator");
+    b.fill("#password", "not the password");
+    b.click(&b.wait_for("#login"));
+    let refused = b.wait_for_text("#login-error", "Wrong name or password");
+    assert!(refused.contains("Wrong name or password"), "{refused}");
+    assert!(b.find("#count-weapons").is_none());
+    // The name typed is kept for the next attempt.
+    assert_eq!(b.value_of("#name"), "administrator");
+    b.screenshot("2-refused");
+
+    b.fill("#password", PASSWORD);
+    b.click(&b.wait_for("#login"));
+    let count = b.wait_for("#count-weapons");
+    assert_eq!(b.text(&count), expected.to_string());
+    let url = b.current_url();
+    assert_eq!(url.trim_end_matches('/'), server.base, "landed on {url}");
+    let who = b.text(&b.wait_for("header .who span"));
+    assert_eq!(who, "administrator (administrator)");
+    assert!(
+        b.find(r#"header nav a[href="/admin/users"]"#).is_some(),
+        "an administrator's nav has the Users link"
+    );
+    b.screenshot("3-dashboard");
+}
+
+/// A strong misreading of the character at `k` of a normalised serial (0→O, O→0, 1→I, …).
+fn look_alike(c: char) -> Option<char> {
+    Some(match c {
+        '0' => 'O',
+        '1' => 'I',
+        '2' => 'Z',
+        '5' => 'S',
+        '6' => 'G',
+        '8' => 'B',
+        'O' => '0',
+        'I' => '1',
+        'Z' => '2',
+        'S' => '5',
+        'G' => '6',
+        'B' => '8',
+        _ => return None,
+    })
+}
+
+#[test]
+fn investigator_finds_a_misread_serial_and_opens_the_weapon() {
+    let server = TestServer::start(WEAPONS);
+    let b = Browser::start("search");
+    let weapon = server.some_weapon("stolen");
+    let id = string(&weapon["weapon"]["id"], "weapon id");
+    let serial = string(&weapon["weapon"]["serial"], "serial");
+
+    // Misread one character of the serial as recorded: the first that has a strong
+    // look-alike, else make it unreadable ('?'). `k` is its position in the normalised serial.
+    let normalised = normalise_with(&serial, Reading::LookAlike);
+    let chars: Vec<char> = normalised.text.chars().collect();
+    let (k, typed) = chars
+        .iter()
+        .enumerate()
+        .find_map(|(k, &c)| {
+            let origin = normalised.origins.get(k)?;
+            (origin.raw.is_ascii_alphanumeric())
+                .then(|| look_alike(c))
+                .flatten()
+                .map(|l| (k, l))
+        })
+        .or_else(|| {
+            chars
+                .iter()
+                .enumerate()
+                .find(|(k, _)| normalised.origins[*k].raw.is_ascii_alphanumeric())
+                .map(|(k, _)| (k, '?'))
+        })
+        .expect("a serial with an ASCII letter or digit");
+    let at = normalised.origins[k].at;
+    let query: String = serial
+        .chars()
+        .enumerate()
+        .map(|(i, c)| if i == at { typed } else { c })
+        .collect();
+    assert_ne!(query, serial);
+
+    b.log_in(&server.base, "investigator", PASSWORD);
+    b.goto(&server.url("/search"));
+    b.fill("#q", &query);
+    b.screenshot("1-query");
+    b.click(&b.wait_for("#search"));
+
+    // The hit for this weapon, with the reinterpreted character (and only it) marked.
+    let link_css = format!(r#"table.hits td.serial a[href="/weapons/{id}"]"#);
+    let link = b.wait_for(&link_css);
+    b.screenshot("2-hits");
+    let html = b.property(&link, "innerHTML");
+    let before: String = chars[..k].iter().collect();
+    let after: String = chars[k + 1..].iter().collect();
+    assert_eq!(
+        html.as_str(),
+        Some(format!("{before}<mark>{}</mark>{after}", chars[k]).as_str()),
+        "query {query:?} for serial {serial:?}"
+    );
+    let row = b.text(
+        &b.find_all("table.hits tr")
+            .into_iter()
+            .find(|r| b.text(r).contains(&format!("as recorded: {serial}")))
+            .expect("the hit's row"),
+    );
+    let why = if typed == '?' {
+        format!("position {} unknown", k + 1)
+    } else {
+        format!("position {}: read {typed} as {}", k + 1, chars[k])
+    };
+    assert!(row.contains(&why), "expected {why:?} in {row:?}");
+
+    b.click(&link);
+    let shown = b.wait_for("#serial");
+    let url = b.wait_for_url("the weapon page", |u| u.contains("/weapons/"));
+    assert_eq!(url, server.url(&format!("/weapons/{id}")));
+    assert_eq!(b.text(&shown), serial);
+    assert!(
+        b.text(&b.wait_for("dl.fields")).contains("stolen"),
+        "the weapon page shows the status"
+    );
+    b.screenshot("3-weapon");
+}
+
+#[test]
+fn registrar_sees_the_message_next_to_the_wrong_field_and_keeps_the_rest() {
+    let server = TestServer::start(WEAPONS);
+    let b = Browser::start("register");
+    let before = weapon_count(&server);
+    b.log_in(&server.base, "registrar", PASSWORD);
+    b.goto(&server.url("/weapons/new"));
+
+    let option = b.wait_for("#category option:nth-child(2)");
+    let category = string(&b.property(&option, "value"), "category option");
+    assert!(!category.is_empty());
+    b.click(&option);
+    let typed = [
+        ("#manufacturer", "Browser Test Arms"),
+        ("#model", "BT-1"),
+        ("#serial", "BT-0001-77"),
+        ("#calibre", "7.62x39"),
+        ("#country", "XX"),
+        ("#year", "1988"),
+    ];
+    for (css, text) in typed {
+        b.fill(css, text);
+    }
+    b.screenshot("1-typed");
+    b.click(&b.wait_for("#register"));
+
+    let message = b.wait_for("#country-error");
+    b.screenshot("2-country-error");
+    let message = b.text(&message);
+    assert!(
+        message.contains("XX"),
+        "the message names the value: {message}"
+    );
+    assert!(b.find("#form-error").is_some());
+    assert!(b.find("#year-error").is_none(), "only the country is wrong");
+    assert_eq!(
+        b.find("#country")
+            .and_then(|e| b.attribute(&e, "aria-invalid")),
+        Some("true".to_owned())
+    );
+    // The message is inside the country's field, next to its input.
+    assert!(
+        b.find(".field.invalid #country + small + #country-error")
+            .is_some(),
+        "the message follows the country input"
+    );
+    for (css, text) in typed {
+        assert_eq!(b.value_of(css), text, "{css} keeps what was typed");
+    }
+    assert_eq!(b.value_of("#category"), category);
+
+    // Another wrong field: the year, caught before the registry is asked.
+    b.fill("#country", "BE");
+    b.fill("#year", "19x8");
+    b.click(&b.wait_for("#register"));
+    let year = b.wait_for_text("#year-error", "four digits");
+    assert!(year.contains("four digits"), "{year}");
+    assert!(b.find("#country-error").is_none());
+    assert_eq!(b.value_of("#year"), "19x8");
+    assert_eq!(b.value_of("#serial"), "BT-0001-77");
+    assert_eq!(b.value_of("#country"), "BE");
+    assert_eq!(b.value_of("#category"), category);
+    b.screenshot("3-year-error");
+
+    assert_eq!(weapon_count(&server), before, "nothing was registered");
+}
+
+#[test]
+fn registrar_seizes_a_weapon_and_sees_it_on_the_timeline() {
+    let server = TestServer::start(WEAPONS);
+    let b = Browser::start("seize");
+    let weapon = server.some_weapon("registered");
+    let id = string(&weapon["weapon"]["id"], "weapon id");
+    b.log_in(&server.base, "registrar", PASSWORD);
+    b.goto(&server.url(&format!("/weapons/{id}")));
+    b.wait_for("#timeline");
+    let seizures_before = b.find_all("#timeline li.event-seized").len();
+    b.screenshot("1-weapon");
+
+    b.click(&b.wait_for("#next-seized"));
+    b.wait_for_url("the seizure form", |u| u.contains("kind=seized"));
+    b.click(&b.wait_for(r#"#seizure_basis option[value="criminal_offence"]"#));
+    let context = "armed robbery, case BT-2024-0042";
+    b.fill("#criminal_context", context);
+    b.fill("#place", "Port city");
+    assert!(!b.value_of("#occurred_on").is_empty(), "the date is filled");
+    b.screenshot("2-form");
+    b.click(&b.wait_for("#record"));
+
+    let notice = b.wait_for_text("#notice", "seized");
+    assert_eq!(notice, "The event 'seized' was recorded.");
+    let url = b.current_url();
+    assert_eq!(
+        url,
+        server.url(&format!("/weapons/{id}?recorded=seized")),
+        "back on the weapon's page"
+    );
+    let seizures = b.find_all("#timeline li.event-seized");
+    assert_eq!(seizures.len(), seizures_before + 1);
+    let timeline = b.text(&b.wait_for("#timeline"));
+    assert!(timeline.contains("seized"), "{timeline}");
+    assert!(
+        seizures.iter().any(|li| {
+            let t = b.text(li);
+            t.contains("seizure basis: criminal offence")
+                && t.contains(context)
+                && t.contains("by registrar")
+        }),
+        "the new seizure with its basis, context and recorder: {timeline}"
+    );
+    // The weapon is now seized: what can be recorded next follows.
+    assert!(b.find("#next-traced").is_some());
+    assert!(b.find("#next-seized").is_none());
+    b.screenshot("3-seized");
+    b.screenshot_of(&b.wait_for("#timeline"), "4-timeline");
+}
+
+#[test]
+fn registrar_import_with_a_bad_row_lists_the_line_and_writes_nothing() {
+    let server = TestServer::start(WEAPONS);
+    let b = Browser::start("import");
+    let before = weapon_count(&server);
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = dir.path().join("browser-import.csv");
+    std::fs::write(
+        &file,
+        "category,manufacturer,country,serial\n\
+         rifle,Browser Import,BE,BI-00001\n\
+         rifle,Browser Import,XX,BI-00002\n\
+         rifle,Browser Import,BE,BI-00003\n",
+    )
+    .expect("write the CSV file");
+
+    b.log_in(&server.base, "registrar", PASSWORD);
+    b.goto(&server.url("/import"));
+    let input = b.wait_for("#file");
+    b.send_keys(&input, file.to_str().expect("the temporary path is UTF-8"));
+    b.click(&b.wait_for(r#"#kind option[value="weapon"]"#));
+    b.screenshot("1-chosen");
+    b.click(&b.wait_for("#import"));
+
+    let table = b.wait_for("#import-problems");
+    b.screenshot("2-problems");
+    let rows = b.find_all("#import-problems tr").len();
+    assert_eq!(rows, 2, "a header and one problem: {}", b.text(&table));
+    let cells: Vec<String> = b
+        .find_all("#import-problems tr:nth-child(2) td")
+        .iter()
+        .map(|td| b.text(td))
+        .collect();
+    assert_eq!(cells.len(), 3, "{cells:?}");
+    assert_eq!(cells[0], "3", "the bad row's line: {cells:?}");
+    assert_eq!(cells[1], "country", "{cells:?}");
+    assert!(
+        cells[2].contains("XX"),
+        "the reason names the value: {cells:?}"
+    );
+    let message = b.wait_for_text("#import-error", "Nothing was written");
+    assert!(
+        message.contains("browser-import.csv") && message.contains("1 problem"),
+        "{message}"
+    );
+    assert!(b.find("#import-done").is_none());
+
+    assert_eq!(weapon_count(&server), before, "no weapon was added");
+}
+
+#[test]
+fn analyst_has_no_users_link_and_is_refused_the_users_page() {
+    let server = TestServer::start(WEAPONS);
+    let b = Browser::start("analyst");
+    b.log_in(&server.base, "analyst", PASSWORD);
+    b.wait_for("#count-weapons");
+    let links: Vec<String> = b
+        .find_all("header nav a")
+        .iter()
+        .map(|a| b.text(a))
+        .collect();
+    assert!(
+        links.contains(&"Dashboard".to_owned()),
+        "the nav is there: {links:?}"
+    );
+    assert!(!links.contains(&"Users".to_owned()), "{links:?}");
+    assert!(b.find(r#"a[href="/admin/users"]"#).is_none());
+    b.screenshot("1-nav");
+
+    b.goto(&server.url("/admin/users"));
+    let message = b.wait_for_text("#message", "may not manage accounts");
+    assert_eq!(message, "Your role (analyst) may not manage accounts.");
+    assert_eq!(b.text(&b.wait_for("h1")), "Not allowed");
+    assert!(b.find("#create-account").is_none());
+    b.screenshot("2-refused");
+}

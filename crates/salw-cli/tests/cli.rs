@@ -1658,3 +1658,231 @@ fn a_batch_of_queries_answers_each_line_in_order() {
     assert_eq!(first["hits"][0]["weapon_id"], id_of(&list, "S-6"));
     assert!(first.get("micros").is_none());
 }
+
+/// `salw serve` on port 0: the child, the address it printed, and what else it printed.
+struct Served {
+    child: std::process::Child,
+    base: String,
+    printed: Vec<String>,
+}
+
+impl Served {
+    fn start(node: &Node, extra_env: &[(&str, &str)]) -> Served {
+        use std::io::BufRead;
+        let mut command = Command::new(salw_bin());
+        command
+            .arg("--db")
+            .arg(&node.db)
+            .args(["serve", "--listen", "127.0.0.1:0"])
+            .env_remove("SALW_DATABASE")
+            .env_remove("SALW_ADMIN_PASSWORD")
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped());
+        for (k, v) in extra_env {
+            command.env(k, v);
+        }
+        let mut child = command.spawn().expect("salw serve starts");
+        let stdout = child.stdout.take().expect("stdout");
+        let mut lines = std::io::BufReader::new(stdout).lines();
+        let mut printed = Vec::new();
+        let base = loop {
+            let line = lines
+                .next()
+                .expect("salw serve printed its address before ending")
+                .expect("a line");
+            printed.push(line.clone());
+            if let Some(rest) = line.split("at http://").nth(1) {
+                break format!("http://{}", rest.trim_end_matches('/'));
+            }
+        };
+        // Then the password, if any, and last "stop with Ctrl-C".
+        for line in lines.by_ref() {
+            let line = line.expect("a line");
+            let last = line.starts_with("stop with");
+            printed.push(line);
+            if last {
+                break;
+            }
+        }
+        Served {
+            child,
+            base,
+            printed,
+        }
+    }
+
+    fn stop(mut self) -> std::process::ExitStatus {
+        #[cfg(unix)]
+        // SAFETY: sending SIGTERM to our own child process.
+        unsafe {
+            libc::kill(self.child.id() as i32, libc::SIGTERM);
+        }
+        self.child.wait().expect("salw serve ends")
+    }
+}
+
+fn http(method: &str, url: &str, token: Option<&str>) -> u16 {
+    let mut request = ureq::AgentBuilder::new()
+        .redirects(0)
+        .build()
+        .request(method, url);
+    if let Some(t) = token {
+        request = request.set("authorization", &format!("Bearer {t}"));
+    }
+    match request.call() {
+        Ok(r) => r.status(),
+        Err(ureq::Error::Status(code, _)) => code,
+        Err(e) => panic!("{method} {url}: {e}"),
+    }
+}
+
+#[test]
+fn serve_makes_a_first_administrator_and_accounts_and_tokens_work_over_http() {
+    let node = small_registry();
+    let served = Served::start(&node, &[]);
+    let password = served
+        .printed
+        .iter()
+        .find_map(|l| l.split("one-time password: ").nth(1))
+        .unwrap_or_else(|| panic!("no one-time password printed: {:?}", served.printed))
+        .trim()
+        .to_owned();
+    let login = ureq::AgentBuilder::new()
+        .redirects(0)
+        .build()
+        .post(&format!("{}/login", served.base))
+        .send_form(&[("name", "admin"), ("password", &password)]);
+    let response = match login {
+        Ok(r) => r,
+        Err(ureq::Error::Status(_, r)) => r,
+        Err(e) => panic!("login: {e}"),
+    };
+    assert_eq!(response.status(), 303, "the one-time password logs in");
+    assert!(
+        response
+            .header("set-cookie")
+            .is_some_and(|c| c.contains("HttpOnly") && c.contains("SameSite=Strict")),
+        "a session cookie"
+    );
+
+    let out = node.ok(&["user", "add", "amina", "--role", "investigator"]);
+    assert!(out.contains("password (shown once): "), "{out}");
+    let out = node.ok(&["token", "add", "amina", "--label", "case system"]);
+    let secret = out
+        .lines()
+        .find(|l| l.starts_with("salw_"))
+        .unwrap_or_else(|| panic!("no secret printed: {out}"))
+        .to_owned();
+    let me = format!("{}/api/v1/me", served.base);
+    assert_eq!(http("GET", &me, Some(&secret)), 200);
+    assert_eq!(http("GET", &me, Some("salw_not-a-token")), 401);
+    assert_eq!(http("GET", &me, None), 401);
+    // The investigator may search but not manage accounts.
+    assert_eq!(
+        http(
+            "GET",
+            &format!("{}/api/v1/users", served.base),
+            Some(&secret)
+        ),
+        403
+    );
+    let prefix = &secret[..13];
+    node.ok(&["token", "revoke", "amina", prefix]);
+    assert_eq!(http("GET", &me, Some(&secret)), 401, "a revoked token");
+    let listed = node.json(&["user", "list", "--json"]);
+    let names: Vec<&str> = listed
+        .as_array()
+        .expect("list")
+        .iter()
+        .filter_map(|a| a["name"].as_str())
+        .collect();
+    assert_eq!(names, ["admin", "amina"]);
+    let status = served.stop();
+    assert!(
+        status.success(),
+        "SIGTERM ends the server cleanly: {status:?}"
+    );
+
+    // A second start prints no password: there is an administrator already.
+    let again = Served::start(&node, &[]);
+    assert!(
+        !again.printed.iter().any(|l| l.contains("password")),
+        "{:?}",
+        again.printed
+    );
+    again.stop();
+}
+
+#[test]
+fn account_commands_refuse_bad_input_naming_the_field() {
+    let node = small_registry();
+    let e = node.fails(&["user", "add", "amina", "--role", "superuser"]);
+    assert!(e.contains("--role") && e.contains("investigator"), "{e}");
+    let e = node.fails(&["user", "add", "Amina Root", "--role", "analyst"]);
+    assert!(e.contains("name:"), "{e}");
+    let out = Command::new(salw_bin())
+        .arg("--db")
+        .arg(&node.db)
+        .args([
+            "user",
+            "add",
+            "amina",
+            "--role",
+            "analyst",
+            "--password-stdin",
+        ])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .and_then(|mut child| {
+            use std::io::Write;
+            child.stdin.take().expect("stdin").write_all(b"short\n")?;
+            child.wait_with_output()
+        })
+        .expect("salw runs");
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("password: must be at least 10"),
+        "{}",
+        stderr(&out)
+    );
+    node.ok(&["user", "add", "amina", "--role", "analyst"]);
+    let e = node.fails(&["user", "add", "amina", "--role", "auditor"]);
+    assert!(e.contains("exists already"), "{e}");
+    let e = node.fails(&["user", "disable", "nobody"]);
+    assert!(e.contains("no account 'nobody'"), "{e}");
+    let e = node.fails(&["token", "add", "nobody"]);
+    assert!(e.contains("no account 'nobody'"), "{e}");
+
+    let config = node.path("salw.toml");
+    std::fs::write(&config, "listen = \"127.0.0.1:0\"\ncolour = \"red\"\n").expect("write");
+    let e = node.fails(&["serve", "--config", s(&config)]);
+    assert!(e.contains("colour"), "{e}");
+}
+
+#[test]
+fn an_administrator_password_from_the_environment_is_used_and_never_printed() {
+    let node = small_registry();
+    let served = Served::start(&node, &[("SALW_ADMIN_PASSWORD", "from the environment")]);
+    assert!(
+        !served
+            .printed
+            .iter()
+            .any(|l| l.contains("from the environment") || l.contains("password")),
+        "{:?}",
+        served.printed
+    );
+    let login = ureq::AgentBuilder::new()
+        .redirects(0)
+        .build()
+        .post(&format!("{}/login", served.base))
+        .send_form(&[("name", "admin"), ("password", "from the environment")]);
+    let status = match login {
+        Ok(r) => r.status(),
+        Err(ureq::Error::Status(code, _)) => code,
+        Err(e) => panic!("login: {e}"),
+    };
+    assert_eq!(status, 303);
+    served.stop();
+}

@@ -1078,6 +1078,7 @@ pub async fn person(
 #[template(path = "import.html")]
 struct ImportPage {
     nav: Nav,
+    kind: String,
     done: String,
     problems: Vec<crate::error::FieldError>,
     problem_count: u64,
@@ -1087,6 +1088,7 @@ struct ImportPage {
 pub async fn import_page(Extension(caller): Extension<Caller>) -> PageResult {
     let page = ImportPage {
         nav: Nav::of(&caller),
+        kind: String::new(),
         done: String::new(),
         problems: Vec::new(),
         problem_count: 0,
@@ -1127,6 +1129,7 @@ pub async fn import(
     caller.check_csrf(Some(&csrf))?;
     let mut page = ImportPage {
         nav: Nav::of(&caller),
+        kind: kind.clone(),
         done: String::new(),
         problems: Vec::new(),
         problem_count: 0,

@@ -1721,6 +1721,40 @@ impl Served {
     }
 }
 
+/// Logs in through the form (fetching it first for its CSRF cookie and field); the status.
+fn login_status(base: &str, name: &str, password: &str) -> (u16, Option<String>) {
+    let agent = ureq::AgentBuilder::new().redirects(0).build();
+    let form = agent
+        .get(&format!("{base}/login"))
+        .call()
+        .expect("the login form");
+    let cookie = form
+        .header("set-cookie")
+        .and_then(|c| c.split(';').next())
+        .expect("a login cookie")
+        .to_owned();
+    let html = form.into_string().expect("html");
+    let csrf = html
+        .split("name=\"csrf\" value=\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .expect("a csrf field")
+        .to_owned();
+    let response = match agent
+        .post(&format!("{base}/login"))
+        .set("cookie", &cookie)
+        .send_form(&[("name", name), ("password", password), ("csrf", &csrf)])
+    {
+        Ok(r) => r,
+        Err(ureq::Error::Status(_, r)) => r,
+        Err(e) => panic!("login: {e}"),
+    };
+    (
+        response.status(),
+        response.header("set-cookie").map(str::to_owned),
+    )
+}
+
 fn http(method: &str, url: &str, token: Option<&str>) -> u16 {
     let mut request = ureq::AgentBuilder::new()
         .redirects(0)
@@ -1747,21 +1781,10 @@ fn serve_makes_a_first_administrator_and_accounts_and_tokens_work_over_http() {
         .unwrap_or_else(|| panic!("no one-time password printed: {:?}", served.printed))
         .trim()
         .to_owned();
-    let login = ureq::AgentBuilder::new()
-        .redirects(0)
-        .build()
-        .post(&format!("{}/login", served.base))
-        .send_form(&[("name", "admin"), ("password", &password)]);
-    let response = match login {
-        Ok(r) => r,
-        Err(ureq::Error::Status(_, r)) => r,
-        Err(e) => panic!("login: {e}"),
-    };
-    assert_eq!(response.status(), 303, "the one-time password logs in");
+    let (status, cookie) = login_status(&served.base, "admin", &password);
+    assert_eq!(status, 303, "the one-time password logs in");
     assert!(
-        response
-            .header("set-cookie")
-            .is_some_and(|c| c.contains("HttpOnly") && c.contains("SameSite=Strict")),
+        cookie.is_some_and(|c| c.contains("HttpOnly") && c.contains("SameSite=Strict")),
         "a session cookie"
     );
 
@@ -1873,16 +1896,7 @@ fn an_administrator_password_from_the_environment_is_used_and_never_printed() {
         "{:?}",
         served.printed
     );
-    let login = ureq::AgentBuilder::new()
-        .redirects(0)
-        .build()
-        .post(&format!("{}/login", served.base))
-        .send_form(&[("name", "admin"), ("password", "from the environment")]);
-    let status = match login {
-        Ok(r) => r.status(),
-        Err(ureq::Error::Status(code, _)) => code,
-        Err(e) => panic!("login: {e}"),
-    };
+    let (status, _) = login_status(&served.base, "admin", "from the environment");
     assert_eq!(status, 303);
     served.stop();
 }

@@ -189,6 +189,40 @@ struct LoginPage {
     name: String,
     next: String,
     message: String,
+    /// The login form's own CSRF token (double-submitted: cookie and field), so that another
+    /// site cannot log a browser into an account of its choosing.
+    csrf: String,
+}
+
+const LOGIN_COOKIE: &str = "salw_login";
+
+fn login_cookie(state: &Shared, token: &str) -> String {
+    let secure = if state.config.secure_cookies {
+        "; Secure"
+    } else {
+        ""
+    };
+    format!("{LOGIN_COOKIE}={token}; Path=/login; HttpOnly; SameSite=Strict{secure}")
+}
+
+/// Renders the login form with a fresh CSRF token and its cookie.
+fn login_form(
+    state: &Shared,
+    name: String,
+    next: String,
+    message: String,
+    status: StatusCode,
+) -> Response {
+    let csrf = auth::random_secret();
+    let cookie = login_cookie(state, &csrf);
+    let page = LoginPage {
+        nav: Nav::anonymous(),
+        name,
+        next,
+        message,
+        csrf,
+    };
+    (status, [(header::SET_COOKIE, cookie)], render(&page)).into_response()
 }
 
 fn safe_next(next: &str) -> String {
@@ -200,14 +234,15 @@ fn safe_next(next: &str) -> String {
     }
 }
 
-pub async fn login_page(params: Params) -> PageResult {
-    let page = LoginPage {
-        nav: Nav::anonymous(),
-        name: String::new(),
-        next: safe_next(&params.text("next").unwrap_or_default()),
-        message: String::new(),
-    };
-    Ok(render(&page))
+pub async fn login_page(State(state): State<Shared>, params: Params) -> PageResult {
+    let next = safe_next(&params.text("next").unwrap_or_default());
+    Ok(login_form(
+        &state,
+        String::new(),
+        next,
+        String::new(),
+        StatusCode::OK,
+    ))
 }
 
 pub async fn login(
@@ -229,14 +264,28 @@ pub async fn login(
     let keys = [format!("name:{name}"), format!("address:{address}")];
     let keys: Vec<&str> = keys.iter().map(String::as_str).collect();
     let refuse = |message: String, status: StatusCode| {
-        let page = LoginPage {
-            nav: Nav::anonymous(),
-            name: name.clone(),
-            next: next.clone(),
+        Ok(login_form(
+            &state,
+            name.clone(),
+            next.clone(),
             message,
-        };
-        Ok((status, render(&page)).into_response())
+            status,
+        ))
     };
+    let cookie = headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(k, _)| *k == LOGIN_COOKIE)
+        .map(|(_, v)| v.to_owned());
+    if cookie.is_none() || cookie.as_deref() != Some(form.value("csrf")) {
+        return refuse(
+            "The login form is out of date or did not come from this site: try again.".into(),
+            StatusCode::FORBIDDEN,
+        );
+    }
     let wait = crate::state::lock(&state.throttle).wait(&keys, std::time::Instant::now());
     if let Some(wait) = wait {
         return refuse(

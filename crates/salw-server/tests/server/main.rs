@@ -116,7 +116,22 @@ impl TestServer {
         content_type: Option<&str>,
         body: Option<&[u8]>,
     ) -> (u16, String) {
+        self.call_with_cookie(method, path, role, content_type, body, None)
+    }
+
+    pub fn call_with_cookie(
+        &self,
+        method: &str,
+        path: &str,
+        role: Option<Role>,
+        content_type: Option<&str>,
+        body: Option<&[u8]>,
+        cookie: Option<&str>,
+    ) -> (u16, String) {
         let mut request = Self::agent().request(method, &self.url(path));
+        if let Some(cookie) = cookie {
+            request = request.set("cookie", cookie);
+        }
         if let Some(role) = role {
             request = request.set("authorization", &format!("Bearer {}", self.tokens[&role]));
         }
@@ -164,19 +179,46 @@ impl TestServer {
         )
     }
 
+    /// Opens the login form: its CSRF cookie ("salw_login=…") and field value.
+    pub fn login_form(&self) -> (String, String) {
+        let response = Self::agent()
+            .get(&self.url("/login"))
+            .call()
+            .expect("the login form");
+        let cookie = response
+            .header("set-cookie")
+            .and_then(|c| c.split(';').next())
+            .expect("a login cookie")
+            .to_owned();
+        let html = response.into_string().expect("html");
+        let csrf = html
+            .split("name=\"csrf\" value=\"")
+            .nth(1)
+            .and_then(|rest| rest.split('"').next())
+            .expect("a csrf field")
+            .to_owned();
+        (cookie, csrf)
+    }
+
     /// Logs in through the form and returns the session cookie ("salw_session=…").
     pub fn login(&self, name: &str, password: &str) -> Option<String> {
-        let response = match Self::agent().post(&self.url("/login")).send_form(&[
-            ("name", name),
-            ("password", password),
-            ("next", "/"),
-        ]) {
+        let (cookie, csrf) = self.login_form();
+        let response = match Self::agent()
+            .post(&self.url("/login"))
+            .set("cookie", &cookie)
+            .send_form(&[
+                ("name", name),
+                ("password", password),
+                ("next", "/"),
+                ("csrf", &csrf),
+            ]) {
             Ok(r) => r,
             Err(ureq::Error::Status(_, r)) => r,
             Err(e) => panic!("login: {e}"),
         };
         response
             .header("set-cookie")
+            .filter(|c| c.starts_with("salw_session="))
             .and_then(|c| c.split(';').next())
             .map(str::to_owned)
     }

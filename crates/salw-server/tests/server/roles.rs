@@ -9,6 +9,7 @@ use crate::{PASSWORD, ROLES, TestServer};
 
 /// A request that should succeed for a role that may use the endpoint.
 struct Sample {
+    cookie: Option<String>,
     path: String,
     content_type: Option<&'static str>,
     body: Option<Vec<u8>>,
@@ -31,13 +32,22 @@ pub const JPEG: &[u8] = &[
     0xFF, 0xD8, 0xFF, 0xE0, 0x00, 0x10, b'J', b'F', b'I', b'F', 0, 1,
 ];
 
-fn sample(e: &Endpoint, n: usize, weapon: &str, today: &str, photo: &str) -> Sample {
+fn sample(
+    server: &TestServer,
+    e: &Endpoint,
+    n: usize,
+    weapon: &str,
+    today: &str,
+    photo: &str,
+) -> Sample {
     let json = |v: serde_json::Value| Sample {
+        cookie: None,
         path: e.path.to_owned(),
         content_type: Some("application/json"),
         body: Some(v.to_string().into_bytes()),
     };
     let form = |path: &str, pairs: &[(&str, &str)]| Sample {
+        cookie: None,
         path: path.to_owned(),
         content_type: Some("application/x-www-form-urlencoded"),
         body: Some(
@@ -50,6 +60,7 @@ fn sample(e: &Endpoint, n: usize, weapon: &str, today: &str, photo: &str) -> Sam
         ),
     };
     let get = |path: String| Sample {
+        cookie: None,
         path,
         content_type: None,
         body: None,
@@ -71,6 +82,7 @@ fn sample(e: &Endpoint, n: usize, weapon: &str, today: &str, photo: &str) -> Sam
             get(e.path.replace("{hash}", photo))
         }
         ("POST", "/api/v1/weapons/{id}/photos") => Sample {
+            cookie: None,
             path: format!("/api/v1/weapons/{weapon}/photos?caption=roles"),
             content_type: Some("image/jpeg"),
             body: Some(JPEG.to_vec()),
@@ -84,6 +96,7 @@ fn sample(e: &Endpoint, n: usize, weapon: &str, today: &str, photo: &str) -> Sam
             body.extend_from_slice(JPEG);
             body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
             Sample {
+                cookie: None,
                 path: format!("/weapons/{weapon}/photos"),
                 content_type: Some("multipart/form-data; boundary=salwphotoboundary"),
                 body: Some(body),
@@ -99,6 +112,7 @@ fn sample(e: &Endpoint, n: usize, weapon: &str, today: &str, photo: &str) -> Sam
             json(serde_json::json!({"kind": "organisation", "name": format!("Club {serial}")}))
         }
         ("POST", "/api/v1/import") => Sample {
+            cookie: None,
             path: "/api/v1/import?kind=weapon".into(),
             content_type: Some("text/csv"),
             body: Some(
@@ -114,7 +128,16 @@ fn sample(e: &Endpoint, n: usize, weapon: &str, today: &str, photo: &str) -> Sam
             ..json(serde_json::json!({"disabled": false}))
         },
         ("POST", "/api/v1/tokens") => json(serde_json::json!({"label": "roles test"})),
-        ("POST", "/login") => form("/login", &[("name", "analyst"), ("password", PASSWORD)]),
+        ("POST", "/login") => {
+            let (cookie, csrf) = server.login_form();
+            Sample {
+                cookie: Some(cookie),
+                ..form(
+                    "/login",
+                    &[("name", "analyst"), ("password", PASSWORD), ("csrf", &csrf)],
+                )
+            }
+        }
         ("POST", "/logout") => form("/logout", &[]),
         ("POST", "/weapons") => form(
             "/weapons",
@@ -140,6 +163,7 @@ fn sample(e: &Endpoint, n: usize, weapon: &str, today: &str, photo: &str) -> Sam
                 &format!("category,manufacturer,country,serial\nrifle,Upload Test,BE,{serial}\n"),
             );
             Sample {
+                cookie: None,
                 path: "/import".into(),
                 content_type: Some(Box::leak(ct.into_boxed_str())),
                 body: Some(body),
@@ -198,9 +222,15 @@ fn every_endpoint_answers_each_role_as_the_role_model_says() {
         cases.extend(ROLES.iter().map(|r| (Some(*r), r.as_str().to_owned())));
         for (role, label) in cases {
             n += 1;
-            let s = sample(e, n, &weapon, &today, &photo);
-            let (status, body) =
-                server.call(e.method, &s.path, role, s.content_type, s.body.as_deref());
+            let s = sample(&server, e, n, &weapon, &today, &photo);
+            let (status, body) = server.call_with_cookie(
+                e.method,
+                &s.path,
+                role,
+                s.content_type,
+                s.body.as_deref(),
+                s.cookie.as_deref(),
+            );
             let expected: &[u16] = match (role, e.access, e.kind) {
                 (_, Access::Public, _) => &[200, 303],
                 (None, _, Kind::Api) => &[401],
@@ -247,6 +277,16 @@ fn the_login_page_is_where_a_page_sends_those_without_a_session_and_a_session_wo
         .into_string()
         .expect("html");
     assert!(page.contains("Marking search"), "{page}");
+    // A login form from elsewhere (no login cookie) is refused before the password is looked at.
+    let forged = TestServer::agent().post(&server.url("/login")).send_form(&[
+        ("name", "investigator"),
+        ("password", PASSWORD),
+        ("csrf", "guess"),
+    ]);
+    match forged {
+        Err(ureq::Error::Status(403, _)) => {}
+        other => panic!("expected 403 for a login without its CSRF cookie, got {other:?}"),
+    }
     // The session's CSRF token is required on the API's writes made with the cookie.
     let refused = TestServer::agent()
         .post(&server.url("/api/v1/tokens"))
@@ -266,9 +306,11 @@ fn five_failed_logins_lock_the_name_for_a_while_and_are_audited() {
         assert_eq!(server.login("auditor", "not the password"), None);
     }
     // Even the right password waits now.
+    let (cookie, csrf) = server.login_form();
     let response = TestServer::agent()
         .post(&server.url("/login"))
-        .send_form(&[("name", "auditor"), ("password", PASSWORD)]);
+        .set("cookie", &cookie)
+        .send_form(&[("name", "auditor"), ("password", PASSWORD), ("csrf", &csrf)]);
     match response {
         Err(ureq::Error::Status(429, r)) => {
             let page = r.into_string().unwrap_or_default();

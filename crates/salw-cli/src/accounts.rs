@@ -150,6 +150,15 @@ pub fn serve(cli: &Cli, args: &ServeArgs) -> Result<ExitCode> {
     if let Some(listen) = args.listen {
         config.listen = listen;
     }
+    // The server's log: errors and warnings of the server itself, on stderr. Requests are not
+    // logged (the audit trail records what matters); secrets never are (Config's Debug redacts).
+    let _ = tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_max_level(tracing::Level::INFO)
+        .with_target(false)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .try_init();
+    tracing::info!("configuration: {config:?}");
     let db = match (&cli.db, &config.db, args.demo) {
         (Some(db), _, _) | (None, Some(db), _) => db.clone(),
         (None, None, true) => PathBuf::from("salw-demo.db"),

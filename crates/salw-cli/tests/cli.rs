@@ -1711,13 +1711,24 @@ impl Served {
         }
     }
 
-    fn stop(mut self) -> std::process::ExitStatus {
+    fn stop(self) -> std::process::ExitStatus {
+        self.stop_with_log().0
+    }
+
+    /// Stops the server and returns its exit status and what it logged on stderr.
+    fn stop_with_log(mut self) -> (std::process::ExitStatus, String) {
+        use std::io::Read;
         #[cfg(unix)]
         // SAFETY: sending SIGTERM to our own child process.
         unsafe {
             libc::kill(self.child.id() as i32, libc::SIGTERM);
         }
-        self.child.wait().expect("salw serve ends")
+        let status = self.child.wait().expect("salw serve ends");
+        let mut log = String::new();
+        if let Some(mut stderr) = self.child.stderr.take() {
+            let _ = stderr.read_to_string(&mut log);
+        }
+        (status, log)
     }
 }
 
@@ -1898,5 +1909,10 @@ fn an_administrator_password_from_the_environment_is_used_and_never_printed() {
     );
     let (status, _) = login_status(&served.base, "admin", "from the environment");
     assert_eq!(status, 303);
-    served.stop();
+    let (_, log) = served.stop_with_log();
+    assert!(
+        log.contains("admin_password: Some(\"[redacted]\")"),
+        "{log}"
+    );
+    assert!(!log.contains("from the environment"), "{log}");
 }

@@ -107,6 +107,9 @@ pub enum Command {
         #[arg(long, requires = "csv_out")]
         weapons_only: bool,
     },
+    /// Indicators computed from the records: SDG 16.4.2 (docs/indicators.md).
+    #[command(subcommand)]
+    Indicator(IndicatorCommand),
     /// Serve the registry in the browser and over the JSON API (docs/server.md).
     Serve(ServeArgs),
     /// Accounts of the web interface and the API, and their roles.
@@ -470,4 +473,48 @@ pub enum TokenCommand {
     Revoke { account: String, prefix: String },
     /// An account's tokens (prefixes and labels, never the secrets).
     List { account: String },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum IndicatorCommand {
+    /// SDG indicator 16.4.2: the share of seized, found or surrendered arms whose illicit origin
+    /// was established (DOMAIN.md §7), from the event-level records.
+    #[command(name = "sdg-16-4-2")]
+    Sdg16_4_2(IndicatorArgs),
+    /// Released figures, with the revisions of each.
+    Releases {
+        #[arg(long)]
+        json: bool,
+    },
+    /// The computation profiles (which arms count).
+    Profiles,
+}
+
+#[derive(Debug, Args)]
+pub struct IndicatorArgs {
+    /// A calendar year (instead of --from and --to).
+    #[arg(long, conflicts_with_all = ["from", "to"])]
+    pub year: Option<i32>,
+    /// First day of the period (YYYY-MM-DD).
+    #[arg(long, requires = "to")]
+    pub from: Option<String>,
+    /// Last day of the period (YYYY-MM-DD), included.
+    #[arg(long, requires = "from")]
+    pub to: Option<String>,
+    /// Which arms count: un-2018 (the default) or a national profile (`indicator profiles`).
+    #[arg(long, default_value = "un-2018")]
+    pub profile: String,
+    /// Each calendar year of the period, then all of them pooled (with the mean of ratios).
+    #[arg(long)]
+    pub by_year: bool,
+    #[arg(long, conflicts_with_all = ["csv", "sdmx"])]
+    pub json: bool,
+    #[arg(long, conflicts_with = "sdmx")]
+    pub csv: bool,
+    /// SDMX-style CSV with the UN series code VC_ARM_SZTRACE.
+    #[arg(long)]
+    pub sdmx: bool,
+    /// Keep the figure as a release (a revision of the last one when it differs).
+    #[arg(long)]
+    pub release: bool,
 }

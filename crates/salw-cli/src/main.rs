@@ -4,6 +4,7 @@
 mod accounts;
 mod args;
 mod commands;
+mod indicator;
 mod node;
 mod output;
 mod search;

@@ -1916,3 +1916,442 @@ fn an_administrator_password_from_the_environment_is_used_and_never_printed() {
     );
     assert!(!log.contains("from the environment"), "{log}");
 }
+
+// --- SDG 16.4.2 from event-level records (data/sdg-16-4-2-vectors.json, DOMAIN.md §7) -------
+
+/// Builds, as one JSON Lines import, the records a case describes: a weapon per item, its
+/// recovery in `year`, and a trace outcome for those the case says. `extra` adds weapons of its
+/// own (the scope case).
+struct Story {
+    lines: Vec<String>,
+    next: usize,
+}
+
+impl Story {
+    fn new() -> Story {
+        Story {
+            lines: Vec::new(),
+            next: 0,
+        }
+    }
+
+    /// One weapon recovered on `date`; `outcome` a trace outcome recorded a month later.
+    #[allow(clippy::too_many_arguments)]
+    fn arm(
+        &mut self,
+        category: &str,
+        calibre: &str,
+        antique: bool,
+        marked: bool,
+        route: &str,
+        criminal: bool,
+        date: &str,
+        outcome: Option<&str>,
+    ) {
+        self.next += 1;
+        let reference = format!("W-{}", self.next);
+        let mut weapon = serde_json::json!({"record": "weapon", "reference": reference,
+            "category": category, "calibre": calibre, "manufacturer": "Test Arms", "country": "BE",
+            "model": "T1"});
+        if marked {
+            weapon["serial"] = serde_json::json!(format!("SN{:06}", self.next));
+        } else {
+            weapon["inadequately_marked"] = serde_json::json!(true);
+            weapon["follow_up"] = serde_json::json!("mark_and_record");
+        }
+        if antique {
+            weapon["antique"] = serde_json::json!(true);
+            weapon["year"] = serde_json::json!(1890);
+        }
+        self.lines.push(weapon.to_string());
+        let mut event = serde_json::json!({"record": "event", "weapon": reference, "kind": route,
+            "occurred_on": date});
+        if route == "seized" {
+            event["seizure_basis"] = serde_json::json!(if criminal {
+                "criminal_offence"
+            } else {
+                "administrative_violation"
+            });
+        }
+        self.lines.push(event.to_string());
+        if let Some(outcome) = outcome {
+            self.trace(&reference, date, outcome);
+        }
+    }
+
+    fn trace(&mut self, reference: &str, date: &str, outcome: &str) {
+        let later = format!("{}-12-20", &date[..4]);
+        let mut traced = serde_json::json!({"record": "event", "weapon": reference, "kind": "traced",
+            "occurred_on": later, "trace_outcome": outcome});
+        if outcome == "unsuccessful" {
+            traced["reason"] = serde_json::json!("records destroyed");
+        }
+        self.lines.push(traced.to_string());
+    }
+
+    fn import(&self, node: &Node, name: &str) {
+        let path = node.path(name);
+        std::fs::write(&path, self.lines.join("\n") + "\n").expect("write");
+        node.ok(&["import", s(&path)]);
+    }
+}
+
+fn vector_cases() -> Vec<Value> {
+    let text = include_str!("../../../data/sdg-16-4-2-vectors.json");
+    let v: Value = serde_json::from_str(text).expect("vectors");
+    v["cases"].as_array().expect("cases").clone()
+}
+
+fn vector(id: &str) -> Value {
+    vector_cases()
+        .into_iter()
+        .find(|c| c["id"] == id)
+        .unwrap_or_else(|| panic!("no case {id}"))
+}
+
+fn count(v: &Value, key: &str) -> usize {
+    v[key].as_u64().unwrap_or(0) as usize
+}
+
+/// The story of a case with item and origin counts, recovered in `year`.
+fn story_of(c: &Value, year: i32, story: &mut Story) {
+    let mut origins: Vec<Option<&str>> = Vec::new();
+    for (key, outcome) in [
+        ("established_by_tracing", Some("established_by_tracing")),
+        (
+            "established_other_means",
+            Some("established_by_other_means"),
+        ),
+        ("pending", Some("pending")),
+        ("unsuccessful", Some("unsuccessful")),
+        ("not_requested", None),
+    ] {
+        origins.extend(std::iter::repeat_n(outcome, count(&c["origin"], key)));
+    }
+    let mut next = origins.into_iter();
+    let date = format!("{year}-03-15");
+    for (key, route) in [
+        ("seized_criminal", "seized"),
+        ("found", "found"),
+        ("surrendered", "surrendered"),
+    ] {
+        for _ in 0..count(&c["items"], key) {
+            let outcome = next.next().flatten();
+            story.arm(
+                "self-loading pistol",
+                "9x19mm",
+                false,
+                true,
+                route,
+                true,
+                &date,
+                outcome,
+            );
+        }
+    }
+    for _ in 0..count(&c["items"], "seized_administrative") {
+        story.arm(
+            "self-loading pistol",
+            "9x19mm",
+            false,
+            true,
+            "seized",
+            false,
+            &date,
+            None,
+        );
+    }
+}
+
+fn indicator_json(node: &Node, args: &[&str]) -> Value {
+    let mut all = vec!["indicator", "sdg-16-4-2", "--json"];
+    all.extend_from_slice(args);
+    node.json(&all)
+}
+
+#[test]
+fn every_vector_case_holds_when_built_from_event_level_records() {
+    let mut checked = 0;
+    for c in vector_cases().iter().filter(|c| c.get("items").is_some()) {
+        let node = Node::new();
+        let mut story = Story::new();
+        story_of(c, 2024, &mut story);
+        if !story.lines.is_empty() {
+            story.import(&node, "case.jsonl");
+        }
+        let r = indicator_json(&node, &["--year", "2024"]);
+        let e = &c["expected"];
+        assert_eq!(r["denominator"], e["denominator"], "{}: {r}", c["id"]);
+        assert_eq!(r["numerator"], e["numerator"], "{}", c["id"]);
+        assert_eq!(r["percent"].as_f64(), e["percent"].as_f64(), "{}", c["id"]);
+        // The year before holds nothing: no value, never 0 %.
+        let before = indicator_json(&node, &["--year", "2023"]);
+        assert_eq!(before["percent"], Value::Null);
+        checked += 1;
+    }
+    assert!(checked >= 4);
+}
+
+#[test]
+fn scope_pooling_breakdowns_and_revisions_from_event_level_records() {
+    // Scope: 3 mortars of 81 mm, 1 of 120 mm, an 1890 rifle, 2 pistols; origin established
+    // for one 81 mm mortar and one pistol (the 200 rounds of ammunition are not records).
+    let node = Node::new();
+    let mut story = Story::new();
+    let date = "2024-05-01";
+    let est = Some("established_by_tracing");
+    story.arm("mortar", "81mm", false, true, "seized", true, date, est);
+    story.arm("mortar", "81mm", false, true, "seized", true, date, None);
+    story.arm("mortar", "81 mm", false, true, "seized", true, date, None);
+    story.arm("rifle", "7.62x54R", true, true, "seized", true, date, est);
+    story.arm(
+        "self-loading pistol",
+        "9x19mm",
+        false,
+        true,
+        "seized",
+        true,
+        date,
+        est,
+    );
+    story.arm(
+        "self-loading pistol",
+        "9x19mm",
+        false,
+        true,
+        "seized",
+        true,
+        date,
+        None,
+    );
+    story.import(&node, "scope.jsonl");
+    // A mortar of 120 mm is not a SALW at all (ITI para 4): the registry refuses it, so it can
+    // never reach the indicator.
+    let mut big = Story::new();
+    big.next = 100;
+    big.arm("mortar", "120mm", false, true, "seized", true, date, est);
+    let path = node.path("big.jsonl");
+    std::fs::write(&path, big.lines.join("\n") + "\n").expect("write");
+    let refused = node.fails(&["import", s(&path)]);
+    assert!(refused.contains("100 mm"), "{refused}");
+    let r = indicator_json(&node, &["--year", "2024"]);
+    let e = &vector("scope")["expected"];
+    assert_eq!(
+        (&r["denominator"], &r["numerator"], r["percent"].as_f64()),
+        (&e["denominator"], &e["numerator"], e["percent"].as_f64())
+    );
+
+    // Two years pooled: 5 of 10, then 1 of 100.
+    let node = Node::new();
+    let mut story = Story::new();
+    for (year, established, total) in [(2022, 5, 10), (2023, 1, 100)] {
+        for i in 0..total {
+            let outcome = (i < established).then_some("established_by_tracing");
+            let date = format!("{year}-06-01");
+            story.arm(
+                "revolver",
+                ".38 Special",
+                false,
+                true,
+                "found",
+                false,
+                &date,
+                outcome,
+            );
+        }
+    }
+    story.import(&node, "years.jsonl");
+    let r = indicator_json(
+        &node,
+        &["--from", "2022-01-01", "--to", "2023-12-31", "--by-year"],
+    );
+    let e = &vector("two-years-pooled")["expected"];
+    assert_eq!(
+        r["pooled"]["percent"].as_f64(),
+        e["pooled_percent"].as_f64()
+    );
+    assert_eq!(
+        r["pooled"]["mean_of_ratios_percent"].as_f64(),
+        e["mean_of_ratios_percent"].as_f64()
+    );
+    assert_eq!(r["percent"].as_f64(), e["pooled_percent"].as_f64());
+    let sdmx = node.ok(&[
+        "indicator",
+        "sdg-16-4-2",
+        "--from",
+        "2022-01-01",
+        "--to",
+        "2023-12-31",
+        "--by-year",
+        "--sdmx",
+    ]);
+    assert!(
+        sdmx.contains("VC_ARM_SZTRACE,KE,2022,PERCENT,50.00,A,5,10"),
+        "{sdmx}"
+    );
+    assert!(
+        sdmx.contains("VC_ARM_SZTRACE,KE,2022-2023,PERCENT,5.45,A,6,110"),
+        "{sdmx}"
+    );
+    let empty = node.ok(&["indicator", "sdg-16-4-2", "--year", "2019", "--sdmx"]);
+    assert!(
+        empty.contains("VC_ARM_SZTRACE,KE,2019,PERCENT,,M,0,0"),
+        "{empty}"
+    );
+
+    // Breakdowns from 'basic' with 60 marked arms, all 15 established ones among them.
+    let node = Node::new();
+    let basic = vector("basic");
+    let mut story = Story::new();
+    story_of(&basic, 2024, &mut story);
+    // Unmark 90 of the 135 not established: rewrite their weapon lines.
+    let mut unmarked = 0;
+    let established: Vec<String> = story
+        .lines
+        .iter()
+        .filter(|l| l.contains("established_by"))
+        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+        .filter_map(|v| v["weapon"].as_str().map(str::to_owned))
+        .collect();
+    for line in story.lines.iter_mut() {
+        let mut v: Value = serde_json::from_str(line).expect("json");
+        if v["record"] == "weapon"
+            && unmarked < 90
+            && !established.contains(&v["reference"].as_str().unwrap_or_default().to_owned())
+        {
+            v.as_object_mut().map(|o| o.remove("serial"));
+            v["inadequately_marked"] = serde_json::json!(true);
+            v["follow_up"] = serde_json::json!("mark_and_record");
+            unmarked += 1;
+            *line = v.to_string();
+        }
+    }
+    story.import(&node, "basic.jsonl");
+    let r = indicator_json(&node, &["--year", "2024"]);
+    let e = &vector("breakdowns")["expected"];
+    let b = &r["breakdowns"];
+    assert_eq!(
+        b["by_tracing"]["percent"].as_f64(),
+        e["by_tracing_percent"].as_f64()
+    );
+    assert_eq!(
+        b["by_other_means"]["percent"].as_f64(),
+        e["by_other_means_percent"].as_f64()
+    );
+    assert_eq!(
+        b["uniquely_marked"]["percent"].as_f64(),
+        e["uniquely_marked_percent"].as_f64()
+    );
+    let marked_only = indicator_json(
+        &node,
+        &["--year", "2024", "--profile", "potentially-traceable"],
+    );
+    assert_eq!(marked_only["denominator"], 60);
+
+    // Revision: 2 of 20 established at first release; pending traces later conclude with 8.
+    let node = Node::new();
+    let mut story = Story::new();
+    for i in 0..20 {
+        let outcome = if i < 2 {
+            "established_by_tracing"
+        } else {
+            "pending"
+        };
+        story.arm(
+            "shotgun",
+            "12 gauge",
+            false,
+            true,
+            "surrendered",
+            false,
+            "2024-02-01",
+            Some(outcome),
+        );
+    }
+    story.import(&node, "first.jsonl");
+    let first = indicator_json(&node, &["--year", "2024", "--release"]);
+    let e = &vector("revision")["expected"];
+    assert_eq!(first["percent"].as_f64(), e["first_percent"].as_f64());
+    assert_eq!(first["release"]["outcome"], "first");
+    let again = indicator_json(&node, &["--year", "2024", "--release"]);
+    assert_eq!(again["release"]["outcome"], "unchanged");
+    let mut later = Story::new();
+    for i in 3..=8 {
+        later.trace(&format!("W-{i}"), "2025-01-01", "established_by_tracing");
+    }
+    later.import(&node, "later.jsonl");
+    let revised = indicator_json(&node, &["--year", "2024", "--release"]);
+    assert_eq!(revised["percent"].as_f64(), e["revised_percent"].as_f64());
+    assert_eq!(revised["release"]["outcome"], "revision");
+    let releases = node.json(&["indicator", "releases", "--json"]);
+    let releases = releases.as_array().expect("releases");
+    assert_eq!(releases.len(), 2, "both figures stay visible: {releases:?}");
+    assert_eq!(releases[1]["revises"], releases[0]["seq"]);
+    assert_eq!(releases[0]["percent"].as_f64(), Some(10.0));
+    // Released figures cannot be edited in place.
+    let conn = rusqlite::Connection::open(&node.db).expect("open");
+    assert!(
+        conn.execute("UPDATE indicator_releases SET numerator = 19", [])
+            .is_err()
+    );
+}
+
+#[test]
+fn a_corrected_seizure_counts_once_and_bad_indicator_arguments_are_named() {
+    let node = Node::new();
+    let w = node.pistol("GLK-77001");
+    let seizure = node.event_ok(
+        &w,
+        "seized",
+        "2024-04-01",
+        &["--seizure-basis", "criminal_offence"],
+    );
+    assert_eq!(indicator_json(&node, &["--year", "2024"])["denominator"], 1);
+    // The basis was recorded wrongly: the correction replaces the seizure, which no longer
+    // counts; the administrative one that replaces it does not count either.
+    node.event_ok(
+        &w,
+        "seized",
+        "2024-04-01",
+        &[
+            "--seizure-basis",
+            "administrative_violation",
+            "--supersedes",
+            &seizure,
+            "--reason",
+            "basis recorded wrongly",
+        ],
+    );
+    let r = indicator_json(&node, &["--year", "2024"]);
+    assert_eq!(r["denominator"], 0, "{r}");
+    assert_eq!(r["percent"], Value::Null);
+    let e = node.fails(&[
+        "indicator",
+        "sdg-16-4-2",
+        "--year",
+        "2024",
+        "--profile",
+        "spanish",
+    ]);
+    assert!(e.contains("--profile") && e.contains("un-2018"), "{e}");
+    let e = node.fails(&[
+        "indicator",
+        "sdg-16-4-2",
+        "--from",
+        "2024-13-01",
+        "--to",
+        "2024-12-31",
+    ]);
+    assert!(e.contains("--from") && e.contains("2024-13-01"), "{e}");
+    let e = node.fails(&[
+        "indicator",
+        "sdg-16-4-2",
+        "--from",
+        "2024-12-01",
+        "--to",
+        "2024-01-31",
+    ]);
+    assert!(e.contains("after"), "{e}");
+    let e = node.fails(&["indicator", "sdg-16-4-2"]);
+    assert!(e.contains("--year"), "{e}");
+}

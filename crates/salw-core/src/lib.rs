@@ -14,6 +14,7 @@ mod countries_table;
 pub mod country;
 pub mod error;
 pub mod event;
+pub mod indicator;
 pub mod key;
 pub mod lifecycle;
 pub mod person;

@@ -899,7 +899,12 @@ fn kind_fields(kind: EventKind) -> &'static [FieldSpec] {
                 "trace_outcome",
                 "Outcome",
                 "",
-                &["successful", "unsuccessful", "pending"],
+                &[
+                    "established_by_tracing",
+                    "established_by_other_means",
+                    "unsuccessful",
+                    "pending",
+                ],
             ),
             ("trace_ref", "Trace reference", "", &[]),
             ("reason", "Reason (when unsuccessful)", "", &[]),

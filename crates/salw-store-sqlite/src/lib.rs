@@ -13,7 +13,8 @@ use std::path::Path;
 use rusqlite::{Connection, OptionalExtension, params};
 use salw_core::lifecycle::{WeaponState, WeaponStatus};
 use salw_core::{LifecycleEvent, Person, Weapon};
-use salw_store::backend::{Result, WeaponFilter};
+use salw_store::backend::{Recovery, Result, WeaponFilter};
+use salw_store::reports::Release;
 use salw_store::{
     Backend, Clash, Hash, JournalEntry, PhotoRecord, SignedHead, StoreError, StoredEvent,
     StoredPhoto, StoredWeapon, Summary,
@@ -371,8 +372,8 @@ impl Backend for SqliteBackend {
         let inserted = self.conn
             .prepare_cached(
                 "INSERT INTO weapons (id, reference, identity_key, category, country, manufacturer, model, serial,
-                                      awaiting_mark, status, holder, tracing, seq)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+                                      awaiting_mark, status, holder, tracing, seq, antique, calibre)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
             )
             .and_then(|mut s| {
                 s.execute(params![
@@ -388,7 +389,9 @@ impl Backend for SqliteBackend {
                     state.status.as_str(),
                     state.holder,
                     state.tracing.map(|t| t.as_str()),
-                    seq
+                    seq,
+                    w.antique,
+                    w.calibre
                 ])
             });
         clash(
@@ -552,12 +555,128 @@ impl Backend for SqliteBackend {
     fn insert_event(&mut self, e: &LifecycleEvent, seq: i64) -> Result<()> {
         self.build_deferred_indexes()?;
         self.conn
-            .prepare_cached("INSERT INTO events (id, weapon_id, kind, occurred_on, seq) VALUES (?1, ?2, ?3, ?4, ?5)")
+            .prepare_cached(
+                "INSERT INTO events (id, weapon_id, kind, occurred_on, seq, criminal, supersedes)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            )
             .and_then(|mut s| {
-                s.execute(params![e.id, e.weapon_id, e.kind.as_str(), e.occurred_on.to_string(), seq])
+                s.execute(params![
+                    e.id,
+                    e.weapon_id,
+                    e.kind.as_str(),
+                    e.occurred_on.to_string(),
+                    seq,
+                    e.seizure_basis
+                        .map(|b| b == salw_core::event::SeizureBasis::CriminalOffence),
+                    e.supersedes
+                ])
             })
             .map(|_| ())
             .map_err(db)
+    }
+
+    fn recoveries(
+        &mut self,
+        from: &str,
+        to: &str,
+        visit: &mut dyn FnMut(Recovery) -> Result<()>,
+    ) -> Result<()> {
+        self.build_deferred_indexes()?;
+        let mut stmt = self
+            .conn
+            .prepare_cached(
+                "SELECT e.occurred_on, e.kind, coalesce(e.criminal, 0), w.category, w.calibre,
+                        w.antique, w.awaiting_mark, w.tracing
+                 FROM events e JOIN weapons w ON w.id = e.weapon_id
+                 WHERE e.kind IN ('seized', 'found', 'surrendered')
+                   AND e.occurred_on >= ?1 AND e.occurred_on <= ?2
+                   AND NOT EXISTS (SELECT 1 FROM events c WHERE c.supersedes = e.id)",
+            )
+            .map_err(db)?;
+        let mut rows = stmt.query([from, to]).map_err(db)?;
+        while let Some(r) = rows.next().map_err(db)? {
+            let recovery = (|| {
+                Ok::<_, rusqlite::Error>(Recovery {
+                    occurred_on: r.get(0)?,
+                    kind: r.get(1)?,
+                    criminal: r.get(2)?,
+                    category: r.get(3)?,
+                    calibre: r.get(4)?,
+                    antique: r.get(5)?,
+                    uniquely_marked: !r.get::<_, bool>(6)?,
+                    tracing: r.get(7)?,
+                })
+            })()
+            .map_err(db)?;
+            visit(recovery)?;
+        }
+        Ok(())
+    }
+
+    fn releases(
+        &mut self,
+        indicator: &str,
+        period: Option<(&str, &str)>,
+        profile: Option<&str>,
+    ) -> Result<Vec<Release>> {
+        let (from, to) = period.unzip();
+        let mut stmt = self
+            .conn
+            .prepare_cached(
+                "SELECT seq, indicator, period_from, period_to, profile, released_at, released_by,
+                        numerator, denominator, figures, revises
+                 FROM indicator_releases
+                 WHERE indicator = ?1 AND (?2 IS NULL OR period_from = ?2)
+                   AND (?3 IS NULL OR period_to = ?3) AND (?4 IS NULL OR profile = ?4)
+                 ORDER BY seq",
+            )
+            .map_err(db)?;
+        let rows = stmt
+            .query_map(params![indicator, from, to, profile], |r| {
+                let numerator: i64 = r.get(7)?;
+                let denominator: i64 = r.get(8)?;
+                Ok(Release {
+                    seq: r.get(0)?,
+                    indicator: r.get(1)?,
+                    period_from: r.get(2)?,
+                    period_to: r.get(3)?,
+                    profile: r.get(4)?,
+                    released_at: r.get(5)?,
+                    released_by: r.get(6)?,
+                    numerator: numerator as u64,
+                    denominator: denominator as u64,
+                    percent: salw_core::indicator::percent(numerator as u64, denominator as u64),
+                    figures: r.get(9)?,
+                    revises: r.get(10)?,
+                })
+            })
+            .map_err(db)?;
+        rows.collect::<rusqlite::Result<Vec<_>>>().map_err(db)
+    }
+
+    fn insert_release(&mut self, r: &Release) -> Result<i64> {
+        self.conn
+            .prepare_cached(
+                "INSERT INTO indicator_releases (indicator, period_from, period_to, profile,
+                     released_at, released_by, numerator, denominator, figures, revises)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+            )
+            .and_then(|mut s| {
+                s.execute(params![
+                    r.indicator,
+                    r.period_from,
+                    r.period_to,
+                    r.profile,
+                    r.released_at,
+                    r.released_by,
+                    r.numerator as i64,
+                    r.denominator as i64,
+                    r.figures,
+                    r.revises
+                ])
+            })
+            .map_err(db)?;
+        Ok(self.conn.last_insert_rowid())
     }
 
     fn put_blob(&mut self, hash: &str, media_type: &str, bytes: &[u8]) -> Result<()> {

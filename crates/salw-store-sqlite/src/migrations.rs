@@ -163,6 +163,48 @@ const MIGRATIONS: &[&str] = &[
         PRIMARY KEY (weapon_id, hash)
     );
     "#,
+    // 5: what the SDG 16.4.2 indicator reads (salw_core::indicator), as columns, so that it
+    // is computed without parsing records: whether a seizure was criminal, which event a
+    // correction supersedes, whether a weapon is an antique and its calibre. Existing rows get
+    // them from their journal entries.
+    r#"
+    ALTER TABLE events ADD COLUMN criminal INTEGER;
+    ALTER TABLE events ADD COLUMN supersedes BLOB;
+    ALTER TABLE weapons ADD COLUMN antique INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE weapons ADD COLUMN calibre TEXT;
+    UPDATE events SET
+        criminal = (SELECT json_extract(j.payload, '$.seizure_basis') = 'criminal_offence'
+                    FROM journal j WHERE j.seq = events.seq),
+        supersedes = (SELECT unhex(replace(json_extract(j.payload, '$.supersedes'), '-', ''))
+                      FROM journal j WHERE j.seq = events.seq);
+    UPDATE weapons SET
+        antique = coalesce((SELECT json_extract(j.payload, '$.antique') FROM journal j WHERE j.seq = weapons.seq), 0),
+        calibre = (SELECT json_extract(j.payload, '$.calibre') FROM journal j WHERE j.seq = weapons.seq);
+    CREATE INDEX events_recoveries ON events (occurred_on)
+        WHERE kind IN ('seized', 'found', 'surrendered');
+    CREATE INDEX events_supersedes ON events (supersedes) WHERE supersedes IS NOT NULL;
+
+    -- Released figures of an indicator: append-only; a later computation of the same period
+    -- that differs is a new row naming the release it revises (DOMAIN.md §7).
+    CREATE TABLE indicator_releases (
+        seq         INTEGER PRIMARY KEY,
+        indicator   TEXT NOT NULL,
+        period_from TEXT NOT NULL,
+        period_to   TEXT NOT NULL,
+        profile     TEXT NOT NULL,
+        released_at TEXT NOT NULL,
+        released_by TEXT NOT NULL,
+        numerator   INTEGER NOT NULL,
+        denominator INTEGER NOT NULL,
+        figures     TEXT NOT NULL,
+        revises     INTEGER REFERENCES indicator_releases (seq)
+    );
+    CREATE INDEX indicator_releases_period ON indicator_releases (indicator, period_from, period_to, profile);
+    CREATE TRIGGER indicator_releases_no_update BEFORE UPDATE ON indicator_releases
+        BEGIN SELECT RAISE(ABORT, 'a released figure is never changed: release a revision'); END;
+    CREATE TRIGGER indicator_releases_no_delete BEFORE DELETE ON indicator_releases
+        BEGIN SELECT RAISE(ABORT, 'a released figure is never deleted'); END;
+    "#,
 ];
 
 pub fn apply(conn: &mut Connection) -> Result<(), StoreError> {

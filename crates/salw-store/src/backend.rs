@@ -47,6 +47,23 @@ pub struct Summary {
     pub inadequately_marked: u64,
 }
 
+/// A seizure, find or surrender, with what the SDG 16.4.2 indicator reads of its weapon.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Recovery {
+    pub occurred_on: String,
+    /// `seized`, `found` or `surrendered`.
+    pub kind: String,
+    /// For a seizure: in connection with a criminal offence.
+    pub criminal: bool,
+    pub category: String,
+    pub calibre: Option<String>,
+    pub antique: bool,
+    /// Whether the weapon bears a unique mark now.
+    pub uniquely_marked: bool,
+    /// The weapon's last tracing outcome, if any.
+    pub tracing: Option<String>,
+}
+
 /// Which unique column a new record clashes with.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Clash {
@@ -127,6 +144,25 @@ pub trait Backend {
     fn insert_event(&mut self, event: &LifecycleEvent, seq: i64) -> Result<()>;
     /// The last `limit` events recorded, newest first (the dashboard).
     fn recent_events(&mut self, limit: u64) -> Result<Vec<StoredEvent>>;
+
+    /// The seizures, finds and surrenders that happened from `from` to `to` (inclusive dates,
+    /// YYYY-MM-DD), leaving out events a correction superseded.
+    fn recoveries(
+        &mut self,
+        from: &str,
+        to: &str,
+        visit: &mut dyn FnMut(Recovery) -> Result<()>,
+    ) -> Result<()>;
+
+    /// Released indicator figures, oldest first; `period` and `profile` narrow them.
+    fn releases(
+        &mut self,
+        indicator: &str,
+        period: Option<(&str, &str)>,
+        profile: Option<&str>,
+    ) -> Result<Vec<crate::reports::Release>>;
+    /// Appends a release; returns its sequence number.
+    fn insert_release(&mut self, release: &crate::reports::Release) -> Result<i64>;
 
     /// Stores bytes under their hash; nothing when that hash is stored already.
     fn put_blob(&mut self, hash: &str, media_type: &str, bytes: &[u8]) -> Result<()>;

@@ -15,6 +15,7 @@ pub mod journal;
 pub mod photos;
 pub mod records;
 pub mod registry;
+pub mod reports;
 
 pub use access::{
     AccessBackend, Account, ApiToken, AuditDraft, AuditFilter, AuditRecord, append_audit,

@@ -1,0 +1,141 @@
+//! Figures computed from the records: SDG indicator 16.4.2 over a period (the rules are
+//! salw_core::indicator's; this reads the recoveries from a backend), and its releases.
+
+use salw_core::event::TraceOutcome;
+use salw_core::indicator::{self, Indicator, Item, ItemKind, Profile, Route};
+use serde::Serialize;
+
+use crate::backend::{Backend, Result};
+use crate::error::StoreError;
+
+pub const SDG_16_4_2: &str = "sdg-16-4-2";
+
+/// The indicator over the recoveries from `from` to `to` (inclusive, YYYY-MM-DD).
+pub fn sdg_16_4_2<B: Backend + ?Sized>(
+    backend: &mut B,
+    from: &str,
+    to: &str,
+    profile: Profile,
+) -> Result<Indicator> {
+    let mut items = Vec::new();
+    backend.recoveries(from, to, &mut |r| {
+        let route = match r.kind.as_str() {
+            "seized" => Route::Seized,
+            "found" => Route::Found,
+            "surrendered" => Route::Surrendered,
+            other => {
+                return Err(StoreError::Corrupt(format!("a recovery of kind '{other}'")));
+            }
+        };
+        let origin = match r.tracing.as_deref() {
+            None => None,
+            Some(text) => Some(
+                text.parse::<TraceOutcome>()
+                    .map_err(|e| StoreError::Corrupt(format!("a weapon's tracing outcome: {e}")))?,
+            ),
+        };
+        items.push(Item {
+            // The registry holds whole weapons; parts and ammunition are not records yet.
+            kind: ItemKind::Weapon,
+            route,
+            criminal: r.criminal,
+            calibre_mm: r.calibre.as_deref().and_then(indicator::calibre_mm),
+            category: r.category,
+            antique: r.antique,
+            uniquely_marked: r.uniquely_marked,
+            origin,
+        });
+        Ok(())
+    })?;
+    Ok(indicator::compute(&items, profile))
+}
+
+/// A released figure.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Release {
+    pub seq: i64,
+    pub indicator: String,
+    pub period_from: String,
+    pub period_to: String,
+    pub profile: String,
+    pub released_at: String,
+    pub released_by: String,
+    pub numerator: u64,
+    pub denominator: u64,
+    pub percent: Option<f64>,
+    /// The whole computation, as JSON.
+    pub figures: String,
+    /// The release this one revises.
+    pub revises: Option<i64>,
+}
+
+/// What `release` did.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "outcome", rename_all = "snake_case")]
+pub enum Released {
+    /// The first release of this period and profile.
+    First { release: Release },
+    /// The figures differ from the last release: a revision of it.
+    Revision {
+        release: Release,
+        revises: Box<Release>,
+    },
+    /// The same figures as the last release: nothing new.
+    Unchanged { release: Release },
+}
+
+/// Keeps a computed figure: a first release, a revision of the last one when the figures
+/// differ, or nothing when they are the same.
+pub fn release<B: Backend + ?Sized>(
+    backend: &mut B,
+    from: &str,
+    to: &str,
+    computed: &Indicator,
+    by: &str,
+    at: &str,
+) -> Result<Released> {
+    let previous = backend
+        .releases(SDG_16_4_2, Some((from, to)), Some(computed.profile))?
+        .into_iter()
+        .max_by_key(|r| r.seq);
+    if let Some(last) = &previous
+        && last.numerator == computed.numerator
+        && last.denominator == computed.denominator
+    {
+        return Ok(Released::Unchanged {
+            release: last.clone(),
+        });
+    }
+    let mut release = Release {
+        seq: 0,
+        indicator: SDG_16_4_2.to_owned(),
+        period_from: from.to_owned(),
+        period_to: to.to_owned(),
+        profile: computed.profile.to_owned(),
+        released_at: at.to_owned(),
+        released_by: by.to_owned(),
+        numerator: computed.numerator,
+        denominator: computed.denominator,
+        percent: computed.percent,
+        figures: serde_json::to_string(computed)?,
+        revises: previous.as_ref().map(|p| p.seq),
+    };
+    backend.begin()?;
+    match backend.insert_release(&release) {
+        Ok(seq) => {
+            backend.commit()?;
+            release.seq = seq;
+        }
+        Err(e) => {
+            let _ = backend.rollback();
+            return Err(e);
+        }
+    }
+    Ok(match previous {
+        None => Released::First { release },
+        Some(revises) => Released::Revision {
+            release,
+            revises: Box::new(revises),
+        },
+    })
+}

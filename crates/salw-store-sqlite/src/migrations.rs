@@ -288,4 +288,44 @@ mod tests {
         )
         .expect("an event of a known weapon");
     }
+
+    #[test]
+    fn migration_5_reads_the_indicator_columns_from_the_journal() {
+        let mut conn = Connection::open_in_memory().expect("open");
+        apply_up_to(&mut conn, 4).expect("version 4");
+        let weapon = r#"{"id":"00000000-0000-7000-8000-000000000001","category":"rifle","calibre":"7.62x39","antique":true}"#;
+        let seizure = r#"{"id":"00000000-0000-7000-8000-000000000002","weapon_id":"00000000-0000-7000-8000-000000000001","kind":"seized","occurred_on":"2024-01-01","seizure_basis":"criminal_offence"}"#;
+        let correction = r#"{"id":"00000000-0000-7000-8000-000000000003","weapon_id":"00000000-0000-7000-8000-000000000001","kind":"seized","occurred_on":"2024-01-01","seizure_basis":"administrative_violation","supersedes":"00000000-0000-7000-8000-000000000002","reason":"x"}"#;
+        for (seq, payload) in [(1, weapon), (2, seizure), (3, correction)] {
+            conn.execute(
+                "INSERT INTO journal (seq, id, kind, subject, occurred_at, recorded_at, recorded_by, source, payload, hash)
+                 VALUES (?1, 'e', 'k', 's', 'o', 'r', 'b', 'c', ?2, x'00')",
+                rusqlite::params![seq, payload],
+            )
+            .expect("journal");
+        }
+        conn.execute_batch(
+            "INSERT INTO weapons (id, category, awaiting_mark, status, seq)
+                 VALUES (x'00000000000070008000000000000001', 'rifle', 0, 'seized', 1);
+             INSERT INTO events (id, weapon_id, kind, occurred_on, seq) VALUES
+                 (x'00000000000070008000000000000002', x'00000000000070008000000000000001', 'seized', '2024-01-01', 2),
+                 (x'00000000000070008000000000000003', x'00000000000070008000000000000001', 'seized', '2024-01-01', 3);",
+        )
+        .expect("version 4 rows");
+        apply(&mut conn).expect("version 5");
+        let (antique, calibre): (bool, String) = conn
+            .query_row("SELECT antique, calibre FROM weapons", [], |r| Ok((r.get(0)?, r.get(1)?)))
+            .expect("weapon");
+        assert!(antique);
+        assert_eq!(calibre, "7.62x39");
+        let events: Vec<(Option<bool>, Option<Vec<u8>>)> = conn
+            .prepare("SELECT criminal, supersedes FROM events ORDER BY seq")
+            .and_then(|mut s| s.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?.collect())
+            .expect("events");
+        let superseded = vec![0u8, 0, 0, 0, 0, 0, 0x70, 0, 0x80, 0, 0, 0, 0, 0, 0, 2];
+        assert_eq!(
+            events,
+            vec![(Some(true), None), (Some(false), Some(superseded))]
+        );
+    }
 }

@@ -45,6 +45,8 @@ pub enum Permission {
     ManageUsers,
     /// Reading the audit trail.
     ReadAudit,
+    /// Releasing computed indicator figures (a later different one is kept as a revision).
+    ReleaseFigures,
 }
 
 impl Role {
@@ -83,13 +85,14 @@ impl Role {
                     | Import
                     | Export
                     | ManageUsers
+                    | ReleaseFigures
             ),
             Registrar => matches!(
                 permission,
                 ViewSummary | Search | ViewWeapon | ViewPerson | WriteRecords | Import | Export
             ),
             Investigator => matches!(permission, ViewSummary | Search | ViewWeapon | ViewPerson),
-            Analyst => matches!(permission, ViewSummary),
+            Analyst => matches!(permission, ViewSummary | ReleaseFigures),
             Auditor => matches!(permission, ViewSummary | ReadAudit),
             Peer => false,
         }
@@ -161,6 +164,7 @@ mod documented {
             (Permission::Export, "export"),
             (Permission::ManageUsers, "manage-users"),
             (Permission::ReadAudit, "read-audit"),
+            (Permission::ReleaseFigures, "release-figures"),
         ];
         let header = doc
             .lines()

@@ -8,7 +8,7 @@ use chrono::{Datelike, NaiveDate};
 use salw_core::indicator::{self, Indicator, Profile};
 use salw_store::Backend;
 use salw_store::reports::{self, Released};
-use serde_json::{Value, json};
+use serde_json::json;
 
 use crate::args::{Cli, IndicatorArgs, IndicatorCommand};
 use crate::node;
@@ -34,17 +34,6 @@ fn period(args: &IndicatorArgs) -> Result<(NaiveDate, NaiveDate)> {
         bail!("--from: {from} is after --to {to}");
     }
     Ok((from, to))
-}
-
-/// The calendar years of a period, each cut to the period.
-fn years(from: NaiveDate, to: NaiveDate) -> Vec<(NaiveDate, NaiveDate)> {
-    (from.year()..=to.year())
-        .filter_map(|y| {
-            let start = NaiveDate::from_ymd_opt(y, 1, 1)?.max(from);
-            let end = NaiveDate::from_ymd_opt(y, 12, 31)?.min(to);
-            Some((start, end))
-        })
-        .collect()
 }
 
 /// How a period is written in a report: the year when it is one whole year.
@@ -113,33 +102,20 @@ fn sdg(cli: &Cli, args: &IndicatorArgs) -> Result<ExitCode> {
     let (from, to) = period(args)?;
     let mut reg = node::open(cli, false)?;
     let country = reg.node()?.and_then(|n| n.country).unwrap_or_default();
-    let parts: Vec<((NaiveDate, NaiveDate), Indicator)> = if args.by_year {
-        years(from, to)
-            .into_iter()
-            .map(|(f, t)| {
-                reports::sdg_16_4_2(reg.backend(), &f.to_string(), &t.to_string(), profile)
-                    .map(|r| ((f, t), r))
-            })
-            .collect::<Result<_, _>>()?
-    } else {
-        Vec::new()
-    };
-    let whole = reports::sdg_16_4_2(reg.backend(), &from.to_string(), &to.to_string(), profile)?;
-    let pooled = (!parts.is_empty()).then(|| {
-        indicator::pool(
-            &parts
-                .iter()
-                .map(|(_, r)| (r.numerator, r.denominator))
-                .collect::<Vec<_>>(),
-        )
-    });
+    let report = reports::sdg_report(reg.backend(), from, to, profile, args.by_year, &country)?;
+    let whole = &report.whole;
+    let parts: Vec<((NaiveDate, NaiveDate), &Indicator)> = reports::years_of(from, to)
+        .into_iter()
+        .zip(report.parts.iter())
+        .collect();
+    let pooled = report.pooled.clone();
     let released = if args.release {
         let by = node::context(cli, "cli").recorded_by;
         Some(reports::release(
             reg.backend(),
             &from.to_string(),
             &to.to_string(),
-            &whole,
+            whole,
             &by,
             &chrono::Utc::now().to_rfc3339(),
         )?)
@@ -148,29 +124,7 @@ fn sdg(cli: &Cli, args: &IndicatorArgs) -> Result<ExitCode> {
     };
 
     if args.json {
-        let mut out = json!({
-            "indicator": "SDG 16.4.2",
-            "series": indicator::SERIES_CODE,
-            "numerator": whole.numerator,
-            "denominator": whole.denominator,
-            "percent": whole.percent,
-            "period": {"from": from.to_string(), "to": to.to_string()},
-            "country": country,
-            "profile": whole.profile,
-            "breakdowns": whole.breakdowns,
-        });
-        if let Some(pooled) = &pooled {
-            out["years"] = Value::Array(
-                parts
-                    .iter()
-                    .map(|((f, t), r)| {
-                        json!({"from": f.to_string(), "to": t.to_string(), "numerator": r.numerator,
-                               "denominator": r.denominator, "percent": r.percent})
-                    })
-                    .collect(),
-            );
-            out["pooled"] = json!(pooled);
-        }
+        let mut out = serde_json::to_value(&report)?;
         if let Some(r) = &released {
             out["release"] = json!(r);
         }
@@ -178,12 +132,12 @@ fn sdg(cli: &Cli, args: &IndicatorArgs) -> Result<ExitCode> {
         return Ok(ExitCode::SUCCESS);
     }
     let rows: Vec<(String, &Indicator)> = if parts.is_empty() {
-        vec![(period_label(from, to), &whole)]
+        vec![(period_label(from, to), whole)]
     } else {
         parts
             .iter()
-            .map(|((f, t), r)| (period_label(*f, *t), r))
-            .chain([(period_label(from, to), &whole)])
+            .map(|((f, t), r)| (period_label(*f, *t), *r))
+            .chain([(period_label(from, to), whole)])
             .collect()
     };
     if args.sdmx {
@@ -241,7 +195,7 @@ fn sdg(cli: &Cli, args: &IndicatorArgs) -> Result<ExitCode> {
     for ((f, t), r) in &parts {
         show(&period_label(*f, *t), r);
     }
-    show(&period_label(from, to), &whole);
+    show(&period_label(from, to), whole);
     if let Some(p) = &pooled {
         println!(
             "  pooled over the years: {} (mean of the yearly ratios: {})",

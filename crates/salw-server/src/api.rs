@@ -929,3 +929,201 @@ pub async fn photo(
     params.only(&[])?;
     photo_response(&state, &hash).await
 }
+
+/// The period and profile of an indicator request: `year`, or `from` and `to`.
+pub struct IndicatorRequest {
+    pub from: chrono::NaiveDate,
+    pub to: chrono::NaiveDate,
+    pub profile: salw_core::indicator::Profile,
+    pub by_year: bool,
+}
+
+fn parse_date(params: &Params, name: &str) -> Result<Option<chrono::NaiveDate>, ApiError> {
+    params
+        .text(name)
+        .map(|t| {
+            chrono::NaiveDate::parse_from_str(&t, "%Y-%m-%d").map_err(|_| {
+                ApiError::field(
+                    StatusCode::BAD_REQUEST,
+                    name,
+                    format!("'{t}' is not a date (YYYY-MM-DD)"),
+                )
+            })
+        })
+        .transpose()
+}
+
+pub fn indicator_request(
+    params: &Params,
+    default_year: i32,
+    also: &[&str],
+) -> Result<IndicatorRequest, ApiError> {
+    let mut known = vec!["year", "from", "to", "profile", "by_year"];
+    known.extend_from_slice(also);
+    params.only(&known)?;
+    let profile = salw_core::indicator::profile(
+        params.text("profile").as_deref().unwrap_or("un-2018"),
+    )
+    .map_err(|e| ApiError::field(StatusCode::BAD_REQUEST, "profile", e))?;
+    let by_year = match params.text("by_year").as_deref() {
+        None | Some("false") | Some("0") => false,
+        Some("true") | Some("1") | Some("on") => true,
+        Some(other) => {
+            return Err(ApiError::field(
+                StatusCode::BAD_REQUEST,
+                "by_year",
+                format!("'{other}' is not true or false"),
+            ));
+        }
+    };
+    let (from, to) = match (parse_date(params, "from")?, parse_date(params, "to")?) {
+        (Some(f), Some(t)) if params.text("year").is_none() => (f, t),
+        (None, None) => {
+            let year = params.number("year", 1900, 2200, default_year as u64)? as i32;
+            let day = |m, d| {
+                chrono::NaiveDate::from_ymd_opt(year, m, d).ok_or_else(|| {
+                    ApiError::field(StatusCode::BAD_REQUEST, "year", "is not a year")
+                })
+            };
+            (day(1, 1)?, day(12, 31)?)
+        }
+        _ => {
+            return Err(ApiError::field(
+                StatusCode::BAD_REQUEST,
+                "from",
+                "give a year, or both from and to (not both)",
+            ));
+        }
+    };
+    if from > to {
+        return Err(ApiError::field(
+            StatusCode::BAD_REQUEST,
+            "from",
+            format!("{from} is after to ({to})"),
+        ));
+    }
+    Ok(IndicatorRequest {
+        from,
+        to,
+        profile,
+        by_year,
+    })
+}
+
+pub async fn compute_indicator(
+    state: &Shared,
+    request: &IndicatorRequest,
+) -> Result<salw_store::reports::SdgReport, ApiError> {
+    let (from, to, profile, by_year) = (request.from, request.to, request.profile, request.by_year);
+    let country = state.node.country.clone().unwrap_or_default();
+    state
+        .read(move |reg| {
+            salw_store::reports::sdg_report(reg.backend(), from, to, profile, by_year, &country)
+                .map_err(store("computing the indicator"))
+        })
+        .await
+}
+
+pub fn last_year() -> i32 {
+    chrono::Datelike::year(&chrono::Utc::now()) - 1
+}
+
+pub async fn indicator(State(state): State<Shared>, params: Params) -> ApiResult {
+    let request = indicator_request(&params, last_year(), &[])?;
+    let report = compute_indicator(&state, &request).await?;
+    Ok(Json(report).into_response())
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReleaseRequest {
+    pub from: chrono::NaiveDate,
+    pub to: chrono::NaiveDate,
+    #[serde(default)]
+    pub profile: Option<String>,
+}
+
+pub async fn release_figure(
+    state: &Shared,
+    caller: &Caller,
+    from: chrono::NaiveDate,
+    to: chrono::NaiveDate,
+    profile: salw_core::indicator::Profile,
+) -> Result<salw_store::reports::Released, ApiError> {
+    if from > to {
+        return Err(ApiError::field(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "from",
+            format!("{from} is after to ({to})"),
+        ));
+    }
+    let by = caller.name.clone();
+    let released = state
+        .write(move |reg| {
+            let computed = salw_store::reports::sdg_16_4_2(
+                reg.backend(),
+                &from.to_string(),
+                &to.to_string(),
+                profile,
+            )
+            .map_err(store("computing the indicator"))?;
+            salw_store::reports::release(
+                reg.backend(),
+                &from.to_string(),
+                &to.to_string(),
+                &computed,
+                &by,
+                &chrono::Utc::now().to_rfc3339(),
+            )
+            .map_err(store("releasing the figure"))
+        })
+        .await?;
+    let outcome = match &released {
+        salw_store::reports::Released::First { release } => format!("release #{}", release.seq),
+        salw_store::reports::Released::Revision { release, revises } => {
+            format!("release #{} revises #{}", release.seq, revises.seq)
+        }
+        salw_store::reports::Released::Unchanged { release } => {
+            format!("unchanged: release #{}", release.seq)
+        }
+    };
+    audit(
+        state,
+        caller,
+        "release-figure",
+        format!("sdg-16-4-2 {from}..{to} {}", profile.name),
+        outcome,
+    )
+    .await?;
+    Ok(released)
+}
+
+pub async fn post_release(
+    State(state): State<Shared>,
+    Extension(caller): Extension<Caller>,
+    ApiJson(request): ApiJson<ReleaseRequest>,
+) -> ApiResult {
+    let profile = salw_core::indicator::profile(request.profile.as_deref().unwrap_or("un-2018"))
+        .map_err(|e| ApiError::field(StatusCode::UNPROCESSABLE_ENTITY, "profile", e))?;
+    let released = release_figure(&state, &caller, request.from, request.to, profile).await?;
+    let status = match released {
+        salw_store::reports::Released::Unchanged { .. } => StatusCode::OK,
+        _ => StatusCode::CREATED,
+    };
+    Ok((status, Json(released)).into_response())
+}
+
+pub async fn load_releases(state: &Shared) -> Result<Vec<salw_store::reports::Release>, ApiError> {
+    state
+        .read(|reg| {
+            reg.backend()
+                .releases(salw_store::reports::SDG_16_4_2, None, None)
+                .map_err(store("reading releases"))
+        })
+        .await
+}
+
+pub async fn releases(State(state): State<Shared>, params: Params) -> ApiResult {
+    params.only(&[])?;
+    Ok(Json(json!({ "releases": load_releases(&state).await? })).into_response())
+}

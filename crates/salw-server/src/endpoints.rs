@@ -93,6 +93,14 @@ const SEARCH_QUERY: &[(&str, &str, &str)] = &[
     ),
 ];
 
+const INDICATOR_QUERY: &[(&str, &str, &str)] = &[
+    ("year", "integer", "a calendar year (instead of from and to)"),
+    ("from", "string", "first day, YYYY-MM-DD"),
+    ("to", "string", "last day, YYYY-MM-DD, included"),
+    ("profile", "string", "un-2018 (default) or potentially-traceable"),
+    ("by_year", "boolean", "each calendar year and the pooled figure"),
+];
+
 pub const ENDPOINTS: &[Endpoint] = &[
     Endpoint {
         response: "Me",
@@ -245,6 +253,20 @@ pub const ENDPOINTS: &[Endpoint] = &[
         )
     },
     Endpoint {
+        query: INDICATOR_QUERY,
+        response: "Indicator",
+        ..api("GET", "/api/v1/indicators/sdg-16-4-2", May(ViewSummary), "SDG indicator 16.4.2 over a period, from the event-level records (docs/indicators.md)")
+    },
+    Endpoint {
+        body: Some("ReleaseRequest"),
+        response: "Released",
+        ..api("POST", "/api/v1/indicators/sdg-16-4-2/releases", May(ReleaseFigures), "Releases the figure of a period: a revision of the last release when it differs")
+    },
+    Endpoint {
+        response: "ReleaseList",
+        ..api("GET", "/api/v1/indicators/releases", May(ViewSummary), "Released figures with their revisions")
+    },
+    Endpoint {
         response: "AccountList",
         ..api(
             "GET",
@@ -336,6 +358,8 @@ pub const ENDPOINTS: &[Endpoint] = &[
     page("POST", "/admin/users", May(ManageUsers)),
     page("POST", "/admin/users/{name}", May(ManageUsers)),
     page("GET", "/audit", May(ReadAudit)),
+    page("GET", "/indicators", May(ViewSummary)),
+    page("POST", "/indicators/release", May(ReleaseFigures)),
     page("GET", "/static/{file}", Public),
 ];
 
@@ -363,6 +387,7 @@ pub fn describe(p: Permission) -> &'static str {
         Export => "export the registry",
         ManageUsers => "manage accounts",
         ReadAudit => "read the audit trail",
+        ReleaseFigures => "release figures",
     }
 }
 
@@ -396,6 +421,14 @@ fn schemas() -> Value {
         "Written": {"type": "object", "properties": {"id": {"type": "string", "format": "uuid"}, "added": {"type": "boolean"}}},
         "WeaponPage": {"type": "object", "properties": {"weapon": {"type": "object"}, "timeline": {"type": "array", "items": {"type": "object"}}}},
         "ImportResult": {"type": "object", "properties": {"weapons_added": {"type": "integer"}, "persons_added": {"type": "integer"}, "events_added": {"type": "integer"}, "unchanged": {"type": "integer"}}},
+        "Indicator": {"type": "object", "required": ["numerator", "denominator", "percent"], "properties": {
+            "numerator": {"type": "integer"}, "denominator": {"type": "integer"},
+            "percent": {"type": ["number", "null"], "description": "null when the denominator is 0"},
+            "series": text, "profile": text, "breakdowns": {"type": "object"},
+            "years": {"type": "array", "items": {"type": "object"}}, "pooled": {"type": "object"}}},
+        "ReleaseRequest": {"type": "object", "required": ["from", "to"], "additionalProperties": false, "properties": {"from": text, "to": text, "profile": text}},
+        "Released": {"type": "object", "properties": {"outcome": {"enum": ["first", "revision", "unchanged"]}, "release": {"type": "object"}}},
+        "ReleaseList": {"type": "object", "properties": {"releases": {"type": "array", "items": {"type": "object"}}}},
         "AccountList": {"type": "object", "properties": {"accounts": {"type": "array", "items": {"$ref": "#/components/schemas/Account"}}}},
         "Account": {"type": "object", "properties": {"name": text, "role": text, "disabled": {"type": "boolean"}, "created_at": text, "created_by": text}},
         "NewAccount": {"type": "object", "required": ["name", "role", "password"], "additionalProperties": false, "properties": {"name": text, "role": text, "password": text}},

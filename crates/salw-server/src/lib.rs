@@ -46,6 +46,12 @@ pub fn router(state: Shared) -> Router {
         .route("/api/v1/persons/{id}", get(api::person))
         .route("/api/v1/import", post(api::import))
         .route("/api/v1/export", get(api::export))
+        .route("/api/v1/indicators/sdg-16-4-2", get(api::indicator))
+        .route(
+            "/api/v1/indicators/sdg-16-4-2/releases",
+            post(api::post_release),
+        )
+        .route("/api/v1/indicators/releases", get(api::releases))
         .route("/api/v1/users", get(api::users).post(api::post_user))
         .route("/api/v1/users/{name}", post(api::post_user_change))
         .route("/api/v1/tokens", post(api::post_token))
@@ -72,6 +78,8 @@ pub fn router(state: Shared) -> Router {
         .route("/admin/users", get(pages::users).post(pages::user_create))
         .route("/admin/users/{name}", post(pages::user_change))
         .route("/audit", get(pages::audit))
+        .route("/indicators", get(pages::indicators))
+        .route("/indicators/release", post(pages::indicator_release))
         .route("/static/{file}", get(pages::static_file))
         .route_layer(axum::middleware::from_fn_with_state(
             state.clone(),

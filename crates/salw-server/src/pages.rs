@@ -1448,6 +1448,146 @@ pub async fn audit(
 }
 
 // ---------------------------------------------------------------------------------------------
+// Indicators
+
+pub struct YearBar {
+    pub label: String,
+    pub value: String,
+    pub x: u64,
+    pub y: u64,
+    pub height: u64,
+    pub has_value: bool,
+}
+
+#[derive(Template)]
+#[template(path = "indicators.html")]
+struct IndicatorsPage {
+    nav: Nav,
+    report: salw_store::reports::SdgReport,
+    from: String,
+    to: String,
+    profile: String,
+    profiles: Vec<(&'static str, &'static str)>,
+    bars: Vec<YearBar>,
+    chart_width: u64,
+    releases: Vec<salw_store::reports::Release>,
+    may_release: bool,
+    notice: String,
+    percent: String,
+    rows: Vec<(&'static str, String, u64, u64)>,
+}
+
+fn pc(p: Option<f64>) -> String {
+    p.map(|p| format!("{p:.2} %")).unwrap_or_else(|| "no value".into())
+}
+
+pub async fn indicators(
+    State(state): State<Shared>,
+    Extension(caller): Extension<Caller>,
+    params: Params,
+) -> PageResult {
+    let last = api::last_year();
+    let request = if params.text("from").is_none() && params.text("year").is_none() {
+        params.only(&["profile", "by_year", "done"])?;
+        api::IndicatorRequest {
+            from: chrono::NaiveDate::from_ymd_opt(last - 9, 1, 1).unwrap_or_default(),
+            to: chrono::NaiveDate::from_ymd_opt(last, 12, 31).unwrap_or_default(),
+            profile: salw_core::indicator::profile(
+                params.text("profile").as_deref().unwrap_or("un-2018"),
+            )
+            .map_err(|e| ApiError::field(StatusCode::BAD_REQUEST, "profile", e))?,
+            by_year: true,
+        }
+    } else {
+        let mut r = api::indicator_request(&params, last, &["done"])?;
+        r.by_year = true;
+        r
+    };
+    let report = api::compute_indicator(&state, &request).await?;
+    let releases = api::load_releases(&state).await?;
+    let years = report.years.clone().unwrap_or_default();
+    let bars = years
+        .iter()
+        .enumerate()
+        .map(|(i, y)| {
+            let height = y.percent.map(|p| (p * 1.6).round() as u64).unwrap_or(0);
+            YearBar {
+                label: y.from.get(..4).unwrap_or_default().to_owned(),
+                value: y.percent.map(|p| format!("{p:.1}")).unwrap_or_else(|| "–".into()),
+                x: 10 + i as u64 * 48,
+                y: 180 - height,
+                height,
+                has_value: y.percent.is_some(),
+            }
+        })
+        .collect::<Vec<_>>();
+    let b = &report.breakdowns;
+    let rows = vec![
+        ("seized in criminal cases", pc(b.seized.percent), b.seized.numerator, b.seized.denominator),
+        ("found", pc(b.found.percent), b.found.numerator, b.found.denominator),
+        ("surrendered", pc(b.surrendered.percent), b.surrendered.numerator, b.surrendered.denominator),
+        ("established by tracing", pc(b.by_tracing.percent), b.by_tracing.numerator, b.by_tracing.denominator),
+        ("established by other means", pc(b.by_other_means.percent), b.by_other_means.numerator, b.by_other_means.denominator),
+        ("uniquely marked arms only", pc(b.uniquely_marked.percent), b.uniquely_marked.numerator, b.uniquely_marked.denominator),
+    ];
+    let page = IndicatorsPage {
+        nav: Nav::of(&caller),
+        from: request.from.to_string(),
+        to: request.to.to_string(),
+        profile: request.profile.name.to_owned(),
+        profiles: salw_core::indicator::PROFILES
+            .iter()
+            .map(|p| (p.name, p.description))
+            .collect(),
+        chart_width: 20 + bars.len() as u64 * 48,
+        bars,
+        releases,
+        may_release: caller.may(Permission::ReleaseFigures),
+        notice: params.text("done").unwrap_or_default(),
+        percent: pc(report.percent),
+        rows,
+        report,
+    };
+    Ok(render(&page))
+}
+
+pub async fn indicator_release(
+    State(state): State<Shared>,
+    Extension(caller): Extension<Caller>,
+    request: Request,
+) -> PageResult {
+    let form = read_form(request).await?;
+    check_csrf(&caller, &form)?;
+    let date = |name: &str| {
+        chrono::NaiveDate::parse_from_str(form.value(name), "%Y-%m-%d").map_err(|_| {
+            ApiError::field(StatusCode::BAD_REQUEST, "period", "is not a pair of dates")
+        })
+    };
+    let (from, to) = (date("from")?, date("to")?);
+    let profile = salw_core::indicator::profile(form.value("profile"))
+        .map_err(|e| ApiError::field(StatusCode::BAD_REQUEST, "profile", e))?;
+    let released = api::release_figure(&state, &caller, from, to, profile).await?;
+    let done = match released {
+        salw_store::reports::Released::First { release } => {
+            format!("Released as #{}.", release.seq)
+        }
+        salw_store::reports::Released::Revision { release, revises } => format!(
+            "Released as #{}, a revision of #{}.",
+            release.seq, revises.seq
+        ),
+        salw_store::reports::Released::Unchanged { release } => {
+            format!("The figures are those of release #{}: nothing new released.", release.seq)
+        }
+    };
+    Ok(Redirect::to(&format!(
+        "/indicators?from={from}&to={to}&profile={}&done={}",
+        profile.name,
+        auth::urlencode(&done)
+    ))
+    .into_response())
+}
+
+// ---------------------------------------------------------------------------------------------
 // Static files
 
 const CSS: &str = include_str!("../static/app.css");

@@ -128,6 +128,13 @@ fn sample(
             ..json(serde_json::json!({"disabled": false}))
         },
         ("POST", "/api/v1/tokens") => json(serde_json::json!({"label": "roles test"})),
+        ("POST", "/api/v1/indicators/sdg-16-4-2/releases") => {
+            json(serde_json::json!({"from": "2024-01-01", "to": "2024-12-31"}))
+        }
+        ("POST", "/indicators/release") => form(
+            "/indicators/release",
+            &[("from", "2024-01-01"), ("to", "2024-12-31"), ("profile", "un-2018")],
+        ),
         ("POST", "/login") => {
             let (cookie, csrf) = server.login_form();
             Sample {

@@ -50,6 +50,109 @@ pub fn sdg_16_4_2<B: Backend + ?Sized>(
     Ok(indicator::compute(&items, profile))
 }
 
+/// One part of a period (a calendar year) with its figures.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PartFigure {
+    pub from: String,
+    pub to: String,
+    pub numerator: u64,
+    pub denominator: u64,
+    pub percent: Option<f64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Period {
+    pub from: String,
+    pub to: String,
+}
+
+/// SDG 16.4.2 over a period, as the CLI's `--json` and the API give it: the figures at the top,
+/// then the breakdowns, and with `by_year` each calendar year and the pooled figure.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SdgReport {
+    pub indicator: &'static str,
+    pub series: &'static str,
+    pub numerator: u64,
+    pub denominator: u64,
+    pub percent: Option<f64>,
+    pub period: Period,
+    pub country: String,
+    pub profile: &'static str,
+    pub breakdowns: indicator::Breakdowns,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub years: Option<Vec<PartFigure>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pooled: Option<indicator::Pooled>,
+    #[serde(skip)]
+    pub whole: Indicator,
+    #[serde(skip)]
+    pub parts: Vec<Indicator>,
+}
+
+/// The calendar years of a period (dates YYYY-MM-DD), each cut to the period.
+pub fn years_of(from: chrono::NaiveDate, to: chrono::NaiveDate) -> Vec<(chrono::NaiveDate, chrono::NaiveDate)> {
+    use chrono::{Datelike, NaiveDate};
+    (from.year()..=to.year())
+        .filter_map(|y| {
+            let start = NaiveDate::from_ymd_opt(y, 1, 1)?.max(from);
+            let end = NaiveDate::from_ymd_opt(y, 12, 31)?.min(to);
+            Some((start, end))
+        })
+        .collect()
+}
+
+pub fn sdg_report<B: Backend + ?Sized>(
+    backend: &mut B,
+    from: chrono::NaiveDate,
+    to: chrono::NaiveDate,
+    profile: Profile,
+    by_year: bool,
+    country: &str,
+) -> Result<SdgReport> {
+    let mut parts = Vec::new();
+    let mut years = Vec::new();
+    if by_year {
+        for (f, t) in years_of(from, to) {
+            let r = sdg_16_4_2(backend, &f.to_string(), &t.to_string(), profile)?;
+            years.push(PartFigure {
+                from: f.to_string(),
+                to: t.to_string(),
+                numerator: r.numerator,
+                denominator: r.denominator,
+                percent: r.percent,
+            });
+            parts.push(r);
+        }
+    }
+    let whole = sdg_16_4_2(backend, &from.to_string(), &to.to_string(), profile)?;
+    let pooled = by_year.then(|| {
+        indicator::pool(
+            &parts
+                .iter()
+                .map(|r| (r.numerator, r.denominator))
+                .collect::<Vec<_>>(),
+        )
+    });
+    Ok(SdgReport {
+        indicator: "SDG 16.4.2",
+        series: indicator::SERIES_CODE,
+        numerator: whole.numerator,
+        denominator: whole.denominator,
+        percent: whole.percent,
+        period: Period {
+            from: from.to_string(),
+            to: to.to_string(),
+        },
+        country: country.to_owned(),
+        profile: whole.profile,
+        breakdowns: whole.breakdowns.clone(),
+        years: by_year.then_some(years),
+        pooled,
+        whole,
+        parts,
+    })
+}
+
 /// A released figure.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Release {

@@ -55,6 +55,10 @@ for run in $(seq "$runs"); do
 done
 ours=$(echo "$out" | python3 -c 'import json,sys; r=json.load(sys.stdin); print(r["denominator"], r["numerator"])')
 echo "salw: denominator numerator = $ours; sqlite3: count sum = ${base//|/ }" >&2
+if [ "$ours" != "${base//|/ }" ]; then
+    echo "salw and the SQL query disagree on the counts" >&2
+    exit 1
+fi
 s=$(median <"$cache/t-salw" | xargs printf "%.3f"); q=$(median <"$cache/t-sql" | xargs printf "%.3f")
 echo
 echo "| $n weapons, $events events | median of $runs (s) | ratio to sqlite3 |"

@@ -441,7 +441,7 @@ pub enum UserCommand {
         #[arg(long)]
         json: bool,
     },
-    /// Set a new password (printed when not read from standard input); ends the account's sessions on restart.
+    /// Set a new password (printed when not read from standard input).
     Password {
         name: String,
         #[arg(long)]

@@ -961,10 +961,9 @@ pub fn indicator_request(
     let mut known = vec!["year", "from", "to", "profile", "by_year"];
     known.extend_from_slice(also);
     params.only(&known)?;
-    let profile = salw_core::indicator::profile(
-        params.text("profile").as_deref().unwrap_or("un-2018"),
-    )
-    .map_err(|e| ApiError::field(StatusCode::BAD_REQUEST, "profile", e))?;
+    let profile =
+        salw_core::indicator::profile(params.text("profile").as_deref().unwrap_or("un-2018"))
+            .map_err(|e| ApiError::field(StatusCode::BAD_REQUEST, "profile", e))?;
     let by_year = match params.text("by_year").as_deref() {
         None | Some("false") | Some("0") => false,
         Some("true") | Some("1") | Some("on") => true,

@@ -64,7 +64,15 @@ fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
 }
 
 /// Starts a session and returns the Set-Cookie value.
-pub fn start_session(state: &Shared, name: &str, role: Role) -> String {
+/// A fingerprint of an account's password hash: a session started with it ends when the
+/// password changes.
+pub fn credential_of(account: &salw_store::Account) -> String {
+    blake3::hash(account.password_hash.as_bytes())
+        .to_hex()
+        .to_string()
+}
+
+pub fn start_session(state: &Shared, name: &str, role: Role, credential: String) -> String {
     let secret = random_secret();
     lock(&state.sessions).insert(
         secret.clone(),
@@ -73,6 +81,8 @@ pub fn start_session(state: &Shared, name: &str, role: Role) -> String {
             role,
             csrf: random_secret(),
             last_seen: Instant::now(),
+            checked: Instant::now(),
+            credential,
         },
     );
     session_cookie(state, &secret, false)
@@ -121,23 +131,50 @@ pub async fn identify(state: &Shared, headers: &HeaderMap) -> Result<Option<Call
         return Ok(None);
     };
     let idle = state.session_idle();
-    let mut sessions = lock(&state.sessions);
     let now = Instant::now();
-    match sessions.get_mut(secret) {
-        Some(s) if now.duration_since(s.last_seen) < idle => {
-            s.last_seen = now;
-            Ok(Some(Caller {
-                name: s.name.clone(),
-                role: s.role,
-                csrf: Some(s.csrf.clone()),
-            }))
+    let (caller, credential, recheck) = {
+        let mut sessions = lock(&state.sessions);
+        match sessions.get_mut(secret) {
+            Some(s) if now.duration_since(s.last_seen) < idle => {
+                s.last_seen = now;
+                let caller = Caller {
+                    name: s.name.clone(),
+                    role: s.role,
+                    csrf: Some(s.csrf.clone()),
+                };
+                let recheck = now.duration_since(s.checked) >= state.session_recheck();
+                (caller, s.credential.clone(), recheck)
+            }
+            Some(_) => {
+                sessions.remove(secret);
+                return Ok(None);
+            }
+            None => return Ok(None),
         }
-        Some(_) => {
+    };
+    if recheck {
+        let name = caller.name.clone();
+        let account = state
+            .read(move |reg| {
+                use salw_store::AccessBackend;
+                reg.backend()
+                    .account(&name)
+                    .map_err(|e| ApiError::internal("checking a session", e))
+            })
+            .await?;
+        let still = account.is_some_and(|a| {
+            !a.disabled && a.role == caller.role.as_str() && credential_of(&a) == credential
+        });
+        let mut sessions = lock(&state.sessions);
+        if !still {
             sessions.remove(secret);
-            Ok(None)
+            return Ok(None);
         }
-        None => Ok(None),
+        if let Some(s) = sessions.get_mut(secret) {
+            s.checked = now;
+        }
     }
+    Ok(Some(caller))
 }
 
 fn unsafe_method(m: &Method) -> bool {

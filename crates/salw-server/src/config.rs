@@ -20,6 +20,9 @@ pub struct Config {
     pub secure_cookies: bool,
     /// A session ends after this many hours without a request.
     pub session_idle_hours: u64,
+    /// A session looks at its account again after this many seconds, so that an account
+    /// disabled or changed outside this server (`salw user`) loses its sessions.
+    pub session_recheck_seconds: u64,
     /// The largest request body accepted (imports are the large ones).
     pub max_body_mb: u64,
     /// Creates the account `admin` with this password when the registry has no account yet
@@ -35,6 +38,7 @@ impl Default for Config {
             listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
             secure_cookies: false,
             session_idle_hours: 8,
+            session_recheck_seconds: 30,
             max_body_mb: 64,
             admin_password: None,
         }
@@ -49,6 +53,7 @@ impl fmt::Debug for Config {
             .field("listen", &self.listen)
             .field("secure_cookies", &self.secure_cookies)
             .field("session_idle_hours", &self.session_idle_hours)
+            .field("session_recheck_seconds", &self.session_recheck_seconds)
             .field("max_body_mb", &self.max_body_mb)
             .field(
                 "admin_password",
@@ -106,6 +111,11 @@ impl Config {
                     config.session_idle_hours = value
                         .parse()
                         .map_err(|_| bad(format!("'{value}' is not a whole number of hours")))?
+                }
+                "SALW_SESSION_RECHECK_SECONDS" => {
+                    config.session_recheck_seconds = value
+                        .parse()
+                        .map_err(|_| bad(format!("'{value}' is not a whole number of seconds")))?
                 }
                 "SALW_MAX_BODY_MB" => {
                     config.max_body_mb = value

@@ -94,11 +94,23 @@ const SEARCH_QUERY: &[(&str, &str, &str)] = &[
 ];
 
 const INDICATOR_QUERY: &[(&str, &str, &str)] = &[
-    ("year", "integer", "a calendar year (instead of from and to)"),
+    (
+        "year",
+        "integer",
+        "a calendar year (instead of from and to)",
+    ),
     ("from", "string", "first day, YYYY-MM-DD"),
     ("to", "string", "last day, YYYY-MM-DD, included"),
-    ("profile", "string", "un-2018 (default) or potentially-traceable"),
-    ("by_year", "boolean", "each calendar year and the pooled figure"),
+    (
+        "profile",
+        "string",
+        "un-2018 (default) or potentially-traceable",
+    ),
+    (
+        "by_year",
+        "boolean",
+        "each calendar year and the pooled figure",
+    ),
 ];
 
 pub const ENDPOINTS: &[Endpoint] = &[
@@ -255,16 +267,31 @@ pub const ENDPOINTS: &[Endpoint] = &[
     Endpoint {
         query: INDICATOR_QUERY,
         response: "Indicator",
-        ..api("GET", "/api/v1/indicators/sdg-16-4-2", May(ViewSummary), "SDG indicator 16.4.2 over a period, from the event-level records (docs/indicators.md)")
+        ..api(
+            "GET",
+            "/api/v1/indicators/sdg-16-4-2",
+            May(ViewSummary),
+            "SDG indicator 16.4.2 over a period, from the event-level records (docs/indicators.md)",
+        )
     },
     Endpoint {
         body: Some("ReleaseRequest"),
         response: "Released",
-        ..api("POST", "/api/v1/indicators/sdg-16-4-2/releases", May(ReleaseFigures), "Releases the figure of a period: a revision of the last release when it differs")
+        ..api(
+            "POST",
+            "/api/v1/indicators/sdg-16-4-2/releases",
+            May(ReleaseFigures),
+            "Releases the figure of a period: a revision of the last release when it differs",
+        )
     },
     Endpoint {
         response: "ReleaseList",
-        ..api("GET", "/api/v1/indicators/releases", May(ViewSummary), "Released figures with their revisions")
+        ..api(
+            "GET",
+            "/api/v1/indicators/releases",
+            May(ViewSummary),
+            "Released figures with their revisions",
+        )
     },
     Endpoint {
         response: "AccountList",

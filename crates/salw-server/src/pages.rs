@@ -299,19 +299,30 @@ pub async fn login(
     let (n, p) = (name.clone(), password);
     let who = state
         .read(move |reg| {
-            salw_access::authenticate(reg.backend(), &n, &p)
-                .map_err(|e| ApiError::internal("checking a password", e))
+            let who = salw_access::authenticate(reg.backend(), &n, &p)
+                .map_err(|e| ApiError::internal("checking a password", e))?;
+            // What the session remembers of the password, to end itself when it changes.
+            let credential = match &who {
+                Some(_) => reg
+                    .backend()
+                    .account(&n)
+                    .map_err(|e| ApiError::internal("reading the account", e))?
+                    .map(|a| crate::auth::credential_of(&a))
+                    .unwrap_or_default(),
+                None => String::new(),
+            };
+            Ok(who.map(|w| (w, credential)))
         })
         .await?;
     match who {
-        Some(who) => {
+        Some((who, credential)) => {
             crate::state::lock(&state.throttle).succeeded(&keys);
             state
                 .audit
                 .record_as(&who.name, who.role.as_str(), "login", &address, "ok")
                 .await
                 .map_err(|e| ApiError::internal("writing the audit trail", e))?;
-            let cookie = auth::start_session(&state, &who.name, who.role);
+            let cookie = auth::start_session(&state, &who.name, who.role, credential);
             Ok(([(header::SET_COOKIE, cookie)], Redirect::to(&next)).into_response())
         }
         None => {
@@ -1478,7 +1489,8 @@ struct IndicatorsPage {
 }
 
 fn pc(p: Option<f64>) -> String {
-    p.map(|p| format!("{p:.2} %")).unwrap_or_else(|| "no value".into())
+    p.map(|p| format!("{p:.2} %"))
+        .unwrap_or_else(|| "no value".into())
 }
 
 pub async fn indicators(
@@ -1513,7 +1525,10 @@ pub async fn indicators(
             let height = y.percent.map(|p| (p * 1.6).round() as u64).unwrap_or(0);
             YearBar {
                 label: y.from.get(..4).unwrap_or_default().to_owned(),
-                value: y.percent.map(|p| format!("{p:.1}")).unwrap_or_else(|| "–".into()),
+                value: y
+                    .percent
+                    .map(|p| format!("{p:.1}"))
+                    .unwrap_or_else(|| "–".into()),
                 x: 10 + i as u64 * 48,
                 y: 180 - height,
                 height,
@@ -1523,12 +1538,42 @@ pub async fn indicators(
         .collect::<Vec<_>>();
     let b = &report.breakdowns;
     let rows = vec![
-        ("seized in criminal cases", pc(b.seized.percent), b.seized.numerator, b.seized.denominator),
-        ("found", pc(b.found.percent), b.found.numerator, b.found.denominator),
-        ("surrendered", pc(b.surrendered.percent), b.surrendered.numerator, b.surrendered.denominator),
-        ("established by tracing", pc(b.by_tracing.percent), b.by_tracing.numerator, b.by_tracing.denominator),
-        ("established by other means", pc(b.by_other_means.percent), b.by_other_means.numerator, b.by_other_means.denominator),
-        ("uniquely marked arms only", pc(b.uniquely_marked.percent), b.uniquely_marked.numerator, b.uniquely_marked.denominator),
+        (
+            "seized in criminal cases",
+            pc(b.seized.percent),
+            b.seized.numerator,
+            b.seized.denominator,
+        ),
+        (
+            "found",
+            pc(b.found.percent),
+            b.found.numerator,
+            b.found.denominator,
+        ),
+        (
+            "surrendered",
+            pc(b.surrendered.percent),
+            b.surrendered.numerator,
+            b.surrendered.denominator,
+        ),
+        (
+            "established by tracing",
+            pc(b.by_tracing.percent),
+            b.by_tracing.numerator,
+            b.by_tracing.denominator,
+        ),
+        (
+            "established by other means",
+            pc(b.by_other_means.percent),
+            b.by_other_means.numerator,
+            b.by_other_means.denominator,
+        ),
+        (
+            "uniquely marked arms only",
+            pc(b.uniquely_marked.percent),
+            b.uniquely_marked.numerator,
+            b.uniquely_marked.denominator,
+        ),
     ];
     let page = IndicatorsPage {
         nav: Nav::of(&caller),
@@ -1576,7 +1621,10 @@ pub async fn indicator_release(
             release.seq, revises.seq
         ),
         salw_store::reports::Released::Unchanged { release } => {
-            format!("The figures are those of release #{}: nothing new released.", release.seq)
+            format!(
+                "The figures are those of release #{}: nothing new released.",
+                release.seq
+            )
         }
     };
     Ok(Redirect::to(&format!(

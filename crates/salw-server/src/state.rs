@@ -29,6 +29,11 @@ pub struct Session {
     /// request cannot know it.
     pub csrf: String,
     pub last_seen: Instant,
+    /// When the account was last looked at: a change made outside this server (`salw user
+    /// disable`, another server process) ends the session within `session_recheck_seconds`.
+    pub checked: Instant,
+    /// `auth::credential_of` the account when the session began.
+    pub credential: String,
 }
 
 pub struct AppState {
@@ -90,6 +95,10 @@ impl AppState {
             throttle: Mutex::new(Throttle::default()),
             audit,
         })
+    }
+
+    pub fn session_recheck(&self) -> Duration {
+        Duration::from_secs(self.config.session_recheck_seconds)
     }
 
     pub fn session_idle(&self) -> Duration {

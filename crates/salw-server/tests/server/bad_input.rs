@@ -243,11 +243,41 @@ fn generate(e: &Endpoint, weapon: &str) -> Vec<Bad> {
     }
     if e.path == "/api/v1/indicators/sdg-16-4-2" {
         let p = e.path;
-        out.push(bad("a date that is not one", &format!("{p}?from=2024-13-01&to=2024-12-31"), None, None, Some("from")));
-        out.push(bad("a period backwards", &format!("{p}?from=2024-12-01&to=2024-01-01"), None, None, Some("from")));
-        out.push(bad("half a period", &format!("{p}?from=2024-01-01"), None, None, Some("from")));
-        out.push(bad("an unknown profile", &format!("{p}?profile=spanish"), None, None, Some("profile")));
-        out.push(bad("by_year not a boolean", &format!("{p}?by_year=perhaps"), None, None, Some("by_year")));
+        out.push(bad(
+            "a date that is not one",
+            &format!("{p}?from=2024-13-01&to=2024-12-31"),
+            None,
+            None,
+            Some("from"),
+        ));
+        out.push(bad(
+            "a period backwards",
+            &format!("{p}?from=2024-12-01&to=2024-01-01"),
+            None,
+            None,
+            Some("from"),
+        ));
+        out.push(bad(
+            "half a period",
+            &format!("{p}?from=2024-01-01"),
+            None,
+            None,
+            Some("from"),
+        ));
+        out.push(bad(
+            "an unknown profile",
+            &format!("{p}?profile=spanish"),
+            None,
+            None,
+            Some("profile"),
+        ));
+        out.push(bad(
+            "by_year not a boolean",
+            &format!("{p}?by_year=perhaps"),
+            None,
+            None,
+            Some("by_year"),
+        ));
     }
     if e.path == "/api/v1/search" {
         out.push(bad(

@@ -70,6 +70,8 @@ impl TestServer {
         drop(reg);
         let config = salw_server::Config {
             db: Some(db.clone()),
+            // Every request looks at its account, so that tests see a change at once.
+            session_recheck_seconds: 0,
             ..Default::default()
         };
         let state =

@@ -133,7 +133,11 @@ fn sample(
         }
         ("POST", "/indicators/release") => form(
             "/indicators/release",
-            &[("from", "2024-01-01"), ("to", "2024-12-31"), ("profile", "un-2018")],
+            &[
+                ("from", "2024-01-01"),
+                ("to", "2024-12-31"),
+                ("profile", "un-2018"),
+            ],
         ),
         ("POST", "/login") => {
             let (cookie, csrf) = server.login_form();
@@ -377,4 +381,28 @@ fn every_route_is_in_the_endpoint_table_and_the_openapi_snapshot_is_current() {
             e.path
         );
     }
+}
+
+#[test]
+fn an_account_disabled_or_given_a_new_password_outside_the_server_loses_its_sessions() {
+    let server = TestServer::start(10);
+    let cookie = server.login("analyst", PASSWORD).expect("a session");
+    let (status, _) = server.call_with_cookie("GET", "/", None, None, None, Some(&cookie));
+    assert_eq!(status, 200);
+    // As `salw user disable analyst` does, on the registry file, behind the server's back.
+    let mut backend =
+        salw_store_sqlite::SqliteBackend::open(&server.db, false).expect("open the registry");
+    use salw_store::AccessBackend;
+    backend
+        .update_account("analyst", None, None, Some(true))
+        .expect("disable");
+    let (status, _) = server.call_with_cookie("GET", "/", None, None, None, Some(&cookie));
+    assert_eq!(status, 303, "the session ended: to the login page");
+    // A new password (`salw user password`) ends the sessions begun with the old one.
+    let cookie = server.login("auditor", PASSWORD).expect("a session");
+    let (status, _) = server.call_with_cookie("GET", "/", None, None, None, Some(&cookie));
+    assert_eq!(status, 200);
+    salw_access::set_password(&mut backend, "auditor", "a brand new password").expect("password");
+    let (status, _) = server.call_with_cookie("GET", "/", None, None, None, Some(&cookie));
+    assert_eq!(status, 303, "the session ended with the old password");
 }

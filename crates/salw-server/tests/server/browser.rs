@@ -355,3 +355,50 @@ fn analyst_has_no_users_link_and_is_refused_the_users_page() {
     assert!(b.find("#create-account").is_none());
     b.screenshot("2-refused");
 }
+
+#[test]
+fn analyst_sees_the_sdg_trend_and_releases_a_figure() {
+    let server = TestServer::start(WEAPONS);
+    let b = Browser::start("indicators");
+    b.log_in(&server.base, "analyst", PASSWORD);
+    b.click(&b.wait_for(r#"header nav a[href="/indicators"]"#));
+    b.wait_for("#trend");
+    // The page opens on the last ten full years; compute them again with the form.
+    let (from, to) = (b.value_of("#from"), b.value_of("#to"));
+    b.click(&b.wait_for("#compute"));
+    b.wait_for_url("the computed period", |u| {
+        u.contains(&format!("from={from}"))
+    });
+    // What the page must show: the API's figure for the same period.
+    let (code, api) = server.get_json(
+        &format!("/api/v1/indicators/sdg-16-4-2?from={from}&to={to}&by_year=true"),
+        Role::Analyst,
+    );
+    assert_eq!(code, 200, "{api}");
+    let denominator = b.text(&b.wait_for("#denominator"));
+    assert_eq!(denominator, api["denominator"].to_string());
+    let percent = b.text(&b.wait_for("#percent"));
+    match api["percent"].as_f64() {
+        Some(p) => assert_eq!(percent, format!("{p:.2} %")),
+        None => assert_eq!(percent, "no value"),
+    }
+    // One bar label per year of the period.
+    let labels = b
+        .find_all("#trend text")
+        .iter()
+        .map(|t| b.text(t))
+        .filter(|t| t.len() == 4 && t.chars().all(|c| c.is_ascii_digit()))
+        .count();
+    assert_eq!(labels, api["years"].as_array().map_or(0, Vec::len));
+    assert_eq!(labels, 10);
+    b.screenshot("1-trend");
+    b.click(&b.wait_for("#release"));
+    let notice = b.wait_for_text("#notice", "Released as #");
+    assert!(notice.starts_with("Released as #1"), "{notice}");
+    assert_eq!(
+        b.find_all("#releases tr").len(),
+        2,
+        "a header and one release"
+    );
+    b.screenshot("2-released");
+}

@@ -314,7 +314,9 @@ mod tests {
         .expect("version 4 rows");
         apply(&mut conn).expect("version 5");
         let (antique, calibre): (bool, String) = conn
-            .query_row("SELECT antique, calibre FROM weapons", [], |r| Ok((r.get(0)?, r.get(1)?)))
+            .query_row("SELECT antique, calibre FROM weapons", [], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })
             .expect("weapon");
         assert!(antique);
         assert_eq!(calibre, "7.62x39");

@@ -90,7 +90,10 @@ pub struct SdgReport {
 }
 
 /// The calendar years of a period (dates YYYY-MM-DD), each cut to the period.
-pub fn years_of(from: chrono::NaiveDate, to: chrono::NaiveDate) -> Vec<(chrono::NaiveDate, chrono::NaiveDate)> {
+pub fn years_of(
+    from: chrono::NaiveDate,
+    to: chrono::NaiveDate,
+) -> Vec<(chrono::NaiveDate, chrono::NaiveDate)> {
     use chrono::{Datelike, NaiveDate};
     (from.year()..=to.year())
         .filter_map(|y| {

@@ -14,7 +14,7 @@ pub const STRONG: u8 = 1;
 
 /// The representative of a character's strong misread class, on normalised text (upper-case
 /// ASCII): 0/O/D/Q, 1/I/L, 2/Z, 5/S, 6/G, 8/B.
-pub fn canonical_byte(b: u8) -> u8 {
+pub const fn canonical_byte(b: u8) -> u8 {
     match b {
         b'O' | b'D' | b'Q' => b'0',
         b'I' | b'L' => b'1',
@@ -32,7 +32,7 @@ pub fn canonical(normalised: &str) -> Vec<u8> {
 }
 
 /// Weak pairs, on canonical bytes (so 3/8 also covers 3/B).
-const WEAK_PAIRS: &[(u8, u8)] = &[
+pub(crate) const WEAK_PAIRS: &[(u8, u8)] = &[
     (b'3', b'8'),
     (b'E', b'F'),
     (b'U', b'V'),

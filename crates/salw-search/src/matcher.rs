@@ -6,7 +6,7 @@
 //! (weak pairs cheaper), a missing or extra character, two neighbours swapped (restricted
 //! Damerau), `?` matching any one byte free, `*` any run free.
 
-use crate::confusion::{FULL, TRANSPOSE, canonical_byte, substitution};
+use crate::confusion::{FULL, TRANSPOSE, WEAK, WEAK_PAIRS, canonical_byte};
 use crate::query::{Element, MAX_PATTERN, Pattern};
 
 const WIDTH: usize = MAX_PATTERN + 1;
@@ -21,15 +21,44 @@ enum Step {
     Opt,
 }
 
-/// What reading each key byte costs at one step of the pattern (a table per step: the walk
-/// asks this for every byte of every FST transition it follows).
+/// What reading each key byte costs where the pattern has one known byte.
 type CostRow = [u8; 256];
+
+/// `SUBSTITUTION[b][raw]`: what reading the key byte `raw` costs where the pattern has the
+/// canonical byte `b`. The walk asks this for every byte of every FST transition it follows;
+/// one table for all patterns, computed at compile time (building a row per step for each
+/// matcher cost more than some short walks).
+static SUBSTITUTION: [CostRow; 256] = substitution_table();
+
+const fn substitution_table() -> [CostRow; 256] {
+    // `substitution(canonical_byte(raw), b)`, written so that it is cheap to evaluate at
+    // compile time (a test compares the two on every pair): FULL, but 0 where `raw` reads as
+    // `b`, and WEAK where it reads as `b`'s weak partner.
+    let mut table = [[FULL; 256]; 256];
+    let mut raw = 0;
+    while raw < 256 {
+        let c = canonical_byte(raw as u8);
+        table[c as usize][raw] = 0;
+        let mut i = 0;
+        while i < WEAK_PAIRS.len() {
+            let (a, b) = WEAK_PAIRS[i];
+            if c == a {
+                table[b as usize][raw] = WEAK;
+            }
+            if c == b {
+                table[a as usize][raw] = WEAK;
+            }
+            i += 1;
+        }
+        raw += 1;
+    }
+    table
+}
 
 /// A pattern (forwards or reversed, on canonical bytes) and the most it may cost.
 #[derive(Debug, Clone)]
 pub struct Matcher {
     steps: Vec<Step>,
-    costs: Vec<CostRow>,
     budget: u8,
 }
 
@@ -57,12 +86,7 @@ impl Matcher {
         if reversed {
             steps.reverse();
         }
-        let costs = steps.iter().map(|step| cost_row(*step)).collect();
-        Matcher {
-            steps,
-            costs,
-            budget,
-        }
+        Matcher { steps, budget }
     }
 
     /// As `new` (forwards), with a leading `*` read as at most `most` unknown characters: a
@@ -73,7 +97,6 @@ impl Matcher {
             let rest = m.steps.split_off(1);
             m.steps = std::iter::repeat_n(Step::Opt, most).chain(rest).collect();
             m.steps.truncate(MAX_PATTERN);
-            m.costs = m.steps.iter().map(|step| cost_row(*step)).collect();
         }
         m
     }
@@ -128,7 +151,7 @@ impl Matcher {
                     .min(new[j].saturating_add(FULL)),
                 Step::Byte(b) => {
                     let mut best = cur[j]
-                        .saturating_add(self.costs[j][raw as usize])
+                        .saturating_add(SUBSTITUTION[b as usize][raw as usize])
                         .min(cur[j1].saturating_add(FULL))
                         .min(new[j].saturating_add(FULL));
                     if j >= 1
@@ -164,16 +187,6 @@ impl Matcher {
     }
 }
 
-fn cost_row(step: Step) -> CostRow {
-    let mut row = [FULL; 256];
-    if let Step::Byte(b) = step {
-        for (c, cost) in row.iter_mut().enumerate() {
-            *cost = substitution(canonical_byte(c as u8), b);
-        }
-    }
-    row
-}
-
 impl fst::Automaton for Matcher {
     type State = State;
 
@@ -202,12 +215,24 @@ impl fst::Automaton for Matcher {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::confusion::WEAK;
     use crate::query::parse;
 
     fn cost(query: &str, key: &str, budget: u8) -> Option<u8> {
         let q = parse(query).expect("parse");
         Matcher::new(&q.patterns[0], budget, false).cost(key.as_bytes())
+    }
+
+    #[test]
+    fn the_table_is_the_substitution_cost_of_every_pair() {
+        for b in 0..=255u8 {
+            for raw in 0..=255u8 {
+                assert_eq!(
+                    SUBSTITUTION[b as usize][raw as usize],
+                    crate::confusion::substitution(canonical_byte(raw), b),
+                    "pattern byte {b}, key byte {raw}"
+                );
+            }
+        }
     }
 
     #[test]

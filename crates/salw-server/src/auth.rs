@@ -13,7 +13,7 @@ use salw_access::{Permission, Role};
 
 use crate::endpoints::{self, Access, Kind};
 use crate::error::ApiError;
-use crate::state::{Session, Shared, lock};
+use crate::state::{CheckedToken, Session, Shared, TOKEN_CACHE_LIMIT, lock};
 
 pub const SESSION_COOKIE: &str = "salw_session";
 pub const CSRF_HEADER: &str = "x-csrf-token";
@@ -115,13 +115,40 @@ pub async fn identify(state: &Shared, headers: &HeaderMap) -> Result<Option<Call
         let Some(secret) = secret else {
             return Ok(None);
         };
+        let hash = salw_access::token_hash(&secret);
+        let now = Instant::now();
+        if let Some(t) = lock(&state.tokens).get(&hash)
+            && now.duration_since(t.checked) < state.session_recheck()
+        {
+            return Ok(Some(Caller {
+                name: t.name.clone(),
+                role: t.role,
+                csrf: None,
+            }));
+        }
         let who = state
             .read(move |reg| {
                 salw_access::token_account(reg.backend(), &secret)
                     .map_err(|e| ApiError::internal("checking a token", e))
             })
             .await?;
-        return Ok(who.map(|a| Caller {
+        let mut tokens = lock(&state.tokens);
+        let Some(a) = who else {
+            tokens.remove(&hash);
+            return Ok(None);
+        };
+        if tokens.len() >= TOKEN_CACHE_LIMIT {
+            tokens.clear();
+        }
+        tokens.insert(
+            hash,
+            CheckedToken {
+                name: a.name.clone(),
+                role: a.role,
+                checked: now,
+            },
+        );
+        return Ok(Some(Caller {
             name: a.name,
             role: a.role,
             csrf: None,

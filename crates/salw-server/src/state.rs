@@ -37,6 +37,18 @@ pub struct Session {
     pub credential: String,
 }
 
+/// A bearer token found valid at `checked`.
+#[derive(Debug, Clone)]
+pub struct CheckedToken {
+    pub name: String,
+    pub role: Role,
+    pub checked: Instant,
+}
+
+/// At most this many tokens are remembered; past it the cache starts again empty (a flood
+/// of valid tokens only costs their reads again).
+pub const TOKEN_CACHE_LIMIT: usize = 10_000;
+
 pub struct AppState {
     pub config: Config,
     pub db: PathBuf,
@@ -48,6 +60,11 @@ pub struct AppState {
     writer: Mutex<Reg>,
     searcher: RwLock<Searcher>,
     pub sessions: Mutex<HashMap<String, Session>>,
+    /// API tokens already checked, by the BLAKE3 hash of their secret: a program calling
+    /// the API thousands of times a second would otherwise read the token and its account
+    /// at every call. Looked at again after `session_recheck_seconds`, as sessions are, and
+    /// forgotten at once when the server itself changes the account.
+    pub tokens: Mutex<HashMap<String, CheckedToken>>,
     pub throttle: Mutex<Throttle>,
     pub audit: AuditSink,
 }
@@ -133,6 +150,7 @@ impl AppState {
             writer: Mutex::new(writer),
             searcher: RwLock::new(searcher),
             sessions: Mutex::new(HashMap::new()),
+            tokens: Mutex::new(HashMap::new()),
             throttle: Mutex::new(Throttle::default()),
             audit,
         })
@@ -230,5 +248,6 @@ impl AppState {
     /// Ends every session of `name` (after a change of role, a disabled account, a new password).
     pub fn end_sessions_of(&self, name: &str) {
         lock(&self.sessions).retain(|_, s| s.name != name);
+        lock(&self.tokens).retain(|_, t| t.name != name);
     }
 }

@@ -405,4 +405,28 @@ fn an_account_disabled_or_given_a_new_password_outside_the_server_loses_its_sess
     salw_access::set_password(&mut backend, "auditor", "a brand new password").expect("password");
     let (status, _) = server.call_with_cookie("GET", "/", None, None, None, Some(&cookie));
     assert_eq!(status, 303, "the session ended with the old password");
+    // A token revoked with `salw token revoke` stops working (the server remembers tokens it
+    // checked for `session_recheck_seconds`, 0 here).
+    let (status, _) = server.call(
+        "GET",
+        "/api/v1/weapons",
+        Some(Role::Investigator),
+        None,
+        None,
+    );
+    assert_eq!(status, 200);
+    let prefix = server.tokens[&Role::Investigator][..13].to_owned();
+    assert!(
+        backend
+            .revoke_token("investigator", &prefix)
+            .expect("revoke")
+    );
+    let (status, _) = server.call(
+        "GET",
+        "/api/v1/weapons",
+        Some(Role::Investigator),
+        None,
+        None,
+    );
+    assert_eq!(status, 401, "the revoked token is refused");
 }

@@ -125,10 +125,9 @@ pub fn parse_base_url(text: &str) -> Result<String, String> {
             "'{text}' may not contain {bad:?} (a base URL has no query, fragment or user)"
         ));
     }
-    if let Some((_, port)) = host.rsplit_once(':').filter(|_| !host.ends_with(']')) {
-        if port.parse::<u16>().map_or(true, |p| p == 0) {
-            return Err(format!("'{text}': '{port}' is not a port"));
-        }
+    let port = host.rsplit_once(':').filter(|_| !host.ends_with(']'));
+    if let Some((_, port)) = port.filter(|(_, p)| p.parse::<u16>().ok().is_none_or(|p| p == 0)) {
+        return Err(format!("'{text}': '{port}' is not a port"));
     }
     Ok(text.trim_end_matches('/').to_owned())
 }

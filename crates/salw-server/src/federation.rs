@@ -30,6 +30,9 @@ use crate::state::{Shared, lock};
 
 /// Where a node receives messages, below its base URL.
 pub const INBOX_PATH: &str = "/federation/v1/inbox";
+/// The largest message the inbox reads (anyone may post to it: it is not the 64 MB of an
+/// authenticated import). Photos, when trace requests carry them, will travel apart.
+pub const MAX_MESSAGE_BYTES: usize = 1 << 20;
 /// How many due messages one round of the sender takes.
 const ROUND: u64 = 200;
 /// The sender looks at the outbox at least this often (messages queued by `salw peer ping` in

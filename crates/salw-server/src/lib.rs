@@ -58,7 +58,10 @@ pub fn router(state: Shared) -> Router {
         .route("/api/v1/users/{name}", post(api::post_user_change))
         .route("/api/v1/tokens", post(api::post_token))
         .route("/api/v1/audit", get(api::audit_trail))
-        .route(federation::INBOX_PATH, post(federation::inbox))
+        .route(
+            federation::INBOX_PATH,
+            post(federation::inbox).layer(DefaultBodyLimit::max(federation::MAX_MESSAGE_BYTES)),
+        )
         .route(
             "/api/openapi.json",
             get(|| async { axum::Json(endpoints::openapi()) }),

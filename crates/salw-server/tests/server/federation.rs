@@ -336,6 +336,15 @@ fn the_inbox_refuses_each_bad_message_with_its_reason_and_keeps_nothing() {
         "the missing field is named: {missing}"
     );
     assert!(ug.inbox().is_empty(), "a refused message was stored");
+    // Anyone may post here: a large body is refused before it is read whole.
+    let big = envelope(ke.id(), ug.id(), &ke.key, |d| {
+        d.body.insert(
+            "note".into(),
+            json!("x".repeat(federation::MAX_MESSAGE_BYTES)),
+        );
+    });
+    let (status, _) = crate::call_raw_to(&ug.url(), "POST", federation::INBOX_PATH, big.as_bytes());
+    assert_eq!(status, 413);
 
     // Replayed: the same message twice takes effect once; the same id with other content is
     // refused.

@@ -294,15 +294,38 @@ pub fn call_raw(
     content_type: Option<&str>,
     body: Option<&[u8]>,
 ) -> (u16, String) {
+    call_raw_at(
+        &server.base,
+        method,
+        path,
+        &format!("Authorization: Bearer {token}\r\n"),
+        content_type,
+        body,
+    )
+}
+
+/// `call_raw` to any server, without credentials.
+pub fn call_raw_to(base: &str, method: &str, path: &str, body: &[u8]) -> (u16, String) {
+    call_raw_at(base, method, path, "", Some("application/json"), Some(body))
+}
+
+fn call_raw_at(
+    base: &str,
+    method: &str,
+    path: &str,
+    extra_headers: &str,
+    content_type: Option<&str>,
+    body: Option<&[u8]>,
+) -> (u16, String) {
     use std::io::{Read, Write};
-    let address = server.base.trim_start_matches("http://");
+    let address = base.trim_start_matches("http://");
     let mut stream = std::net::TcpStream::connect(address).expect("connect");
     stream
         .set_read_timeout(Some(std::time::Duration::from_secs(30)))
         .expect("timeout");
     let body = body.unwrap_or(&[]);
     let mut head = format!(
-        "{method} {path} HTTP/1.1\r\nHost: {address}\r\nAuthorization: Bearer {token}\r\nConnection: close\r\nContent-Length: {}\r\n",
+        "{method} {path} HTTP/1.1\r\nHost: {address}\r\n{extra_headers}Connection: close\r\nContent-Length: {}\r\n",
         body.len()
     );
     if let Some(ct) = content_type {

@@ -2479,3 +2479,96 @@ fn node_info_shows_the_address_and_key_partners_register_with_peer_add() {
     let e = ke.fails(&["peer", "remove", "--country", "UG"]);
     assert!(e.contains("--country"), "{e}");
 }
+
+#[test]
+fn two_served_nodes_deliver_a_ping_queued_by_the_cli() {
+    let ke = Node::new();
+    let ug = Node::new();
+    ug.ok(&["node", "set-country", "UG"]);
+    let ke_served = Served::start(&ke, &[]);
+    let ug_served = Served::start(&ug, &[]);
+    let key_of = |node: &Node| {
+        node.json(&["node", "info", "--json"])["public_key"]
+            .as_str()
+            .expect("key")
+            .to_owned()
+    };
+    ke.ok(&[
+        "peer",
+        "add",
+        "--country",
+        "UG",
+        "--url",
+        &ug_served.base,
+        "--key",
+        &key_of(&ug),
+    ]);
+    ug.ok(&[
+        "peer",
+        "add",
+        "--country",
+        "KE",
+        "--url",
+        &ke_served.base,
+        "--key",
+        &key_of(&ke),
+    ]);
+    let queued = ke.ok(&[
+        "peer",
+        "ping",
+        "--country",
+        "UG",
+        "--note",
+        "from the command line",
+    ]);
+    assert!(queued.contains("queued for UG"), "{queued}");
+    // The sender of `salw serve` finds it within a second or two.
+    let start = std::time::Instant::now();
+    let inbox = loop {
+        let messages = ug.json(&["peer", "messages", "--json"]);
+        let inbox = messages["inbox"].as_array().cloned().unwrap_or_default();
+        if !inbox.is_empty() {
+            break inbox;
+        }
+        assert!(
+            start.elapsed() < std::time::Duration::from_secs(30),
+            "the ping never arrived: {}",
+            ke.ok(&["peer", "messages"])
+        );
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    };
+    assert_eq!(inbox.len(), 1);
+    assert_eq!(inbox[0]["sender"], "KE");
+    assert!(
+        inbox[0]["envelope"]
+            .as_str()
+            .is_some_and(|e| e.contains("from the command line"))
+    );
+    let start = std::time::Instant::now();
+    while ke.json(&["peer", "messages", "--json"])["outbox"][0]["delivered_at"].is_null() {
+        assert!(
+            start.elapsed() < std::time::Duration::from_secs(30),
+            "never marked delivered"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    // A refusal is answered with its reason and logged by the server.
+    let refused = ureq::post(&format!("{}/federation/v1/inbox", ug_served.base))
+        .set("content-type", "application/json")
+        .send_string("{\"v\": 1}");
+    match refused {
+        Err(ureq::Error::Status(400, r)) => {
+            let body: Value = r.into_json().expect("json");
+            assert_eq!(body["error"]["code"], "malformed", "{body}");
+        }
+        other => panic!("expected 400: {other:?}"),
+    }
+    ke_served.stop();
+    let (status, log) = ug_served.stop_with_log();
+    assert!(status.success(), "{status:?}");
+    assert!(log.contains("federation message received"), "{log}");
+    assert!(
+        log.contains("federation message refused") && log.contains("malformed"),
+        "{log}"
+    );
+}

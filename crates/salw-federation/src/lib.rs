@@ -7,6 +7,7 @@
 //! what was already received are handed in by the caller.
 
 pub mod canonical;
+pub mod trace;
 
 use chrono::{DateTime, Duration, SecondsFormat, Utc};
 use ed25519_dalek::{Signature, Signer, SigningKey, VerifyingKey};
@@ -36,14 +37,32 @@ pub enum Kind {
     /// Checks the path between two nodes; the body may carry a note. Takes no effect beyond
     /// being received.
     Ping,
+    /// A trace request to the State of manufacture or of last import (DOMAIN.md §6).
+    TraceRequest,
+    /// The requested State says it received a request.
+    TraceAcknowledgement,
+    /// The requested State's answer: complete, partial, restricted, delayed or refused.
+    TraceAnswer,
+    /// The requesting State closes its request.
+    TraceClosure,
 }
 
 impl Kind {
-    pub const ALL: &'static [Kind] = &[Kind::Ping];
+    pub const ALL: &'static [Kind] = &[
+        Kind::Ping,
+        Kind::TraceRequest,
+        Kind::TraceAcknowledgement,
+        Kind::TraceAnswer,
+        Kind::TraceClosure,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
             Kind::Ping => "ping",
+            Kind::TraceRequest => "trace-request",
+            Kind::TraceAcknowledgement => "trace-acknowledgement",
+            Kind::TraceAnswer => "trace-answer",
+            Kind::TraceClosure => "trace-closure",
         }
     }
 
@@ -293,7 +312,7 @@ impl Rejection {
     }
 }
 
-fn malformed(field: &str, reason: impl Into<String>) -> Rejection {
+pub(crate) fn malformed(field: &str, reason: impl Into<String>) -> Rejection {
     Rejection::Malformed {
         field: field.to_owned(),
         reason: reason.into(),
@@ -410,6 +429,7 @@ pub fn parse(raw: &[u8]) -> Result<(Envelope, Vec<u8>), Rejection> {
         Some(Value::Object(b)) => b.clone(),
         Some(_) => return Err(malformed("body", "must be a JSON object")),
     };
+    trace::check_body(kind, &body)?;
     let signature_text = string_field(&m, "signature")?;
     let signature: [u8; 64] = hex::decode(signature_text)
         .ok()

@@ -372,7 +372,7 @@ pub const ENDPOINTS: &[Endpoint] = &[
             "POST",
             "/federation/v1/inbox",
             Public,
-            "Receive a signed message from a partner node (docs/federation.md). A copy of a message received before answers 200 \"already received\" and does nothing again; a refused one answers 400 malformed, 403 unknown-sender or bad-signature, 421 not-for-this-node, 409 replayed (its id taken by another message) or 410 expired",
+            "Receive a signed message from a partner node (docs/federation.md). A copy of a message received before answers 200 \"already received\" and does nothing again; a refused one answers 400 malformed, 403 unknown-sender or bad-signature, 421 not-for-this-node, 409 replayed (its id taken by another message), 410 expired or 422 not-a-reply",
         )
     },
     // Pages.
@@ -556,8 +556,11 @@ pub fn openapi() -> Value {
             responses.insert("404".into(), error("no such record"));
         }
         if e.path.starts_with("/federation/") {
-            responses.remove("422");
             for (code, what) in [
+                (
+                    "422",
+                    "a reply to a trace request this node did not exchange with the sender",
+                ),
                 ("403", "unknown sender, or a signature that does not verify"),
                 (
                     "409",

@@ -18,6 +18,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
 use ed25519_dalek::SigningKey;
+use salw_federation::trace::Side;
 use salw_federation::{self as fed, Draft, Kind, Me, NodeId, PeerKey, Rejection, Seen, timestamp};
 use salw_store::{
     FederationBackend, InboxMessage, NodeInfo, OutboxMessage, PeerRecord, StoreError,
@@ -192,6 +193,9 @@ pub enum Receipt {
 pub enum ReceiveError {
     #[error(transparent)]
     Rejected(#[from] Rejection),
+    /// A reply to a trace request that this node did not exchange with the sender.
+    #[error("{0}")]
+    NotAReply(String),
     /// This node cannot receive (no country set).
     #[error("{0}")]
     NotReady(String),
@@ -257,6 +261,7 @@ fn receive_in_transaction<B: FederationBackend>(
         Err(rejection) => return Err(rejection.into()),
     };
     let d = &received.envelope.draft;
+    check_reply(backend, d)?;
     let at = timestamp(now);
     let stored = backend.insert_inbox(&InboxMessage {
         id: d.id.to_string(),
@@ -272,9 +277,13 @@ fn receive_in_transaction<B: FederationBackend>(
         // Cannot happen inside the transaction that looked; the unique id is the last guard.
         return Ok(Receipt::AlreadyReceived { id: d.id });
     }
+    // A message's effect, today, is to be in the inbox (the trace workflow will read it there).
     match d.kind {
-        // A ping's effect is to be in the inbox.
-        Kind::Ping => {}
+        Kind::Ping
+        | Kind::TraceRequest
+        | Kind::TraceAcknowledgement
+        | Kind::TraceAnswer
+        | Kind::TraceClosure => {}
     }
     backend.mark_processed(&d.id.to_string(), &at)?;
     Ok(Receipt::Accepted {
@@ -282,6 +291,36 @@ fn receive_in_transaction<B: FederationBackend>(
         from: d.from.clone(),
         kind: d.kind,
     })
+}
+
+/// An acknowledgement or answer must answer a trace request this node sent to the sender; a
+/// closure must close one this node received from it.
+fn check_reply<B: FederationBackend>(backend: &mut B, d: &Draft) -> Result<(), ReceiveError> {
+    let Some(side) = fed::trace::replies_to_request(d.kind) else {
+        return Ok(());
+    };
+    let request = fed::trace::in_reply_to(&d.body)?.to_string();
+    let from = &d.from.country;
+    let found = match side {
+        Side::Requested => backend
+            .sent(&request)?
+            .is_some_and(|m| &m.destination == from && m.kind == Kind::TraceRequest.as_str()),
+        Side::Requesting => backend
+            .received(&request)?
+            .is_some_and(|m| &m.sender == from && m.kind == Kind::TraceRequest.as_str()),
+    };
+    if found {
+        Ok(())
+    } else {
+        let (what, direction) = match side {
+            Side::Requested => ("sent", "to"),
+            Side::Requesting => ("received", "from"),
+        };
+        Err(ReceiveError::NotAReply(format!(
+            "this {} answers {request}, which is no trace request this node {what} {direction} {from}",
+            d.kind.as_str()
+        )))
+    }
 }
 
 fn rejection_status(r: &Rejection) -> StatusCode {
@@ -330,6 +369,10 @@ pub async fn inbox(State(state): State<Shared>, body: Bytes) -> Response {
         Ok(Err(ReceiveError::Rejected(r))) => {
             tracing::warn!(code = r.code(), reason = %r, "federation message refused");
             answer(rejection_status(&r), r.code(), &r.to_string())
+        }
+        Ok(Err(ReceiveError::NotAReply(why))) => {
+            tracing::warn!(code = "not-a-reply", reason = %why, "federation message refused");
+            answer(StatusCode::UNPROCESSABLE_ENTITY, "not-a-reply", &why)
         }
         Ok(Err(ReceiveError::NotReady(why))) => {
             tracing::warn!("federation message refused: {why}");
@@ -400,6 +443,7 @@ pub fn post(agent: &ureq::Agent, base_url: &str, envelope: &str) -> Delivery {
             let message = body["error"]["message"].as_str().unwrap_or("").to_owned();
             let said = format!("{status} {code}: {message}");
             match (status, code.as_str()) {
+                // `not-a-reply` is retried: a closure may overtake its request on the way.
                 (409, "replayed") | (410, "expired") => Delivery::GiveUp(said),
                 _ => Delivery::Retry(said),
             }

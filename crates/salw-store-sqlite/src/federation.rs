@@ -173,6 +173,22 @@ impl FederationBackend for SqliteBackend {
             .map_err(db)
     }
 
+    fn sent(&mut self, id: &str) -> Result<Option<OutboxMessage>> {
+        self.conn
+            .prepare_cached(&format!(
+                "SELECT {OUTBOX_COLUMNS} FROM outbox WHERE id = ?1"
+            ))
+            .and_then(|mut s| s.query_row([id], outbox_row).optional())
+            .map_err(db)
+    }
+
+    fn received(&mut self, id: &str) -> Result<Option<InboxMessage>> {
+        self.conn
+            .prepare_cached(&format!("SELECT {INBOX_COLUMNS} FROM inbox WHERE id = ?1"))
+            .and_then(|mut s| s.query_row([id], inbox_row).optional())
+            .map_err(db)
+    }
+
     fn next_due(&mut self) -> Result<Option<String>> {
         self.conn
             .prepare_cached(
@@ -320,6 +336,8 @@ mod tests {
                 .is_empty()
         );
         assert_eq!(b.next_due().expect("next"), None);
+        assert_eq!(b.sent("a").expect("sent").map(|m| m.attempts), Some(2));
+        assert_eq!(b.sent("z").expect("sent"), None);
         let all = b.outbox(10).expect("outbox");
         assert_eq!(all.len(), 2);
         assert!(
@@ -349,6 +367,11 @@ mod tests {
         assert!(!b.insert_inbox(&m).expect("second"));
         assert_eq!(b.inbox_digest("m1").expect("digest").as_deref(), Some("d"));
         assert_eq!(b.inbox_digest("m2").expect("digest"), None);
+        assert_eq!(
+            b.received("m1").expect("received").map(|m| m.sender),
+            Some("KE".into())
+        );
+        assert_eq!(b.received("m2").expect("received"), None);
         b.mark_processed("m1", "2026-01-01T00:00:01.000Z")
             .expect("processed");
         let inbox = b.inbox(10).expect("inbox");

@@ -87,6 +87,8 @@ pub trait FederationBackend: Backend {
     fn abandon(&mut self, id: &str, why: &str) -> Result<()>;
     /// The outbox, newest first.
     fn outbox(&mut self, limit: u64) -> Result<Vec<OutboxMessage>>;
+    /// The message sent under this id, if any.
+    fn sent(&mut self, id: &str) -> Result<Option<OutboxMessage>>;
     /// The earliest next attempt of a message still to deliver.
     fn next_due(&mut self) -> Result<Option<String>>;
 
@@ -94,6 +96,8 @@ pub trait FederationBackend: Backend {
     fn inbox_digest(&mut self, id: &str) -> Result<Option<String>>;
     /// Stores a received message; false (nothing written) when its id is there already.
     fn insert_inbox(&mut self, message: &InboxMessage) -> Result<bool>;
+    /// The message received under this id, if any.
+    fn received(&mut self, id: &str) -> Result<Option<InboxMessage>>;
     fn mark_processed(&mut self, id: &str, at: &str) -> Result<()>;
     /// The inbox, newest first.
     fn inbox(&mut self, limit: u64) -> Result<Vec<InboxMessage>>;

@@ -558,3 +558,127 @@ fn a_network_that_drops_and_duplicates_still_delivers_each_message_exactly_once(
     let retried = ke.outbox().iter().filter(|m| m.attempts > 1).count();
     assert!(retried > 0, "some messages needed more than one attempt");
 }
+
+impl Node {
+    /// Queues a message of any kind to `to`; returns its id.
+    pub fn send(&self, to: &Node, kind: Kind, body: Value) -> String {
+        let Value::Object(body) = body else {
+            panic!("a body is an object")
+        };
+        federation::enqueue(
+            &mut self.backend(),
+            &self.key,
+            &self.info(),
+            to.country,
+            kind,
+            body,
+            Utc::now(),
+        )
+        .expect("enqueue")
+        .id
+    }
+}
+
+#[test]
+fn a_trace_request_is_acknowledged_answered_and_closed_between_two_nodes() {
+    let (ke, ug) = pair();
+    let request = ke.send(
+        &ug,
+        Kind::TraceRequest,
+        json!({"reference": "KE-2026-0042", "priority": "routine", "request": {"serial": "AK-4711"}}),
+    );
+    wait_for("the request", Duration::from_secs(30), || {
+        ug.inbox().iter().any(|m| m.id == request)
+    });
+    let ack = ug.send(
+        &ke,
+        Kind::TraceAcknowledgement,
+        json!({"in_reply_to": request}),
+    );
+    let answer = ug.send(
+        &ke,
+        Kind::TraceAnswer,
+        json!({"in_reply_to": request, "outcome": "restricted", "restrictions": ["not for use in court"]}),
+    );
+    wait_for(
+        "the acknowledgement and answer",
+        Duration::from_secs(30),
+        || ke.inbox().len() == 2,
+    );
+    let closure = ke.send(
+        &ug,
+        Kind::TraceClosure,
+        json!({"in_reply_to": request, "result": "point-of-diversion-found"}),
+    );
+    wait_for("the closure", Duration::from_secs(30), || {
+        ug.inbox().len() == 2
+    });
+    let kinds = |n: &Node| {
+        let mut k: Vec<(String, String)> = n.inbox().into_iter().map(|m| (m.id, m.kind)).collect();
+        k.sort();
+        k
+    };
+    let mut at_ke = vec![
+        (ack, "trace-acknowledgement".to_owned()),
+        (answer, "trace-answer".to_owned()),
+    ];
+    at_ke.sort();
+    assert_eq!(kinds(&ke), at_ke);
+    let mut at_ug = vec![
+        (request.clone(), "trace-request".to_owned()),
+        (closure, "trace-closure".to_owned()),
+    ];
+    at_ug.sort();
+    assert_eq!(kinds(&ug), at_ug);
+
+    // A reply to a request never exchanged, or from the wrong side, is refused with its reason.
+    let stray = envelope_of(
+        &ug,
+        &ke,
+        Kind::TraceAnswer,
+        json!({"in_reply_to": Uuid::now_v7().to_string(), "outcome": "complete"}),
+    );
+    let (status, body) = ke.post(stray.as_bytes());
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (422, Some("not-a-reply")),
+        "{body}"
+    );
+    // Kenya's own request, "answered" by Kenya to Uganda: Uganda sent no such request.
+    let wrong_side = envelope_of(
+        &ke,
+        &ug,
+        Kind::TraceAnswer,
+        json!({"in_reply_to": request, "outcome": "complete"}),
+    );
+    let (status, body) = ug.post(wrong_side.as_bytes());
+    assert_eq!(status, 422, "{body}");
+    assert!(crate::log_contains("which is no trace request this node"));
+    // A malformed answer names the missing item.
+    let bad = envelope_of(
+        &ug,
+        &ke,
+        Kind::TraceAnswer,
+        json!({"in_reply_to": request, "outcome": "refused"}),
+    );
+    let (status, body) = ke.post(bad.as_bytes());
+    assert_eq!(status, 400, "{body}");
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("body.ground")),
+        "{body}"
+    );
+    assert_eq!(ke.inbox().len(), 2);
+}
+
+/// A sealed envelope from `from` to `to`, as `from` would send it.
+fn envelope_of(from: &Node, to: &Node, kind: Kind, body: Value) -> String {
+    let Value::Object(body) = body else {
+        panic!("a body is an object")
+    };
+    Draft::new(Uuid::now_v7(), from.id(), to.id(), kind, body, Utc::now())
+        .seal(&from.key)
+        .expect("seal")
+        .json
+}

@@ -44,6 +44,9 @@ pub fn run(cli: &Cli, command: &PeerCommand) -> Result<ExitCode> {
             let peer =
                 federation::add_peer(reg.backend(), &info, country, url, key, &user(cli), now)
                     .map_err(named)?;
+            if peer.url.starts_with("https://") {
+                eprintln!("note: {}", federation::NO_TLS);
+            }
             println!(
                 "partner {} registered at {} (key {})",
                 peer.country,

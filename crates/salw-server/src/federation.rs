@@ -428,8 +428,14 @@ pub enum Delivery {
     GiveUp(String),
 }
 
+/// Why an `https://` partner cannot be reached by this build (its HTTP client has no TLS).
+pub const NO_TLS: &str = "this build of salw sends over plain HTTP only: reach an https:// partner through a local TLS proxy and register the proxy's http:// address (docs/federation.md)";
+
 /// Posts one envelope to a partner's inbox.
 pub fn post(agent: &ureq::Agent, base_url: &str, envelope: &str) -> Delivery {
+    if base_url.starts_with("https://") {
+        return Delivery::Retry(NO_TLS.to_owned());
+    }
     let url = format!("{base_url}{INBOX_PATH}");
     match agent
         .post(&url)
@@ -572,4 +578,36 @@ pub async fn run_sender(state: Shared) {
 /// Starts the sender on the current runtime.
 pub fn start_sender(state: &Shared) {
     tokio::spawn(run_sender(Arc::clone(state)));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_https_partner_is_not_tried_without_tls_and_says_why() {
+        let agent = ureq::AgentBuilder::new().build();
+        assert_eq!(
+            post(&agent, "https://salw.example.ug", "{}"),
+            Delivery::Retry(NO_TLS.to_owned())
+        );
+    }
+
+    #[test]
+    fn backoff_doubles_up_to_its_ceiling() {
+        let b = Backoff {
+            first: Duration::from_millis(100),
+            max: Duration::from_secs(1),
+        };
+        let within = |attempts, low: u64| {
+            let w = b.wait(attempts).as_millis() as u64;
+            assert!((low..=low + low / 4).contains(&w), "{attempts}: {w} ms");
+        };
+        within(1, 100);
+        within(2, 200);
+        within(3, 400);
+        within(4, 800);
+        within(5, 1000);
+        within(60, 1000);
+    }
 }

@@ -2430,7 +2430,7 @@ fn node_info_shows_the_address_and_key_partners_register_with_peer_add() {
     assert!(e.contains("--key") && e.contains("own"), "{e}");
     assert!(ke.ok(&["peer", "list"]).contains("no partners yet"));
 
-    ke.ok(&[
+    let added = ke.run(&[
         "peer",
         "add",
         "--country",
@@ -2440,6 +2440,12 @@ fn node_info_shows_the_address_and_key_partners_register_with_peer_add() {
         "--key",
         &key,
     ]);
+    assert!(added.status.success(), "{}", stderr(&added));
+    assert!(
+        stderr(&added).contains("plain HTTP only"),
+        "an https:// partner is told it cannot be reached yet: {}",
+        stderr(&added)
+    );
     ke.ok(&[
         "peer",
         "add",

@@ -38,6 +38,10 @@ pub enum Command {
     /// This node: its country, public key, files.
     #[command(subcommand)]
     Node(NodeCommand),
+    /// Partner nodes of other States, and the signed messages exchanged with them
+    /// (docs/federation.md).
+    #[command(subcommand)]
+    Peer(PeerCommand),
     /// Register and list weapons.
     #[command(subcommand)]
     Weapon(WeaponCommand),
@@ -154,6 +158,53 @@ pub enum NodeCommand {
     },
     /// Set this node's country (ISO 3166-1 alpha-2).
     SetCountry { country: String },
+    /// Set the address partners reach this node at (its base URL, e.g. https://salw.example.org),
+    /// shown by `node info` for them to register with `peer add`.
+    SetAddress { url: String },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PeerCommand {
+    /// Register a partner node, or change its address or key (the history is kept).
+    Add {
+        /// The partner's country (ISO 3166-1 alpha-2).
+        #[arg(long)]
+        country: String,
+        /// The partner's base URL, as its `salw node info` shows (http:// or https://).
+        #[arg(long)]
+        url: String,
+        /// The partner's public key: 64 hex digits, as its `salw node info` shows.
+        #[arg(long)]
+        key: String,
+    },
+    /// The partners this node exchanges messages with.
+    List {
+        /// Every change ever made, oldest first, instead of the current partners.
+        #[arg(long)]
+        history: bool,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Stop exchanging messages with a partner (the history keeps it).
+    Remove {
+        #[arg(long)]
+        country: String,
+    },
+    /// Queue a signed `ping` to a partner; `salw serve` delivers it.
+    Ping {
+        #[arg(long)]
+        country: String,
+        /// A note carried in the message.
+        #[arg(long, default_value = "")]
+        note: String,
+    },
+    /// Messages sent and received, newest first.
+    Messages {
+        #[arg(long, default_value_t = 20)]
+        limit: u64,
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Debug, Subcommand)]

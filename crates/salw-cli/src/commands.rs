@@ -27,6 +27,8 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
     match &cli.command {
         Command::Init { country } => init(&cli, country.as_deref()),
         Command::Node(NodeCommand::Info { json }) => node_info(&cli, *json),
+        Command::Node(NodeCommand::SetAddress { url }) => crate::peers::set_address(&cli, url),
+        Command::Peer(command) => crate::peers::run(&cli, command),
         Command::Node(NodeCommand::SetCountry { country }) => {
             let mut reg = node::open(&cli, true)?;
             let node = reg.set_country(country, &node::context(&cli, "cli"))?;
@@ -202,11 +204,12 @@ fn node_info(cli: &Cli, json: bool) -> Result<ExitCode> {
     let mut reg = node::open(cli, false)?;
     let info = reg.node()?.context("not initialised")?;
     let key_file = node::key_path(cli, &db);
+    let address = reg.backend().meta(crate::peers::ADDRESS_META)?;
     if json {
         println!(
             "{}",
             serde_json::to_string_pretty(&json!({
-                "country": info.country, "public_key": info.public_key, "initialised_at": info.initialised_at,
+                "country": info.country, "address": address, "public_key": info.public_key, "initialised_at": info.initialised_at,
                 "database": db, "key_file": key_file, "key_file_present": key_file.exists(),
             }))?
         );
@@ -214,6 +217,12 @@ fn node_info(cli: &Cli, json: bool) -> Result<ExitCode> {
         println!(
             "country:     {}",
             info.country.as_deref().unwrap_or("not set")
+        );
+        println!(
+            "address:     {}",
+            address
+                .as_deref()
+                .unwrap_or("not set (`salw node set-address URL`)")
         );
         println!("public key:  {}", info.public_key);
         println!("created:     {}", info.initialised_at);

@@ -2355,3 +2355,226 @@ fn a_corrected_seizure_counts_once_and_bad_indicator_arguments_are_named() {
     let e = node.fails(&["indicator", "sdg-16-4-2"]);
     assert!(e.contains("--year"), "{e}");
 }
+
+#[test]
+fn node_info_shows_the_address_and_key_partners_register_with_peer_add() {
+    let ke = Node::new();
+    let ug = Node::new();
+    ug.ok(&["node", "set-country", "UG"]);
+    let before = ug.ok(&["node", "info"]);
+    assert!(before.contains("address:     not set"), "{before}");
+    let e = ug.fails(&["node", "set-address", "ug.example"]);
+    assert!(e.contains("url:") && e.contains("https://"), "{e}");
+    ug.ok(&["node", "set-address", "https://salw.ug.example/"]);
+    let info = ug.json(&["node", "info", "--json"]);
+    assert_eq!(info["country"], "UG");
+    assert_eq!(info["address"], "https://salw.ug.example");
+    let key = info["public_key"].as_str().expect("key").to_owned();
+    assert_eq!(key.len(), 64);
+
+    // Each bad field is named.
+    for (args, field) in [
+        (
+            [
+                "--country",
+                "XX",
+                "--url",
+                "https://a.example",
+                "--key",
+                key.as_str(),
+            ],
+            "--country",
+        ),
+        (
+            [
+                "--country",
+                "UG",
+                "--url",
+                "a.example",
+                "--key",
+                key.as_str(),
+            ],
+            "--url",
+        ),
+        (
+            [
+                "--country",
+                "UG",
+                "--url",
+                "https://a.example",
+                "--key",
+                "abc",
+            ],
+            "--key",
+        ),
+    ] {
+        let mut all = vec!["peer", "add"];
+        all.extend_from_slice(&args);
+        let e = ke.fails(&all);
+        assert!(e.contains(field), "{args:?}: {e}");
+    }
+    let own = ke.json(&["node", "info", "--json"])["public_key"]
+        .as_str()
+        .expect("key")
+        .to_owned();
+    let e = ke.fails(&[
+        "peer",
+        "add",
+        "--country",
+        "UG",
+        "--url",
+        "https://a.example",
+        "--key",
+        &own,
+    ]);
+    assert!(e.contains("--key") && e.contains("own"), "{e}");
+    assert!(ke.ok(&["peer", "list"]).contains("no partners yet"));
+
+    let added = ke.run(&[
+        "peer",
+        "add",
+        "--country",
+        "ug",
+        "--url",
+        "https://salw.ug.example",
+        "--key",
+        &key,
+    ]);
+    assert!(added.status.success(), "{}", stderr(&added));
+    assert!(
+        stderr(&added).contains("plain HTTP only"),
+        "an https:// partner is told it cannot be reached yet: {}",
+        stderr(&added)
+    );
+    ke.ok(&[
+        "peer",
+        "add",
+        "--country",
+        "UG",
+        "--url",
+        "https://new.ug.example",
+        "--key",
+        &key,
+    ]);
+    let list = ke.json(&["peer", "list", "--json"]);
+    let peers = list["peers"].as_array().expect("peers");
+    assert_eq!(peers.len(), 1);
+    assert_eq!(peers[0]["country"], "UG");
+    assert_eq!(peers[0]["url"], "https://new.ug.example");
+    assert_eq!(peers[0]["public_key"], key.as_str());
+    assert_eq!(peers[0]["added_by"], "test-clerk");
+    let history = ke.json(&["peer", "list", "--history", "--json"]);
+    assert_eq!(history["peers"].as_array().expect("history").len(), 2);
+
+    // A ping is queued, signed, for the partner; nothing is sent without `salw serve`.
+    ke.ok(&["peer", "ping", "--country", "UG", "--note", "hello"]);
+    let e = ke.fails(&["peer", "ping", "--country", "TZ"]);
+    assert!(e.contains("--country") && e.contains("no partner"), "{e}");
+    let messages = ke.json(&["peer", "messages", "--json"]);
+    let outbox = messages["outbox"].as_array().expect("outbox");
+    assert_eq!(outbox.len(), 1);
+    assert_eq!(outbox[0]["destination"], "UG");
+    assert!(outbox[0]["delivered_at"].is_null());
+    let envelope: Value =
+        serde_json::from_str(outbox[0]["envelope"].as_str().expect("envelope")).expect("json");
+    assert_eq!(envelope["body"]["note"], "hello");
+    assert_eq!(envelope["from"]["country"], "KE");
+
+    ke.ok(&["peer", "remove", "--country", "UG"]);
+    assert!(ke.ok(&["peer", "list"]).contains("no partners yet"));
+    let e = ke.fails(&["peer", "remove", "--country", "UG"]);
+    assert!(e.contains("--country"), "{e}");
+}
+
+#[test]
+fn two_served_nodes_deliver_a_ping_queued_by_the_cli() {
+    let ke = Node::new();
+    let ug = Node::new();
+    ug.ok(&["node", "set-country", "UG"]);
+    let ke_served = Served::start(&ke, &[]);
+    let ug_served = Served::start(&ug, &[]);
+    let key_of = |node: &Node| {
+        node.json(&["node", "info", "--json"])["public_key"]
+            .as_str()
+            .expect("key")
+            .to_owned()
+    };
+    ke.ok(&[
+        "peer",
+        "add",
+        "--country",
+        "UG",
+        "--url",
+        &ug_served.base,
+        "--key",
+        &key_of(&ug),
+    ]);
+    ug.ok(&[
+        "peer",
+        "add",
+        "--country",
+        "KE",
+        "--url",
+        &ke_served.base,
+        "--key",
+        &key_of(&ke),
+    ]);
+    let queued = ke.ok(&[
+        "peer",
+        "ping",
+        "--country",
+        "UG",
+        "--note",
+        "from the command line",
+    ]);
+    assert!(queued.contains("queued for UG"), "{queued}");
+    // The sender of `salw serve` finds it within a second or two.
+    let start = std::time::Instant::now();
+    let inbox = loop {
+        let messages = ug.json(&["peer", "messages", "--json"]);
+        let inbox = messages["inbox"].as_array().cloned().unwrap_or_default();
+        if !inbox.is_empty() {
+            break inbox;
+        }
+        assert!(
+            start.elapsed() < std::time::Duration::from_secs(30),
+            "the ping never arrived: {}",
+            ke.ok(&["peer", "messages"])
+        );
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    };
+    assert_eq!(inbox.len(), 1);
+    assert_eq!(inbox[0]["sender"], "KE");
+    assert!(
+        inbox[0]["envelope"]
+            .as_str()
+            .is_some_and(|e| e.contains("from the command line"))
+    );
+    let start = std::time::Instant::now();
+    while ke.json(&["peer", "messages", "--json"])["outbox"][0]["delivered_at"].is_null() {
+        assert!(
+            start.elapsed() < std::time::Duration::from_secs(30),
+            "never marked delivered"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    // A refusal is answered with its reason and logged by the server.
+    let refused = ureq::post(&format!("{}/federation/v1/inbox", ug_served.base))
+        .set("content-type", "application/json")
+        .send_string("{\"v\": 1}");
+    match refused {
+        Err(ureq::Error::Status(400, r)) => {
+            let body: Value = r.into_json().expect("json");
+            assert_eq!(body["error"]["code"], "malformed", "{body}");
+        }
+        other => panic!("expected 400: {other:?}"),
+    }
+    ke_served.stop();
+    let (status, log) = ug_served.stop_with_log();
+    assert!(status.success(), "{status:?}");
+    assert!(log.contains("federation message received"), "{log}");
+    assert!(
+        log.contains("federation message refused") && log.contains("malformed"),
+        "{log}"
+    );
+}

@@ -28,6 +28,11 @@ pub struct Config {
     /// Creates the account `admin` with this password when the registry has no account yet
     /// (for unattended installs); otherwise a one-time password is printed.
     pub admin_password: Option<String>,
+    /// The outbox waits this long before the first retry of a message a partner did not take,
+    /// then twice as long after each failure (docs/federation.md).
+    pub federation_retry_first_ms: u64,
+    /// The longest wait between two attempts.
+    pub federation_retry_max_seconds: u64,
 }
 
 impl Default for Config {
@@ -41,6 +46,8 @@ impl Default for Config {
             session_recheck_seconds: 30,
             max_body_mb: 64,
             admin_password: None,
+            federation_retry_first_ms: 2000,
+            federation_retry_max_seconds: 3600,
         }
     }
 }
@@ -58,6 +65,11 @@ impl fmt::Debug for Config {
             .field(
                 "admin_password",
                 &self.admin_password.as_ref().map(|_| "[redacted]"),
+            )
+            .field("federation_retry_first_ms", &self.federation_retry_first_ms)
+            .field(
+                "federation_retry_max_seconds",
+                &self.federation_retry_max_seconds,
             )
             .finish()
     }
@@ -123,6 +135,16 @@ impl Config {
                         .map_err(|_| bad(format!("'{value}' is not a whole number of megabytes")))?
                 }
                 "SALW_ADMIN_PASSWORD" => config.admin_password = Some(value),
+                "SALW_FEDERATION_RETRY_FIRST_MS" => {
+                    config.federation_retry_first_ms = value.parse().map_err(|_| {
+                        bad(format!("'{value}' is not a whole number of milliseconds"))
+                    })?
+                }
+                "SALW_FEDERATION_RETRY_MAX_SECONDS" => {
+                    config.federation_retry_max_seconds = value
+                        .parse()
+                        .map_err(|_| bad(format!("'{value}' is not a whole number of seconds")))?
+                }
                 _ => {}
             }
         }

@@ -363,6 +363,18 @@ pub const ENDPOINTS: &[Endpoint] = &[
         response: "Object",
         ..api("GET", "/api/openapi.json", Public, "This document")
     },
+    // Federation: partners post signed messages; the signature is the authentication
+    // (salw_federation::verify), so the guard lets every caller through.
+    Endpoint {
+        body: Some("Envelope"),
+        response: "Receipt",
+        ..api(
+            "POST",
+            "/federation/v1/inbox",
+            Public,
+            "Receive a signed message from a partner node (docs/federation.md). A copy of a message received before answers 200 \"already received\" and does nothing again; a refused one answers 400 malformed, 403 unknown-sender or bad-signature, 421 not-for-this-node, 409 replayed (its id taken by another message), 410 expired or 422 not-a-reply",
+        )
+    },
     // Pages.
     page("GET", "/login", Public),
     page("POST", "/login", Public),
@@ -429,7 +441,7 @@ fn schemas() -> Value {
             "errors": {"type": "array", "items": {"type": "object", "required": ["field", "reason"], "properties": {
                 "field": text, "reason": text, "line": {"type": "integer"}}}}}}}
     });
-    json!({
+    let mut schemas = json!({
         "Error": error,
         "Object": {"type": "object"},
         "Me": {"type": "object", "properties": {"name": text, "role": text, "may": {"type": "array", "items": text}}},
@@ -464,7 +476,22 @@ fn schemas() -> Value {
         "Token": {"type": "object", "properties": {"secret": text, "prefix": text, "label": text}},
         "AuditList": {"type": "object", "properties": {"lines": {"type": "array", "items": {"type": "object", "properties": {
             "seq": {"type": "integer"}, "at": text, "actor": text, "role": text, "action": text, "asked": text, "shown": text, "hash": text}}}}}
-    })
+    });
+    // Federation (docs/federation.md); apart, as one json! call cannot hold them all.
+    let federation = json!({
+        "Envelope": {"type": "object", "description": "A signed message between nodes (docs/federation.md)", "additionalProperties": false,
+            "required": ["v", "id", "from", "to", "kind", "created_at", "expires_at", "body", "signature"],
+            "properties": {"v": {"const": 1}, "id": {"type": "string", "format": "uuid"},
+                "from": {"$ref": "#/components/schemas/NodeId"}, "to": {"$ref": "#/components/schemas/NodeId"},
+                "kind": text, "created_at": {"type": "string", "format": "date-time"}, "expires_at": {"type": "string", "format": "date-time"},
+                "body": {"type": "object"}, "signature": {"type": "string", "description": "Ed25519, 128 hex digits"}}},
+        "NodeId": {"type": "object", "required": ["country", "key"], "additionalProperties": false, "properties": {"country": text, "key": {"type": "string", "description": "key id: 16 hex digits of BLAKE3(public key)"}}},
+        "Receipt": {"type": "object", "properties": {"status": {"enum": ["accepted", "already received"]}, "id": {"type": "string", "format": "uuid"}}}
+    });
+    if let (Value::Object(all), Value::Object(more)) = (&mut schemas, federation) {
+        all.extend(more);
+    }
+    schemas
 }
 
 fn content(kind: &str) -> Value {
@@ -527,6 +554,23 @@ pub fn openapi() -> Value {
         }
         if e.path.contains('{') {
             responses.insert("404".into(), error("no such record"));
+        }
+        if e.path.starts_with("/federation/") {
+            for (code, what) in [
+                (
+                    "422",
+                    "a reply to a trace request this node did not exchange with the sender",
+                ),
+                ("403", "unknown sender, or a signature that does not verify"),
+                (
+                    "409",
+                    "the message id was received before with other content",
+                ),
+                ("410", "the message expired"),
+                ("421", "the message is addressed to another node"),
+            ] {
+                responses.insert(code.into(), error(what));
+            }
         }
         if e.access != Public {
             responses.insert("401".into(), error("no session and no valid token"));

@@ -5,7 +5,8 @@
 //! Map: `endpoints` (every route and who may use it: the guard, the OpenAPI document and the
 //! role test all read it), `auth` (sessions, tokens, CSRF, the guard), `api` (JSON handlers,
 //! and the functions pages share), `pages` (HTML), `audit` (the group-committing audit
-//! writer), `state` (connections, index, sessions), `config`.
+//! writer), `state` (connections, index, sessions), `config`, `federation` (the inbox partners
+//! post signed messages to, and the outbox sender).
 
 pub mod api;
 pub mod audit;
@@ -13,6 +14,7 @@ pub mod auth;
 pub mod config;
 pub mod endpoints;
 pub mod error;
+pub mod federation;
 pub mod pages;
 pub mod params;
 pub mod state;
@@ -56,6 +58,10 @@ pub fn router(state: Shared) -> Router {
         .route("/api/v1/users/{name}", post(api::post_user_change))
         .route("/api/v1/tokens", post(api::post_token))
         .route("/api/v1/audit", get(api::audit_trail))
+        .route(
+            federation::INBOX_PATH,
+            post(federation::inbox).layer(DefaultBodyLimit::max(federation::MAX_MESSAGE_BYTES)),
+        )
         .route(
             "/api/openapi.json",
             get(|| async { axum::Json(endpoints::openapi()) }),
@@ -156,7 +162,9 @@ pub async fn serve(
     ready: impl FnOnce(SocketAddr),
 ) -> anyhow::Result<()> {
     let address = listener.local_addr()?;
-    let app = router(Arc::new(state));
+    let state = Arc::new(state);
+    federation::start_sender(&state);
+    let app = router(state);
     ready(address);
     axum::serve(listener, app)
         .with_graceful_shutdown(shutdown())

@@ -67,6 +67,11 @@ pub struct AppState {
     pub tokens: Mutex<HashMap<String, CheckedToken>>,
     pub throttle: Mutex<Throttle>,
     pub audit: AuditSink,
+    /// The connection the federation inbox writes with (opened on first use): its own, so
+    /// that receiving never waits for the search index behind the record writer.
+    pub inbox: Mutex<Option<SqliteBackend>>,
+    /// Wakes the outbox sender when this server queues a message.
+    pub outbox_wake: tokio::sync::Notify,
 }
 
 /// A poisoned lock means a thread panicked while holding it; what it guards (a pool, a map)
@@ -153,6 +158,8 @@ impl AppState {
             tokens: Mutex::new(HashMap::new()),
             throttle: Mutex::new(Throttle::default()),
             audit,
+            inbox: Mutex::new(None),
+            outbox_wake: tokio::sync::Notify::new(),
         })
     }
 

@@ -6,6 +6,7 @@
 //! goes around the triggers.
 
 mod access;
+mod federation;
 mod migrations;
 
 use std::path::Path;

@@ -205,6 +205,59 @@ const MIGRATIONS: &[&str] = &[
     CREATE TRIGGER indicator_releases_no_delete BEFORE DELETE ON indicator_releases
         BEGIN SELECT RAISE(ABORT, 'a released figure is never deleted'); END;
     "#,
+    // 6: federation (salw_store::federation): the partners' history (append-only: the current
+    // partner of a country is its latest row), the outbox with its retries, and the inbox,
+    // where a message id is unique so that a message is stored and takes effect once.
+    r#"
+    CREATE TABLE peers (
+        seq        INTEGER PRIMARY KEY,
+        country    TEXT NOT NULL,
+        url        TEXT NOT NULL,
+        public_key TEXT NOT NULL,
+        added_at   TEXT NOT NULL,
+        added_by   TEXT NOT NULL,
+        removed    INTEGER NOT NULL DEFAULT 0
+    );
+    CREATE INDEX peers_country ON peers (country, seq);
+    CREATE TRIGGER peers_no_update BEFORE UPDATE ON peers
+        BEGIN SELECT RAISE(ABORT, 'the peers history is append-only: add a new row'); END;
+    CREATE TRIGGER peers_no_delete BEFORE DELETE ON peers
+        BEGIN SELECT RAISE(ABORT, 'the peers history is append-only: add a row that removes the peer'); END;
+
+    CREATE TABLE outbox (
+        id              TEXT PRIMARY KEY,
+        destination     TEXT NOT NULL,
+        kind            TEXT NOT NULL,
+        envelope        TEXT NOT NULL,
+        created_at      TEXT NOT NULL,
+        expires_at      TEXT NOT NULL,
+        attempts        INTEGER NOT NULL DEFAULT 0,
+        next_attempt_at TEXT NOT NULL,
+        delivered_at    TEXT,
+        abandoned       TEXT,
+        last_error      TEXT
+    );
+    CREATE INDEX outbox_due ON outbox (next_attempt_at)
+        WHERE delivered_at IS NULL AND abandoned IS NULL;
+    -- What was sent is never changed; only its delivery is.
+    CREATE TRIGGER outbox_envelope_fixed BEFORE UPDATE OF id, destination, kind, envelope, created_at, expires_at ON outbox
+        BEGIN SELECT RAISE(ABORT, 'a message in the outbox is never changed'); END;
+
+    CREATE TABLE inbox (
+        id           TEXT PRIMARY KEY,
+        sender       TEXT NOT NULL,
+        sender_key   TEXT NOT NULL,
+        kind         TEXT NOT NULL,
+        digest       TEXT NOT NULL,
+        envelope     TEXT NOT NULL,
+        received_at  TEXT NOT NULL,
+        processed_at TEXT
+    );
+    CREATE TRIGGER inbox_no_delete BEFORE DELETE ON inbox
+        BEGIN SELECT RAISE(ABORT, 'received messages are never deleted (their ids stop replays)'); END;
+    CREATE TRIGGER inbox_envelope_fixed BEFORE UPDATE OF id, sender, sender_key, kind, digest, envelope, received_at ON inbox
+        BEGIN SELECT RAISE(ABORT, 'a received message is never changed'); END;
+    "#,
 ];
 
 pub fn apply(conn: &mut Connection) -> Result<(), StoreError> {

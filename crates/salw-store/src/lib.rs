@@ -10,6 +10,7 @@
 pub mod access;
 pub mod backend;
 pub mod error;
+pub mod federation;
 pub mod ids;
 pub mod journal;
 pub mod photos;
@@ -23,6 +24,7 @@ pub use access::{
 };
 pub use backend::{Backend, Clash, StoredEvent, StoredWeapon, Summary};
 pub use error::StoreError;
+pub use federation::{FederationBackend, InboxMessage, OutboxMessage, PeerRecord};
 pub use journal::{Hash, JournalEntry, SignedHead};
 pub use photos::{MAX_PHOTO_BYTES, PhotoRecord, PhotoRefused, StoredPhoto, image_type};
 pub use records::{

@@ -3,6 +3,7 @@
 
 mod bad_input;
 mod browser;
+mod federation;
 mod roles;
 mod webdriver;
 
@@ -14,6 +15,41 @@ use std::sync::Arc;
 use salw_access::Role;
 use salw_store::{Registry, RowError, Staged, WriteContext};
 use salw_store_sqlite::SqliteBackend;
+
+/// What the servers of this test binary logged (tracing), for tests that check a reason was
+/// logged. Installed by `capture_logs`, once for the whole binary.
+static LOG: std::sync::Mutex<Vec<u8>> = std::sync::Mutex::new(Vec::new());
+
+struct LogWriter;
+
+impl std::io::Write for LogWriter {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        LOG.lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+pub fn capture_logs() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        let subscriber = tracing_subscriber::fmt()
+            .with_writer(|| LogWriter)
+            .with_ansi(false)
+            .with_max_level(tracing::Level::INFO)
+            .finish();
+        let _ = tracing::subscriber::set_global_default(subscriber);
+    });
+}
+
+pub fn log_contains(needle: &str) -> bool {
+    let log = LOG.lock().unwrap_or_else(|p| p.into_inner());
+    String::from_utf8_lossy(&log).contains(needle)
+}
 
 /// Every account made by `TestServer::start` has this password.
 pub const PASSWORD: &str = "test password 1";
@@ -258,15 +294,38 @@ pub fn call_raw(
     content_type: Option<&str>,
     body: Option<&[u8]>,
 ) -> (u16, String) {
+    call_raw_at(
+        &server.base,
+        method,
+        path,
+        &format!("Authorization: Bearer {token}\r\n"),
+        content_type,
+        body,
+    )
+}
+
+/// `call_raw` to any server, without credentials.
+pub fn call_raw_to(base: &str, method: &str, path: &str, body: &[u8]) -> (u16, String) {
+    call_raw_at(base, method, path, "", Some("application/json"), Some(body))
+}
+
+fn call_raw_at(
+    base: &str,
+    method: &str,
+    path: &str,
+    extra_headers: &str,
+    content_type: Option<&str>,
+    body: Option<&[u8]>,
+) -> (u16, String) {
     use std::io::{Read, Write};
-    let address = server.base.trim_start_matches("http://");
+    let address = base.trim_start_matches("http://");
     let mut stream = std::net::TcpStream::connect(address).expect("connect");
     stream
         .set_read_timeout(Some(std::time::Duration::from_secs(30)))
         .expect("timeout");
     let body = body.unwrap_or(&[]);
     let mut head = format!(
-        "{method} {path} HTTP/1.1\r\nHost: {address}\r\nAuthorization: Bearer {token}\r\nConnection: close\r\nContent-Length: {}\r\n",
+        "{method} {path} HTTP/1.1\r\nHost: {address}\r\n{extra_headers}Connection: close\r\nContent-Length: {}\r\n",
         body.len()
     );
     if let Some(ct) = content_type {

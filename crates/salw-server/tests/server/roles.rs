@@ -189,6 +189,45 @@ fn sample(
             ],
         ),
         ("POST", "/admin/users/{name}") => form("/admin/users/auditor", &[("disabled", "no")]),
+        ("POST", "/federation/v1/inbox") => {
+            // Public: a ping signed by a partner the server knows (registered here once).
+            let partner = ed25519_dalek::SigningKey::from_bytes(&[8; 32]);
+            let mut backend =
+                salw_store_sqlite::SqliteBackend::open(&server.db, false).expect("open");
+            if salw_store::FederationBackend::peers(&mut backend)
+                .expect("peers")
+                .is_empty()
+            {
+                let node = salw_store::Registry::new(
+                    salw_store_sqlite::SqliteBackend::open(&server.db, false).expect("open"),
+                )
+                .node()
+                .expect("node")
+                .expect("initialised");
+                salw_server::federation::add_peer(
+                    &mut backend,
+                    &node,
+                    "UG",
+                    "http://127.0.0.1:9",
+                    &hex::encode(partner.verifying_key().as_bytes()),
+                    "test",
+                    chrono::Utc::now(),
+                )
+                .expect("partner");
+            }
+            let me = ed25519_dalek::SigningKey::from_bytes(&[7; 32]);
+            let sealed = salw_federation::Draft::new(
+                uuid::Uuid::now_v7(),
+                salw_federation::NodeId::new("UG", &partner.verifying_key()),
+                salw_federation::NodeId::new("KE", &me.verifying_key()),
+                salw_federation::Kind::Ping,
+                serde_json::Map::new(),
+                chrono::Utc::now(),
+            )
+            .seal(&partner)
+            .expect("seal");
+            json(serde_json::from_str(&sealed.json).expect("json"))
+        }
         ("GET", path) if !path.contains('{') => get(path.to_owned()),
         other => panic!("no sample request for {other:?}: add one"),
     }

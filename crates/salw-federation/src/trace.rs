@@ -1,0 +1,274 @@
+//! The bodies of the trace messages (DOMAIN.md §6): what each kind must carry, checked when
+//! an envelope is read, so that a node never stores a trace message it cannot act on.
+//!
+//! - `trace-request`: `reference` (the requester's case reference), `priority` (`routine` or
+//!   `urgent`, the latter with `urgency_reason`), `request` (an object: the recovery, marks and
+//!   weapon as DOMAIN.md §6 lists; its content is checked by the requesting node before
+//!   sending, not yet here).
+//! - `trace-acknowledgement`: `in_reply_to` (the request's message id).
+//! - `trace-answer`: `in_reply_to`; `outcome`: `complete`, `partial`, `restricted`, `delayed`
+//!   or `refused` (with `ground`); optional `restrictions` (strings: the uses the providing
+//!   State forbids, which travel with the data) and `confidentiality` (a string).
+//! - `trace-closure`: `in_reply_to`; `result`: `point-of-diversion-found`, or `chain-broken` /
+//!   `exempted` with `reason`.
+//!
+//! Which message a reply may answer (a request this node sent to, or received from, that
+//! State) is the receiver's check: it needs its outbox and inbox.
+
+use serde_json::{Map, Value};
+use uuid::Uuid;
+
+use crate::{Kind, Rejection, malformed};
+
+pub const OUTCOMES: &[&str] = &["complete", "partial", "restricted", "delayed", "refused"];
+pub const RESULTS: &[&str] = &["point-of-diversion-found", "chain-broken", "exempted"];
+
+fn text<'a>(body: &'a Map<String, Value>, name: &str) -> Result<&'a str, Rejection> {
+    let field = format!("body.{name}");
+    match body.get(name) {
+        None => Err(malformed(&field, "missing")),
+        Some(Value::String(s)) if !s.trim().is_empty() => Ok(s),
+        Some(Value::String(_)) => Err(malformed(&field, "must not be empty")),
+        Some(_) => Err(malformed(&field, "must be a string")),
+    }
+}
+
+fn one_of<'a>(
+    body: &'a Map<String, Value>,
+    name: &str,
+    allowed: &[&str],
+) -> Result<&'a str, Rejection> {
+    let value = text(body, name)?;
+    if allowed.contains(&value) {
+        Ok(value)
+    } else {
+        Err(malformed(
+            &format!("body.{name}"),
+            format!("'{value}' is not one of {}", allowed.join(", ")),
+        ))
+    }
+}
+
+/// The request a reply answers.
+pub fn in_reply_to(body: &Map<String, Value>) -> Result<Uuid, Rejection> {
+    let value = text(body, "in_reply_to")?;
+    Uuid::parse_str(value).map_err(|_| {
+        malformed(
+            "body.in_reply_to",
+            format!("'{value}' is not a message id (a UUID)"),
+        )
+    })
+}
+
+/// Checks that a body carries what its kind needs.
+pub fn check_body(kind: Kind, body: &Map<String, Value>) -> Result<(), Rejection> {
+    match kind {
+        Kind::Ping => {}
+        Kind::TraceRequest => {
+            text(body, "reference")?;
+            if one_of(body, "priority", &["routine", "urgent"])? == "urgent" {
+                text(body, "urgency_reason")?;
+            }
+            if !body.get("request").is_some_and(Value::is_object) {
+                return Err(malformed(
+                    "body.request",
+                    "must be an object: the recovery, marks and weapon (DOMAIN.md §6)",
+                ));
+            }
+        }
+        Kind::TraceAcknowledgement => {
+            in_reply_to(body)?;
+        }
+        Kind::TraceAnswer => {
+            in_reply_to(body)?;
+            if one_of(body, "outcome", OUTCOMES)? == "refused" {
+                text(body, "ground")?;
+            }
+            match body.get("restrictions") {
+                None => {}
+                Some(Value::Array(items)) if items.iter().all(Value::is_string) => {}
+                Some(_) => {
+                    return Err(malformed("body.restrictions", "must be a list of strings"));
+                }
+            }
+            if body.contains_key("confidentiality") {
+                text(body, "confidentiality")?;
+            }
+        }
+        Kind::TraceClosure => {
+            in_reply_to(body)?;
+            if one_of(body, "result", RESULTS)? != "point-of-diversion-found" {
+                text(body, "reason")?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Whether a kind answers a request, and which side of it sends it: acknowledgements and
+/// answers come from the requested State, closures from the requesting one.
+pub fn replies_to_request(kind: Kind) -> Option<Side> {
+    match kind {
+        Kind::TraceAcknowledgement | Kind::TraceAnswer => Some(Side::Requested),
+        Kind::TraceClosure => Some(Side::Requesting),
+        Kind::Ping | Kind::TraceRequest => None,
+    }
+}
+
+/// Which side of a trace request sends a message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Side {
+    /// The State that was asked: its reply answers a request the receiver sent.
+    Requested,
+    /// The State that asked: its closure answers a request the receiver received.
+    Requesting,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn body(v: Value) -> Map<String, Value> {
+        match v {
+            Value::Object(m) => m,
+            _ => panic!("an object"),
+        }
+    }
+
+    fn field_of(kind: Kind, v: Value) -> String {
+        match check_body(kind, &body(v)) {
+            Err(Rejection::Malformed { field, .. }) => field,
+            other => panic!("{other:?}"),
+        }
+    }
+
+    const ID: &str = "019ad3c4-5e6f-7a8b-9c0d-1e2f3a4b5c6d";
+
+    #[test]
+    fn each_kind_accepts_what_it_needs() {
+        let ok = [
+            (Kind::Ping, json!({})),
+            (
+                Kind::TraceRequest,
+                json!({"reference": "KE-2026-17", "priority": "routine", "request": {}}),
+            ),
+            (
+                Kind::TraceRequest,
+                json!({"reference": "KE-2026-18", "priority": "urgent", "urgency_reason": "suspect in custody 48 h", "request": {}}),
+            ),
+            (Kind::TraceAcknowledgement, json!({"in_reply_to": ID})),
+            (
+                Kind::TraceAnswer,
+                json!({"in_reply_to": ID, "outcome": "restricted", "restrictions": ["no use in court"], "confidentiality": "restricted"}),
+            ),
+            (
+                Kind::TraceAnswer,
+                json!({"in_reply_to": ID, "outcome": "refused", "ground": "ongoing criminal investigation"}),
+            ),
+            (
+                Kind::TraceClosure,
+                json!({"in_reply_to": ID, "result": "point-of-diversion-found"}),
+            ),
+            (
+                Kind::TraceClosure,
+                json!({"in_reply_to": ID, "result": "exempted", "reason": "made before 1946"}),
+            ),
+        ];
+        for (kind, v) in ok {
+            assert_eq!(check_body(kind, &body(v.clone())), Ok(()), "{kind:?} {v}");
+        }
+    }
+
+    #[test]
+    fn each_missing_or_wrong_item_is_named() {
+        let cases = [
+            (
+                Kind::TraceRequest,
+                json!({"priority": "routine", "request": {}}),
+                "body.reference",
+            ),
+            (
+                Kind::TraceRequest,
+                json!({"reference": "R", "request": {}}),
+                "body.priority",
+            ),
+            (
+                Kind::TraceRequest,
+                json!({"reference": "R", "priority": "soon", "request": {}}),
+                "body.priority",
+            ),
+            (
+                Kind::TraceRequest,
+                json!({"reference": "R", "priority": "urgent", "request": {}}),
+                "body.urgency_reason",
+            ),
+            (
+                Kind::TraceRequest,
+                json!({"reference": "R", "priority": "routine"}),
+                "body.request",
+            ),
+            (
+                Kind::TraceRequest,
+                json!({"reference": " ", "priority": "routine", "request": {}}),
+                "body.reference",
+            ),
+            (Kind::TraceAcknowledgement, json!({}), "body.in_reply_to"),
+            (
+                Kind::TraceAcknowledgement,
+                json!({"in_reply_to": "nope"}),
+                "body.in_reply_to",
+            ),
+            (
+                Kind::TraceAnswer,
+                json!({"in_reply_to": ID}),
+                "body.outcome",
+            ),
+            (
+                Kind::TraceAnswer,
+                json!({"in_reply_to": ID, "outcome": "refused"}),
+                "body.ground",
+            ),
+            (
+                Kind::TraceAnswer,
+                json!({"in_reply_to": ID, "outcome": "partial", "restrictions": "all"}),
+                "body.restrictions",
+            ),
+            (
+                Kind::TraceAnswer,
+                json!({"in_reply_to": ID, "outcome": "partial", "confidentiality": 3}),
+                "body.confidentiality",
+            ),
+            (
+                Kind::TraceClosure,
+                json!({"in_reply_to": ID}),
+                "body.result",
+            ),
+            (
+                Kind::TraceClosure,
+                json!({"in_reply_to": ID, "result": "chain-broken"}),
+                "body.reason",
+            ),
+        ];
+        for (kind, v, field) in cases {
+            assert_eq!(field_of(kind, v.clone()), field, "{kind:?} {v}");
+        }
+    }
+
+    #[test]
+    fn replies_know_their_side() {
+        assert_eq!(replies_to_request(Kind::TraceAnswer), Some(Side::Requested));
+        assert_eq!(
+            replies_to_request(Kind::TraceAcknowledgement),
+            Some(Side::Requested)
+        );
+        assert_eq!(
+            replies_to_request(Kind::TraceClosure),
+            Some(Side::Requesting)
+        );
+        assert_eq!(replies_to_request(Kind::TraceRequest), None);
+        for k in Kind::ALL {
+            assert_eq!(Kind::parse(k.as_str()), Some(*k));
+        }
+    }
+}

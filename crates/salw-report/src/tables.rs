@@ -37,8 +37,14 @@ pub fn sheet_name(id: &str) -> String {
 /// row 5, for programs), then one row per table row: its label in A, its key in B, the values
 /// from C (a number, or the text "not recorded"). Notes follow the table.
 pub fn to_xlsx(q: &Questionnaire) -> Result<Vec<u8>, Error> {
-    use rust_xlsxwriter::{Format, Workbook};
-    let mut wb = Workbook::new();
+    let mut wb = rust_xlsxwriter::Workbook::new();
+    write_sheets(&mut wb, q)?;
+    Ok(wb.save_to_buffer()?)
+}
+
+/// The tables as sheets of `wb`, laid out as `to_xlsx` says.
+pub fn write_sheets(wb: &mut rust_xlsxwriter::Workbook, q: &Questionnaire) -> Result<(), Error> {
+    use rust_xlsxwriter::Format;
     let bold = Format::new().set_bold();
     let grey = Format::new().set_font_color(rust_xlsxwriter::Color::Gray);
     for t in &q.tables {
@@ -81,7 +87,7 @@ pub fn to_xlsx(q: &Questionnaire) -> Result<Vec<u8>, Error> {
             ws.write_string(row, 0, note)?;
         }
     }
-    Ok(wb.save_to_buffer()?)
+    Ok(())
 }
 
 /// A problem in an imported file, naming where it is.

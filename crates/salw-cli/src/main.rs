@@ -7,6 +7,7 @@ mod commands;
 mod indicator;
 mod node;
 mod output;
+mod report;
 mod search;
 
 use std::process::ExitCode;

@@ -374,8 +374,18 @@ pub fn questionnaire<B: Backend + ?Sized>(
     to: chrono::NaiveDate,
     country: &str,
 ) -> Result<salw_core::questionnaire::Questionnaire> {
-    use salw_core::questionnaire as q;
     let facts = period_facts(backend, from, to)?;
+    questionnaire_of(&facts, from, to, country)
+}
+
+/// The questionnaire's tables from facts already gathered, checked.
+pub fn questionnaire_of(
+    facts: &PeriodFacts,
+    from: chrono::NaiveDate,
+    to: chrono::NaiveDate,
+    country: &str,
+) -> Result<salw_core::questionnaire::Questionnaire> {
+    use salw_core::questionnaire as q;
     let computed = q::compute(
         &facts.questionnaire,
         q::Period {

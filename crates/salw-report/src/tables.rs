@@ -656,4 +656,32 @@ mod tests {
         let arms = wb.worksheet_range(q::ARMS_BY_TYPE).unwrap();
         assert_eq!(arms.get_value((5 + 8, 2 + 5)), Some(&Data::Float(3.0)));
     }
+
+    proptest::proptest! {
+        /// Outside input never panics: any bytes are read or refused with named problems.
+        #[test]
+        fn any_bytes_are_read_or_refused(bytes in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..400)) {
+            let _ = from_csv(&bytes);
+            let _ = from_json(&bytes);
+        }
+
+        /// Any single changed cell of a consistent table is caught, naming that table.
+        #[test]
+        fn a_changed_cell_is_caught(t in 0usize..5, r in 0usize..9, c in 0usize..6, delta in 1u64..5) {
+            let mut q = sample();
+            let table = &mut q.tables[t];
+            let r = r % table.rows.len();
+            let c = c % table.columns.len();
+            let Some(v) = table.rows[r].values[c] else { return Ok(()) };
+            table.rows[r].values[c] = Some(v + delta);
+            let id = table.id.clone();
+            let problems = q::check(&q);
+            let caught = problems.iter().any(|p| p.table == id);
+            // A table with no sums (international traces) has nothing to break but the
+            // answered-received rule.
+            if id != q::INTERNATIONAL_TRACES {
+                proptest::prop_assert!(caught, "{id} row {r} column {c}: {problems:?}");
+            }
+        }
+    }
 }

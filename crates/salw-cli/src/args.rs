@@ -114,6 +114,10 @@ pub enum Command {
     /// Indicators computed from the records: SDG 16.4.2 (docs/indicators.md).
     #[command(subcommand)]
     Indicator(IndicatorCommand),
+    /// Reports computed from the records: the UNODC questionnaire's tables, the PoA/ITI
+    /// national report (docs/reports.md).
+    #[command(subcommand)]
+    Report(ReportCommand),
     /// Serve the registry in the browser and over the JSON API (docs/server.md).
     Serve(ServeArgs),
     /// Accounts of the web interface and the API, and their roles.
@@ -568,4 +572,45 @@ pub struct IndicatorArgs {
     /// Keep the figure as a release (a revision of the last one when it differs).
     #[arg(long)]
     pub release: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ReportCommand {
+    /// The UNODC Illicit Arms Flows Questionnaire's seizure and tracing tables, checked
+    /// (sub-totals equal totals). With --import: check a file of tables instead (and convert it).
+    Questionnaire {
+        /// The period: a year (2024), years (2024-2025) or dates (2024-01-01..2025-06-30).
+        #[arg(long, required_unless_present = "import")]
+        period: Option<String>,
+        /// xlsx, json or csv; by default from the extension of --out.
+        #[arg(long)]
+        format: Option<String>,
+        /// The file to write (`-`: standard output, not for xlsx).
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Tables a user made (JSON as `--format json` writes, or CSV `table,row,column,value`):
+        /// check them; with --out, write them in --format.
+        #[arg(long, value_name = "FILE", conflicts_with = "period")]
+        import: Option<PathBuf>,
+    },
+    /// The PoA/ITI national report: questions of a template, answers the registry knows
+    /// filled in, the rest listed as to complete.
+    Poa {
+        /// The period: years (2024-2025), a year, or dates (2024-01-01..2025-12-31).
+        #[arg(long)]
+        period: String,
+        /// html, xlsx or json; by default from the extension of --out.
+        #[arg(long)]
+        format: Option<String>,
+        /// The file to write (`-`: standard output, not for xlsx).
+        #[arg(long)]
+        out: PathBuf,
+        /// The questionnaire's version.
+        #[arg(long, default_value = salw_report::poa::DEFAULT_TEMPLATE)]
+        template: String,
+        /// Answers to the questions the registry cannot answer: a JSON object, question id to
+        /// answer (`{"1.1": "yes: ...", "11.1": "..."}`).
+        #[arg(long, value_name = "FILE")]
+        answers: Option<PathBuf>,
+    },
 }

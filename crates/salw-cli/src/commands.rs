@@ -38,6 +38,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Weapon(WeaponCommand::Add(args)) => weapon_add(&cli, args),
         Command::Serve(args) => crate::accounts::serve(&cli, args),
         Command::Indicator(command) => crate::indicator::run(&cli, command),
+        Command::Report(command) => crate::report::run(&cli, command),
         Command::User(command) => crate::accounts::user(&cli, command),
         Command::Token(command) => crate::accounts::token(&cli, command),
         Command::Search(args) => crate::search::search(&cli, args),

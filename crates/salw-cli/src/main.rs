@@ -8,6 +8,7 @@ mod indicator;
 mod node;
 mod output;
 mod peers;
+mod report;
 mod search;
 
 use std::process::ExitCode;

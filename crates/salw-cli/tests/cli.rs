@@ -2578,3 +2578,401 @@ fn two_served_nodes_deliver_a_ping_queued_by_the_cli() {
         "{log}"
     );
 }
+
+// --- Reports: the questionnaire's tables and the PoA/ITI national report (docs/reports.md) ----
+
+/// A period's records for the reports: persons with and without a recorded sex, each route and
+/// legal basis, a trace, a corrected seizure, a recovery outside the period, marking and
+/// destruction. Returns the node.
+fn report_registry() -> Node {
+    let node = Node::new();
+    let lines = [
+        r#"{"record": "person", "reference": "P-F", "kind": "individual", "name": "Ana", "sex": "female", "roles": ["suspect"]}"#,
+        r#"{"record": "person", "reference": "P-M", "kind": "individual", "name": "Ben", "sex": "male", "roles": ["surrendering_person"]}"#,
+        r#"{"record": "person", "reference": "P-U", "kind": "individual", "name": "Cy", "roles": ["licensee"]}"#,
+        r#"{"record": "person", "reference": "P-L", "kind": "individual", "name": "Di", "sex": "female", "roles": ["licensee"]}"#,
+        r#"{"record": "weapon", "reference": "W-P1", "category": "self-loading pistol", "serial": "P1", "manufacturer": "Glock", "country": "AT", "model": "G17"}"#,
+        r#"{"record": "weapon", "reference": "W-P2", "category": "self-loading pistol", "serial": "P2", "manufacturer": "Glock", "country": "AT", "model": "G17"}"#,
+        r#"{"record": "weapon", "reference": "W-R1", "category": "rifle", "serial": "R1", "manufacturer": "Mauser", "country": "DE", "model": "98"}"#,
+        r#"{"record": "weapon", "reference": "W-V1", "category": "revolver", "serial": "V1", "manufacturer": "Colt", "country": "US", "model": "Python"}"#,
+        r#"{"record": "weapon", "reference": "W-S1", "category": "shotgun", "serial": "S1", "manufacturer": "Beretta", "country": "IT", "model": "A300"}"#,
+        r#"{"record": "weapon", "reference": "W-OLD", "category": "rifle", "serial": "R9", "manufacturer": "Mauser", "country": "DE", "model": "98"}"#,
+        r#"{"record": "event", "weapon": "W-P1", "kind": "seized", "occurred_on": "2024-03-01", "seizure_basis": "criminal_offence", "from_holder": "P-F"}"#,
+        r#"{"record": "event", "weapon": "W-P1", "kind": "traced", "occurred_on": "2024-09-01", "trace_outcome": "established_by_tracing"}"#,
+        r#"{"record": "event", "weapon": "W-P2", "kind": "seized", "occurred_on": "2025-02-01", "seizure_basis": "criminal_offence", "from_holder": "P-F"}"#,
+        r#"{"record": "event", "weapon": "W-R1", "kind": "seized", "occurred_on": "2024-05-01", "seizure_basis": "administrative_violation"}"#,
+        r#"{"record": "event", "weapon": "W-V1", "kind": "found", "occurred_on": "2025-06-01"}"#,
+        r#"{"record": "event", "weapon": "W-S1", "kind": "surrendered", "occurred_on": "2025-07-01", "from_holder": "P-M"}"#,
+        r#"{"record": "event", "weapon": "W-S1", "kind": "destroyed", "occurred_on": "2025-08-01", "method": "cutting", "reason": "surrendered in the campaign"}"#,
+        r#"{"record": "event", "weapon": "W-OLD", "kind": "found", "occurred_on": "2023-06-01"}"#,
+    ];
+    let path = node.write("report.jsonl", &(lines.join("\n") + "\n"));
+    node.ok(&["import", s(&path)]);
+    node
+}
+
+fn table<'a>(q: &'a Value, id: &str) -> &'a Value {
+    q["tables"]
+        .as_array()
+        .expect("tables")
+        .iter()
+        .find(|t| t["id"] == id)
+        .unwrap_or_else(|| panic!("no table {id}"))
+}
+
+/// A cell by row and column key; Value::Null when not recorded.
+fn cell(t: &Value, row: &str, column: &str) -> Value {
+    let c = t["columns"]
+        .as_array()
+        .expect("columns")
+        .iter()
+        .position(|c| c["key"] == column)
+        .unwrap_or_else(|| panic!("no column {column}"));
+    let r = t["rows"]
+        .as_array()
+        .expect("rows")
+        .iter()
+        .find(|r| r["key"] == row)
+        .unwrap_or_else(|| panic!("no row {row}"));
+    r["values"][c].clone()
+}
+
+fn questionnaire_json(node: &Node, period: &str) -> Value {
+    let out = node.path(&format!("q-{period}.json"));
+    node.ok(&[
+        "report",
+        "questionnaire",
+        "--period",
+        period,
+        "--out",
+        s(&out),
+    ]);
+    serde_json::from_str(&std::fs::read_to_string(&out).expect("read")).expect("JSON")
+}
+
+#[test]
+fn questionnaire_tables_count_each_recovery_by_type_basis_outcome_and_person_sex() {
+    let node = report_registry();
+    let q = questionnaire_json(&node, "2024-2025");
+    assert_eq!(q["questionnaire"], "unodc-iafq");
+    assert_eq!(q["country"], "KE");
+    assert_eq!(
+        q["period"],
+        serde_json::json!({"from": "2024-01-01", "to": "2025-12-31"})
+    );
+    let arms = table(&q, "arms_by_type");
+    assert_eq!(cell(arms, "pistol", "seized_criminal"), 2);
+    assert_eq!(cell(arms, "rifle", "seized_administrative"), 1);
+    assert_eq!(
+        cell(arms, "rifle", "found"),
+        0,
+        "the 2023 find is outside the period"
+    );
+    assert_eq!(cell(arms, "revolver", "found"), 1);
+    assert_eq!(cell(arms, "shotgun", "surrendered"), 1);
+    assert_eq!(cell(arms, "total", "seized"), 3);
+    assert_eq!(cell(arms, "total", "total"), 5);
+    let tracing = table(&q, "tracing_outcomes");
+    assert_eq!(
+        cell(tracing, "established_by_tracing", "seized_criminal"),
+        1
+    );
+    assert_eq!(cell(tracing, "not_attempted", "total"), 4);
+    let persons = table(&q, "persons_by_sex");
+    assert_eq!(
+        cell(persons, "seized_from", "female"),
+        1,
+        "one woman, two arms"
+    );
+    assert_eq!(cell(persons, "seized_from", "total"), 1);
+    assert_eq!(cell(persons, "surrendering", "male"), 1);
+    assert_eq!(cell(persons, "licensees", "female"), 1);
+    assert_eq!(cell(persons, "licensees", "not_recorded"), 1);
+    // Not recorded is not zero.
+    assert_eq!(
+        cell(table(&q, "international_traces"), "sent", "count"),
+        Value::Null
+    );
+    assert_eq!(
+        cell(table(&q, "parts_ammunition"), "parts", "total"),
+        Value::Null
+    );
+
+    // The SDG figure and the tables agree: criminal seizures, finds and surrenders established.
+    let sdg = indicator_json(&node, &["--from", "2024-01-01", "--to", "2025-12-31"]);
+    assert_eq!(sdg["denominator"], 4);
+    assert_eq!(sdg["numerator"], 1);
+
+    // A corrected seizure counts once, as what the correction says.
+    let shown = node.json(&["show", "W-P2", "--json"]);
+    let seizure = shown["timeline"]
+        .as_array()
+        .expect("timeline")
+        .iter()
+        .find(|e| e["event"]["kind"] == "seized")
+        .and_then(|e| e["event"]["id"].as_str())
+        .expect("the seizure")
+        .to_owned();
+    node.event_ok(
+        "W-P2",
+        "seized",
+        "2025-02-01",
+        &[
+            "--seizure-basis",
+            "administrative_violation",
+            "--supersedes",
+            &seizure,
+            "--reason",
+            "basis recorded wrongly",
+        ],
+    );
+    let q = questionnaire_json(&node, "2024-2025");
+    let arms = table(&q, "arms_by_type");
+    assert_eq!(cell(arms, "pistol", "seized_criminal"), 1);
+    assert_eq!(cell(arms, "pistol", "seized_administrative"), 1);
+    assert_eq!(cell(arms, "total", "total"), 5);
+
+    // One year only.
+    let q = questionnaire_json(&node, "2024");
+    assert_eq!(cell(table(&q, "arms_by_type"), "total", "total"), 2);
+}
+
+#[test]
+fn questionnaire_xlsx_and_csv_hold_the_computed_figures() {
+    use calamine::{Data, Reader, Xlsx};
+    let node = report_registry();
+    let q = questionnaire_json(&node, "2024-2025");
+    let xlsx = node.path("q.xlsx");
+    node.ok(&[
+        "report",
+        "questionnaire",
+        "--period",
+        "2024-2025",
+        "--out",
+        s(&xlsx),
+    ]);
+    let mut wb: Xlsx<_> = calamine::open_workbook(&xlsx).expect("an XLSX file calamine reads");
+    let mut compared = 0;
+    for t in q["tables"].as_array().expect("tables") {
+        let id = t["id"].as_str().expect("id");
+        let range = wb.worksheet_range(id).expect("a sheet per table");
+        let columns = t["columns"].as_array().expect("columns");
+        for (j, row) in t["rows"].as_array().expect("rows").iter().enumerate() {
+            let r = 5 + j as u32;
+            assert_eq!(
+                range.get_value((r, 1)),
+                Some(&Data::String(row["key"].as_str().expect("key").to_owned()))
+            );
+            for (i, v) in row["values"].as_array().expect("values").iter().enumerate() {
+                let got = range.get_value((r, 2 + i as u32)).cloned();
+                let want = match v.as_u64() {
+                    Some(n) => Data::Float(n as f64),
+                    None => Data::String("not recorded".into()),
+                };
+                assert_eq!(got, Some(want), "{id} {} {}", row["key"], columns[i]["key"]);
+                compared += 1;
+            }
+        }
+    }
+    assert!(compared > 100, "{compared}");
+    // CSV: one cell a line, the same figures.
+    let csv = node.ok(&[
+        "report",
+        "questionnaire",
+        "--period",
+        "2024-2025",
+        "--format",
+        "csv",
+        "--out",
+        "-",
+    ]);
+    assert!(csv.starts_with("table,row,column,value\n"), "{csv}");
+    assert!(
+        csv.contains("\narms_by_type,pistol,seized_criminal,2\n"),
+        "{csv}"
+    );
+    assert!(csv.contains("\ninternational_traces,sent,count,not recorded\n"));
+    // What we write, we read back and check.
+    let path = node.write("q.csv", &csv);
+    let out = node.run(&["report", "questionnaire", "--import", s(&path)]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stderr(&out).contains("checks pass"));
+    // An XLSX is not written to standard output.
+    let e = node.fails(&[
+        "report",
+        "questionnaire",
+        "--period",
+        "2024",
+        "--format",
+        "xlsx",
+        "--out",
+        "-",
+    ]);
+    assert!(e.contains("standard output"), "{e}");
+}
+
+#[test]
+fn imported_questionnaire_tables_are_refused_naming_table_row_and_column() {
+    let node = Node::new();
+    let bad = node.write(
+        "bad.csv",
+        "table,row,column,value\n\
+         arms_by_type,pistol,seized_criminal,2\n\
+         arms_by_type,pistol,seized_administrative,1\n\
+         arms_by_type,pistol,seized,4\n",
+    );
+    let e = node.fails(&["report", "questionnaire", "--import", s(&bad)]);
+    assert!(
+        e.contains("table arms_by_type, row pistol, column seized: 4 is not seized_criminal + seized_administrative = 2 + 1 = 3"),
+        "{e}"
+    );
+    let bad = node.write(
+        "bad.json",
+        r#"{"tables": [{"id": "persons_by_sex", "columns": ["female", "total"], "rows": [{"key": "licensees", "values": [-2, "many"]}]}]}"#,
+    );
+    let e = node.fails(&[
+        "report",
+        "questionnaire",
+        "--import",
+        s(&bad),
+        "--out",
+        "x.xlsx",
+    ]);
+    assert!(
+        e.contains("table persons_by_sex, row licensees, column female: -2 is not a count"),
+        "{e}"
+    );
+    assert!(
+        e.contains("table persons_by_sex, row licensees, column total: 'many' is not a count"),
+        "{e}"
+    );
+    assert!(e.contains("refused, 2 problem(s)"), "{e}");
+    let garbage = node.write("garbage.json", "{\"tables\": [");
+    let e = node.fails(&["report", "questionnaire", "--import", s(&garbage)]);
+    assert!(e.contains("not JSON"), "{e}");
+    // A good file converts.
+    let good = node.write(
+        "good.json",
+        r#"{"tables": [{"id": "international_traces", "columns": ["count"], "rows": [{"key": "sent", "values": [4]}, {"key": "received", "values": [3]}, {"key": "answered", "values": [2]}]}]}"#,
+    );
+    let out = node.path("good.csv");
+    node.ok(&[
+        "report",
+        "questionnaire",
+        "--import",
+        s(&good),
+        "--out",
+        s(&out),
+    ]);
+    let csv = std::fs::read_to_string(&out).expect("written");
+    assert!(
+        csv.contains("international_traces,answered,count,2"),
+        "{csv}"
+    );
+}
+
+#[test]
+fn poa_report_fills_what_the_registry_knows_and_lists_the_rest() {
+    use calamine::{Data, Reader, Xlsx};
+    let node = report_registry();
+    let json = node.path("poa.json");
+    node.ok(&["report", "poa", "--period", "2024-2025", "--out", s(&json)]);
+    let r: Value =
+        serde_json::from_str(&std::fs::read_to_string(&json).expect("read")).expect("JSON");
+    assert_eq!(r["template"], "poa-2024");
+    assert_eq!(r["country"], "KE");
+    let answer = |id: &str| -> Value {
+        r["sections"]
+            .as_array()
+            .expect("sections")
+            .iter()
+            .flat_map(|s| s["questions"].as_array().expect("questions").iter())
+            .find(|q| q["id"] == id)
+            .unwrap_or_else(|| panic!("no question {id}"))
+            .clone()
+    };
+    assert_eq!(answer("7.1")["answer"]["value"], 3, "seized");
+    assert_eq!(answer("7.2")["answer"]["value"], 1, "found");
+    assert_eq!(answer("7.3")["answer"]["value"], 1, "surrendered");
+    assert_eq!(answer("7.5")["answer"]["value"], 1, "destroyed");
+    assert_eq!(answer("4.3")["answer"]["value"], 6, "weapons recorded");
+    assert_eq!(answer("5.1")["answer"]["value"], 1, "traces");
+    assert_eq!(answer("5.2")["answer"]["value"], 1);
+    assert_eq!(answer("5.3")["status"], "to_complete");
+    // The SDG section is the indicator's figure.
+    let sdg = indicator_json(&node, &["--from", "2024-01-01", "--to", "2025-12-31"]);
+    assert_eq!(answer("9.1")["answer"]["value"], sdg["denominator"]);
+    assert_eq!(answer("9.2")["answer"]["value"], sdg["numerator"]);
+    assert_eq!(answer("9.3")["answer"]["value"], sdg["percent"]);
+    assert_eq!(answer("10.1")["answer"]["table"]["id"], "persons_by_sex");
+    assert!(
+        r["to_complete"]
+            .as_array()
+            .expect("list")
+            .iter()
+            .any(|x| x == "1.1")
+    );
+
+    // Answers a person gives fill the rest, checked.
+    let answers = node.write(
+        "answers.json",
+        r#"{"1.1": "yes: the National Focal Point", "11.1": "training on tracing"}"#,
+    );
+    let html = node.path("poa.html");
+    node.ok(&[
+        "report",
+        "poa",
+        "--period",
+        "2024-2025",
+        "--out",
+        s(&html),
+        "--answers",
+        s(&answers),
+    ]);
+    let page = std::fs::read_to_string(&html).expect("read");
+    assert!(page.contains("yes: the National Focal Point"));
+    assert!(page.contains("@page"));
+    assert!(page.contains("To complete ("));
+    let bad = node.write("bad-answers.json", r#"{"7.1": "12", "1.2": "perhaps"}"#);
+    let e = node.fails(&[
+        "report",
+        "poa",
+        "--period",
+        "2024-2025",
+        "--out",
+        s(&html),
+        "--answers",
+        s(&bad),
+    ]);
+    assert!(
+        e.contains("question 7.1: answered from the registry"),
+        "{e}"
+    );
+    assert!(
+        e.contains("question 1.2: 'perhaps' must start with yes, no or developing"),
+        "{e}"
+    );
+
+    // XLSX: the answers as numbers another library reads.
+    let xlsx = node.path("poa.xlsx");
+    node.ok(&["report", "poa", "--period", "2024-2025", "--out", s(&xlsx)]);
+    let mut wb: Xlsx<_> = calamine::open_workbook(&xlsx).expect("an XLSX file calamine reads");
+    let sheet = wb.worksheet_range("report").expect("the report sheet");
+    let row_of = |id: &str| {
+        (0..sheet.height() as u32)
+            .find(|r| sheet.get_value((*r, 1)) == Some(&Data::String(id.to_owned())))
+            .unwrap_or_else(|| panic!("no row for {id}"))
+    };
+    assert_eq!(sheet.get_value((row_of("7.1"), 3)), Some(&Data::Float(3.0)));
+    assert_eq!(sheet.get_value((row_of("9.1"), 3)), Some(&Data::Float(4.0)));
+    assert_eq!(
+        sheet.get_value((row_of("1.1"), 4)),
+        Some(&Data::String("to complete".into()))
+    );
+    assert!(wb.sheet_names().contains(&"arms_by_type".to_owned()));
+
+    let e = node.fails(&["report", "poa", "--period", "2025-2024", "--out", s(&html)]);
+    assert!(e.contains("--period"), "{e}");
+    let e = node.fails(&["report", "poa", "--period", "2024", "--out", "x.pdf"]);
+    assert!(e.contains("'pdf' is not one of html, xlsx, json"), "{e}");
+}

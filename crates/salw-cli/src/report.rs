@@ -1,0 +1,264 @@
+//! `salw report`: the UNODC questionnaire's tables and the PoA/ITI national report, computed
+//! from the records (salw_store::reports) and written by salw_report (docs/reports.md).
+
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::path::Path;
+use std::process::ExitCode;
+
+use anyhow::{Context, Result, anyhow, bail};
+use chrono::NaiveDate;
+use salw_core::indicator;
+use salw_core::questionnaire::{self as q, Questionnaire};
+use salw_report::{poa, tables};
+use salw_store::reports;
+
+use crate::args::{Cli, ReportCommand};
+use crate::node;
+
+/// A period: `2024`, `2024-2025`, or `2024-01-01..2025-06-30` (both days included).
+pub fn parse_period(text: &str) -> Result<(NaiveDate, NaiveDate)> {
+    let t = text.trim();
+    let bad = || {
+        anyhow!(
+            "--period: '{t}' is not a period; write a year (2024), years (2024-2025) or dates (2024-01-01..2025-06-30)"
+        )
+    };
+    let (from, to) = if let Some((a, b)) = t.split_once("..") {
+        let day = |s: &str| NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d").map_err(|_| bad());
+        (day(a)?, day(b)?)
+    } else {
+        let (a, b) = t.split_once('-').unwrap_or((t, t));
+        let year = |s: &str| {
+            s.trim()
+                .parse::<i32>()
+                .ok()
+                .filter(|y| (1900..=9999).contains(y))
+                .ok_or_else(bad)
+        };
+        let (a, b) = (year(a)?, year(b)?);
+        (
+            NaiveDate::from_ymd_opt(a, 1, 1).ok_or_else(bad)?,
+            NaiveDate::from_ymd_opt(b, 12, 31).ok_or_else(bad)?,
+        )
+    };
+    if from > to {
+        bail!("--period: {from} is after {to}");
+    }
+    Ok((from, to))
+}
+
+/// The format asked for, or the one the file's extension names.
+fn format(given: Option<&str>, out: Option<&Path>, allowed: &[&str]) -> Result<String> {
+    let f = match given {
+        Some(f) => f.trim().to_lowercase(),
+        None => out
+            .and_then(|p| p.extension())
+            .and_then(|e| e.to_str())
+            .map(str::to_lowercase)
+            .ok_or_else(|| anyhow!("--format: give one of {}", allowed.join(", ")))?,
+    };
+    if !allowed.contains(&f.as_str()) {
+        bail!("--format: '{f}' is not one of {}", allowed.join(", "));
+    }
+    Ok(f)
+}
+
+fn write_out(out: &Path, bytes: &[u8], format: &str) -> Result<()> {
+    if out == Path::new("-") {
+        if format == "xlsx" {
+            bail!("--out: an XLSX file is not written to standard output; name a file");
+        }
+        std::io::stdout().write_all(bytes)?;
+        return Ok(());
+    }
+    std::fs::write(out, bytes).with_context(|| format!("writing {}", out.display()))?;
+    eprintln!("wrote {} ({} bytes)", out.display(), bytes.len());
+    Ok(())
+}
+
+fn questionnaire_bytes(q: &Questionnaire, format: &str) -> Result<Vec<u8>> {
+    Ok(match format {
+        "json" => tables::to_json(q)?.into_bytes(),
+        "csv" => tables::to_csv(q)?,
+        _ => tables::to_xlsx(q)?,
+    })
+}
+
+pub fn run(cli: &Cli, command: &ReportCommand) -> Result<ExitCode> {
+    match command {
+        ReportCommand::Questionnaire {
+            period,
+            format: given,
+            out,
+            import,
+        } => {
+            let allowed = ["xlsx", "json", "csv"];
+            let questionnaire = match (import, period) {
+                (Some(path), _) => {
+                    let bytes = std::fs::read(path)
+                        .with_context(|| format!("reading {}", path.display()))?;
+                    let is_json = path
+                        .extension()
+                        .is_some_and(|e| e.eq_ignore_ascii_case("json"))
+                        || bytes.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{');
+                    let read = if is_json {
+                        tables::from_json(&bytes)
+                    } else {
+                        tables::from_csv(&bytes)
+                    };
+                    match read {
+                        Ok(q) => {
+                            eprintln!(
+                                "{}: {} tables, the questionnaire's checks pass",
+                                path.display(),
+                                q.tables.len()
+                            );
+                            q
+                        }
+                        Err(problems) => {
+                            for p in &problems {
+                                eprintln!("{}: {p}", path.display());
+                            }
+                            eprintln!("{}: refused, {} problem(s)", path.display(), problems.len());
+                            return Ok(ExitCode::from(1));
+                        }
+                    }
+                }
+                (None, Some(period)) => {
+                    let (from, to) = parse_period(period)?;
+                    let mut reg = node::open(cli, false)?;
+                    let country = reg.node()?.and_then(|n| n.country).unwrap_or_default();
+                    reports::questionnaire(reg.backend(), from, to, &country)?
+                }
+                (None, None) => bail!("give --period, or --import FILE"),
+            };
+            if let Some(out) = out {
+                let format = format(given.as_deref(), Some(out), &allowed)?;
+                write_out(out, &questionnaire_bytes(&questionnaire, &format)?, &format)?;
+            } else if import.is_none() {
+                bail!("--out: name the file to write (`-` for standard output)");
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        ReportCommand::Poa {
+            period,
+            format: given,
+            out,
+            template,
+            answers,
+        } => {
+            let format = format(given.as_deref(), Some(out), &["html", "xlsx", "json"])?;
+            let template = poa::Template::builtin(template)?;
+            let entered: BTreeMap<String, String> = match answers {
+                None => BTreeMap::new(),
+                Some(path) => {
+                    let text = std::fs::read_to_string(path)
+                        .with_context(|| format!("reading {}", path.display()))?;
+                    serde_json::from_str(&text).map_err(|e| {
+                        anyhow!(
+                            "{}: not a JSON object of question id to answer text: {e}",
+                            path.display()
+                        )
+                    })?
+                }
+            };
+            let (from, to) = parse_period(period)?;
+            let mut reg = node::open(cli, false)?;
+            let country = reg.node()?.and_then(|n| n.country).unwrap_or_default();
+            let figures = poa_figures(reg.backend(), from, to, &country)?;
+            let period = q::Period {
+                from: from.to_string(),
+                to: to.to_string(),
+            };
+            let draft = match poa::draft(&template, &figures, &entered, &country, period) {
+                Ok(d) => d,
+                Err(problems) => {
+                    let at = answers.as_deref().map(Path::display);
+                    for p in &problems {
+                        match &at {
+                            Some(at) => eprintln!("{at}: {p}"),
+                            None => eprintln!("{p}"),
+                        }
+                    }
+                    return Ok(ExitCode::from(1));
+                }
+            };
+            let bytes = match format.as_str() {
+                "json" => poa::to_json(&draft)?.into_bytes(),
+                "html" => poa::to_html(&draft).into_bytes(),
+                _ => poa::to_xlsx(&draft)?,
+            };
+            write_out(out, &bytes, &format)?;
+            eprintln!(
+                "{} of {} questions answered from the registry or entered; to complete: {}",
+                draft
+                    .sections
+                    .iter()
+                    .map(|s| s.questions.len())
+                    .sum::<usize>()
+                    - draft.to_complete.len(),
+                draft
+                    .sections
+                    .iter()
+                    .map(|s| s.questions.len())
+                    .sum::<usize>(),
+                draft.to_complete.join(", ")
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+/// What the registry knows of the period, for the national report.
+pub fn poa_figures<B: salw_store::Backend + ?Sized>(
+    backend: &mut B,
+    from: NaiveDate,
+    to: NaiveDate,
+    country: &str,
+) -> Result<poa::Figures> {
+    let facts = reports::period_facts(backend, from, to)?;
+    let questionnaire = reports::questionnaire_of(&facts, from, to, country)?;
+    let profile = indicator::profile("un-2018").map_err(|e| anyhow!(e))?;
+    let sdg = reports::sdg_16_4_2(backend, &from.to_string(), &to.to_string(), profile)?;
+    Ok(poa::Figures {
+        questionnaire: Some(questionnaire),
+        events_by_kind: facts.events_by_kind,
+        traces_by_outcome: facts.traces_by_outcome,
+        weapons_total: facts.weapons_total,
+        awaiting_mark: facts.inadequately_marked,
+        sdg: (sdg.numerator, sdg.denominator, sdg.percent),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn periods() {
+        let d = |s: &str| NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap();
+        assert_eq!(
+            parse_period("2024-2025").unwrap(),
+            (d("2024-01-01"), d("2025-12-31"))
+        );
+        assert_eq!(
+            parse_period("2024").unwrap(),
+            (d("2024-01-01"), d("2024-12-31"))
+        );
+        assert_eq!(
+            parse_period("2024-03-01..2024-06-30").unwrap(),
+            (d("2024-03-01"), d("2024-06-30"))
+        );
+        for bad in [
+            "",
+            "20x4",
+            "2025-2024",
+            "2024-13-01..2024-12-31",
+            "12-2024",
+            "99999",
+        ] {
+            assert!(parse_period(bad).is_err(), "{bad}");
+        }
+    }
+}

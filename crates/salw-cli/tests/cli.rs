@@ -1784,7 +1784,9 @@ fn http(method: &str, url: &str, token: Option<&str>) -> u16 {
 #[test]
 fn serve_makes_a_first_administrator_and_accounts_and_tokens_work_over_http() {
     let node = small_registry();
-    let served = Served::start(&node, &[]);
+    // The server looks at a token again after this long (30 s by default): 0, so that a token
+    // revoked with the CLI below is refused at once.
+    let served = Served::start(&node, &[("SALW_SESSION_RECHECK_SECONDS", "0")]);
     let password = served
         .printed
         .iter()

@@ -14,7 +14,7 @@ use std::path::Path;
 use rusqlite::{Connection, OptionalExtension, params};
 use salw_core::lifecycle::{WeaponState, WeaponStatus};
 use salw_core::{LifecycleEvent, Person, Weapon};
-use salw_store::backend::{Recovery, Result, WeaponFilter};
+use salw_store::backend::{PeriodEventCounts, PeriodRecovery, Recovery, Result, WeaponFilter};
 use salw_store::reports::Release;
 use salw_store::{
     Backend, Clash, Hash, JournalEntry, PhotoRecord, SignedHead, StoreError, StoredEvent,
@@ -614,6 +614,96 @@ impl Backend for SqliteBackend {
             visit(recovery)?;
         }
         Ok(())
+    }
+
+    fn period_recoveries(
+        &mut self,
+        from: &str,
+        to: &str,
+        visit: &mut dyn FnMut(PeriodRecovery) -> Result<()>,
+    ) -> Result<()> {
+        self.build_deferred_indexes()?;
+        // Only the period's recoveries are read in full (their event's and weapon's journal
+        // entries); everything else comes from indexes.
+        let mut stmt = self
+            .conn
+            .prepare_cached(
+                "SELECT e.kind, coalesce(e.criminal, 0), json_extract(jw.payload, '$.unodc_type'),
+                        w.tracing, json_extract(je.payload, '$.from_holder'), p.sex
+                 FROM events e
+                 JOIN weapons w ON w.id = e.weapon_id
+                 JOIN journal jw ON jw.seq = w.seq
+                 JOIN journal je ON je.seq = e.seq
+                 LEFT JOIN persons p
+                   ON p.id = unhex(replace(json_extract(je.payload, '$.from_holder'), '-', ''))
+                 WHERE e.kind IN ('seized', 'found', 'surrendered')
+                   AND e.occurred_on >= ?1 AND e.occurred_on <= ?2
+                   AND NOT EXISTS (SELECT 1 FROM events c WHERE c.supersedes = e.id)
+                 ORDER BY e.seq",
+            )
+            .map_err(db)?;
+        let mut rows = stmt.query([from, to]).map_err(db)?;
+        while let Some(r) = rows.next().map_err(db)? {
+            let recovery = (|| {
+                let holder: Option<String> = r.get(4)?;
+                Ok::<_, rusqlite::Error>(PeriodRecovery {
+                    kind: r.get(0)?,
+                    criminal: r.get(1)?,
+                    unodc_type: r.get(2)?,
+                    tracing: r.get(3)?,
+                    from_holder: match holder {
+                        Some(id) => Some((id, r.get(5)?)),
+                        None => None,
+                    },
+                })
+            })()
+            .map_err(db)?;
+            visit(recovery)?;
+        }
+        Ok(())
+    }
+
+    fn period_event_counts(&mut self, from: &str, to: &str) -> Result<PeriodEventCounts> {
+        self.build_deferred_indexes()?;
+        let mut counts = PeriodEventCounts::default();
+        let mut stmt = self
+            .conn
+            .prepare_cached(
+                "SELECT e.kind, count(*) FROM events e
+                 WHERE e.occurred_on >= ?1 AND e.occurred_on <= ?2
+                   AND NOT EXISTS (SELECT 1 FROM events c WHERE c.supersedes = e.id)
+                 GROUP BY e.kind",
+            )
+            .map_err(db)?;
+        let rows = stmt
+            .query_map([from, to], |r| {
+                Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?))
+            })
+            .map_err(db)?;
+        for row in rows {
+            let (kind, n) = row.map_err(db)?;
+            counts.by_kind.insert(kind, n.max(0) as u64);
+        }
+        let mut stmt = self
+            .conn
+            .prepare_cached(
+                "SELECT coalesce(json_extract(j.payload, '$.trace_outcome'), 'none'), count(*)
+                 FROM events e JOIN journal j ON j.seq = e.seq
+                 WHERE e.kind = 'traced' AND e.occurred_on >= ?1 AND e.occurred_on <= ?2
+                   AND NOT EXISTS (SELECT 1 FROM events c WHERE c.supersedes = e.id)
+                 GROUP BY 1",
+            )
+            .map_err(db)?;
+        let rows = stmt
+            .query_map([from, to], |r| {
+                Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?))
+            })
+            .map_err(db)?;
+        for row in rows {
+            let (outcome, n) = row.map_err(db)?;
+            counts.traces_by_outcome.insert(outcome, n.max(0) as u64);
+        }
+        Ok(counts)
     }
 
     fn releases(

@@ -64,6 +64,26 @@ pub struct Recovery {
     pub tracing: Option<String>,
 }
 
+/// A recovery with what the questionnaire reads of it: its weapon's UNODC type, its last
+/// tracing outcome, and the person it came from with their recorded sex (words as stored).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PeriodRecovery {
+    /// `seized`, `found` or `surrendered`.
+    pub kind: String,
+    pub criminal: bool,
+    pub unodc_type: Option<String>,
+    pub tracing: Option<String>,
+    /// The person's id (hyphenated UUID, as in the event) and sex.
+    pub from_holder: Option<(String, Option<String>)>,
+}
+
+/// See `Backend::period_event_counts`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PeriodEventCounts {
+    pub by_kind: std::collections::BTreeMap<String, u64>,
+    pub traces_by_outcome: std::collections::BTreeMap<String, u64>,
+}
+
 /// Which unique column a new record clashes with.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Clash {
@@ -153,6 +173,19 @@ pub trait Backend {
         to: &str,
         visit: &mut dyn FnMut(Recovery) -> Result<()>,
     ) -> Result<()>;
+
+    /// As `recoveries`, with what the questionnaire reads of each (`PeriodRecovery`).
+    fn period_recoveries(
+        &mut self,
+        from: &str,
+        to: &str,
+        visit: &mut dyn FnMut(PeriodRecovery) -> Result<()>,
+    ) -> Result<()>;
+
+    /// The events that happened from `from` to `to` (inclusive), superseded ones left out:
+    /// how many of each kind, and of the `traced` ones how many of each outcome (`none`
+    /// when the event names none).
+    fn period_event_counts(&mut self, from: &str, to: &str) -> Result<PeriodEventCounts>;
 
     /// Released indicator figures, oldest first; `period` and `profile` narrow them.
     fn releases(

@@ -246,9 +246,10 @@ pub fn release<B: Backend + ?Sized>(
     })
 }
 
-/// What the questionnaire and the national report read of a period, gathered in one pass over
-/// the records: recoveries with their weapon's type, last tracing outcome and person, and the
-/// other events of the period by kind. An event a correction superseded is not counted.
+/// What the questionnaire and the national report read of a period: recoveries with their
+/// weapon's type, last tracing outcome (the one SDG 16.4.2 reads) and person, and the other
+/// events of the period by kind. An event a correction superseded is not counted. Only the
+/// period's recoveries are read in full; the counts come from the projections.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct PeriodFacts {
     pub questionnaire: salw_core::questionnaire::Facts,
@@ -268,102 +269,72 @@ pub fn period_facts<B: Backend + ?Sized>(
     to: chrono::NaiveDate,
 ) -> Result<PeriodFacts> {
     use salw_core::category::UnodcType;
-    use salw_core::event::{EventKind, SeizureBasis};
     use salw_core::person::{PersonKind, Role, Sex};
     use salw_core::questionnaire::{Facts, Recovered};
-    use std::collections::{BTreeMap, HashMap, HashSet};
-    use uuid::Uuid;
 
-    let mut events = Vec::new();
-    let mut superseded = HashSet::new();
-    backend.scan_events(&mut |e| {
-        if let Some(s) = e.supersedes {
-            superseded.insert(s);
-        }
-        events.push(e);
-        Ok(())
-    })?;
-    // The weapon's last tracing outcome as the registry knows it now (in the order things
-    // happened; the later recorded wins a tie), as for SDG 16.4.2.
-    let mut origin: HashMap<Uuid, (chrono::NaiveDate, TraceOutcome)> = HashMap::new();
-    for e in &events {
-        if e.kind == EventKind::Traced
-            && !superseded.contains(&e.id)
-            && let Some(outcome) = e.trace_outcome
-        {
-            match origin.get(&e.weapon_id) {
-                Some((on, _)) if *on > e.occurred_on => {}
-                _ => {
-                    origin.insert(e.weapon_id, (e.occurred_on, outcome));
-                }
-            }
-        }
+    let (from_s, to_s) = (from.to_string(), to.to_string());
+    // Words the registry wrote itself: one it cannot read is a damaged record, not input.
+    fn word<T: std::str::FromStr>(what: &str, value: &str) -> Result<T> {
+        value
+            .parse()
+            .map_err(|_| StoreError::Corrupt(format!("{what} '{value}' is not one salw knows")))
     }
-    let mut weapon_type: HashMap<Uuid, UnodcType> = HashMap::new();
-    let mut weapons_total = 0u64;
-    backend.scan_weapons(&mut |w| {
-        weapons_total += 1;
-        weapon_type.insert(w.id, w.unodc_type.unwrap_or(UnodcType::Other));
+    let mut recovered = Vec::new();
+    backend.period_recoveries(&from_s, &to_s, &mut |r| {
+        let route = match r.kind.as_str() {
+            "seized" => Route::Seized,
+            "found" => Route::Found,
+            _ => Route::Surrendered,
+        };
+        let person = match &r.from_holder {
+            Some((id, sex)) => Some((
+                uuid::Uuid::parse_str(id).map_err(|_| {
+                    StoreError::Corrupt(format!("from_holder '{id}' is not a UUID"))
+                })?,
+                sex.as_deref().map(|s| word::<Sex>("sex", s)).transpose()?,
+            )),
+            None => None,
+        };
+        recovered.push(Recovered {
+            kind: ItemKind::Weapon,
+            route,
+            criminal: r.criminal,
+            weapon_type: match &r.unodc_type {
+                Some(t) => word("UNODC type", t)?,
+                None => UnodcType::Other,
+            },
+            origin: r
+                .tracing
+                .as_deref()
+                .map(|t| word::<TraceOutcome>("tracing outcome", t))
+                .transpose()?,
+            person,
+        });
         Ok(())
     })?;
-    let mut sex_of: HashMap<Uuid, Option<Sex>> = HashMap::new();
     let mut licensees = Vec::new();
     backend.scan_persons(&mut |p| {
         if p.kind == PersonKind::Individual && p.roles.contains(&Role::Licensee) {
             licensees.push(p.sex);
         }
-        sex_of.insert(p.id, p.sex);
         Ok(())
     })?;
-    let mut facts = PeriodFacts {
-        weapons_total,
-        inadequately_marked: backend.summary()?.inadequately_marked,
-        ..PeriodFacts::default()
-    };
-    let mut recovered = Vec::new();
-    let mut by_kind: BTreeMap<String, u64> = BTreeMap::new();
-    for e in &events {
-        if superseded.contains(&e.id) || e.occurred_on < from || e.occurred_on > to {
-            continue;
-        }
-        *by_kind.entry(e.kind.as_str().to_owned()).or_default() += 1;
-        if e.kind == EventKind::Traced {
-            let outcome = e.trace_outcome.map_or("none", |o| o.as_str());
-            *facts
-                .traces_by_outcome
-                .entry(outcome.to_owned())
-                .or_default() += 1;
-        }
-        let route = match e.kind {
-            EventKind::Seized => Route::Seized,
-            EventKind::Found => Route::Found,
-            EventKind::Surrendered => Route::Surrendered,
-            _ => continue,
-        };
-        recovered.push(Recovered {
-            kind: ItemKind::Weapon,
-            route,
-            criminal: e.seizure_basis == Some(SeizureBasis::CriminalOffence),
-            weapon_type: weapon_type
-                .get(&e.weapon_id)
-                .copied()
-                .unwrap_or(UnodcType::Other),
-            origin: origin.get(&e.weapon_id).map(|(_, o)| *o),
-            person: e
-                .from_holder
-                .map(|id| (id, sex_of.get(&id).copied().flatten())),
-        });
-    }
-    facts.events_by_kind = by_kind;
-    facts.questionnaire = Facts {
-        recovered,
-        licensees,
-        // The registry holds whole weapons; parts and ammunition are not records yet, and
-        // international traces arrive with federation.
-        parts_and_ammunition_recorded: false,
-        international: None,
-    };
-    Ok(facts)
+    let counts = backend.period_event_counts(&from_s, &to_s)?;
+    let summary = backend.summary()?;
+    Ok(PeriodFacts {
+        questionnaire: Facts {
+            recovered,
+            licensees,
+            // The registry holds whole weapons; parts and ammunition are not records yet, and
+            // international traces arrive with federation.
+            parts_and_ammunition_recorded: false,
+            international: None,
+        },
+        events_by_kind: counts.by_kind,
+        traces_by_outcome: counts.traces_by_outcome,
+        weapons_total: summary.weapons,
+        inadequately_marked: summary.inadequately_marked,
+    })
 }
 
 /// The questionnaire's tables over a period, checked: a computed table that fails the

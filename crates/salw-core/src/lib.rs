@@ -18,6 +18,7 @@ pub mod indicator;
 pub mod key;
 pub mod lifecycle;
 pub mod person;
+pub mod trace;
 pub mod weapon;
 
 pub use error::{FieldError, ValidationError};

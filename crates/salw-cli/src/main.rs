@@ -9,6 +9,7 @@ mod node;
 mod output;
 mod peers;
 mod search;
+mod traces;
 
 use std::process::ExitCode;
 

@@ -18,6 +18,7 @@ pub mod federation;
 pub mod pages;
 pub mod params;
 pub mod state;
+pub mod traces;
 
 use std::net::SocketAddr;
 use std::sync::Arc;

@@ -273,6 +273,12 @@ pub enum TraceCommand {
         #[arg(long)]
         reason: Option<String>,
     },
+    /// Per partner State: requests, response rate and median hours to acknowledge and to
+    /// answer (of the requests this node sent, and of those it received).
+    Stats {
+        #[arg(long)]
+        json: bool,
+    },
     /// Set how long a partner has to acknowledge and to answer (else the fallback of
     /// docs/tracing.md).
     Deadlines {

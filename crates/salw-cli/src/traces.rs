@@ -340,6 +340,41 @@ pub fn run(cli: &Cli, command: &TraceCommand) -> Result<ExitCode> {
                 print_view(&v)?;
             }
         }
+        TraceCommand::Stats { json } => {
+            let mut reg = node::open(cli, false)?;
+            let stats = traces::partner_stats(&traces::list(reg.backend(), now)?);
+            if *json {
+                println!(
+                    "{}",
+                    serde_json::to_string_pretty(&json!({"partners": stats}))?
+                );
+            } else if stats.is_empty() {
+                println!("no trace request sent or received yet");
+            } else {
+                let hours =
+                    |h: Option<f64>| h.map(|h| format!("{h:.1} h")).unwrap_or_else(|| "-".into());
+                for s in stats {
+                    println!(
+                        "{} ({} {}): {} request(s), {} acknowledged, {} answered ({}); median {} to acknowledge, {} to answer",
+                        s.partner,
+                        if s.role == "sent" {
+                            "requests to"
+                        } else {
+                            "requests from"
+                        },
+                        s.partner,
+                        s.requests,
+                        s.acknowledged,
+                        s.answered,
+                        s.response_rate_percent
+                            .map(|p| format!("{p} %"))
+                            .unwrap_or_else(|| "-".into()),
+                        hours(s.median_hours_to_acknowledge),
+                        hours(s.median_hours_to_answer)
+                    );
+                }
+            }
+        }
         TraceCommand::Deadlines {
             country,
             acknowledge_hours,

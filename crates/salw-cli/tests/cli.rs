@@ -2938,6 +2938,33 @@ fn a_trace_goes_from_the_seizing_state_to_the_maker_then_the_importer_and_closes
         ])
         .contains("is closed")
     );
+    // Per partner: each answered its one request.
+    let stats = ke.json(&["trace", "stats", "--json"]);
+    let partners = stats["partners"].as_array().expect("partners");
+    assert_eq!(partners.len(), 2, "{stats}");
+    for p in partners {
+        assert_eq!(p["role"], "sent");
+        assert_eq!(
+            (p["requests"].as_u64(), p["answered"].as_u64()),
+            (Some(1), Some(1)),
+            "{p}"
+        );
+        assert_eq!(p["response_rate_percent"], 100);
+        assert!(
+            p["median_hours_to_answer"]
+                .as_f64()
+                .is_some_and(|h| h >= 0.0),
+            "{p}"
+        );
+    }
+    assert_eq!(
+        rs.json(&["trace", "stats", "--json"])["partners"][0]["role"],
+        "received"
+    );
+    assert!(
+        ke.ok(&["trace", "list", "--overdue"])
+            .contains("no trace is overdue")
+    );
     for s in served {
         assert!(s.stop().success());
     }

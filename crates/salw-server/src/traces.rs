@@ -649,3 +649,217 @@ pub fn apply_incoming<B: TraceBackend + FederationBackend>(
         }
     }
 }
+
+/// How a partner State answered this node's requests (or this node answered its requests):
+/// of the requests sent, how many were acknowledged and answered, and the median time to each.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct PartnerStats {
+    pub partner: String,
+    /// `sent` (the partner's responses to this node) or `received` (this node's to it).
+    pub role: String,
+    pub requests: u64,
+    pub acknowledged: u64,
+    pub answered: u64,
+    /// Answered / requests, in per cent (rounded down); none without requests.
+    pub response_rate_percent: Option<u64>,
+    pub median_hours_to_acknowledge: Option<f64>,
+    pub median_hours_to_answer: Option<f64>,
+}
+
+fn median(mut v: Vec<f64>) -> Option<f64> {
+    if v.is_empty() {
+        return None;
+    }
+    v.sort_by(f64::total_cmp);
+    let n = v.len();
+    Some(if n % 2 == 1 {
+        v[n / 2]
+    } else {
+        (v[n / 2 - 1] + v[n / 2]) / 2.0
+    })
+}
+
+fn hours_between(from: &str, to: &str) -> Option<f64> {
+    let a = DateTime::parse_from_rfc3339(from).ok()?;
+    let b = DateTime::parse_from_rfc3339(to).ok()?;
+    Some((b - a).num_seconds() as f64 / 3600.0)
+}
+
+/// Per partner and direction: response rate and median times, from the traces' steps (a
+/// request counts from its `sent` or `received` step; a trace still in draft does not count).
+pub fn partner_stats(views: &[TraceView]) -> Vec<PartnerStats> {
+    let mut groups: std::collections::BTreeMap<(String, String), Vec<&TraceView>> =
+        Default::default();
+    for v in views {
+        if v.request_message().is_some() {
+            groups
+                .entry((v.trace.partner.clone(), v.trace.role.clone()))
+                .or_default()
+                .push(v);
+        }
+    }
+    groups
+        .into_iter()
+        .map(|((partner, role), vs)| {
+            let mut to_ack = Vec::new();
+            let mut to_answer = Vec::new();
+            for v in &vs {
+                let Some(opened) = v
+                    .steps
+                    .iter()
+                    .find(|s| s.state == "sent" || s.state == "received")
+                else {
+                    continue;
+                };
+                let at = |state: &str| {
+                    v.steps
+                        .iter()
+                        .find(|s| s.state == state)
+                        .map(|s| s.at.as_str())
+                };
+                // An answer without an acknowledgement acknowledges too.
+                if let Some(h) = at("acknowledged")
+                    .or(at("answered"))
+                    .and_then(|t| hours_between(&opened.at, t))
+                {
+                    to_ack.push(h);
+                }
+                if let Some(h) = at("answered").and_then(|t| hours_between(&opened.at, t)) {
+                    to_answer.push(h);
+                }
+            }
+            let requests = vs.len() as u64;
+            PartnerStats {
+                partner,
+                role,
+                requests,
+                acknowledged: to_ack.len() as u64,
+                answered: to_answer.len() as u64,
+                response_rate_percent: (requests > 0)
+                    .then(|| to_answer.len() as u64 * 100 / requests),
+                median_hours_to_acknowledge: median(to_ack),
+                median_hours_to_answer: median(to_answer),
+            }
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn record(role: &str, partner: &str) -> TraceRecord {
+        TraceRecord {
+            id: "t".into(),
+            role: role.into(),
+            partner: partner.into(),
+            weapon_id: None,
+            reference: "R".into(),
+            priority: "routine".into(),
+            urgency_reason: None,
+            request: "{}".into(),
+            restrictions: "[]".into(),
+            confidentiality: "c".into(),
+            created_at: "2026-01-01T00:00:00.000Z".into(),
+            created_by: "me".into(),
+        }
+    }
+
+    fn at(state: &str, when: &str) -> TraceStep {
+        let mut s = step("t", state, "me", Utc::now(), Some("m"), json!({}));
+        s.at = when.into();
+        if state == "sent" || state == "received" {
+            s.acknowledge_by = Some("2026-01-02T00:00:00.000Z".into());
+            s.answer_by = Some("2026-01-10T00:00:00.000Z".into());
+        }
+        s
+    }
+
+    fn when(s: &str) -> DateTime<Utc> {
+        s.parse().expect("time")
+    }
+
+    #[test]
+    fn a_trace_is_overdue_past_its_deadline_until_it_moves_on() {
+        let sent = vec![
+            at("draft", "2026-01-01T00:00:00.000Z"),
+            at("sent", "2026-01-01T00:00:00.000Z"),
+        ];
+        let v = TraceView::new(
+            record("sent", "RS"),
+            sent.clone(),
+            when("2026-01-01T12:00:00Z"),
+        );
+        assert_eq!(v.overdue, None);
+        let v = TraceView::new(
+            record("sent", "RS"),
+            sent.clone(),
+            when("2026-01-03T00:00:00Z"),
+        );
+        assert_eq!(
+            v.overdue.as_deref(),
+            Some("acknowledgement was due by 2026-01-02T00:00:00.000Z")
+        );
+        let mut acked = sent.clone();
+        acked.push(at("acknowledged", "2026-01-01T06:00:00.000Z"));
+        let v = TraceView::new(
+            record("sent", "RS"),
+            acked.clone(),
+            when("2026-01-03T00:00:00Z"),
+        );
+        assert_eq!(v.overdue, None);
+        let v = TraceView::new(
+            record("sent", "RS"),
+            acked.clone(),
+            when("2026-01-11T00:00:00Z"),
+        );
+        assert_eq!(
+            v.overdue.as_deref(),
+            Some("answer was due by 2026-01-10T00:00:00.000Z")
+        );
+        acked.push(at("answered", "2026-01-05T00:00:00.000Z"));
+        let v = TraceView::new(record("sent", "RS"), acked, when("2026-02-01T00:00:00Z"));
+        assert_eq!((v.state.as_str(), v.overdue), ("answered", None));
+    }
+
+    #[test]
+    fn response_rate_and_median_times_per_partner() {
+        let now = when("2026-03-01T00:00:00Z");
+        let answered = |ack_h: u32, answer_h: u32| {
+            TraceView::new(
+                record("sent", "RS"),
+                vec![
+                    at("sent", "2026-01-01T00:00:00.000Z"),
+                    at("acknowledged", &format!("2026-01-01T{ack_h:02}:00:00.000Z")),
+                    at(
+                        "answered",
+                        &format!("2026-01-{:02}T00:00:00.000Z", 1 + answer_h / 24),
+                    ),
+                ],
+                now,
+            )
+        };
+        let views = vec![
+            answered(2, 48),
+            answered(4, 96),
+            answered(12, 240),
+            TraceView::new(
+                record("sent", "RS"),
+                vec![at("sent", "2026-01-01T00:00:00.000Z")],
+                now,
+            ),
+            TraceView::new(
+                record("sent", "UG"),
+                vec![at("draft", "2026-01-01T00:00:00.000Z")],
+                now,
+            ),
+        ];
+        let stats = partner_stats(&views);
+        assert_eq!(stats.len(), 1, "a draft is no request: {stats:?}");
+        let rs = &stats[0];
+        assert_eq!((rs.requests, rs.acknowledged, rs.answered), (4, 3, 3));
+        assert_eq!(rs.response_rate_percent, Some(75));
+        assert_eq!(rs.median_hours_to_acknowledge, Some(4.0));
+        assert_eq!(rs.median_hours_to_answer, Some(96.0));
+    }
+}

@@ -59,6 +59,7 @@ pub fn router(state: Shared) -> Router {
         .route("/api/v1/users/{name}", post(api::post_user_change))
         .route("/api/v1/tokens", post(api::post_token))
         .route("/api/v1/audit", get(api::audit_trail))
+        .route("/api/v1/traces", get(api::traces))
         .route(
             federation::INBOX_PATH,
             post(federation::inbox).layer(DefaultBodyLimit::max(federation::MAX_MESSAGE_BYTES)),

@@ -411,6 +411,7 @@ pub const ENDPOINTS: &[Endpoint] = &[
     page("POST", "/admin/users", May(ManageUsers)),
     page("POST", "/admin/users/{name}", May(ManageUsers)),
     page("GET", "/audit", May(ReadAudit)),
+    page("GET", "/traces", May(Search)),
     page("GET", "/indicators", May(ViewSummary)),
     page("POST", "/indicators/release", May(ReleaseFigures)),
     page("GET", "/static/{file}", Public),

@@ -86,6 +86,7 @@ pub fn router(state: Shared) -> Router {
         .route("/admin/users", get(pages::users).post(pages::user_create))
         .route("/admin/users/{name}", post(pages::user_change))
         .route("/audit", get(pages::audit))
+        .route("/traces", get(pages::traces))
         .route("/indicators", get(pages::indicators))
         .route("/indicators/release", post(pages::indicator_release))
         .route("/static/{file}", get(pages::static_file))

@@ -148,5 +148,8 @@ done
 traced=$(salw KE show KE-SEIZ-2024-17 --json | jq '[.. | objects | select(.kind? == "traced" and .trace_outcome? == "established_by_tracing")] | length')
 echo "KE's weapon: $traced traced event(s) established by tracing"
 [[ "$traced" == 1 ]] || { echo "FAILED: the weapon's tracing status was not recorded once"; ok=0; }
+say KE indicator sdg-16-4-2 --year 2024
+sdg=$(salw KE indicator sdg-16-4-2 --year 2024 --json | jq .breakdowns.by_tracing.numerator)
+[[ "$sdg" == 1 ]] || { echo "FAILED: SDG 16.4.2 does not count the weapon as traced ($sdg)"; ok=0; }
 if [[ $ok == 1 ]]; then echo; echo "OK: the trace closed with its point of diversion on KE, RS and UG"; exit 0; fi
 exit 1

@@ -2926,6 +2926,9 @@ fn a_trace_goes_from_the_seizing_state_to_the_maker_then_the_importer_and_closes
         .collect();
     assert_eq!(traced.len(), 1, "{shown}");
     assert!(traced[0].to_string().contains("established_by_tracing"));
+    // SDG 16.4.2 reads it: the one seizure of 2024, its origin established by tracing.
+    let sdg = ke.json(&["indicator", "sdg-16-4-2", "--year", "2024", "--json"]);
+    assert_eq!(sdg["breakdowns"]["by_tracing"]["numerator"], 1, "{sdg}");
     assert!(
         ke.fails(&[
             "trace",

@@ -235,6 +235,19 @@ pub enum TraceCommand {
     },
     /// Acknowledge a request received from a partner.
     Acknowledge { id: String },
+    /// Ask the requesting State for more information about a request received.
+    Ask {
+        id: String,
+        /// What is needed (e.g. "photographs of the proof marks").
+        #[arg(long)]
+        questions: String,
+    },
+    /// Give the information a partner asked for about a request this node sent.
+    Inform {
+        id: String,
+        #[arg(long)]
+        information: String,
+    },
     /// Answer a request received from a partner.
     Answer {
         id: String,

@@ -227,6 +227,27 @@ pub fn run(cli: &Cli, command: &TraceCommand) -> Result<ExitCode> {
                 s.message_id.as_deref().unwrap_or("?")
             );
         }
+        TraceCommand::Ask { id, questions } => {
+            let (mut reg, key, info) = open_signing(cli)?;
+            let s = traces::ask_information(reg.backend(), &key, &info, id, questions, &by, now)
+                .map_err(named)?;
+            println!(
+                "trace {}: more information asked for (message {})",
+                s.trace_id,
+                s.message_id.as_deref().unwrap_or("?")
+            );
+        }
+        TraceCommand::Inform { id, information } => {
+            let (mut reg, key, info) = open_signing(cli)?;
+            let s =
+                traces::provide_information(reg.backend(), &key, &info, id, information, &by, now)
+                    .map_err(named)?;
+            println!(
+                "trace {}: information sent (message {})",
+                s.trace_id,
+                s.message_id.as_deref().unwrap_or("?")
+            );
+        }
         TraceCommand::Answer {
             id,
             outcome,

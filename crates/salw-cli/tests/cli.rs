@@ -2795,6 +2795,29 @@ fn a_trace_goes_from_the_seizing_state_to_the_maker_then_the_importer_and_closes
     // Only the requested side acknowledges; a refusal needs its ground.
     assert!(ke.fails(&["trace", "acknowledge", &t1]).contains("--id"));
     rs.ok(&["trace", "acknowledge", &r1id]);
+    // RS asks for more information; KE gives it.
+    rs.ok(&[
+        "trace",
+        "ask",
+        &r1id,
+        "--questions",
+        "photographs of the proof marks",
+    ]);
+    wait_for_trace(&ke, "RS's question at KE", |t| {
+        t["id"] == t1.as_str() && t["state"] == "more-information-requested"
+    });
+    let e = ke.fails(&["trace", "inform", &t1, "--information", " "]);
+    assert!(e.contains("--information"), "{e}");
+    ke.ok(&[
+        "trace",
+        "inform",
+        &t1,
+        "--information",
+        "photographs sent by courier on 2024-05-10",
+    ]);
+    wait_for_trace(&rs, "KE's information at RS", |t| {
+        t["id"] == r1id.as_str() && t["state"] == "information-provided"
+    });
     let e = rs.fails(&["trace", "answer", &r1id, "--outcome", "refused"]);
     assert!(e.contains("--ground"), "{e}");
     let e = rs.fails(&["trace", "answer", &r1id, "--outcome", "maybe"]);
@@ -2821,8 +2844,18 @@ fn a_trace_goes_from_the_seizing_state_to_the_maker_then_the_importer_and_closes
         .iter()
         .filter_map(|s| s["state"].as_str())
         .collect();
-    assert_eq!(states, ["draft", "sent", "acknowledged", "answered"]);
-    let answer = detail(&a1["steps"][3]);
+    assert_eq!(
+        states,
+        [
+            "draft",
+            "sent",
+            "acknowledged",
+            "more-information-requested",
+            "information-provided",
+            "answered"
+        ]
+    );
+    let answer = detail(&a1["steps"][5]);
     assert_eq!(answer["next_state"], "UG");
     assert_eq!(
         answer["history"]["events"].as_array().map(Vec::len),

@@ -105,7 +105,7 @@ impl TraceView {
                 "sent" | "received" => late(&o.acknowledge_by)
                     .map(|d| format!("acknowledgement was due by {d}"))
                     .or_else(|| late(&o.answer_by).map(|d| format!("answer was due by {d}"))),
-                "acknowledged" | "more-information-requested" => {
+                "acknowledged" | "more-information-requested" | "information-provided" => {
                     late(&o.answer_by).map(|d| format!("answer was due by {d}"))
                 }
                 _ => None,
@@ -401,6 +401,83 @@ pub fn acknowledge<B: TraceBackend + FederationBackend>(
     )
 }
 
+/// The requested node asks the requesting one for more information (DOMAIN.md §6).
+pub fn ask_information<B: TraceBackend + FederationBackend>(
+    backend: &mut B,
+    key: &SigningKey,
+    node: &NodeInfo,
+    id: &str,
+    questions: &str,
+    by: &str,
+    now: DateTime<Utc>,
+) -> Result<TraceStep, FederationError> {
+    let v = view(backend, id, now)?;
+    expect(
+        &v,
+        "received",
+        &["received", "acknowledged", "information-provided"],
+        "asked about",
+    )?;
+    let questions = questions.trim();
+    if questions.is_empty() {
+        return Err(field("questions", "say what information is needed"));
+    }
+    let mut body = reply_body(&v)?;
+    body.insert("questions".into(), json!(questions));
+    let s = step(
+        &v.trace.id,
+        "more-information-requested",
+        by,
+        now,
+        None,
+        Value::Object(body.clone()),
+    );
+    send_step(
+        backend,
+        key,
+        node,
+        &v,
+        Kind::TraceInformationRequest,
+        body,
+        s,
+        now,
+    )
+}
+
+/// The requesting node provides the information its partner asked for.
+pub fn provide_information<B: TraceBackend + FederationBackend>(
+    backend: &mut B,
+    key: &SigningKey,
+    node: &NodeInfo,
+    id: &str,
+    information: &str,
+    by: &str,
+    now: DateTime<Utc>,
+) -> Result<TraceStep, FederationError> {
+    let v = view(backend, id, now)?;
+    expect(
+        &v,
+        "sent",
+        &["more-information-requested"],
+        "given information",
+    )?;
+    let information = information.trim();
+    if information.is_empty() {
+        return Err(field("information", "must not be empty"));
+    }
+    let mut body = reply_body(&v)?;
+    body.insert("information".into(), json!(information));
+    let s = step(
+        &v.trace.id,
+        "information-provided",
+        by,
+        now,
+        None,
+        Value::Object(body.clone()),
+    );
+    send_step(backend, key, node, &v, Kind::TraceInformation, body, s, now)
+}
+
 /// An answer of the requested node.
 #[derive(Debug, Clone, Default)]
 pub struct AnswerInput {
@@ -425,7 +502,17 @@ pub fn answer<B: TraceBackend + FederationBackend>(
     now: DateTime<Utc>,
 ) -> Result<TraceStep, FederationError> {
     let v = view(backend, id, now)?;
-    expect(&v, "received", &["received", "acknowledged"], "answered")?;
+    expect(
+        &v,
+        "received",
+        &[
+            "received",
+            "acknowledged",
+            "more-information-requested",
+            "information-provided",
+        ],
+        "answered",
+    )?;
     let outcome = a.outcome.trim();
     if !salw_federation::trace::OUTCOMES.contains(&outcome) {
         return Err(field(
@@ -501,6 +588,7 @@ pub fn check_close<B: TraceBackend>(
             "sent",
             "acknowledged",
             "more-information-requested",
+            "information-provided",
             "answered",
         ],
         "closed",
@@ -624,7 +712,11 @@ pub fn apply_incoming<B: TraceBackend + FederationBackend>(
             s.answer_by = text("answer_by");
             backend.add_trace_step(&s)
         }
-        Kind::TraceAcknowledgement | Kind::TraceAnswer | Kind::TraceClosure => {
+        Kind::TraceAcknowledgement
+        | Kind::TraceAnswer
+        | Kind::TraceClosure
+        | Kind::TraceInformationRequest
+        | Kind::TraceInformation => {
             let request = salw_federation::trace::in_reply_to(&d.body)
                 .map_err(|e| StoreError::Invalid(e.to_string()))?
                 .to_string();
@@ -636,6 +728,8 @@ pub fn apply_incoming<B: TraceBackend + FederationBackend>(
             let state = match d.kind {
                 Kind::TraceAcknowledgement => "acknowledged",
                 Kind::TraceAnswer => "answered",
+                Kind::TraceInformationRequest => "more-information-requested",
+                Kind::TraceInformation => "information-provided",
                 _ => "closed",
             };
             backend.add_trace_step(&step(

@@ -42,6 +42,10 @@ pub enum Command {
     /// (docs/federation.md).
     #[command(subcommand)]
     Peer(PeerCommand),
+    /// Trace a recovered weapon: the domestic trace, and trace requests to and from partner
+    /// States (docs/tracing.md).
+    #[command(subcommand)]
+    Trace(TraceCommand),
     /// Register and list weapons.
     #[command(subcommand)]
     Weapon(WeaponCommand),
@@ -165,6 +169,143 @@ pub enum NodeCommand {
     /// Set the address partners reach this node at (its base URL, e.g. https://salw.example.org),
     /// shown by `node info` for them to register with `peer add`.
     SetAddress { url: String },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TraceCommand {
+    /// The domestic trace: what this registry's own records say about a recovered weapon (the
+    /// point of diversion, or the States to ask).
+    Domestic {
+        /// The weapon's id or outside reference.
+        weapon: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// A draft trace request to a partner State, filled from the weapon and its recovery record;
+    /// refused, each missing item named, until it carries what DOMAIN.md §6 lists.
+    Create {
+        /// The recovered weapon's id or outside reference.
+        weapon: String,
+        /// The State asked (a registered partner).
+        #[arg(long)]
+        to: String,
+        /// This case's reference (default: the weapon's reference or id).
+        #[arg(long)]
+        reference: Option<String>,
+        /// An urgent request, with its reason (otherwise routine).
+        #[arg(long, value_name = "REASON")]
+        urgent: Option<String>,
+        /// Why the weapon is illicit and the legal basis (default: from the seizure record).
+        #[arg(long)]
+        illicit_basis: Option<String>,
+        /// The circumstances of recovery (default: the seizure's criminal context).
+        #[arg(long)]
+        circumstances: Option<String>,
+        /// legible, obliterated or absent (default: from the marks).
+        #[arg(long)]
+        serial_status: Option<String>,
+        /// The import marks seen, or "none" (default: the weapon's import marks).
+        #[arg(long)]
+        import_marks: Option<String>,
+        /// How the photographs travel, when the registry holds none (e.g. "sent by courier").
+        #[arg(long)]
+        photos: Option<String>,
+        /// What the information will be used for.
+        #[arg(long)]
+        intended_use: Option<String>,
+        /// A use the answer may not be put to (repeat for several).
+        #[arg(long = "restriction")]
+        restrictions: Vec<String>,
+        #[arg(long, default_value = "law enforcement only")]
+        confidentiality: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Send a draft (`salw serve` delivers it); the partner's deadlines apply.
+    Send { id: String },
+    /// Traces sent and received, newest first.
+    List {
+        /// Only those whose acknowledgement or answer is overdue.
+        #[arg(long)]
+        overdue: bool,
+        #[arg(long)]
+        json: bool,
+    },
+    /// A trace: its request, every step, the candidates found here, the answer.
+    Show {
+        id: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Acknowledge a request received from a partner.
+    Acknowledge { id: String },
+    /// Ask the requesting State for more information about a request received.
+    Ask {
+        id: String,
+        /// What is needed (e.g. "photographs of the proof marks").
+        #[arg(long)]
+        questions: String,
+    },
+    /// Give the information a partner asked for about a request this node sent.
+    Inform {
+        id: String,
+        #[arg(long)]
+        information: String,
+    },
+    /// Answer a request received from a partner.
+    Answer {
+        id: String,
+        /// complete, partial, restricted, delayed or refused.
+        #[arg(long)]
+        outcome: String,
+        /// The ground of a refusal (ongoing investigation, confidentiality, national security…).
+        #[arg(long)]
+        ground: Option<String>,
+        /// What the records show, in words.
+        #[arg(long)]
+        findings: Option<String>,
+        /// The weapon found here (id or reference): its records' history travels with the answer.
+        #[arg(long)]
+        weapon: Option<String>,
+        /// The State to ask next (e.g. where the weapon was exported to).
+        #[arg(long)]
+        next_state: Option<String>,
+        /// A use the data may not be put to (repeat for several).
+        #[arg(long = "restriction")]
+        restrictions: Vec<String>,
+        #[arg(long)]
+        confidentiality: Option<String>,
+    },
+    /// Close a trace this node sent; with a point of diversion it records the weapon's
+    /// `traced` event (established by tracing; chain-broken: unsuccessful, with the reason).
+    Close {
+        id: String,
+        /// point-of-diversion-found, chain-broken or exempted.
+        #[arg(long)]
+        result: String,
+        /// Where and when the weapon became illicit (the last legal holder).
+        #[arg(long)]
+        diversion: Option<String>,
+        /// Why, for chain-broken or exempted.
+        #[arg(long)]
+        reason: Option<String>,
+    },
+    /// Per partner State: requests, response rate and median hours to acknowledge and to
+    /// answer (of the requests this node sent, and of those it received).
+    Stats {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Set how long a partner has to acknowledge and to answer (else the fallback of
+    /// docs/tracing.md).
+    Deadlines {
+        #[arg(long)]
+        country: String,
+        #[arg(long)]
+        acknowledge_hours: i64,
+        #[arg(long)]
+        answer_hours: i64,
+    },
 }
 
 #[derive(Debug, Subcommand)]

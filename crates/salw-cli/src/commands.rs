@@ -29,6 +29,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Node(NodeCommand::Info { json }) => node_info(&cli, *json),
         Command::Node(NodeCommand::SetAddress { url }) => crate::peers::set_address(&cli, url),
         Command::Peer(command) => crate::peers::run(&cli, command),
+        Command::Trace(command) => crate::traces::run(&cli, command),
         Command::Node(NodeCommand::SetCountry { country }) => {
             let mut reg = node::open(&cli, true)?;
             let node = reg.set_country(country, &node::context(&cli, "cli"))?;

@@ -10,6 +10,7 @@ mod output;
 mod peers;
 mod report;
 mod search;
+mod traces;
 
 use std::process::ExitCode;
 

@@ -2978,3 +2978,430 @@ fn poa_report_fills_what_the_registry_knows_and_lists_the_rest() {
     let e = node.fails(&["report", "poa", "--period", "2024", "--out", "x.pdf"]);
     assert!(e.contains("'pdf' is not one of html, xlsx, json"), "{e}");
 }
+
+/// Waits (at most 30 s) until `salw trace list --json` on a node shows a trace that `wanted`
+/// accepts; returns it.
+fn wait_for_trace(node: &Node, what: &str, wanted: impl Fn(&Value) -> bool) -> Value {
+    let start = std::time::Instant::now();
+    loop {
+        let list = node.json(&["trace", "list", "--json"]);
+        if let Some(t) = list["traces"]
+            .as_array()
+            .and_then(|ts| ts.iter().find(|t| wanted(t)))
+        {
+            return t.clone();
+        }
+        assert!(
+            start.elapsed() < std::time::Duration::from_secs(30),
+            "{what} never happened: {list}\n{}",
+            node.ok(&["peer", "messages"])
+        );
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+}
+
+fn detail(step: &Value) -> Value {
+    serde_json::from_str(step["detail"].as_str().expect("detail")).expect("detail json")
+}
+
+#[test]
+fn a_trace_goes_from_the_seizing_state_to_the_maker_then_the_importer_and_closes_on_all_three() {
+    let ke = Node::new();
+    let rs = Node::new();
+    rs.ok(&["node", "set-country", "RS"]);
+    let ug = Node::new();
+    ug.ok(&["node", "set-country", "UG"]);
+    let fast = [
+        ("SALW_FEDERATION_RETRY_FIRST_MS", "100"),
+        ("SALW_FEDERATION_RETRY_MAX_SECONDS", "1"),
+    ];
+    let served = [
+        Served::start(&ke, &fast),
+        Served::start(&rs, &fast),
+        Served::start(&ug, &fast),
+    ];
+    let nodes = [(&ke, "KE"), (&rs, "RS"), (&ug, "UG")];
+    for (i, (node, _)) in nodes.iter().enumerate() {
+        for (j, (other, country)) in nodes.iter().enumerate() {
+            if i != j {
+                let key = other.json(&["node", "info", "--json"])["public_key"]
+                    .as_str()
+                    .expect("key")
+                    .to_owned();
+                node.ok(&[
+                    "peer",
+                    "add",
+                    "--country",
+                    country,
+                    "--url",
+                    &served[j].base,
+                    "--key",
+                    &key,
+                ]);
+            }
+        }
+    }
+    let pistol = |node: &Node, reference: &str, extra: &[&str]| {
+        let mut args = vec![
+            "weapon",
+            "add",
+            "--category",
+            "self-loading pistol",
+            "--manufacturer",
+            "Zastava",
+            "--model",
+            "M70",
+            "--serial",
+            "ZA123456",
+            "--calibre",
+            "7.65 mm",
+            "--country",
+            "RS",
+            "--reference",
+            reference,
+        ];
+        args.extend_from_slice(extra);
+        node.ok(&args);
+    };
+    // RS made it and exported it to UG; UG imported it, sold it, and it was stolen there.
+    pistol(&rs, "RS-1", &[]);
+    rs.ok(&["event", "add", "RS-1", "manufactured", "--on", "2012-01-10"]);
+    rs.ok(&[
+        "event",
+        "add",
+        "RS-1",
+        "exported",
+        "--on",
+        "2013-05-02",
+        "--country",
+        "UG",
+    ]);
+    pistol(&ug, "UG-1", &["--mark", "import:UG 13"]);
+    for (name, reference) in [("Kampala Arms Ltd", "DEALER"), ("John Okello", "LICENSEE")] {
+        ug.ok(&["person", "add", "--name", name, "--reference", reference]);
+    }
+    ug.ok(&[
+        "event",
+        "add",
+        "UG-1",
+        "imported",
+        "--on",
+        "2013-06-01",
+        "--country",
+        "RS",
+        "--to-holder",
+        "DEALER",
+    ]);
+    ug.ok(&[
+        "event",
+        "add",
+        "UG-1",
+        "transferred",
+        "--on",
+        "2015-03-03",
+        "--from-holder",
+        "DEALER",
+        "--to-holder",
+        "LICENSEE",
+    ]);
+    ug.ok(&[
+        "event",
+        "add",
+        "UG-1",
+        "reported_stolen",
+        "--on",
+        "2019-08-10",
+        "--from-holder",
+        "LICENSEE",
+        "--place",
+        "Gulu",
+    ]);
+    // KE seizes it.
+    pistol(&ke, "KE-1", &["--mark", "import:UG 13"]);
+    ke.ok(&[
+        "event",
+        "add",
+        "KE-1",
+        "seized",
+        "--on",
+        "2024-05-06",
+        "--place",
+        "Busia",
+        "--seizure-basis",
+        "criminal_offence",
+        "--legal-basis",
+        "Firearms Act s.89",
+        "--criminal-context",
+        "smuggling",
+    ]);
+
+    // The domestic trace: no holder in KE, ask the State of manufacture.
+    let domestic = ke.json(&["trace", "domestic", "KE-1", "--json"]);
+    assert_eq!(domestic["found"], "ask_states", "{domestic}");
+    assert_eq!(domestic["states"][0]["country"], "RS", "{domestic}");
+    // UG's own records find the point of diversion.
+    let at_ug = ug.json(&["trace", "domestic", "UG-1", "--json"]);
+    assert_eq!(at_ug["found"], "point_of_diversion", "{at_ug}");
+    assert_eq!(at_ug["on"], "2019-08-10");
+
+    // An incomplete request is refused with each missing item named; nothing is saved.
+    let e = ke.fails(&["trace", "create", "KE-1", "--to", "RS"]);
+    assert!(
+        e.contains("photos: missing") && e.contains("intended_use: missing"),
+        "{e}"
+    );
+    assert_eq!(
+        ke.json(&["trace", "list", "--json"])["traces"],
+        serde_json::json!([])
+    );
+    let e = ke.fails(&[
+        "trace",
+        "create",
+        "KE-1",
+        "--to",
+        "TZ",
+        "--photos",
+        "x",
+        "--intended-use",
+        "y",
+    ]);
+    assert!(e.contains("--to: no partner is registered for TZ"), "{e}");
+    let complete = ["--photos", "by courier", "--intended-use", "prosecution"];
+    let create = |to: &str, extra: &[&str]| -> String {
+        let mut args = vec!["trace", "create", "KE-1", "--to", to, "--json"];
+        args.extend_from_slice(&complete);
+        args.extend_from_slice(extra);
+        ke.json(&args)["id"].as_str().expect("id").to_owned()
+    };
+
+    // 1. KE asks RS.
+    let t1 = create("RS", &[]);
+    ke.ok(&["trace", "send", &t1]);
+    assert!(
+        ke.fails(&["trace", "send", &t1])
+            .contains("it can be sent only when draft")
+    );
+    let r1 = wait_for_trace(&rs, "the request's arrival at RS", |t| {
+        t["role"] == "received"
+    });
+    let r1id = r1["id"].as_str().expect("id").to_owned();
+    let found = detail(&r1["steps"][0]);
+    let candidate = found["candidates"][0]["weapon_id"]
+        .as_str()
+        .expect("a candidate")
+        .to_owned();
+    assert_eq!(found["candidates"][0]["serial"], "ZA123456");
+    assert!(rs.ok(&["trace", "show", &r1id]).contains("candidate"));
+    // Only the requested side acknowledges; a refusal needs its ground.
+    assert!(ke.fails(&["trace", "acknowledge", &t1]).contains("--id"));
+    rs.ok(&["trace", "acknowledge", &r1id]);
+    // RS asks for more information; KE gives it.
+    rs.ok(&[
+        "trace",
+        "ask",
+        &r1id,
+        "--questions",
+        "photographs of the proof marks",
+    ]);
+    wait_for_trace(&ke, "RS's question at KE", |t| {
+        t["id"] == t1.as_str() && t["state"] == "more-information-requested"
+    });
+    let e = ke.fails(&["trace", "inform", &t1, "--information", " "]);
+    assert!(e.contains("--information"), "{e}");
+    ke.ok(&[
+        "trace",
+        "inform",
+        &t1,
+        "--information",
+        "photographs sent by courier on 2024-05-10",
+    ]);
+    wait_for_trace(&rs, "KE's information at RS", |t| {
+        t["id"] == r1id.as_str() && t["state"] == "information-provided"
+    });
+    let e = rs.fails(&["trace", "answer", &r1id, "--outcome", "refused"]);
+    assert!(e.contains("--ground"), "{e}");
+    let e = rs.fails(&["trace", "answer", &r1id, "--outcome", "maybe"]);
+    assert!(e.contains("--outcome: 'maybe' is not one of"), "{e}");
+    rs.ok(&[
+        "trace",
+        "answer",
+        &r1id,
+        "--outcome",
+        "complete",
+        "--weapon",
+        &candidate,
+        "--next-state",
+        "UG",
+        "--findings",
+        "exported to UG on 2013-05-02",
+    ]);
+    let a1 = wait_for_trace(&ke, "RS's answer at KE", |t| {
+        t["id"] == t1.as_str() && t["state"] == "answered"
+    });
+    let states: Vec<&str> = a1["steps"]
+        .as_array()
+        .expect("steps")
+        .iter()
+        .filter_map(|s| s["state"].as_str())
+        .collect();
+    assert_eq!(
+        states,
+        [
+            "draft",
+            "sent",
+            "acknowledged",
+            "more-information-requested",
+            "information-provided",
+            "answered"
+        ]
+    );
+    let answer = detail(&a1["steps"][5]);
+    assert_eq!(answer["next_state"], "UG");
+    assert_eq!(
+        answer["history"]["events"].as_array().map(Vec::len),
+        Some(2)
+    );
+
+    // 2. KE asks UG, urgently.
+    let t2 = create("UG", &["--urgent", "suspect in custody"]);
+    ke.ok(&["trace", "send", &t2]);
+    let r2 = wait_for_trace(&ug, "the request's arrival at UG", |t| {
+        t["role"] == "received"
+    });
+    assert_eq!(r2["priority"], "urgent");
+    assert_eq!(r2["urgency_reason"], "suspect in custody");
+    let r2id = r2["id"].as_str().expect("id").to_owned();
+    let candidate = detail(&r2["steps"][0])["candidates"][0]["weapon_id"]
+        .as_str()
+        .expect("candidate")
+        .to_owned();
+    ug.ok(&["trace", "acknowledge", &r2id]);
+    ug.ok(&[
+        "trace",
+        "answer",
+        &r2id,
+        "--outcome",
+        "restricted",
+        "--weapon",
+        &candidate,
+        "--restriction",
+        "not to be published",
+        "--confidentiality",
+        "law enforcement only",
+        "--findings",
+        "stolen from licensee John Okello at Gulu on 2019-08-10",
+    ]);
+    let a2 = wait_for_trace(&ke, "UG's answer at KE", |t| {
+        t["id"] == t2.as_str() && t["state"] == "answered"
+    });
+    let answer = detail(
+        a2["steps"]
+            .as_array()
+            .and_then(|s| s.last())
+            .expect("a step"),
+    );
+    assert_eq!(answer["restrictions"][0], "not to be published");
+    assert!(
+        ke.ok(&["trace", "show", &t2])
+            .contains("restrictions: not to be published")
+    );
+
+    // Closing: a point of diversion must be said; then both traces close and the weapon is
+    // traced once.
+    let e = ke.fails(&[
+        "trace",
+        "close",
+        &t2,
+        "--result",
+        "point-of-diversion-found",
+    ]);
+    assert!(e.contains("--diversion"), "{e}");
+    let pod = "theft from licensee John Okello, Gulu (UG), 2019-08-10";
+    for t in [&t2, &t1] {
+        ke.ok(&[
+            "trace",
+            "close",
+            t,
+            "--result",
+            "point-of-diversion-found",
+            "--diversion",
+            pod,
+        ]);
+    }
+    for (node, country) in [(&rs, "RS"), (&ug, "UG")] {
+        let closed = wait_for_trace(node, &format!("the closure at {country}"), |t| {
+            t["state"] == "closed"
+        });
+        let last = detail(
+            closed["steps"]
+                .as_array()
+                .and_then(|s| s.last())
+                .expect("a step"),
+        );
+        assert_eq!(last["result"], "point-of-diversion-found");
+        assert_eq!(last["point_of_diversion"], pod);
+    }
+    let at_ke = ke.json(&["trace", "list", "--json"]);
+    assert!(
+        at_ke["traces"]
+            .as_array()
+            .expect("traces")
+            .iter()
+            .all(|t| t["state"] == "closed"),
+        "{at_ke}"
+    );
+    let shown = ke.json(&["show", "KE-1", "--json"]);
+    let traced: Vec<&Value> = shown["timeline"]
+        .as_array()
+        .expect("timeline")
+        .iter()
+        .filter(|e| e["event"]["kind"] == "traced" || e["kind"] == "traced")
+        .collect();
+    assert_eq!(traced.len(), 1, "{shown}");
+    assert!(traced[0].to_string().contains("established_by_tracing"));
+    // SDG 16.4.2 reads it: the one seizure of 2024, its origin established by tracing.
+    let sdg = ke.json(&["indicator", "sdg-16-4-2", "--year", "2024", "--json"]);
+    assert_eq!(sdg["breakdowns"]["by_tracing"]["numerator"], 1, "{sdg}");
+    assert!(
+        ke.fails(&[
+            "trace",
+            "close",
+            &t1,
+            "--result",
+            "chain-broken",
+            "--reason",
+            "x"
+        ])
+        .contains("is closed")
+    );
+    // Per partner: each answered its one request.
+    let stats = ke.json(&["trace", "stats", "--json"]);
+    let partners = stats["partners"].as_array().expect("partners");
+    assert_eq!(partners.len(), 2, "{stats}");
+    for p in partners {
+        assert_eq!(p["role"], "sent");
+        assert_eq!(
+            (p["requests"].as_u64(), p["answered"].as_u64()),
+            (Some(1), Some(1)),
+            "{p}"
+        );
+        assert_eq!(p["response_rate_percent"], 100);
+        assert!(
+            p["median_hours_to_answer"]
+                .as_f64()
+                .is_some_and(|h| h >= 0.0),
+            "{p}"
+        );
+    }
+    assert_eq!(
+        rs.json(&["trace", "stats", "--json"])["partners"][0]["role"],
+        "received"
+    );
+    assert!(
+        ke.ok(&["trace", "list", "--overdue"])
+            .contains("no trace is overdue")
+    );
+    for s in served {
+        assert!(s.stop().success());
+    }
+}

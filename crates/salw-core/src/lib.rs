@@ -19,6 +19,7 @@ pub mod key;
 pub mod lifecycle;
 pub mod person;
 pub mod questionnaire;
+pub mod trace;
 pub mod weapon;
 
 pub use error::{FieldError, ValidationError};

@@ -45,6 +45,10 @@ pub enum Kind {
     TraceAnswer,
     /// The requesting State closes its request.
     TraceClosure,
+    /// The requested State asks the requesting one for more information.
+    TraceInformationRequest,
+    /// The requesting State provides the information asked for.
+    TraceInformation,
 }
 
 impl Kind {
@@ -54,6 +58,8 @@ impl Kind {
         Kind::TraceAcknowledgement,
         Kind::TraceAnswer,
         Kind::TraceClosure,
+        Kind::TraceInformationRequest,
+        Kind::TraceInformation,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -63,6 +69,8 @@ impl Kind {
             Kind::TraceAcknowledgement => "trace-acknowledgement",
             Kind::TraceAnswer => "trace-answer",
             Kind::TraceClosure => "trace-closure",
+            Kind::TraceInformationRequest => "trace-information-request",
+            Kind::TraceInformation => "trace-information",
         }
     }
 

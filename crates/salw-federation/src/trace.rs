@@ -11,6 +11,8 @@
 //!   State forbids, which travel with the data) and `confidentiality` (a string).
 //! - `trace-closure`: `in_reply_to`; `result`: `point-of-diversion-found`, or `chain-broken` /
 //!   `exempted` with `reason`.
+//! - `trace-information-request` (from the requested State): `in_reply_to`; `questions`.
+//! - `trace-information` (from the requesting State): `in_reply_to`; `information`.
 //!
 //! Which message a reply may answer (a request this node sent to, or received from, that
 //! State) is the receiver's check: it needs its outbox and inbox.
@@ -101,6 +103,14 @@ pub fn check_body(kind: Kind, body: &Map<String, Value>) -> Result<(), Rejection
                 text(body, "reason")?;
             }
         }
+        Kind::TraceInformationRequest => {
+            in_reply_to(body)?;
+            text(body, "questions")?;
+        }
+        Kind::TraceInformation => {
+            in_reply_to(body)?;
+            text(body, "information")?;
+        }
     }
     Ok(())
 }
@@ -109,8 +119,10 @@ pub fn check_body(kind: Kind, body: &Map<String, Value>) -> Result<(), Rejection
 /// answers come from the requested State, closures from the requesting one.
 pub fn replies_to_request(kind: Kind) -> Option<Side> {
     match kind {
-        Kind::TraceAcknowledgement | Kind::TraceAnswer => Some(Side::Requested),
-        Kind::TraceClosure => Some(Side::Requesting),
+        Kind::TraceAcknowledgement | Kind::TraceAnswer | Kind::TraceInformationRequest => {
+            Some(Side::Requested)
+        }
+        Kind::TraceClosure | Kind::TraceInformation => Some(Side::Requesting),
         Kind::Ping | Kind::TraceRequest => None,
     }
 }
@@ -173,6 +185,14 @@ mod tests {
             (
                 Kind::TraceClosure,
                 json!({"in_reply_to": ID, "result": "exempted", "reason": "made before 1946"}),
+            ),
+            (
+                Kind::TraceInformationRequest,
+                json!({"in_reply_to": ID, "questions": "a photo of the proof marks"}),
+            ),
+            (
+                Kind::TraceInformation,
+                json!({"in_reply_to": ID, "information": "sent by courier"}),
             ),
         ];
         for (kind, v) in ok {
@@ -249,6 +269,16 @@ mod tests {
                 json!({"in_reply_to": ID, "result": "chain-broken"}),
                 "body.reason",
             ),
+            (
+                Kind::TraceInformationRequest,
+                json!({"in_reply_to": ID}),
+                "body.questions",
+            ),
+            (
+                Kind::TraceInformation,
+                json!({"in_reply_to": ID, "information": ""}),
+                "body.information",
+            ),
         ];
         for (kind, v, field) in cases {
             assert_eq!(field_of(kind, v.clone()), field, "{kind:?} {v}");
@@ -264,6 +294,14 @@ mod tests {
         );
         assert_eq!(
             replies_to_request(Kind::TraceClosure),
+            Some(Side::Requesting)
+        );
+        assert_eq!(
+            replies_to_request(Kind::TraceInformationRequest),
+            Some(Side::Requested)
+        );
+        assert_eq!(
+            replies_to_request(Kind::TraceInformation),
             Some(Side::Requesting)
         );
         assert_eq!(replies_to_request(Kind::TraceRequest), None);

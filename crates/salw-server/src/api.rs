@@ -1126,3 +1126,42 @@ pub async fn releases(State(state): State<Shared>, params: Params) -> ApiResult 
     params.only(&[])?;
     Ok(Json(json!({ "releases": load_releases(&state).await? })).into_response())
 }
+
+/// `GET /api/v1/traces`: the traces with their steps, and per partner the response rate and
+/// median times (docs/tracing.md).
+pub async fn traces(
+    State(state): State<Shared>,
+    Extension(caller): Extension<Caller>,
+    params: Params,
+) -> ApiResult {
+    params.only(&["overdue"])?;
+    let overdue = match params.text("overdue").as_deref() {
+        None | Some("false") => false,
+        Some("true") => true,
+        Some(other) => {
+            return Err(ApiError::field(
+                StatusCode::BAD_REQUEST,
+                "overdue",
+                format!("'{other}' is not true or false"),
+            ));
+        }
+    };
+    let now = chrono::Utc::now();
+    let all = state
+        .read(move |reg| crate::traces::list(reg.backend(), now).map_err(store("the traces")))
+        .await?;
+    let partners = crate::traces::partner_stats(&all);
+    let shown: Vec<_> = all
+        .into_iter()
+        .filter(|v| !overdue || v.overdue.is_some())
+        .collect();
+    audit(
+        &state,
+        &caller,
+        "view-traces",
+        if overdue { "overdue" } else { "all" },
+        format!("{} trace(s)", shown.len()),
+    )
+    .await?;
+    Ok(Json(json!({ "traces": shown, "partners": partners })).into_response())
+}

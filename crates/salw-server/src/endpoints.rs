@@ -363,6 +363,20 @@ pub const ENDPOINTS: &[Endpoint] = &[
         response: "Object",
         ..api("GET", "/api/openapi.json", Public, "This document")
     },
+    Endpoint {
+        query: &[(
+            "overdue",
+            "boolean",
+            "only the traces whose acknowledgement or answer is past due",
+        )],
+        response: "TraceList",
+        ..api(
+            "GET",
+            "/api/v1/traces",
+            May(Search),
+            "Trace requests sent and received, newest first, each with its steps (the candidates found here, the answer with its restrictions), and per partner the response rate and median times (docs/tracing.md; audited)",
+        )
+    },
     // Federation: partners post signed messages; the signature is the authentication
     // (salw_federation::verify), so the guard lets every caller through.
     Endpoint {
@@ -397,6 +411,7 @@ pub const ENDPOINTS: &[Endpoint] = &[
     page("POST", "/admin/users", May(ManageUsers)),
     page("POST", "/admin/users/{name}", May(ManageUsers)),
     page("GET", "/audit", May(ReadAudit)),
+    page("GET", "/traces", May(Search)),
     page("GET", "/indicators", May(ViewSummary)),
     page("POST", "/indicators/release", May(ReleaseFigures)),
     page("GET", "/static/{file}", Public),
@@ -486,6 +501,9 @@ fn schemas() -> Value {
                 "kind": text, "created_at": {"type": "string", "format": "date-time"}, "expires_at": {"type": "string", "format": "date-time"},
                 "body": {"type": "object"}, "signature": {"type": "string", "description": "Ed25519, 128 hex digits"}}},
         "NodeId": {"type": "object", "required": ["country", "key"], "additionalProperties": false, "properties": {"country": text, "key": {"type": "string", "description": "key id: 16 hex digits of BLAKE3(public key)"}}},
+        "TraceList": {"type": "object", "properties": {
+            "traces": {"type": "array", "items": {"type": "object", "description": "a trace (docs/tracing.md): id, role, partner, weapon_id, reference, priority, urgency_reason, request, restrictions, confidentiality, created_at, created_by, state, steps, overdue"}},
+            "partners": {"type": "array", "items": {"type": "object", "description": "per partner and role: requests, acknowledged, answered, response_rate_percent, median_hours_to_acknowledge, median_hours_to_answer"}}}},
         "Receipt": {"type": "object", "properties": {"status": {"enum": ["accepted", "already received"]}, "id": {"type": "string", "format": "uuid"}}}
     });
     if let (Value::Object(all), Value::Object(more)) = (&mut schemas, federation) {

@@ -21,7 +21,7 @@ use ed25519_dalek::SigningKey;
 use salw_federation::trace::Side;
 use salw_federation::{self as fed, Draft, Kind, Me, NodeId, PeerKey, Rejection, Seen, timestamp};
 use salw_store::{
-    FederationBackend, InboxMessage, NodeInfo, OutboxMessage, PeerRecord, StoreError,
+    FederationBackend, InboxMessage, NodeInfo, OutboxMessage, PeerRecord, StoreError, TraceBackend,
 };
 use salw_store_sqlite::SqliteBackend;
 use serde_json::{Map, Value, json};
@@ -49,7 +49,7 @@ pub enum FederationError {
     Store(#[from] StoreError),
 }
 
-fn field(field: &'static str, reason: impl Into<String>) -> FederationError {
+pub(crate) fn field(field: &'static str, reason: impl Into<String>) -> FederationError {
     FederationError::Field {
         field,
         reason: reason.into(),
@@ -205,7 +205,7 @@ pub enum ReceiveError {
 
 /// Verifies a message, stores it in the inbox and applies it, in one transaction: a message
 /// takes effect once, or not at all.
-pub fn receive<B: FederationBackend>(
+pub fn receive<B: FederationBackend + TraceBackend>(
     backend: &mut B,
     node: &NodeInfo,
     raw: &[u8],
@@ -231,7 +231,7 @@ pub fn receive<B: FederationBackend>(
     }
 }
 
-fn receive_in_transaction<B: FederationBackend>(
+fn receive_in_transaction<B: FederationBackend + TraceBackend>(
     backend: &mut B,
     me: &Me,
     peers: &[PeerKey],
@@ -277,14 +277,8 @@ fn receive_in_transaction<B: FederationBackend>(
         // Cannot happen inside the transaction that looked; the unique id is the last guard.
         return Ok(Receipt::AlreadyReceived { id: d.id });
     }
-    // A message's effect, today, is to be in the inbox (the trace workflow will read it there).
-    match d.kind {
-        Kind::Ping
-        | Kind::TraceRequest
-        | Kind::TraceAcknowledgement
-        | Kind::TraceAnswer
-        | Kind::TraceClosure => {}
-    }
+    // A trace message moves its trace (crate::traces); a ping is only kept.
+    crate::traces::apply_incoming(backend, d, now)?;
     backend.mark_processed(&d.id.to_string(), &at)?;
     Ok(Receipt::Accepted {
         id: d.id,

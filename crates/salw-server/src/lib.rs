@@ -18,6 +18,7 @@ pub mod federation;
 pub mod pages;
 pub mod params;
 pub mod state;
+pub mod traces;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -58,6 +59,7 @@ pub fn router(state: Shared) -> Router {
         .route("/api/v1/users/{name}", post(api::post_user_change))
         .route("/api/v1/tokens", post(api::post_token))
         .route("/api/v1/audit", get(api::audit_trail))
+        .route("/api/v1/traces", get(api::traces))
         .route(
             federation::INBOX_PATH,
             post(federation::inbox).layer(DefaultBodyLimit::max(federation::MAX_MESSAGE_BYTES)),
@@ -84,6 +86,7 @@ pub fn router(state: Shared) -> Router {
         .route("/admin/users", get(pages::users).post(pages::user_create))
         .route("/admin/users/{name}", post(pages::user_change))
         .route("/audit", get(pages::audit))
+        .route("/traces", get(pages::traces))
         .route("/indicators", get(pages::indicators))
         .route("/indicators/release", post(pages::indicator_release))
         .route("/static/{file}", get(pages::static_file))

@@ -1653,3 +1653,97 @@ pub async fn static_file(Path(file): Path<String>) -> Response {
         _ => ApiError::not_found("no such file").into_response(),
     }
 }
+
+// ---------------------------------------------------------------------------------------------
+// Traces (docs/tracing.md)
+
+pub struct TraceRow {
+    pub id: String,
+    pub role: String,
+    pub partner: String,
+    pub reference: String,
+    pub priority: String,
+    pub state: String,
+    pub since: String,
+    pub overdue: String,
+}
+
+pub struct PartnerRow {
+    pub partner: String,
+    pub role: String,
+    pub requests: u64,
+    pub acknowledged: u64,
+    pub answered: u64,
+    pub rate: String,
+    pub to_acknowledge: String,
+    pub to_answer: String,
+}
+
+#[derive(Template)]
+#[template(path = "traces.html")]
+struct TracesPage {
+    nav: Nav,
+    overdue: bool,
+    rows: Vec<TraceRow>,
+    partners: Vec<PartnerRow>,
+}
+
+pub async fn traces(
+    State(state): State<Shared>,
+    Extension(caller): Extension<Caller>,
+    params: Params,
+) -> PageResult {
+    params.only(&["overdue"])?;
+    let overdue = params.text("overdue").as_deref() == Some("true");
+    let now = chrono::Utc::now();
+    let all = state
+        .read(move |reg| {
+            crate::traces::list(reg.backend(), now).map_err(|e| ApiError::internal("the traces", e))
+        })
+        .await?;
+    let hours = |h: Option<f64>| h.map(|h| format!("{h:.1} h")).unwrap_or_else(|| "-".into());
+    let partners = crate::traces::partner_stats(&all)
+        .into_iter()
+        .map(|p| PartnerRow {
+            rate: p
+                .response_rate_percent
+                .map(|r| format!("{r} %"))
+                .unwrap_or_else(|| "-".into()),
+            to_acknowledge: hours(p.median_hours_to_acknowledge),
+            to_answer: hours(p.median_hours_to_answer),
+            partner: p.partner,
+            role: p.role,
+            requests: p.requests,
+            acknowledged: p.acknowledged,
+            answered: p.answered,
+        })
+        .collect();
+    let rows: Vec<TraceRow> = all
+        .into_iter()
+        .filter(|v| !overdue || v.overdue.is_some())
+        .map(|v| TraceRow {
+            since: v.steps.last().map(|s| s.at.clone()).unwrap_or_default(),
+            overdue: v.overdue.clone().unwrap_or_default(),
+            state: v.state,
+            id: v.trace.id,
+            role: v.trace.role,
+            partner: v.trace.partner,
+            reference: v.trace.reference,
+            priority: v.trace.priority,
+        })
+        .collect();
+    api::audit(
+        &state,
+        &caller,
+        "view-traces",
+        if overdue { "overdue" } else { "all" },
+        format!("{} trace(s)", rows.len()),
+    )
+    .await?;
+    Ok(render(&TracesPage {
+        nav: Nav::of(&caller),
+        overdue,
+        rows,
+        partners,
+    }))
+}

@@ -8,6 +8,7 @@
 mod access;
 mod federation;
 mod migrations;
+mod traces;
 
 use std::path::Path;
 

@@ -258,7 +258,7 @@ const MIGRATIONS: &[&str] = &[
     CREATE TRIGGER inbox_envelope_fixed BEFORE UPDATE OF id, sender, sender_key, kind, digest, envelope, received_at ON inbox
         BEGIN SELECT RAISE(ABORT, 'a received message is never changed'); END;
     "#,
-    // Indexes that answer SDG 16.4.2 without reading event or weapon rows: a recovery's
+    // 7: indexes that answer SDG 16.4.2 without reading event or weapon rows: a recovery's
     // columns from the first, its weapon's from the second (found by id). Each row read at
     // random costs a page; on a registry of 1 M weapons this took the computation from
     // 3.3 s to 1.2 s (BENCHMARKS.md). Named `weapons_id_…` so that a bulk import builds it
@@ -269,6 +269,45 @@ const MIGRATIONS: &[&str] = &[
         WHERE kind IN ('seized', 'found', 'surrendered');
     CREATE INDEX weapons_id_indicator
         ON weapons (id, category, calibre, antique, awaiting_mark, tracing);
+    "#,
+    // 8: trace records (salw_store::traces): one row per trace, never changed, and one row
+    // per change of its state (the current state is the latest step), never changed either.
+    r#"
+    CREATE TABLE traces (
+        id              TEXT PRIMARY KEY,
+        role            TEXT NOT NULL CHECK (role IN ('sent', 'received')),
+        partner         TEXT NOT NULL,
+        weapon_id       TEXT,
+        reference       TEXT NOT NULL,
+        priority        TEXT NOT NULL CHECK (priority IN ('routine', 'urgent')),
+        urgency_reason  TEXT,
+        request         TEXT NOT NULL,
+        restrictions    TEXT NOT NULL,
+        confidentiality TEXT NOT NULL,
+        created_at      TEXT NOT NULL,
+        created_by      TEXT NOT NULL
+    );
+    CREATE TRIGGER traces_no_update BEFORE UPDATE ON traces
+        BEGIN SELECT RAISE(ABORT, 'a trace is never changed: add a step'); END;
+    CREATE TRIGGER traces_no_delete BEFORE DELETE ON traces
+        BEGIN SELECT RAISE(ABORT, 'a trace is never deleted'); END;
+    CREATE TABLE trace_steps (
+        seq            INTEGER PRIMARY KEY,
+        trace_id       TEXT NOT NULL REFERENCES traces (id),
+        state          TEXT NOT NULL,
+        at             TEXT NOT NULL,
+        by             TEXT NOT NULL,
+        message_id     TEXT,
+        acknowledge_by TEXT,
+        answer_by      TEXT,
+        detail         TEXT NOT NULL
+    );
+    CREATE INDEX trace_steps_trace ON trace_steps (trace_id, seq);
+    CREATE INDEX trace_steps_message ON trace_steps (message_id) WHERE message_id IS NOT NULL;
+    CREATE TRIGGER trace_steps_no_update BEFORE UPDATE ON trace_steps
+        BEGIN SELECT RAISE(ABORT, 'a trace step is never changed: add another'); END;
+    CREATE TRIGGER trace_steps_no_delete BEFORE DELETE ON trace_steps
+        BEGIN SELECT RAISE(ABORT, 'a trace step is never deleted'); END;
     "#,
 ];
 

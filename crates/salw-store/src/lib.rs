@@ -17,6 +17,7 @@ pub mod photos;
 pub mod records;
 pub mod registry;
 pub mod reports;
+pub mod traces;
 
 pub use access::{
     AccessBackend, Account, ApiToken, AuditDraft, AuditFilter, AuditRecord, append_audit,
@@ -31,3 +32,4 @@ pub use records::{
     EventDraft, PreparedWeapon, Record, RecordRef, RowError, Staged, prepare_ahead, prepare_weapon,
 };
 pub use registry::{NodeInfo, Outcome, Registry, VerifyReport, WriteContext};
+pub use traces::{TraceBackend, TraceRecord, TraceStep};

@@ -631,6 +631,31 @@ fn a_trace_request_is_acknowledged_answered_and_closed_between_two_nodes() {
     at_ug.sort();
     assert_eq!(kinds(&ug), at_ug);
 
+    // The request became a received trace at UG (the marking search ran on arrival), which
+    // the closure closed; Kenya's request was sent from code, not from a trace: its replies
+    // are kept in the inbox only.
+    let at_ug = salw_server::traces::list(&mut ug.backend(), Utc::now()).expect("traces");
+    assert_eq!(at_ug.len(), 1);
+    assert_eq!(
+        (
+            at_ug[0].trace.role.as_str(),
+            at_ug[0].trace.reference.as_str()
+        ),
+        ("received", "KE-2026-0042")
+    );
+    let states: Vec<&str> = at_ug[0].steps.iter().map(|s| s.state.as_str()).collect();
+    assert_eq!(states, ["received", "closed"]);
+    assert!(
+        at_ug[0].steps[0]
+            .detail
+            .contains("marking search for 'AK-4711'")
+    );
+    assert!(
+        salw_server::traces::list(&mut ke.backend(), Utc::now())
+            .expect("traces")
+            .is_empty()
+    );
+
     // A reply to a request never exchanged, or from the wrong side, is refused with its reason.
     let stray = envelope_of(
         &ug,

@@ -469,3 +469,75 @@ fn an_account_disabled_or_given_a_new_password_outside_the_server_loses_its_sess
     );
     assert_eq!(status, 401, "the revoked token is refused");
 }
+
+#[test]
+fn the_traces_page_and_api_show_the_traces_and_the_partner_figures() {
+    use salw_store::{TraceBackend, TraceRecord, TraceStep};
+    let server = TestServer::start(50);
+    {
+        let mut b = salw_store_sqlite::SqliteBackend::open(&server.db, false).expect("open");
+        b.insert_trace(&TraceRecord {
+            id: "01a22816-0000-7000-8000-000000000001".into(),
+            role: "received".into(),
+            partner: "UG".into(),
+            weapon_id: None,
+            reference: "<b>UG-CASE-7</b>".into(),
+            priority: "urgent".into(),
+            urgency_reason: Some("custody".into()),
+            request: "{}".into(),
+            restrictions: "[]".into(),
+            confidentiality: "law enforcement only".into(),
+            created_at: "2026-01-01T00:00:00.000Z".into(),
+            created_by: "node UG".into(),
+        })
+        .expect("trace");
+        b.add_trace_step(&TraceStep {
+            trace_id: "01a22816-0000-7000-8000-000000000001".into(),
+            state: "received".into(),
+            at: "2026-01-01T00:00:00.000Z".into(),
+            by: "node UG".into(),
+            message_id: Some("m1".into()),
+            acknowledge_by: Some("2026-01-02T00:00:00.000Z".into()),
+            answer_by: Some("2026-01-08T00:00:00.000Z".into()),
+            detail: "{}".into(),
+        })
+        .expect("step");
+    }
+    let cookie = server
+        .login("investigator", PASSWORD)
+        .expect("a session cookie");
+    let (status, page) = server.call_with_cookie("GET", "/traces", None, None, None, Some(&cookie));
+    assert_eq!(status, 200, "{page}");
+    assert!(
+        page.contains("UG-CASE-7") && !page.contains("<b>UG-CASE-7"),
+        "escaped: {page}"
+    );
+    assert!(
+        page.contains("acknowledgement was due by 2026-01-02"),
+        "{page}"
+    );
+    assert!(page.contains("href=\"/traces\""), "in the menu: {page}");
+    let (status, body) = server.call(
+        "GET",
+        "/api/v1/traces?overdue=true",
+        Some(Role::Investigator),
+        None,
+        None,
+    );
+    assert_eq!(status, 200, "{body}");
+    let v: serde_json::Value = serde_json::from_str(&body).expect("json");
+    assert_eq!(v["traces"][0]["state"], "received");
+    assert_eq!(v["partners"][0]["partner"], "UG");
+    assert_eq!(v["partners"][0]["requests"], 1);
+    let (status, body) = server.call(
+        "GET",
+        "/api/v1/traces?overdue=maybe",
+        Some(Role::Investigator),
+        None,
+        None,
+    );
+    assert_eq!(status, 400, "{body}");
+    assert!(body.contains("overdue"), "{body}");
+    let (status, _) = server.call("GET", "/api/v1/traces", Some(Role::Analyst), None, None);
+    assert_eq!(status, 403);
+}

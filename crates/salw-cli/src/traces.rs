@@ -1,0 +1,610 @@
+//! `salw trace …`: the domestic trace and trace requests between States (docs/tracing.md). The
+//! workflow is salw_server::traces', shared with the server.
+
+use std::process::ExitCode;
+
+use anyhow::{Context, Result, anyhow, bail};
+use salw_core::trace::{DomesticTrace, RequestContent, domestic_trace};
+use salw_core::{EventKind, LifecycleEvent};
+use salw_io::RecordKind;
+use salw_server::federation::FederationError;
+use salw_server::traces::{self, AnswerInput, CloseInput, CreateError, NewTrace, TraceView};
+use salw_store::{Backend, RecordRef, StoredWeapon};
+use serde_json::{Map, Value, json};
+use uuid::Uuid;
+
+use crate::args::{Cli, TraceCommand};
+use crate::node::{self, Reg};
+
+fn named(e: FederationError) -> anyhow::Error {
+    match e {
+        FederationError::Field { field, reason } => anyhow!("--{field}: {reason}"),
+        FederationError::Store(e) => e.into(),
+    }
+}
+
+fn weapon(reg: &mut Reg, text: &str, flag: &str) -> Result<StoredWeapon> {
+    let r = RecordRef::parse(text)
+        .ok_or_else(|| anyhow!("{flag}: a weapon id or reference is needed"))?;
+    reg.find_weapon(&r)?
+        .ok_or_else(|| anyhow!("{flag}: no weapon is recorded as '{}'", text.trim()))
+}
+
+/// The weapon's events in the order they happened, withdrawn and corrected ones left out.
+fn standing_events(reg: &mut Reg, id: Uuid) -> Result<Vec<LifecycleEvent>> {
+    Ok(reg
+        .timeline(id)?
+        .into_iter()
+        .filter(|s| s.superseded_by.is_none() && s.event.kind != EventKind::Corrected)
+        .map(|s| s.event)
+        .collect())
+}
+
+fn holder_name(reg: &mut Reg, id: Option<Uuid>) -> Result<String> {
+    Ok(match id {
+        None => "unknown".into(),
+        Some(id) => match reg.backend().person(id)? {
+            Some(p) => format!("{} ({id})", p.name),
+            None => id.to_string(),
+        },
+    })
+}
+
+pub fn run(cli: &Cli, command: &TraceCommand) -> Result<ExitCode> {
+    let now = chrono::Utc::now();
+    let by = node::context(cli, "cli").recorded_by;
+    match command {
+        TraceCommand::Domestic { weapon: w, json } => {
+            let mut reg = node::open(cli, false)?;
+            let home = reg.node()?.and_then(|n| n.country).unwrap_or_default();
+            let stored = weapon(&mut reg, w, "weapon")?;
+            let events = standing_events(&mut reg, stored.weapon.id)?;
+            let found = domestic_trace(&stored.weapon, &events, &home);
+            if *json {
+                println!("{}", serde_json::to_string_pretty(&found)?);
+                return Ok(ExitCode::SUCCESS);
+            }
+            match found {
+                DomesticTrace::PointOfDiversion {
+                    last_legal_holder,
+                    on,
+                    how,
+                    ..
+                } => {
+                    println!("point of diversion found in this registry:");
+                    println!(
+                        "  last legal holder: {}",
+                        holder_name(&mut reg, last_legal_holder)?
+                    );
+                    if let Some(on) = on {
+                        println!("  left the licit circuit: {on}");
+                    }
+                    println!("  how: {how}");
+                }
+                DomesticTrace::AskStates {
+                    states,
+                    last_known_holder,
+                    why,
+                } => {
+                    println!("no point of diversion in this registry: {why}");
+                    if last_known_holder.is_some() {
+                        println!(
+                            "  last known holder: {}",
+                            holder_name(&mut reg, last_known_holder)?
+                        );
+                    }
+                    if states.is_empty() {
+                        println!("  no State to ask is known from the records");
+                    }
+                    for s in states {
+                        println!("  ask {}: {}", s.country, s.why);
+                    }
+                }
+            }
+        }
+        TraceCommand::Create {
+            weapon: w,
+            to,
+            reference,
+            urgent,
+            illicit_basis,
+            circumstances,
+            serial_status,
+            import_marks,
+            photos,
+            intended_use,
+            restrictions,
+            confidentiality,
+            json,
+        } => {
+            let mut reg = node::open(cli, false)?;
+            let stored = weapon(&mut reg, w, "weapon")?;
+            let events = standing_events(&mut reg, stored.weapon.id)?;
+            let recovery = events.iter().rev().find(|e| {
+                matches!(
+                    e.kind,
+                    EventKind::Seized
+                        | EventKind::Found
+                        | EventKind::Surrendered
+                        | EventKind::Recovered
+                )
+            });
+            if recovery.is_none() {
+                bail!(
+                    "weapon: {} has no seizure, finding, surrender or recovery recorded: record it first (`salw event add`)",
+                    w.trim()
+                );
+            }
+            let mut content = RequestContent::from_records(&stored.weapon, recovery);
+            let given = |v: &Option<String>| {
+                v.as_deref()
+                    .map(str::trim)
+                    .filter(|s| !s.is_empty())
+                    .map(str::to_owned)
+            };
+            for (slot, value) in [
+                (&mut content.illicit_basis, illicit_basis),
+                (&mut content.circumstances, circumstances),
+                (&mut content.serial_status, serial_status),
+                (&mut content.import_marks, import_marks),
+                (&mut content.intended_use, intended_use),
+            ] {
+                if let Some(v) = given(value) {
+                    *slot = Some(v);
+                }
+            }
+            content.photos = reg
+                .backend()
+                .photos_of(stored.weapon.id)?
+                .into_iter()
+                .map(|p| format!("photo {} ({})", p.photo.hash, p.photo.media_type))
+                .collect();
+            if let Some(p) = given(photos) {
+                content.photos.push(p);
+            }
+            let new = NewTrace {
+                partner: to.clone(),
+                weapon_id: Some(stored.weapon.id),
+                reference: reference
+                    .clone()
+                    .or_else(|| stored.weapon.reference.clone())
+                    .unwrap_or_else(|| stored.weapon.id.to_string()),
+                urgent: urgent.clone(),
+                restrictions: restrictions.clone(),
+                confidentiality: confidentiality.clone(),
+            };
+            match traces::create(reg.backend(), &new, &content, &by, now) {
+                Ok(v) => {
+                    if *json {
+                        println!("{}", serde_json::to_string_pretty(&v)?);
+                    } else {
+                        println!(
+                            "trace {} drafted: {} request to {} for weapon {}; send it with `salw trace send {}`",
+                            v.trace.id,
+                            v.trace.priority,
+                            v.trace.partner,
+                            stored.weapon.id,
+                            v.trace.id
+                        );
+                    }
+                }
+                Err(CreateError::Incomplete(missing)) => {
+                    eprintln!("the trace request is incomplete (DOMAIN.md §6); nothing was saved:");
+                    for (f, reason) in &missing {
+                        eprintln!("  {f}: {reason}");
+                    }
+                    bail!(
+                        "{} item(s) missing or wrong: {}",
+                        missing.len(),
+                        missing
+                            .iter()
+                            .map(|(f, _)| f.as_str())
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    );
+                }
+                Err(CreateError::Field(e)) => return Err(named(e)),
+                Err(CreateError::Store(e)) => return Err(e.into()),
+            }
+        }
+        TraceCommand::Send { id } => {
+            let (mut reg, key, info) = open_signing(cli)?;
+            let s = traces::send(reg.backend(), &key, &info, id, &by, now).map_err(named)?;
+            println!(
+                "trace {} sent (message {}); acknowledgement due by {}, answer by {}; `salw serve` delivers it",
+                s.trace_id,
+                s.message_id.as_deref().unwrap_or("?"),
+                s.acknowledge_by.as_deref().unwrap_or("?"),
+                s.answer_by.as_deref().unwrap_or("?")
+            );
+        }
+        TraceCommand::Acknowledge { id } => {
+            let (mut reg, key, info) = open_signing(cli)?;
+            let s = traces::acknowledge(reg.backend(), &key, &info, id, &by, now).map_err(named)?;
+            println!(
+                "trace {} acknowledged (message {})",
+                s.trace_id,
+                s.message_id.as_deref().unwrap_or("?")
+            );
+        }
+        TraceCommand::Ask { id, questions } => {
+            let (mut reg, key, info) = open_signing(cli)?;
+            let s = traces::ask_information(reg.backend(), &key, &info, id, questions, &by, now)
+                .map_err(named)?;
+            println!(
+                "trace {}: more information asked for (message {})",
+                s.trace_id,
+                s.message_id.as_deref().unwrap_or("?")
+            );
+        }
+        TraceCommand::Inform { id, information } => {
+            let (mut reg, key, info) = open_signing(cli)?;
+            let s =
+                traces::provide_information(reg.backend(), &key, &info, id, information, &by, now)
+                    .map_err(named)?;
+            println!(
+                "trace {}: information sent (message {})",
+                s.trace_id,
+                s.message_id.as_deref().unwrap_or("?")
+            );
+        }
+        TraceCommand::Answer {
+            id,
+            outcome,
+            ground,
+            findings,
+            weapon: w,
+            next_state,
+            restrictions,
+            confidentiality,
+        } => {
+            let (mut reg, key, info) = open_signing(cli)?;
+            let history = match w {
+                None => None,
+                Some(w) => {
+                    let stored = weapon(&mut reg, w, "--weapon")?;
+                    let events = standing_events(&mut reg, stored.weapon.id)?;
+                    Some(json!({"weapon": stored.weapon, "events": events}))
+                }
+            };
+            let a = AnswerInput {
+                outcome: outcome.clone(),
+                ground: ground.clone(),
+                findings: findings.clone(),
+                next_state: next_state.clone(),
+                history,
+                restrictions: restrictions.clone(),
+                confidentiality: confidentiality.clone(),
+            };
+            let s = traces::answer(reg.backend(), &key, &info, id, &a, &by, now).map_err(named)?;
+            println!(
+                "trace {} answered: {} (message {})",
+                s.trace_id,
+                outcome.trim(),
+                s.message_id.as_deref().unwrap_or("?")
+            );
+        }
+        TraceCommand::Close {
+            id,
+            result,
+            diversion,
+            reason,
+        } => {
+            let (mut reg, key, info) = open_signing(cli)?;
+            let c = CloseInput {
+                result: result.clone(),
+                reason: reason.clone(),
+                point_of_diversion: diversion.clone(),
+            };
+            let v = traces::check_close(reg.backend(), id, &c, now).map_err(named)?;
+            let event = traced_event(cli, &mut reg, &v, &c, now)?;
+            let s = traces::close(reg.backend(), &key, &info, id, &c, &by, now).map_err(named)?;
+            println!(
+                "trace {} closed: {} (message {})",
+                s.trace_id,
+                c.result.trim(),
+                s.message_id.as_deref().unwrap_or("?")
+            );
+            match event {
+                Some(e) => println!(
+                    "recorded on weapon {}: {e}",
+                    v.trace.weapon_id.as_deref().unwrap_or("?")
+                ),
+                None => println!("the weapon's tracing status is unchanged"),
+            }
+        }
+        TraceCommand::List { overdue, json } => {
+            let mut reg = node::open(cli, false)?;
+            let all = traces::list(reg.backend(), now)?;
+            let shown: Vec<TraceView> = all
+                .into_iter()
+                .filter(|v| !*overdue || v.overdue.is_some())
+                .collect();
+            if *json {
+                println!(
+                    "{}",
+                    serde_json::to_string_pretty(&json!({"traces": shown}))?
+                );
+            } else if shown.is_empty() {
+                println!(
+                    "{}",
+                    if *overdue {
+                        "no trace is overdue"
+                    } else {
+                        "no traces yet"
+                    }
+                );
+            } else {
+                for v in shown {
+                    println!(
+                        "{}  {} {} {}  {}  {}{}",
+                        v.trace.id,
+                        v.trace.role,
+                        if v.trace.role == "sent" { "to" } else { "from" },
+                        v.trace.partner,
+                        v.trace.priority,
+                        v.state,
+                        v.overdue
+                            .as_deref()
+                            .map(|o| format!("  OVERDUE: {o}"))
+                            .unwrap_or_default()
+                    );
+                }
+            }
+        }
+        TraceCommand::Show { id, json } => {
+            let mut reg = node::open(cli, false)?;
+            let v = traces::view(reg.backend(), id, now).map_err(named)?;
+            if *json {
+                println!("{}", serde_json::to_string_pretty(&v)?);
+            } else {
+                print_view(&v)?;
+            }
+        }
+        TraceCommand::Stats { json } => {
+            let mut reg = node::open(cli, false)?;
+            let stats = traces::partner_stats(&traces::list(reg.backend(), now)?);
+            if *json {
+                println!(
+                    "{}",
+                    serde_json::to_string_pretty(&json!({"partners": stats}))?
+                );
+            } else if stats.is_empty() {
+                println!("no trace request sent or received yet");
+            } else {
+                let hours =
+                    |h: Option<f64>| h.map(|h| format!("{h:.1} h")).unwrap_or_else(|| "-".into());
+                for s in stats {
+                    println!(
+                        "{} ({} {}): {} request(s), {} acknowledged, {} answered ({}); median {} to acknowledge, {} to answer",
+                        s.partner,
+                        if s.role == "sent" {
+                            "requests to"
+                        } else {
+                            "requests from"
+                        },
+                        s.partner,
+                        s.requests,
+                        s.acknowledged,
+                        s.answered,
+                        s.response_rate_percent
+                            .map(|p| format!("{p} %"))
+                            .unwrap_or_else(|| "-".into()),
+                        hours(s.median_hours_to_acknowledge),
+                        hours(s.median_hours_to_answer)
+                    );
+                }
+            }
+        }
+        TraceCommand::Deadlines {
+            country,
+            acknowledge_hours,
+            answer_hours,
+        } => {
+            let mut reg = node::open(cli, false)?;
+            let c = traces::set_partner_hours(
+                reg.backend(),
+                country,
+                *acknowledge_hours,
+                *answer_hours,
+            )
+            .map_err(named)?;
+            println!(
+                "requests to {c}: acknowledgement due within {acknowledge_hours} h, answer within {answer_hours} h"
+            );
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn open_signing(cli: &Cli) -> Result<(Reg, ed25519_dalek::SigningKey, salw_store::NodeInfo)> {
+    let mut reg = node::open(cli, true)?;
+    let info = reg.node()?.context("not initialised")?;
+    let key = node::load_key(&node::key_path(cli, &node::db_path(cli)?))?;
+    Ok((reg, key, info))
+}
+
+/// Records the weapon's tracing status for a closure: established by tracing (point of
+/// diversion found) or unsuccessful with the reason (chain broken); an exemption changes
+/// nothing. Not again when the weapon already has the same status.
+fn traced_event(
+    cli: &Cli,
+    reg: &mut Reg,
+    v: &TraceView,
+    c: &CloseInput,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<Option<String>> {
+    let (outcome, reason) = match c.result.trim() {
+        "point-of-diversion-found" => ("established_by_tracing", None),
+        "chain-broken" => ("unsuccessful", c.reason.clone()),
+        _ => return Ok(None),
+    };
+    let Some(weapon_id) = v
+        .trace
+        .weapon_id
+        .as_deref()
+        .and_then(|w| Uuid::parse_str(w).ok())
+    else {
+        return Ok(None);
+    };
+    let events = standing_events(reg, weapon_id)?;
+    let current = events
+        .iter()
+        .rev()
+        .find(|e| e.kind == EventKind::Traced)
+        .and_then(|e| e.trace_outcome)
+        .map(|o| o.as_str());
+    if current == Some(outcome) {
+        return Ok(Some(format!("already traced ({outcome}); nothing added")));
+    }
+    let mut map = Map::new();
+    map.insert("id".into(), json!(Uuid::now_v7()));
+    map.insert("weapon".into(), json!(weapon_id.to_string()));
+    map.insert("kind".into(), json!("traced"));
+    map.insert("occurred_on".into(), json!(now.date_naive().to_string()));
+    map.insert(
+        "trace_ref".into(),
+        json!(format!("{} ({})", v.trace.reference, v.trace.id)),
+    );
+    map.insert("trace_outcome".into(), json!(outcome));
+    if let Some(r) = reason {
+        map.insert("reason".into(), json!(r));
+    }
+    if let Some(p) = &c.point_of_diversion {
+        map.insert(
+            "notes".into(),
+            Value::String(format!("point of diversion: {}", p.trim())),
+        );
+    }
+    let staged = salw_io::to_record(RecordKind::Event, map, "", 0);
+    let outcome_written = reg.write(&node::context(cli, "trace"), [staged], &mut |_| {})?;
+    if !outcome_written.committed() {
+        let problems: Vec<String> = outcome_written
+            .errors
+            .iter()
+            .map(|e| format!("{}: {}", e.field, e.reason))
+            .collect();
+        bail!(
+            "the weapon's traced event was refused: {}",
+            problems.join("; ")
+        );
+    }
+    Ok(Some(format!("traced event ({outcome})")))
+}
+
+fn print_view(v: &TraceView) -> Result<()> {
+    let t = &v.trace;
+    println!("trace {}", t.id);
+    println!(
+        "  {} {} {}",
+        t.role,
+        if t.role == "sent" { "to" } else { "from" },
+        t.partner
+    );
+    println!("  reference:       {}", t.reference);
+    println!(
+        "  priority:        {}{}",
+        t.priority,
+        t.urgency_reason
+            .as_deref()
+            .map(|r| format!(" ({r})"))
+            .unwrap_or_default()
+    );
+    println!("  state:           {}", v.state);
+    if let Some(o) = &v.overdue {
+        println!("  OVERDUE:         {o}");
+    }
+    if let Some(w) = &t.weapon_id {
+        println!("  weapon:          {w}");
+    }
+    println!("  confidentiality: {}", t.confidentiality);
+    let restrictions: Vec<String> = serde_json::from_str(&t.restrictions).unwrap_or_default();
+    if !restrictions.is_empty() {
+        println!("  restrictions:    {}", restrictions.join("; "));
+    }
+    let request: Value = serde_json::from_str(&t.request).unwrap_or(Value::Null);
+    if let Value::Object(m) = &request {
+        println!("  request:");
+        for (k, val) in m {
+            if !val.is_null() && val != &json!([]) {
+                println!("    {k}: {}", plain(val));
+            }
+        }
+    }
+    println!("  steps:");
+    for s in &v.steps {
+        println!(
+            "    {}  {}  by {}{}",
+            s.at,
+            s.state,
+            s.by,
+            s.message_id
+                .as_deref()
+                .map(|m| format!("  (message {m})"))
+                .unwrap_or_default()
+        );
+        if let (Some(a), Some(b)) = (&s.acknowledge_by, &s.answer_by) {
+            println!("      acknowledgement due by {a}, answer by {b}");
+        }
+        let detail: Value = serde_json::from_str(&s.detail).unwrap_or(Value::Null);
+        if let Value::Object(m) = detail {
+            if s.state == "received" {
+                println!("      {}", m.get("search").map(plain).unwrap_or_default());
+                let hits = m
+                    .get("candidates")
+                    .and_then(Value::as_array)
+                    .cloned()
+                    .unwrap_or_default();
+                if hits.is_empty() {
+                    println!("      no candidate in this registry");
+                }
+                for h in hits {
+                    println!(
+                        "      candidate {}  score {}  serial {}  {} {} ({})",
+                        plain(&h["weapon_id"]),
+                        plain(&h["score"]),
+                        plain(&h["serial"]),
+                        plain(&h["manufacturer"]),
+                        plain(&h["model"]),
+                        plain(&h["status"])
+                    );
+                }
+                continue;
+            }
+            for (k, val) in m {
+                if k == "in_reply_to" {
+                    continue;
+                }
+                if k == "history" {
+                    let n = val["events"].as_array().map(Vec::len).unwrap_or(0);
+                    println!("      history: {n} event(s) of the weapon's records");
+                    if let Some(events) = val["events"].as_array() {
+                        for e in events {
+                            println!(
+                                "        {} {}{}",
+                                plain(&e["occurred_on"]),
+                                plain(&e["kind"]),
+                                e["country"]
+                                    .as_str()
+                                    .map(|c| format!(" {c}"))
+                                    .unwrap_or_default()
+                            );
+                        }
+                    }
+                    continue;
+                }
+                println!("      {k}: {}", plain(&val));
+            }
+        }
+    }
+    Ok(())
+}
+
+fn plain(v: &Value) -> String {
+    match v {
+        Value::String(s) => s.clone(),
+        Value::Null => "-".into(),
+        Value::Array(items) => items.iter().map(plain).collect::<Vec<_>>().join("; "),
+        other => other.to_string(),
+    }
+}

@@ -754,4 +754,17 @@ pub enum ReportCommand {
         #[arg(long, value_name = "FILE")]
         answers: Option<PathBuf>,
     },
+    /// The Arms Trade Treaty annual report's SALW part: category VIII exports and imports of a
+    /// year by sub-category and partner State, in number of items (docs/reports.md).
+    Att {
+        /// The calendar year reported on (2025).
+        #[arg(long)]
+        year: String,
+        /// json, csv, xlsx or html; by default from the extension of --out, else json.
+        #[arg(long)]
+        format: Option<String>,
+        /// The file to write; standard output when not given or `-` (not for xlsx).
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
 }

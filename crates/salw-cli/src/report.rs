@@ -1,5 +1,6 @@
-//! `salw report`: the UNODC questionnaire's tables and the PoA/ITI national report, computed
-//! from the records (salw_store::reports) and written by salw_report (docs/reports.md).
+//! `salw report`: the UNODC questionnaire's tables, the PoA/ITI national report and the ATT
+//! annual report's SALW part, computed from the records (salw_store::reports) and written by
+//! salw_report (docs/reports.md).
 
 use std::collections::BTreeMap;
 use std::io::Write;
@@ -46,6 +47,15 @@ pub fn parse_period(text: &str) -> Result<(NaiveDate, NaiveDate)> {
         bail!("--period: {from} is after {to}");
     }
     Ok((from, to))
+}
+
+/// A calendar year: four digits, 1900 to 9999.
+pub fn parse_year(text: &str) -> Result<i32> {
+    let t = text.trim();
+    t.parse::<i32>()
+        .ok()
+        .filter(|y| t.len() == 4 && (1900..=9999).contains(y))
+        .ok_or_else(|| anyhow!("--year: '{t}' is not a year; write four digits, e.g. 2025"))
 }
 
 /// The format asked for, or the one the file's extension names.
@@ -207,7 +217,45 @@ pub fn run(cli: &Cli, command: &ReportCommand) -> Result<ExitCode> {
             );
             Ok(ExitCode::SUCCESS)
         }
+        ReportCommand::Att {
+            year,
+            format: given,
+            out,
+        } => att(cli, year, given.as_deref(), out.as_deref()),
     }
+}
+
+fn att(cli: &Cli, year: &str, given: Option<&str>, out: Option<&Path>) -> Result<ExitCode> {
+    let allowed = ["json", "csv", "xlsx", "html"];
+    let year = parse_year(year)?;
+    let out = out.unwrap_or(Path::new("-"));
+    let format = match (given, out == Path::new("-")) {
+        (None, true) => "json".to_owned(),
+        _ => format(given, Some(out), &allowed)?,
+    };
+    if format == "xlsx" && out == Path::new("-") {
+        bail!("--out: an XLSX file is not written to standard output; name a file");
+    }
+    let from = NaiveDate::from_ymd_opt(year, 1, 1).ok_or_else(|| anyhow!("--year: {year}"))?;
+    let to = NaiveDate::from_ymd_opt(year, 12, 31).ok_or_else(|| anyhow!("--year: {year}"))?;
+    let mut reg = node::open(cli, false)?;
+    let country = reg.node()?.and_then(|n| n.country).unwrap_or_default();
+    let transfers = reports::att_transfers(reg.backend(), from, to)?;
+    let report = salw_core::att::compute(&transfers, year, &country);
+    let bytes = match format.as_str() {
+        "json" => salw_report::att::to_json(&report)?.into_bytes(),
+        "csv" => salw_report::att::to_csv(&report)?,
+        "html" => salw_report::att::to_html(&report).into_bytes(),
+        _ => salw_report::att::to_xlsx(&report)?,
+    };
+    write_out(out, &bytes, &format)?;
+    eprintln!(
+        "{year}: {} items exported, {} imported (category VIII); {} weapon(s) listed apart, with no ATT sub-category",
+        report.exported_items,
+        report.imported_items,
+        report.listed_apart.len()
+    );
+    Ok(ExitCode::SUCCESS)
 }
 
 /// What the registry knows of the period, for the national report.
@@ -259,6 +307,15 @@ mod tests {
             "99999",
         ] {
             assert!(parse_period(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn years() {
+        assert_eq!(parse_year(" 2025 ").unwrap(), 2025);
+        for bad in ["", "20x5", "25", "02025", "1899", "2025-2026", "-2025"] {
+            let e = parse_year(bad).unwrap_err().to_string();
+            assert!(e.starts_with("--year: "), "{bad}: {e}");
         }
     }
 }

@@ -3405,3 +3405,197 @@ fn a_trace_goes_from_the_seizing_state_to_the_maker_then_the_importer_and_closes
         assert!(s.stop().success());
     }
 }
+
+// --- The ATT annual report's SALW part (docs/reports.md) ------------------------------------
+
+#[test]
+fn att_report_counts_the_years_exports_and_imports_by_sub_category_and_partner() {
+    use serde_json::json;
+    let node = Node::new();
+    node.ok(&["category-add", "Flamethrower", "--class", "light_weapon"]);
+    let weapon = |category: &str, serial: &str, calibre: Option<&str>| {
+        let mut args = vec![
+            "--category",
+            category,
+            "--manufacturer",
+            "Mauser",
+            "--country",
+            "DE",
+            "--model",
+            "M",
+            "--serial",
+            serial,
+        ];
+        if let Some(c) = calibre {
+            args.extend(["--calibre", c]);
+        }
+        node.add_weapon(&args)
+    };
+    let export = |w: &str, on: &str, to: &str| node.event_ok(w, "exported", on, &["--country", to]);
+    // Counted: two rifles and a carbine to Uganda (one export first recorded as to Tanzania,
+    // then corrected), a pistol to Tanzania, an assault rifle and a 60 mm mortar imported.
+    export(&weapon("rifle", "R1", None), "2025-02-01", "UG");
+    export(&weapon("carbine", "C1", None), "2025-12-31", "UG");
+    let r2 = weapon("rifle", "R2", None);
+    let wrong = export(&r2, "2025-03-01", "TZ");
+    node.event_ok(
+        &r2,
+        "exported",
+        "2025-03-01",
+        &[
+            "--country",
+            "UG",
+            "--supersedes",
+            &wrong,
+            "--reason",
+            "destination misread",
+        ],
+    );
+    export(
+        &weapon("self-loading pistol", "P1", None),
+        "2025-05-01",
+        "TZ",
+    );
+    node.event_ok(
+        &weapon("assault rifle", "A1", None),
+        "imported",
+        "2025-01-01",
+        &["--country", "BE"],
+    );
+    node.event_ok(
+        &weapon("mortar", "M60", Some("60mm")),
+        "imported",
+        "2025-06-01",
+        &["--country", "BE"],
+    );
+    // Not counted: outside the year, and an export withdrawn by a correction.
+    export(&weapon("rifle", "R-OLD", None), "2024-12-31", "UG");
+    let p2 = weapon("self-loading pistol", "P2", None);
+    let withdrawn = export(&p2, "2025-04-01", "TZ");
+    node.event_ok(
+        &p2,
+        "corrected",
+        "2025-04-02",
+        &["--supersedes", &withdrawn, "--reason", "never left"],
+    );
+    // Listed apart: a category the node added, MANPADS, a mortar of 81 mm.
+    node.event_ok(
+        &weapon("flamethrower", "F1", None),
+        "imported",
+        "2025-07-01",
+        &["--country", "FR"],
+    );
+    export(
+        &weapon("portable anti-aircraft missile launcher", "S1", None),
+        "2025-08-01",
+        "UG",
+    );
+    export(&weapon("mortar", "M81", Some("81mm")), "2025-08-01", "UG");
+
+    let r = node.json(&["report", "att", "--year", "2025"]);
+    assert_eq!(
+        (r["year"].clone(), r["country"].clone()),
+        (json!(2025), json!("KE"))
+    );
+    let rows = |key: &str| -> Vec<(String, String, u64)> {
+        r[key]
+            .as_array()
+            .expect("rows")
+            .iter()
+            .map(|row| {
+                (
+                    row["sub_category"].as_str().unwrap_or_default().to_owned(),
+                    row["partner"].as_str().unwrap_or_default().to_owned(),
+                    row["items"].as_u64().unwrap_or_default(),
+                )
+            })
+            .collect()
+    };
+    let own = |v: &[(&str, &str, u64)]| -> Vec<(String, String, u64)> {
+        v.iter()
+            .map(|(a, b, n)| ((*a).to_owned(), (*b).to_owned(), *n))
+            .collect()
+    };
+    assert_eq!(
+        rows("exports"),
+        own(&[
+            ("revolvers_and_self_loading_pistols", "TZ", 1),
+            ("rifles_and_carbines", "UG", 3),
+        ]),
+        "{r}"
+    );
+    assert_eq!(
+        rows("imports"),
+        own(&[
+            ("assault_rifles", "BE", 1),
+            ("mortars_below_75_mm", "BE", 1)
+        ]),
+        "{r}"
+    );
+    assert_eq!(
+        (r["exported_items"].clone(), r["imported_items"].clone()),
+        (json!(4), json!(2))
+    );
+    let apart: Vec<_> = r["listed_apart"]
+        .as_array()
+        .expect("listed_apart")
+        .iter()
+        .map(|a| {
+            (
+                a["direction"].clone(),
+                a["category"].clone(),
+                a["partner"].clone(),
+            )
+        })
+        .collect();
+    assert_eq!(apart.len(), 3, "{r}");
+    assert!(apart.contains(&(json!("import"), json!("flamethrower"), json!("FR"))));
+    assert!(apart.contains(&(
+        json!("export"),
+        json!("portable anti-aircraft missile launcher"),
+        json!("UG")
+    )));
+    assert!(apart.contains(&(json!("export"), json!("mortar"), json!("UG"))));
+
+    // The other formats hold the same figures.
+    let csv_path = node.path("att.csv");
+    node.ok(&["report", "att", "--year", "2025", "--out", s(&csv_path)]);
+    let csv = std::fs::read_to_string(&csv_path).expect("csv");
+    assert!(csv.contains("export,rifles_and_carbines,UG,3,,,"), "{csv}");
+    assert!(csv.contains("import,none,FR,1,flamethrower,"), "{csv}");
+    let html_path = node.path("att.html");
+    node.ok(&[
+        "report",
+        "att",
+        "--year",
+        "2025",
+        "--format",
+        "html",
+        "--out",
+        s(&html_path),
+    ]);
+    let html = std::fs::read_to_string(&html_path).expect("html");
+    assert!(
+        html.contains("Rifles and carbines</td><td>UG</td><td class=\"n\">3</td>"),
+        "{html}"
+    );
+    let xlsx_path = node.path("att.xlsx");
+    node.ok(&["report", "att", "--year", "2025", "--out", s(&xlsx_path)]);
+    assert!(std::fs::read(&xlsx_path).expect("xlsx").starts_with(b"PK"));
+    // Another year has none of it.
+    let r = node.json(&["report", "att", "--year", "2024"]);
+    assert_eq!(
+        r["exports"],
+        json!([{"sub_category": "rifles_and_carbines", "class": "small_arm", "label": "Rifles and carbines", "partner": "UG", "items": 1}])
+    );
+    assert_eq!(r["imports"], json!([]));
+
+    // Bad arguments are named, exit 1 as the other reports; a missing one is a usage error (2).
+    let e = node.fails(&["report", "att", "--year", "20x5"]);
+    assert!(e.contains("--year") && e.contains("20x5"), "{e}");
+    let e = node.fails(&["report", "att", "--year", "2025", "--format", "pdf"]);
+    assert!(e.contains("--format") && e.contains("pdf"), "{e}");
+    let e = node.fails(&["report", "att", "--year", "2025", "--format", "xlsx"]);
+    assert!(e.contains("--out"), "{e}");
+    assert_eq!(node.run(&["report", "att"]).status.code(), Some(2));
+}

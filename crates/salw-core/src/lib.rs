@@ -8,6 +8,7 @@
 #[macro_use]
 mod macros;
 
+pub mod att;
 pub mod calibre;
 pub mod category;
 mod countries_table;

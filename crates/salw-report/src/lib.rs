@@ -6,6 +6,7 @@
 //! No I/O but the bytes it is given or returns; the figures come from the caller
 //! (salw_store::reports computes them from the records).
 
+pub mod att;
 pub mod poa;
 pub mod tables;
 

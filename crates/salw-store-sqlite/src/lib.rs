@@ -15,7 +15,9 @@ use std::path::Path;
 use rusqlite::{Connection, OptionalExtension, params};
 use salw_core::lifecycle::{WeaponState, WeaponStatus};
 use salw_core::{LifecycleEvent, Person, Weapon};
-use salw_store::backend::{PeriodEventCounts, PeriodRecovery, Recovery, Result, WeaponFilter};
+use salw_store::backend::{
+    PeriodEventCounts, PeriodRecovery, PeriodTransfer, Recovery, Result, WeaponFilter,
+};
 use salw_store::reports::Release;
 use salw_store::{
     Backend, Clash, Hash, JournalEntry, PhotoRecord, SignedHead, StoreError, StoredEvent,
@@ -660,6 +662,49 @@ impl Backend for SqliteBackend {
             })()
             .map_err(db)?;
             visit(recovery)?;
+        }
+        Ok(())
+    }
+
+    fn period_transfers(
+        &mut self,
+        from: &str,
+        to: &str,
+        visit: &mut dyn FnMut(PeriodTransfer) -> Result<()>,
+    ) -> Result<()> {
+        self.build_deferred_indexes()?;
+        let mut stmt = self
+            .conn
+            .prepare_cached(
+                "SELECT e.id, e.weapon_id, e.kind, json_extract(j.payload, '$.country'),
+                        w.category, w.reference, w.calibre
+                 FROM events e
+                 JOIN journal j ON j.seq = e.seq
+                 JOIN weapons w ON w.id = e.weapon_id
+                 WHERE e.kind IN ('exported', 'imported')
+                   AND e.occurred_on >= ?1 AND e.occurred_on <= ?2
+                   AND NOT EXISTS (SELECT 1 FROM events c WHERE c.supersedes = e.id)
+                 ORDER BY e.seq",
+            )
+            .map_err(db)?;
+        let mut rows = stmt.query([from, to]).map_err(db)?;
+        while let Some(r) = rows.next().map_err(db)? {
+            let (event_id, weapon_id): (Vec<u8>, Vec<u8>) =
+                (r.get(0).map_err(db)?, r.get(1).map_err(db)?);
+            let uuid = |bytes: &[u8]| {
+                Uuid::from_slice(bytes)
+                    .map_err(|_| StoreError::Corrupt("an event id is not 16 bytes".into()))
+            };
+            let transfer = PeriodTransfer {
+                event_id: uuid(&event_id)?,
+                weapon_id: uuid(&weapon_id)?,
+                kind: r.get(2).map_err(db)?,
+                country: r.get(3).map_err(db)?,
+                category: r.get(4).map_err(db)?,
+                reference: r.get(5).map_err(db)?,
+                calibre: r.get(6).map_err(db)?,
+            };
+            visit(transfer)?;
         }
         Ok(())
     }

@@ -77,6 +77,20 @@ pub struct PeriodRecovery {
     pub from_holder: Option<(String, Option<String>)>,
 }
 
+/// An export or import with what the ATT report reads of it and of its weapon.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PeriodTransfer {
+    pub event_id: uuid::Uuid,
+    pub weapon_id: uuid::Uuid,
+    /// `exported` or `imported`.
+    pub kind: String,
+    /// The partner State, as recorded on the event.
+    pub country: Option<String>,
+    pub category: String,
+    pub reference: Option<String>,
+    pub calibre: Option<String>,
+}
+
 /// See `Backend::period_event_counts`.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct PeriodEventCounts {
@@ -180,6 +194,15 @@ pub trait Backend {
         from: &str,
         to: &str,
         visit: &mut dyn FnMut(PeriodRecovery) -> Result<()>,
+    ) -> Result<()>;
+
+    /// The exports and imports that happened from `from` to `to` (inclusive), superseded
+    /// ones left out, in journal order.
+    fn period_transfers(
+        &mut self,
+        from: &str,
+        to: &str,
+        visit: &mut dyn FnMut(PeriodTransfer) -> Result<()>,
     ) -> Result<()>;
 
     /// The events that happened from `from` to `to` (inclusive), superseded ones left out:

@@ -374,65 +374,38 @@ pub fn questionnaire_of(
     Ok(computed)
 }
 
-/// The exports and imports dated from `from` to `to` (inclusive), for the ATT report: one pass
-/// over the weapons (category, calibre), one over the events. An event a correction
-/// superseded is left out; a replacing event counts in its own right.
+/// The exports and imports dated from `from` to `to` (inclusive), for the ATT report, read
+/// from the projections. An event a correction superseded is left out; a replacing event
+/// counts in its own right.
 pub fn att_transfers<B: Backend + ?Sized>(
     backend: &mut B,
     from: chrono::NaiveDate,
     to: chrono::NaiveDate,
 ) -> Result<Vec<salw_core::att::Transfer>> {
     use salw_core::att::{Direction, Transfer};
-    use salw_core::event::EventKind;
-    use std::collections::{HashMap, HashSet};
-    use uuid::Uuid;
 
-    let mut weapons: HashMap<Uuid, (String, Option<String>, Option<f64>)> = HashMap::new();
-    backend.scan_weapons(&mut |w| {
-        let mm = w.calibre.as_deref().and_then(indicator::calibre_mm);
-        weapons.insert(w.id, (w.category, w.reference, mm));
-        Ok(())
-    })?;
-    let mut superseded = HashSet::new();
-    let mut moves = Vec::new();
-    backend.scan_events(&mut |e| {
-        if let Some(s) = e.supersedes {
-            superseded.insert(s);
-        }
-        let direction = match e.kind {
-            EventKind::Exported => Direction::Export,
-            EventKind::Imported => Direction::Import,
-            _ => return Ok(()),
-        };
-        if e.occurred_on >= from && e.occurred_on <= to {
-            moves.push((e.id, e.weapon_id, direction, e.country));
-        }
-        Ok(())
-    })?;
     let mut transfers = Vec::new();
-    for (id, weapon_id, direction, country) in moves {
-        if superseded.contains(&id) {
-            continue;
-        }
-        let partner = country.ok_or_else(|| {
+    backend.period_transfers(&from.to_string(), &to.to_string(), &mut |t| {
+        let direction = if t.kind == "exported" {
+            Direction::Export
+        } else {
+            Direction::Import
+        };
+        let partner = t.country.ok_or_else(|| {
             StoreError::Corrupt(format!(
-                "event {id}: a {direction} without its partner country"
+                "event {}: a {direction} without its partner country",
+                t.event_id
             ))
         })?;
-        let (category, reference, calibre_mm) =
-            weapons.get(&weapon_id).cloned().ok_or_else(|| {
-                StoreError::Corrupt(format!(
-                    "event {id}: weapon {weapon_id} is not in the registry"
-                ))
-            })?;
         transfers.push(Transfer {
             direction,
             partner,
-            weapon_id: weapon_id.to_string(),
-            weapon_reference: reference,
-            category,
-            calibre_mm,
+            weapon_id: t.weapon_id.to_string(),
+            weapon_reference: t.reference,
+            category: t.category,
+            calibre_mm: t.calibre.as_deref().and_then(indicator::calibre_mm),
         });
-    }
+        Ok(())
+    })?;
     Ok(transfers)
 }

@@ -171,6 +171,12 @@ const RECOVERIES_SQL: &str = "SELECT e.occurred_on, e.kind, coalesce(e.criminal,
       AND e.occurred_on >= ?1 AND e.occurred_on <= ?2
       AND NOT EXISTS (SELECT 1 FROM events c WHERE c.supersedes = e.id)";
 
+/// The events of a period by kind, superseded ones left out (from `events_period` alone).
+const PERIOD_COUNTS_SQL: &str = "SELECT e.kind, count(*) FROM events e
+    WHERE e.occurred_on >= ?1 AND e.occurred_on <= ?2
+      AND NOT EXISTS (SELECT 1 FROM events c WHERE c.supersedes = e.id)
+    GROUP BY e.kind";
+
 const WEAPON_SELECT: &str =
     "SELECT w.status, w.holder, w.seq, j.payload FROM weapons w JOIN journal j ON j.seq = w.seq";
 
@@ -666,6 +672,23 @@ impl Backend for SqliteBackend {
         Ok(())
     }
 
+    fn marking_counts(&mut self) -> Result<(u64, u64)> {
+        self.build_deferred_indexes()?;
+        self.conn
+            .query_row(
+                "SELECT count(*), coalesce(sum(awaiting_mark AND status <> 'destroyed'), 0)
+                 FROM weapons",
+                [],
+                |r| {
+                    Ok((
+                        r.get::<_, i64>(0)?.max(0) as u64,
+                        r.get::<_, i64>(1)?.max(0) as u64,
+                    ))
+                },
+            )
+            .map_err(db)
+    }
+
     fn period_transfers(
         &mut self,
         from: &str,
@@ -712,15 +735,7 @@ impl Backend for SqliteBackend {
     fn period_event_counts(&mut self, from: &str, to: &str) -> Result<PeriodEventCounts> {
         self.build_deferred_indexes()?;
         let mut counts = PeriodEventCounts::default();
-        let mut stmt = self
-            .conn
-            .prepare_cached(
-                "SELECT e.kind, count(*) FROM events e
-                 WHERE e.occurred_on >= ?1 AND e.occurred_on <= ?2
-                   AND NOT EXISTS (SELECT 1 FROM events c WHERE c.supersedes = e.id)
-                 GROUP BY e.kind",
-            )
-            .map_err(db)?;
+        let mut stmt = self.conn.prepare_cached(PERIOD_COUNTS_SQL).map_err(db)?;
         let rows = stmt
             .query_map([from, to], |r| {
                 Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?))
@@ -998,19 +1013,25 @@ mod tests {
     use super::*;
 
     #[test]
-    fn recoveries_are_read_from_indexes_alone() {
+    fn recoveries_and_period_counts_are_read_from_indexes_alone() {
+        for (sql, searches_expected) in [(RECOVERIES_SQL, 3), (PERIOD_COUNTS_SQL, 2)] {
+            plan_reads_no_row(sql, searches_expected);
+        }
+    }
+
+    fn plan_reads_no_row(sql: &str, searches_expected: usize) {
         let dir = tempfile::tempdir().expect("tempdir");
         let backend = SqliteBackend::open(&dir.path().join("r.db"), true).expect("open");
         let plan: Vec<String> = backend
             .conn
-            .prepare(&format!("EXPLAIN QUERY PLAN {RECOVERIES_SQL}"))
+            .prepare(&format!("EXPLAIN QUERY PLAN {sql}"))
             .and_then(|mut s| {
                 s.query_map(["2000-01-01", "2030-12-31"], |r| r.get::<_, String>(3))?
                     .collect()
             })
             .expect("plan");
         let searches: Vec<&String> = plan.iter().filter(|d| d.starts_with("SEARCH")).collect();
-        assert_eq!(searches.len(), 3, "{plan:?}");
+        assert_eq!(searches.len(), searches_expected, "{plan:?}");
         for step in searches {
             assert!(
                 step.contains("USING COVERING INDEX"),

@@ -196,6 +196,11 @@ pub trait Backend {
         visit: &mut dyn FnMut(PeriodRecovery) -> Result<()>,
     ) -> Result<()>;
 
+    /// How many weapons the registry holds, and how many of them still await a unique mark
+    /// (not destroyed): the two figures of `summary` the reports read, without its other
+    /// counts (each a pass over a table).
+    fn marking_counts(&mut self) -> Result<(u64, u64)>;
+
     /// The exports and imports that happened from `from` to `to` (inclusive), superseded
     /// ones left out, in journal order.
     fn period_transfers(

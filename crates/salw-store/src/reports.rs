@@ -320,7 +320,7 @@ pub fn period_facts<B: Backend + ?Sized>(
         Ok(())
     })?;
     let counts = backend.period_event_counts(&from_s, &to_s)?;
-    let summary = backend.summary()?;
+    let (weapons_total, inadequately_marked) = backend.marking_counts()?;
     Ok(PeriodFacts {
         questionnaire: Facts {
             recovered,
@@ -332,8 +332,8 @@ pub fn period_facts<B: Backend + ?Sized>(
         },
         events_by_kind: counts.by_kind,
         traces_by_outcome: counts.traces_by_outcome,
-        weapons_total: summary.weapons,
-        inadequately_marked: summary.inadequately_marked,
+        weapons_total,
+        inadequately_marked,
     })
 }
 

@@ -735,7 +735,8 @@ pub enum ReportCommand {
         import: Option<PathBuf>,
     },
     /// The PoA/ITI national report: questions of a template, answers the registry knows
-    /// filled in, the rest listed as to complete.
+    /// filled in, answers kept from earlier (this period's, or carried from the last report),
+    /// the rest listed as to complete.
     Poa {
         /// The period: years (2024-2025), a year, or dates (2024-01-01..2025-12-31).
         #[arg(long)]
@@ -750,7 +751,8 @@ pub enum ReportCommand {
         #[arg(long, default_value = salw_report::poa::DEFAULT_TEMPLATE)]
         template: String,
         /// Answers to the questions the registry cannot answer: a JSON object, question id to
-        /// answer (`{"1.1": "yes: ...", "11.1": "..."}`).
+        /// answer (`{"1.1": "yes: ...", "11.1": "..."}`). They are checked, all or none kept
+        /// for the period, and carried into the next period's draft.
         #[arg(long, value_name = "FILE")]
         answers: Option<PathBuf>,
     },

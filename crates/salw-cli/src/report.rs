@@ -9,9 +9,8 @@ use std::process::ExitCode;
 
 use anyhow::{Context, Result, anyhow, bail};
 use chrono::NaiveDate;
-use salw_core::indicator;
-use salw_core::questionnaire::{self as q, Questionnaire};
-use salw_report::{poa, tables};
+use salw_core::questionnaire::Questionnaire;
+use salw_report::{poa, registry, tables};
 use salw_store::reports;
 
 use crate::args::{Cli, ReportCommand};
@@ -160,40 +159,48 @@ pub fn run(cli: &Cli, command: &ReportCommand) -> Result<ExitCode> {
         } => {
             let format = format(given.as_deref(), Some(out), &["html", "xlsx", "json"])?;
             let template = poa::Template::builtin(template)?;
-            let entered: BTreeMap<String, String> = match answers {
-                None => BTreeMap::new(),
-                Some(path) => {
-                    let text = std::fs::read_to_string(path)
-                        .with_context(|| format!("reading {}", path.display()))?;
+            let (from, to) = parse_period(period)?;
+            let mut reg = node::open(cli, false)?;
+            if let Some(path) = answers {
+                let text = std::fs::read_to_string(path)
+                    .with_context(|| format!("reading {}", path.display()))?;
+                let answers: BTreeMap<String, String> =
                     serde_json::from_str(&text).map_err(|e| {
                         anyhow!(
                             "{}: not a JSON object of question id to answer text: {e}",
                             path.display()
                         )
-                    })?
-                }
-            };
-            let (from, to) = parse_period(period)?;
-            let mut reg = node::open(cli, false)?;
-            let country = reg.node()?.and_then(|n| n.country).unwrap_or_default();
-            let figures = poa_figures(reg.backend(), from, to, &country)?;
-            let period = q::Period {
-                from: from.to_string(),
-                to: to.to_string(),
-            };
-            let draft = match poa::draft(&template, &figures, &entered, &country, period) {
-                Ok(d) => d,
-                Err(problems) => {
-                    let at = answers.as_deref().map(Path::display);
-                    for p in &problems {
-                        match &at {
-                            Some(at) => eprintln!("{at}: {p}"),
-                            None => eprintln!("{p}"),
+                    })?;
+                let by = node::context(cli, "cli").recorded_by;
+                let at = chrono::Utc::now().to_rfc3339();
+                match registry::keep_poa_answers(
+                    reg.backend(),
+                    &template,
+                    from,
+                    to,
+                    &answers,
+                    &by,
+                    &at,
+                )? {
+                    Ok(kept) => eprintln!(
+                        "{}: {kept} new answer(s) kept for {from}..{to}",
+                        path.display()
+                    ),
+                    Err(problems) => {
+                        for p in &problems {
+                            eprintln!("{}: {p}", path.display());
                         }
+                        eprintln!(
+                            "{}: refused, {} problem(s); no answer kept",
+                            path.display(),
+                            problems.len()
+                        );
+                        return Ok(ExitCode::from(1));
                     }
-                    return Ok(ExitCode::from(1));
                 }
-            };
+            }
+            let country = reg.node()?.and_then(|n| n.country).unwrap_or_default();
+            let draft = registry::poa_draft(reg.backend(), &template, from, to, &country)?;
             let bytes = match format.as_str() {
                 "json" => poa::to_json(&draft)?.into_bytes(),
                 "html" => poa::to_html(&draft).into_bytes(),
@@ -215,6 +222,12 @@ pub fn run(cli: &Cli, command: &ReportCommand) -> Result<ExitCode> {
                     .sum::<usize>(),
                 draft.to_complete.join(", ")
             );
+            if !draft.to_confirm.is_empty() {
+                eprintln!(
+                    "carried over from the last report, to confirm: {}",
+                    draft.to_confirm.join(", ")
+                );
+            }
             Ok(ExitCode::SUCCESS)
         }
         ReportCommand::Att {
@@ -259,26 +272,6 @@ fn att(cli: &Cli, year: &str, given: Option<&str>, out: Option<&Path>) -> Result
 }
 
 /// What the registry knows of the period, for the national report.
-pub fn poa_figures<B: salw_store::Backend + ?Sized>(
-    backend: &mut B,
-    from: NaiveDate,
-    to: NaiveDate,
-    country: &str,
-) -> Result<poa::Figures> {
-    let facts = reports::period_facts(backend, from, to)?;
-    let questionnaire = reports::questionnaire_of(&facts, from, to, country)?;
-    let profile = indicator::profile("un-2018").map_err(|e| anyhow!(e))?;
-    let sdg = reports::sdg_16_4_2(backend, &from.to_string(), &to.to_string(), profile)?;
-    Ok(poa::Figures {
-        questionnaire: Some(questionnaire),
-        events_by_kind: facts.events_by_kind,
-        traces_by_outcome: facts.traces_by_outcome,
-        weapons_total: facts.weapons_total,
-        awaiting_mark: facts.inadequately_marked,
-        sdg: (sdg.numerator, sdg.denominator, sdg.percent),
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

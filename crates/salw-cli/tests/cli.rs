@@ -2935,7 +2935,11 @@ fn poa_report_fills_what_the_registry_knows_and_lists_the_rest() {
     assert!(page.contains("yes: the National Focal Point"));
     assert!(page.contains("@page"));
     assert!(page.contains("To complete ("));
-    let bad = node.write("bad-answers.json", r#"{"7.1": "12", "1.2": "perhaps"}"#);
+    // One bad answer in a file: none of it is kept (1.3 stays to complete).
+    let bad = node.write(
+        "bad-answers.json",
+        r#"{"7.1": "12", "1.2": "perhaps", "1.3": "yes"}"#,
+    );
     let e = node.fails(&[
         "report",
         "poa",
@@ -2967,11 +2971,33 @@ fn poa_report_fills_what_the_registry_knows_and_lists_the_rest() {
     };
     assert_eq!(sheet.get_value((row_of("7.1"), 3)), Some(&Data::Float(3.0)));
     assert_eq!(sheet.get_value((row_of("9.1"), 3)), Some(&Data::Float(4.0)));
+    // The answers given earlier were kept for the period: no need to give them again.
     assert_eq!(
         sheet.get_value((row_of("1.1"), 4)),
+        Some(&Data::String("entered".into()))
+    );
+    assert_eq!(
+        sheet.get_value((row_of("1.3"), 4)),
         Some(&Data::String("to complete".into()))
     );
     assert!(wb.sheet_names().contains(&"arms_by_type".to_owned()));
+
+    // The next period's draft carries them over, to confirm.
+    let next = node.path("poa-next.json");
+    let run = node.run(&["report", "poa", "--period", "2026-2027", "--out", s(&next)]);
+    assert!(run.status.success(), "{}", stderr(&run));
+    assert!(
+        stderr(&run).contains("to confirm: 1.1, 11.1"),
+        "{}",
+        stderr(&run)
+    );
+    let r: Value =
+        serde_json::from_str(&std::fs::read_to_string(&next).expect("read")).expect("JSON");
+    let q11 = r["sections"][0]["questions"][0].clone();
+    assert_eq!(q11["id"], "1.1");
+    assert_eq!(q11["status"], "carried");
+    assert_eq!(q11["carried_from"], "2024-01-01..2025-12-31");
+    assert_eq!(q11["answer"]["value"], "yes: the National Focal Point");
 
     let e = node.fails(&["report", "poa", "--period", "2025-2024", "--out", s(&html)]);
     assert!(e.contains("--period"), "{e}");

@@ -3,11 +3,12 @@
 //! questionnaire's checks) and the PoA/ITI national report (`poa`: questions as data per
 //! template version, answers the registry knows, the rest to complete; HTML, XLSX, JSON).
 //!
-//! No I/O but the bytes it is given or returns; the figures come from the caller
-//! (salw_store::reports computes them from the records).
+//! No I/O but the bytes it is given or returns, and what `registry` reads from a backend
+//! (salw_store::reports computes the figures from the records; this crate knows no SQL).
 
 pub mod att;
 pub mod poa;
+pub mod registry;
 pub mod tables;
 
 #[derive(Debug, thiserror::Error)]
@@ -20,6 +21,8 @@ pub enum Error {
     Csv(#[from] csv::Error),
     #[error("XLSX: {0}")]
     Xlsx(#[from] rust_xlsxwriter::XlsxError),
+    #[error("{0}")]
+    Store(#[from] salw_store::StoreError),
     #[error("template {template}: {message}")]
     Template { template: String, message: String },
 }

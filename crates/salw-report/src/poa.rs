@@ -299,8 +299,10 @@ impl Figures {
 pub enum Status {
     /// Answered from the registry's records.
     FromRegistry,
-    /// Answered by a person (for this report, or carried over from the last one).
+    /// Answered by a person for this report.
     Entered,
+    /// Answered by a person for an earlier report, carried over: to confirm or change.
+    Carried,
     /// Still to be answered.
     ToComplete,
 }
@@ -314,6 +316,26 @@ pub struct DraftQuestion {
     pub source: Option<String>,
     pub status: Status,
     pub answer: Option<Answer>,
+    /// The period of the earlier report a carried answer was given for.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub carried_from: Option<String>,
+}
+
+/// An answer a person gave: for this report, or carried over from the period named.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Given {
+    pub value: String,
+    pub carried_from: Option<String>,
+}
+
+impl Given {
+    /// An answer given for this report.
+    pub fn now(value: impl Into<String>) -> Given {
+        Given {
+            value: value.into(),
+            carried_from: None,
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -334,6 +356,8 @@ pub struct Draft {
     pub period: q::Period,
     /// The ids of the questions still without an answer.
     pub to_complete: Vec<String>,
+    /// The ids of the questions answered in an earlier report, to confirm or change.
+    pub to_confirm: Vec<String>,
     pub sections: Vec<DraftSection>,
 }
 
@@ -378,18 +402,14 @@ pub fn check_entered(question: &Question, value: &str) -> Result<String, String>
     Ok(v.to_owned())
 }
 
-/// The report's draft: registry answers for questions with a source, `entered` answers (by
-/// question id) for the others, and the rest to complete. An entered answer for a question the
-/// registry answers, or for an unknown question, is refused (naming it).
-pub fn draft(
+/// Checks answers given for a template: each names a question a person answers (not one the
+/// registry answers) and fits its kind. Every problem is named.
+pub fn check_answers(
     template: &Template,
-    figures: &Figures,
-    entered: &BTreeMap<String, String>,
-    country: &str,
-    period: q::Period,
-) -> Result<Draft, Vec<String>> {
+    answers: &BTreeMap<String, String>,
+) -> Result<(), Vec<String>> {
     let mut problems = Vec::new();
-    for (id, value) in entered {
+    for (id, value) in answers {
         match template.question(id) {
             None => problems.push(format!(
                 "question {id}: not a question of template {}",
@@ -406,10 +426,32 @@ pub fn draft(
             }
         }
     }
-    if !problems.is_empty() {
-        return Err(problems);
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(problems)
     }
+}
+
+/// The report's draft: registry answers for questions with a source, `given` answers (by
+/// question id) for the others, and the rest to complete. An answer given for this report that
+/// names a question the registry answers, an unknown question, or does not fit its kind is
+/// refused (naming it); a carried one that no longer fits is left out (to complete).
+pub fn draft(
+    template: &Template,
+    figures: &Figures,
+    given: &BTreeMap<String, Given>,
+    country: &str,
+    period: q::Period,
+) -> Result<Draft, Vec<String>> {
+    let now: BTreeMap<String, String> = given
+        .iter()
+        .filter(|(_, g)| g.carried_from.is_none())
+        .map(|(id, g)| (id.clone(), g.value.clone()))
+        .collect();
+    check_answers(template, &now)?;
     let mut to_complete = Vec::new();
+    let mut to_confirm = Vec::new();
     let sections = template
         .sections
         .iter()
@@ -420,6 +462,7 @@ pub fn draft(
                 .questions
                 .iter()
                 .map(|question| {
+                    let mut carried_from = None;
                     let (status, answer) = match &question.source {
                         Some(source) => match figures.answer(source) {
                             Some(a @ Answer::NotRecorded { .. })
@@ -427,18 +470,27 @@ pub fn draft(
                             Some(a) => (Status::FromRegistry, Some(a)),
                             None => (Status::ToComplete, None),
                         },
-                        None => match entered.get(&question.id) {
-                            Some(value) => (
-                                Status::Entered,
-                                Some(Answer::Entered {
-                                    value: value.trim().to_owned(),
-                                }),
-                            ),
-                            None => (Status::ToComplete, None),
+                        None => match given.get(&question.id) {
+                            Some(g) if check_entered(question, &g.value).is_ok() => {
+                                carried_from = g.carried_from.clone();
+                                (
+                                    if carried_from.is_some() {
+                                        Status::Carried
+                                    } else {
+                                        Status::Entered
+                                    },
+                                    Some(Answer::Entered {
+                                        value: g.value.trim().to_owned(),
+                                    }),
+                                )
+                            }
+                            _ => (Status::ToComplete, None),
                         },
                     };
-                    if status == Status::ToComplete {
-                        to_complete.push(question.id.clone());
+                    match status {
+                        Status::ToComplete => to_complete.push(question.id.clone()),
+                        Status::Carried => to_confirm.push(question.id.clone()),
+                        _ => {}
                     }
                     DraftQuestion {
                         id: question.id.clone(),
@@ -447,6 +499,7 @@ pub fn draft(
                         source: question.source.clone(),
                         status,
                         answer,
+                        carried_from,
                     }
                 })
                 .collect(),
@@ -461,6 +514,7 @@ pub fn draft(
         country: country.to_owned(),
         period,
         to_complete,
+        to_confirm,
         sections,
     })
 }
@@ -592,6 +646,17 @@ pub fn to_html(d: &Draft) -> String {
                 .join(", ")
         );
     }
+    if !d.to_confirm.is_empty() {
+        h += &format!(
+            "<div class=\"todo\"><strong>Carried over from an earlier report, to confirm ({}):</strong> {}</div>\n",
+            d.to_confirm.len(),
+            d.to_confirm
+                .iter()
+                .map(|id| format!("<a href=\"#q{0}\">{0}</a>", esc(id)))
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+    }
     for s in &d.sections {
         h += &format!("<h2>{}. {}</h2>\n", esc(&s.id), esc(&s.title));
         for question in &s.questions {
@@ -621,6 +686,12 @@ pub fn to_html(d: &Draft) -> String {
                     );
                 }
                 Status::Entered => h += "<div class=\"answer source\">Entered.</div>",
+                Status::Carried => {
+                    h += &format!(
+                        "<div class=\"answer source\">Carried over from the report for {}: to confirm or change.</div>",
+                        esc(question.carried_from.as_deref().unwrap_or(""))
+                    )
+                }
                 Status::ToComplete => {}
             }
             h += "</div>\n";
@@ -689,6 +760,7 @@ pub fn to_xlsx(d: &Draft) -> Result<Vec<u8>, Error> {
             let status = match question.status {
                 Status::FromRegistry => "from registry",
                 Status::Entered => "entered",
+                Status::Carried => "carried over, to confirm",
                 Status::ToComplete => "to complete",
             };
             ws.write_string(row, 4, status)?;
@@ -851,7 +923,7 @@ mod tests {
             ("11.1".to_owned(), "Training on tracing".to_owned()),
         ]
         .into();
-        let d = draft(&t, &figures(), &entered, "KE", period()).unwrap();
+        let d = draft(&t, &figures(), &given(&entered), "KE", period()).unwrap();
         assert_eq!(find(&d, "1.1").status, Status::Entered);
         assert!(!d.to_complete.contains(&"1.1".to_owned()));
         let bad: BTreeMap<String, String> = [
@@ -861,7 +933,7 @@ mod tests {
             ("1.4".to_owned(), "  ".to_owned()),
         ]
         .into();
-        let problems = draft(&t, &figures(), &bad, "KE", period()).unwrap_err();
+        let problems = draft(&t, &figures(), &given(&bad), "KE", period()).unwrap_err();
         assert_eq!(problems.len(), 4, "{problems:?}");
         assert!(
             problems[0].starts_with("question 1.1: 'maybe' must start with yes, no or developing")
@@ -873,6 +945,39 @@ mod tests {
         assert!(problems[3].starts_with("question 99.9: not a question"));
     }
 
+    fn given(answers: &BTreeMap<String, String>) -> BTreeMap<String, Given> {
+        answers
+            .iter()
+            .map(|(id, v)| (id.clone(), Given::now(v.clone())))
+            .collect()
+    }
+
+    #[test]
+    fn carried_answers_are_shown_to_confirm_and_a_carried_one_that_no_longer_fits_is_left_out() {
+        let t = Template::builtin(DEFAULT_TEMPLATE).unwrap();
+        let carried = |v: &str| Given {
+            value: v.to_owned(),
+            carried_from: Some("2022-01-01..2023-12-31".to_owned()),
+        };
+        let given: BTreeMap<String, Given> = [
+            ("1.1".to_owned(), carried("yes")),
+            ("1.2".to_owned(), carried("perhaps")),
+            ("1.4".to_owned(), Given::now("Ms A")),
+        ]
+        .into();
+        let d = draft(&t, &figures(), &given, "KE", period()).unwrap();
+        let q11 = find(&d, "1.1");
+        assert_eq!(q11.status, Status::Carried);
+        assert_eq!(q11.carried_from.as_deref(), Some("2022-01-01..2023-12-31"));
+        assert_eq!(d.to_confirm, vec!["1.1".to_owned()]);
+        assert_eq!(find(&d, "1.2").status, Status::ToComplete);
+        assert!(d.to_complete.contains(&"1.2".to_owned()));
+        assert_eq!(find(&d, "1.4").status, Status::Entered);
+        let html = to_html(&d);
+        assert!(html.contains("Carried over from the report for 2022-01-01..2023-12-31"));
+        assert!(html.contains("to confirm (1)"));
+    }
+
     #[test]
     fn html_escapes_lists_what_to_complete_and_prints() {
         let t = Template::builtin(DEFAULT_TEMPLATE).unwrap();
@@ -881,7 +986,7 @@ mod tests {
             "<script>alert(1)</script> & co".to_owned(),
         )]
         .into();
-        let d = draft(&t, &figures(), &entered, "KE", period()).unwrap();
+        let d = draft(&t, &figures(), &given(&entered), "KE", period()).unwrap();
         let html = to_html(&d);
         assert!(html.contains("&lt;script&gt;alert(1)&lt;/script&gt; &amp; co"));
         assert!(!html.contains("<script>"));

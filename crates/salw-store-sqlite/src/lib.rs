@@ -18,7 +18,7 @@ use salw_core::{LifecycleEvent, Person, Weapon};
 use salw_store::backend::{
     PeriodEventCounts, PeriodRecovery, PeriodTransfer, Recovery, Result, WeaponFilter,
 };
-use salw_store::reports::Release;
+use salw_store::reports::{Release, ReportAnswer};
 use salw_store::{
     Backend, Clash, Hash, JournalEntry, PhotoRecord, SignedHead, StoreError, StoredEvent,
     StoredPhoto, StoredWeapon, Summary,
@@ -833,6 +833,53 @@ impl Backend for SqliteBackend {
         Ok(self.conn.last_insert_rowid())
     }
 
+    fn report_answers(&mut self, template: &str) -> Result<Vec<ReportAnswer>> {
+        let mut stmt = self
+            .conn
+            .prepare_cached(
+                "SELECT seq, template, period_from, period_to, question, answer, entered_at, entered_by
+                 FROM report_answers WHERE template = ?1 ORDER BY seq",
+            )
+            .map_err(db)?;
+        let rows = stmt
+            .query_map([template], |r| {
+                Ok(ReportAnswer {
+                    seq: r.get(0)?,
+                    template: r.get(1)?,
+                    period_from: r.get(2)?,
+                    period_to: r.get(3)?,
+                    question: r.get(4)?,
+                    answer: r.get(5)?,
+                    entered_at: r.get(6)?,
+                    entered_by: r.get(7)?,
+                })
+            })
+            .map_err(db)?;
+        rows.collect::<rusqlite::Result<Vec<_>>>().map_err(db)
+    }
+
+    fn insert_report_answer(&mut self, a: &ReportAnswer) -> Result<i64> {
+        self.conn
+            .prepare_cached(
+                "INSERT INTO report_answers (template, period_from, period_to, question, answer,
+                     entered_at, entered_by)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            )
+            .and_then(|mut s| {
+                s.execute(params![
+                    a.template,
+                    a.period_from,
+                    a.period_to,
+                    a.question,
+                    a.answer,
+                    a.entered_at,
+                    a.entered_by
+                ])
+            })
+            .map_err(db)?;
+        Ok(self.conn.last_insert_rowid())
+    }
+
     fn put_blob(&mut self, hash: &str, media_type: &str, bytes: &[u8]) -> Result<()> {
         self.conn
             .prepare_cached(
@@ -1017,6 +1064,64 @@ mod tests {
         for (sql, searches_expected) in [(RECOVERIES_SQL, 3), (PERIOD_COUNTS_SQL, 2)] {
             plan_reads_no_row(sql, searches_expected);
         }
+    }
+
+    #[test]
+    fn report_answers_are_kept_replaced_by_later_ones_and_carried_into_the_next_period() {
+        use salw_store::reports::{current_answers, record_answers};
+        let dir = tempfile::tempdir().expect("tempdir");
+        let mut b = SqliteBackend::open(&dir.path().join("r.db"), true).expect("open");
+        let given = |pairs: &[(&str, &str)]| {
+            pairs
+                .iter()
+                .map(|(q, a)| (q.to_string(), a.to_string()))
+                .collect::<std::collections::BTreeMap<_, _>>()
+        };
+        let (p1, p2) = (("2022-01-01", "2023-12-31"), ("2024-01-01", "2025-12-31"));
+        let record = |b: &mut SqliteBackend, p: (&str, &str), pairs: &[(&str, &str)]| {
+            record_answers(
+                b,
+                "poa-2024",
+                p.0,
+                p.1,
+                &given(pairs),
+                "ana",
+                "2026-01-01T00:00:00Z",
+            )
+            .expect("record")
+        };
+        assert_eq!(
+            record(&mut b, p1, &[("1.1", "yes"), ("1.4", "Ms A, ministry")]),
+            2
+        );
+        // The same answer again is not recorded twice; a different one is, and wins.
+        assert_eq!(
+            record(&mut b, p1, &[("1.1", "yes"), ("1.4", "Mr B, commission")]),
+            1
+        );
+        let now = current_answers(&mut b, "poa-2024", p1.0, p1.1).expect("current");
+        assert_eq!(now["1.4"].answer.answer, "Mr B, commission");
+        assert!(!now["1.4"].carried);
+        // Carried into the next period, marked as such; never back into an earlier one.
+        let next = current_answers(&mut b, "poa-2024", p2.0, p2.1).expect("current");
+        assert_eq!(next["1.1"].answer.answer, "yes");
+        assert!(next["1.1"].carried && next["1.4"].carried);
+        assert_eq!(next["1.4"].answer.answer, "Mr B, commission");
+        // Confirming a carried answer records it for the new period.
+        assert_eq!(record(&mut b, p2, &[("1.1", "yes")]), 1);
+        let next = current_answers(&mut b, "poa-2024", p2.0, p2.1).expect("current");
+        assert!(!next["1.1"].carried && next["1.4"].carried);
+        let earlier =
+            current_answers(&mut b, "poa-2024", "2020-01-01", "2021-12-31").expect("current");
+        assert!(earlier.is_empty(), "{earlier:?}");
+        // Every answer is kept, and none can be changed or deleted.
+        assert_eq!(b.report_answers("poa-2024").expect("all").len(), 4);
+        assert!(
+            b.conn
+                .execute("UPDATE report_answers SET answer = 'no'", [])
+                .is_err()
+        );
+        assert!(b.conn.execute("DELETE FROM report_answers", []).is_err());
     }
 
     fn plan_reads_no_row(sql: &str, searches_expected: usize) {

@@ -315,6 +315,26 @@ const MIGRATIONS: &[&str] = &[
     r#"
     CREATE INDEX events_period ON events (occurred_on, kind, id);
     "#,
+    // 10: answers people give to report questions the registry cannot answer (the PoA/ITI
+    // report's): append-only, the latest for a question and period is the one shown, and
+    // the last period's answers are carried into the next draft (salw_store::reports).
+    r#"
+    CREATE TABLE report_answers (
+        seq         INTEGER PRIMARY KEY,
+        template    TEXT NOT NULL,
+        period_from TEXT NOT NULL,
+        period_to   TEXT NOT NULL,
+        question    TEXT NOT NULL,
+        answer      TEXT NOT NULL,
+        entered_at  TEXT NOT NULL,
+        entered_by  TEXT NOT NULL
+    );
+    CREATE INDEX report_answers_template ON report_answers (template, seq);
+    CREATE TRIGGER report_answers_no_update BEFORE UPDATE ON report_answers
+        BEGIN SELECT RAISE(ABORT, 'a report answer is never changed: give a new one'); END;
+    CREATE TRIGGER report_answers_no_delete BEFORE DELETE ON report_answers
+        BEGIN SELECT RAISE(ABORT, 'a report answer is never deleted'); END;
+    "#,
 ];
 
 pub fn apply(conn: &mut Connection) -> Result<(), StoreError> {

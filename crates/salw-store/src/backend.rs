@@ -225,6 +225,11 @@ pub trait Backend {
     /// Appends a release; returns its sequence number.
     fn insert_release(&mut self, release: &crate::reports::Release) -> Result<i64>;
 
+    /// Every answer given to a report template's questions, oldest first (all periods).
+    fn report_answers(&mut self, template: &str) -> Result<Vec<crate::reports::ReportAnswer>>;
+    /// Appends an answer (the `seq` given is ignored); returns its sequence number.
+    fn insert_report_answer(&mut self, answer: &crate::reports::ReportAnswer) -> Result<i64>;
+
     /// Stores bytes under their hash; nothing when that hash is stored already.
     fn put_blob(&mut self, hash: &str, media_type: &str, bytes: &[u8]) -> Result<()>;
     /// The media type and bytes stored under `hash`.

@@ -1,6 +1,8 @@
 //! Figures computed from the records: SDG indicator 16.4.2 over a period (the rules are
 //! salw_core::indicator's; this reads the recoveries from a backend), and its releases.
 
+use std::collections::BTreeMap;
+
 use salw_core::event::TraceOutcome;
 use salw_core::indicator::{self, Indicator, Item, ItemKind, Profile, Route};
 use serde::Serialize;
@@ -244,6 +246,114 @@ pub fn release<B: Backend + ?Sized>(
             revises: Box::new(revises),
         },
     })
+}
+
+/// An answer a person gave to a report question for a period (the PoA/ITI report's questions
+/// the registry cannot answer). Append-only: a later answer to the same question and period
+/// replaces the earlier one in the draft, and both are kept.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ReportAnswer {
+    pub seq: i64,
+    pub template: String,
+    pub period_from: String,
+    pub period_to: String,
+    pub question: String,
+    pub answer: String,
+    pub entered_at: String,
+    pub entered_by: String,
+}
+
+/// The answer a draft shows for a question: this period's latest, or else the latest of the
+/// most recent earlier period (carried over, for the user to confirm or change).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CurrentAnswer {
+    pub answer: ReportAnswer,
+    /// True when the answer was given for an earlier period.
+    pub carried: bool,
+}
+
+/// The answers a draft of `template` for the period `from`..`to` shows, by question id.
+/// Answers given for later periods are never carried back.
+pub fn current_answers<B: Backend + ?Sized>(
+    backend: &mut B,
+    template: &str,
+    from: &str,
+    to: &str,
+) -> Result<BTreeMap<String, CurrentAnswer>> {
+    let mut current: BTreeMap<String, CurrentAnswer> = BTreeMap::new();
+    for answer in backend.report_answers(template)? {
+        let own = answer.period_from == from && answer.period_to == to;
+        // An earlier period: one that ended before this one ends and began before it.
+        let earlier = !own && answer.period_to.as_str() < to && answer.period_from.as_str() < from;
+        if !own && !earlier {
+            continue;
+        }
+        let better = match current.get(&answer.question) {
+            None => true,
+            Some(held) if own => held.carried || answer.seq > held.answer.seq,
+            Some(held) => {
+                held.carried
+                    && (answer.period_to.as_str(), answer.seq)
+                        > (held.answer.period_to.as_str(), held.answer.seq)
+            }
+        };
+        if better {
+            current.insert(
+                answer.question.clone(),
+                CurrentAnswer {
+                    answer,
+                    carried: !own,
+                },
+            );
+        }
+    }
+    Ok(current)
+}
+
+/// Records the answers given for a period, in one transaction; an answer equal to the one
+/// this period already has is not recorded again (a carried one is: that confirms it for this
+/// period). The caller checks the answers against the template first. Returns how many were
+/// recorded.
+pub fn record_answers<B: Backend + ?Sized>(
+    backend: &mut B,
+    template: &str,
+    from: &str,
+    to: &str,
+    answers: &BTreeMap<String, String>,
+    by: &str,
+    at: &str,
+) -> Result<usize> {
+    let current = current_answers(backend, template, from, to)?;
+    let fresh: Vec<ReportAnswer> = answers
+        .iter()
+        .filter(|(question, value)| {
+            current
+                .get(*question)
+                .is_none_or(|c| c.carried || c.answer.answer != value.trim())
+        })
+        .map(|(question, value)| ReportAnswer {
+            seq: 0,
+            template: template.to_owned(),
+            period_from: from.to_owned(),
+            period_to: to.to_owned(),
+            question: question.clone(),
+            answer: value.trim().to_owned(),
+            entered_at: at.to_owned(),
+            entered_by: by.to_owned(),
+        })
+        .collect();
+    if fresh.is_empty() {
+        return Ok(0);
+    }
+    backend.begin()?;
+    for answer in &fresh {
+        if let Err(e) = backend.insert_report_answer(answer) {
+            let _ = backend.rollback();
+            return Err(e);
+        }
+    }
+    backend.commit()?;
+    Ok(fresh.len())
 }
 
 /// What the questionnaire and the national report read of a period: recoveries with their

@@ -1,0 +1,114 @@
+//! Reports read from a registry: the PoA/ITI report's figures for a period and the answers
+//! people gave to its other questions (kept append-only by salw_store::reports, carried into
+//! the next period's draft). The CLI and the server both draft the report through here.
+
+use std::collections::BTreeMap;
+
+use chrono::NaiveDate;
+use salw_core::questionnaire as q;
+use salw_store::{Backend, reports};
+
+use crate::Error;
+use crate::poa::{self, Draft, Figures, Given, Template};
+
+/// What the registry knows of the period, for the report's questions with a source.
+pub fn poa_figures<B: Backend + ?Sized>(
+    backend: &mut B,
+    from: NaiveDate,
+    to: NaiveDate,
+    country: &str,
+) -> Result<Figures, Error> {
+    let facts = reports::period_facts(backend, from, to)?;
+    let questionnaire = reports::questionnaire_of(&facts, from, to, country)?;
+    // The UN 2018 metadata, the report's SDG 16.4 section's definition.
+    let profile = salw_core::indicator::PROFILES[0];
+    let sdg = reports::sdg_16_4_2(backend, &from.to_string(), &to.to_string(), profile)?;
+    Ok(Figures {
+        questionnaire: Some(questionnaire),
+        events_by_kind: facts.events_by_kind,
+        traces_by_outcome: facts.traces_by_outcome,
+        weapons_total: facts.weapons_total,
+        awaiting_mark: facts.inadequately_marked,
+        sdg: (sdg.numerator, sdg.denominator, sdg.percent),
+    })
+}
+
+/// The answers kept for the period (this period's, or carried from the last one).
+pub fn poa_answers<B: Backend + ?Sized>(
+    backend: &mut B,
+    template: &Template,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> Result<BTreeMap<String, Given>, Error> {
+    let current = reports::current_answers(
+        backend,
+        &template.template,
+        &from.to_string(),
+        &to.to_string(),
+    )?;
+    Ok(current
+        .into_iter()
+        .map(|(question, c)| {
+            let carried_from = c
+                .carried
+                .then(|| format!("{}..{}", c.answer.period_from, c.answer.period_to));
+            (
+                question,
+                Given {
+                    value: c.answer.answer,
+                    carried_from,
+                },
+            )
+        })
+        .collect())
+}
+
+/// The report's draft from the registry: its figures and the answers kept.
+pub fn poa_draft<B: Backend + ?Sized>(
+    backend: &mut B,
+    template: &Template,
+    from: NaiveDate,
+    to: NaiveDate,
+    country: &str,
+) -> Result<Draft, Error> {
+    let figures = poa_figures(backend, from, to, country)?;
+    let given = poa_answers(backend, template, from, to)?;
+    let period = q::Period {
+        from: from.to_string(),
+        to: to.to_string(),
+    };
+    poa::draft(template, &figures, &given, country, period).map_err(|problems| {
+        // Kept answers were checked when given; this is a template that changed under them.
+        Error::Template {
+            template: template.template.clone(),
+            message: problems.join("; "),
+        }
+    })
+}
+
+/// Keeps answers given for the period, after checking every one of them against the template
+/// (nothing is kept when one is refused: `Ok(Err(problems))`, each problem naming its question).
+/// Returns how many were new.
+pub fn keep_poa_answers<B: Backend + ?Sized>(
+    backend: &mut B,
+    template: &Template,
+    from: NaiveDate,
+    to: NaiveDate,
+    answers: &BTreeMap<String, String>,
+    by: &str,
+    at: &str,
+) -> Result<Result<usize, Vec<String>>, Error> {
+    if let Err(problems) = poa::check_answers(template, answers) {
+        return Ok(Err(problems));
+    }
+    let kept = reports::record_answers(
+        backend,
+        &template.template,
+        &from.to_string(),
+        &to.to_string(),
+        answers,
+        by,
+        at,
+    )?;
+    Ok(Ok(kept))
+}

@@ -47,6 +47,8 @@ pub enum Permission {
     ReadAudit,
     /// Releasing computed indicator figures (a later different one is kept as a revision).
     ReleaseFigures,
+    /// Completing the national reports: answers to the questions the registry cannot answer.
+    CompleteReports,
 }
 
 impl Role {
@@ -86,13 +88,14 @@ impl Role {
                     | Export
                     | ManageUsers
                     | ReleaseFigures
+                    | CompleteReports
             ),
             Registrar => matches!(
                 permission,
                 ViewSummary | Search | ViewWeapon | ViewPerson | WriteRecords | Import | Export
             ),
             Investigator => matches!(permission, ViewSummary | Search | ViewWeapon | ViewPerson),
-            Analyst => matches!(permission, ViewSummary | ReleaseFigures),
+            Analyst => matches!(permission, ViewSummary | ReleaseFigures | CompleteReports),
             Auditor => matches!(permission, ViewSummary | ReadAudit),
             Peer => false,
         }
@@ -165,6 +168,7 @@ mod documented {
             (Permission::ManageUsers, "manage-users"),
             (Permission::ReadAudit, "read-audit"),
             (Permission::ReleaseFigures, "release-figures"),
+            (Permission::CompleteReports, "complete-reports"),
         ];
         let header = doc
             .lines()

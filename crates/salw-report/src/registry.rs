@@ -11,6 +11,39 @@ use salw_store::{Backend, reports};
 use crate::Error;
 use crate::poa::{self, Draft, Figures, Given, Template};
 
+/// A report's period as people write it: a year (2024), years (2024-2025) or dates
+/// (2024-01-01..2025-06-30); the first day and the last.
+pub fn parse_period(text: &str) -> Result<(NaiveDate, NaiveDate), String> {
+    let t = text.trim();
+    let bad = || {
+        format!(
+            "'{t}' is not a period; write a year (2024), years (2024-2025) or dates (2024-01-01..2025-06-30)"
+        )
+    };
+    let (from, to) = if let Some((a, b)) = t.split_once("..") {
+        let day = |s: &str| NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d").map_err(|_| bad());
+        (day(a)?, day(b)?)
+    } else {
+        let (a, b) = t.split_once('-').unwrap_or((t, t));
+        let year = |s: &str| {
+            s.trim()
+                .parse::<i32>()
+                .ok()
+                .filter(|y| (1900..=9999).contains(y))
+                .ok_or_else(bad)
+        };
+        let (a, b) = (year(a)?, year(b)?);
+        (
+            NaiveDate::from_ymd_opt(a, 1, 1).ok_or_else(bad)?,
+            NaiveDate::from_ymd_opt(b, 12, 31).ok_or_else(bad)?,
+        )
+    };
+    if from > to {
+        return Err(format!("{from} is after {to}"));
+    }
+    Ok((from, to))
+}
+
 /// What the registry knows of the period, for the report's questions with a source.
 pub fn poa_figures<B: Backend + ?Sized>(
     backend: &mut B,

@@ -93,6 +93,28 @@ const SEARCH_QUERY: &[(&str, &str, &str)] = &[
     ),
 ];
 
+const POA_QUERY: &[(&str, &str, &str)] = &[
+    (
+        "period",
+        "string",
+        "a year (2024), years (2024-2025) or dates (2024-01-01..2025-12-31)",
+    ),
+    (
+        "template",
+        "string",
+        "the questionnaire's version (poa-2024)",
+    ),
+];
+
+const REPORT_FILE_QUERY: &[(&str, &str, &str)] = &[
+    (
+        "period",
+        "string",
+        "poa and questionnaire files: a year, years or dates",
+    ),
+    ("year", "integer", "att files: the calendar year"),
+];
+
 const INDICATOR_QUERY: &[(&str, &str, &str)] = &[
     (
         "year",
@@ -285,6 +307,26 @@ pub const ENDPOINTS: &[Endpoint] = &[
         )
     },
     Endpoint {
+        query: POA_QUERY,
+        response: "PoaDraft",
+        ..api(
+            "GET",
+            "/api/v1/reports/poa",
+            May(ViewSummary),
+            "The PoA/ITI national report's draft for a period: registry answers, kept answers (carried ones to confirm), the rest to complete (docs/reports.md)",
+        )
+    },
+    Endpoint {
+        body: Some("PoaAnswers"),
+        response: "PoaKept",
+        ..api(
+            "POST",
+            "/api/v1/reports/poa/answers",
+            May(CompleteReports),
+            "Keeps answers to the PoA/ITI report's questions for a period: all checked, all or none kept",
+        )
+    },
+    Endpoint {
         response: "ReleaseList",
         ..api(
             "GET",
@@ -414,6 +456,13 @@ pub const ENDPOINTS: &[Endpoint] = &[
     page("GET", "/traces", May(Search)),
     page("GET", "/indicators", May(ViewSummary)),
     page("POST", "/indicators/release", May(ReleaseFigures)),
+    page("GET", "/reports", May(ViewSummary)),
+    page("POST", "/reports/poa/answers", May(CompleteReports)),
+    Endpoint {
+        query: REPORT_FILE_QUERY,
+        response: "application/octet-stream",
+        ..page("GET", "/reports/{file}", May(ViewSummary))
+    },
     page("GET", "/static/{file}", Public),
 ];
 
@@ -442,6 +491,7 @@ pub fn describe(p: Permission) -> &'static str {
         ManageUsers => "manage accounts",
         ReadAudit => "read the audit trail",
         ReleaseFigures => "release figures",
+        CompleteReports => "complete the national reports",
     }
 }
 
@@ -506,8 +556,15 @@ fn schemas() -> Value {
             "partners": {"type": "array", "items": {"type": "object", "description": "per partner and role: requests, acknowledged, answered, response_rate_percent, median_hours_to_acknowledge, median_hours_to_answer"}}}},
         "Receipt": {"type": "object", "properties": {"status": {"enum": ["accepted", "already received"]}, "id": {"type": "string", "format": "uuid"}}}
     });
-    if let (Value::Object(all), Value::Object(more)) = (&mut schemas, federation) {
-        all.extend(more);
+    let reports = json!({
+        "PoaDraft": {"type": "object", "description": "salw_report::poa::Draft (docs/reports.md)", "required": ["template", "period", "to_complete", "to_confirm", "sections"]},
+        "PoaAnswers": {"type": "object", "required": ["period", "answers"], "additionalProperties": false, "properties": {"period": text, "template": text, "answers": {"type": "object", "additionalProperties": {"type": "string"}, "description": "question id to answer"}}},
+        "PoaKept": {"type": "object", "properties": {"kept": {"type": "integer", "description": "answers new for the period (one equal to the period's answer is not kept twice)"}, "draft": {"$ref": "#/components/schemas/PoaDraft"}}}
+    });
+    for more in [federation, reports] {
+        if let (Value::Object(all), Value::Object(more)) = (&mut schemas, more) {
+            all.extend(more);
+        }
     }
     schemas
 }

@@ -17,6 +17,7 @@ pub mod error;
 pub mod federation;
 pub mod pages;
 pub mod params;
+pub mod reports;
 pub mod state;
 pub mod traces;
 
@@ -55,6 +56,11 @@ pub fn router(state: Shared) -> Router {
             post(api::post_release),
         )
         .route("/api/v1/indicators/releases", get(api::releases))
+        .route("/api/v1/reports/poa", get(reports::get_poa))
+        .route(
+            "/api/v1/reports/poa/answers",
+            post(reports::post_poa_answers),
+        )
         .route("/api/v1/users", get(api::users).post(api::post_user))
         .route("/api/v1/users/{name}", post(api::post_user_change))
         .route("/api/v1/tokens", post(api::post_token))
@@ -89,6 +95,9 @@ pub fn router(state: Shared) -> Router {
         .route("/traces", get(pages::traces))
         .route("/indicators", get(pages::indicators))
         .route("/indicators/release", post(pages::indicator_release))
+        .route("/reports", get(reports::reports_page))
+        .route("/reports/poa/answers", post(reports::post_answers_page))
+        .route("/reports/{file}", get(reports::report_file))
         .route("/static/{file}", get(pages::static_file))
         .route_layer(axum::middleware::from_fn_with_state(
             state.clone(),

@@ -55,7 +55,7 @@ impl IntoResponse for PageError {
 
 pub type PageResult = Result<Response, PageError>;
 
-fn render(t: &impl Template) -> Response {
+pub(crate) fn render(t: &impl Template) -> Response {
     match t.render() {
         Ok(html) => Html(html).into_response(),
         Err(e) => ApiError::internal("rendering a page", e).into_response(),
@@ -139,6 +139,12 @@ impl Form {
     pub fn error(&self, name: &str) -> &str {
         self.errors.get(name).map(String::as_str).unwrap_or("")
     }
+    /// The fields whose name starts with `prefix`, that prefix cut off.
+    pub fn with_prefix<'a>(&'a self, prefix: &'a str) -> impl Iterator<Item = (&'a str, &'a str)> {
+        self.values
+            .iter()
+            .filter_map(move |(k, v)| Some((k.strip_prefix(prefix)?, v.as_str())))
+    }
     pub fn has_errors(&self) -> bool {
         !self.errors.is_empty() || !self.general.is_empty()
     }
@@ -156,7 +162,7 @@ impl Form {
 }
 
 /// Parses an `application/x-www-form-urlencoded` body.
-async fn read_form(request: Request) -> Result<Form, ApiError> {
+pub(crate) async fn read_form(request: Request) -> Result<Form, ApiError> {
     let bytes = body_bytes(request.into_body(), crate::params::JSON_LIMIT).await?;
     let text = std::str::from_utf8(&bytes)
         .map_err(|_| ApiError::field(StatusCode::BAD_REQUEST, "form", "is not UTF-8"))?;
@@ -175,7 +181,7 @@ async fn read_form(request: Request) -> Result<Form, ApiError> {
     })
 }
 
-fn check_csrf(caller: &Caller, form: &Form) -> Result<(), ApiError> {
+pub(crate) fn check_csrf(caller: &Caller, form: &Form) -> Result<(), ApiError> {
     caller.check_csrf(Some(form.value("csrf")))
 }
 

@@ -54,6 +54,9 @@ fn valid_body(e: &Endpoint) -> Option<Value> {
         "/api/v1/indicators/sdg-16-4-2/releases" => {
             json!({"from": "2024-01-01", "to": "2024-12-31", "profile": "un-2018"})
         }
+        "/api/v1/reports/poa/answers" => {
+            json!({"period": "2024-2025", "answers": {"1.1": "yes"}})
+        }
         _ => return None,
     })
 }
@@ -239,6 +242,48 @@ fn generate(e: &Endpoint, weapon: &str) -> Vec<Bad> {
                     ));
                 }
             }
+        }
+    }
+    if e.path == "/api/v1/reports/poa" {
+        let p = e.path;
+        for (what, query, field) in [
+            ("a period backwards", "period=2025-2024", "period"),
+            ("a period that is not one", "period=next%20year", "period"),
+            (
+                "a template that does not exist",
+                "template=poa-1999",
+                "template",
+            ),
+        ] {
+            out.push(bad(what, &format!("{p}?{query}"), None, None, Some(field)));
+        }
+    }
+    if e.path == "/api/v1/reports/poa/answers" {
+        let p = e.path;
+        for (what, body, field) in [
+            (
+                "an answer to a question the registry answers",
+                json!({"period": "2024-2025", "answers": {"7.1": "12"}}),
+                "answers.7.1",
+            ),
+            (
+                "an answer that does not fit its question",
+                json!({"period": "2024-2025", "answers": {"1.1": "perhaps"}}),
+                "answers.1.1",
+            ),
+            (
+                "an unknown question",
+                json!({"period": "2024-2025", "answers": {"99.9": "x"}}),
+                "answers.99.9",
+            ),
+        ] {
+            out.push(bad(
+                what,
+                p,
+                json_ct,
+                Some(body.to_string().into_bytes()),
+                Some(field),
+            ));
         }
     }
     if e.path == "/api/v1/indicators/sdg-16-4-2" {

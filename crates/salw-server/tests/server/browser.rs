@@ -402,3 +402,95 @@ fn analyst_sees_the_sdg_trend_and_releases_a_figure() {
     );
     b.screenshot("2-released");
 }
+
+#[test]
+fn analyst_completes_the_poa_report_downloads_it_and_finds_the_answers_carried_into_the_next() {
+    let server = TestServer::start(WEAPONS);
+    let last = chrono::Datelike::year(&chrono::Utc::now()) - 1;
+    let b = Browser::start("reports");
+    b.log_in(&server.base, "analyst", PASSWORD);
+    b.click(&b.wait_for(r#"header nav a[href="/reports"]"#));
+    let progress = b.text(&b.wait_for("#progress"));
+    // The page opens on the last two full years; registry answers are not inputs.
+    assert!(b.find(r#"input[name="q.3.4"]"#).is_none());
+    assert!(b.find(r#"input[name="q.1.1"]"#).is_some());
+    // A wrong answer is refused next to its question, and nothing is kept.
+    b.fill(r#"input[name="q.1.1"]"#, "perhaps");
+    b.fill(r#"input[name="q.1.4"]"#, "Ms A, national commission");
+    b.click(&b.wait_for("#keep"));
+    let error = b.text(&b.wait_for(r#"[id="q1.1"] .error"#));
+    assert!(
+        error.contains("must start with yes, no or developing"),
+        "{error}"
+    );
+    assert_eq!(
+        b.value_of(r#"input[name="q.1.4"]"#),
+        "Ms A, national commission",
+        "what was typed is shown again"
+    );
+    b.screenshot("1-refused");
+    let period = format!("{}-{last}", last - 1);
+    let (code, d) = server.get_json(
+        &format!("/api/v1/reports/poa?period={period}"),
+        Role::Analyst,
+    );
+    assert_eq!(code, 200, "{d}");
+    assert!(
+        d["to_complete"]
+            .as_array()
+            .expect("list")
+            .iter()
+            .any(|x| x == "1.4"),
+        "nothing was kept: {}",
+        d["to_complete"]
+    );
+    // Corrected, both are kept.
+    b.fill(r#"input[name="q.1.1"]"#, "yes: the national commission");
+    b.click(&b.wait_for("#keep"));
+    let notice = b.wait_for_text("#notice", "kept");
+    assert!(notice.starts_with("2 answer(s) kept"), "{notice}");
+    assert_ne!(b.text(&b.wait_for("#progress")), progress);
+    b.screenshot("2-kept");
+    // The printable report carries them.
+    b.click(&b.wait_for(r#"#downloads a[href^="/reports/poa.html"]"#));
+    b.wait_for_url("the printable report", |u| u.contains("/reports/poa.html"));
+    assert!(b.source().contains("yes: the national commission"));
+    // The next period's draft carries them over, to confirm.
+    b.goto(&format!(
+        "{}/reports?period={}-{}",
+        server.base,
+        last + 1,
+        last + 2
+    ));
+    let confirm = b.text(&b.wait_for("#to-confirm"));
+    assert!(
+        confirm.contains("1.1") && confirm.contains("1.4"),
+        "{confirm}"
+    );
+    assert_eq!(
+        b.value_of(r#"input[name="q.1.1"]"#),
+        "yes: the national commission"
+    );
+    b.screenshot("3-carried");
+    // The XLSX file is saved, not shown (its content is checked in depth by the CLI tests).
+    let response = ureq::get(&format!("{}/reports/poa.xlsx?period={period}", server.base))
+        .set(
+            "authorization",
+            &format!("Bearer {}", server.tokens[&Role::Investigator]),
+        )
+        .call()
+        .expect("the XLSX file");
+    assert_eq!(
+        response.header("content-disposition"),
+        Some(
+            format!(
+                "attachment; filename=\"poa-{}-01-01-{last}-12-31.xlsx\"",
+                last - 1
+            )
+            .as_str()
+        )
+    );
+    let mut bytes = Vec::new();
+    std::io::Read::read_to_end(&mut response.into_reader(), &mut bytes).expect("read");
+    assert!(bytes.starts_with(b"PK"), "an XLSX file is a zip archive");
+}

@@ -131,6 +131,14 @@ fn sample(
         ("POST", "/api/v1/indicators/sdg-16-4-2/releases") => {
             json(serde_json::json!({"from": "2024-01-01", "to": "2024-12-31"}))
         }
+        ("POST", "/api/v1/reports/poa/answers") => json(
+            serde_json::json!({"period": "2024-2025", "answers": {"1.4": format!("contact {n}")}}),
+        ),
+        ("POST", "/reports/poa/answers") => form(
+            "/reports/poa/answers",
+            &[("period", "2024-2025"), ("q.1.4", &format!("contact {n}"))],
+        ),
+        ("GET", "/reports/{file}") => get("/reports/poa.xlsx?period=2024-2025".to_owned()),
         ("POST", "/indicators/release") => form(
             "/indicators/release",
             &[

@@ -342,6 +342,9 @@ pub enum PeerCommand {
         /// A note carried in the message.
         #[arg(long, default_value = "")]
         note: String,
+        /// How many pings to queue (scripts/bench-outbox.sh queues thousands).
+        #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=100_000))]
+        count: u32,
     },
     /// Messages sent and received, newest first.
     Messages {

@@ -97,18 +97,37 @@ pub fn run(cli: &Cli, command: &PeerCommand) -> Result<ExitCode> {
                 }
             }
         }
-        PeerCommand::Ping { country, note } => {
+        PeerCommand::Ping {
+            country,
+            note,
+            count,
+        } => {
             let key = node::load_key(&node::key_path(cli, &node::db_path(cli)?))?;
             let mut body = Map::new();
             if !note.is_empty() {
                 body.insert("note".into(), Value::String(note.clone()));
             }
-            let m = federation::enqueue(reg.backend(), &key, &info, country, Kind::Ping, body, now)
+            for _ in 0..*count {
+                let m = federation::enqueue(
+                    reg.backend(),
+                    &key,
+                    &info,
+                    country,
+                    Kind::Ping,
+                    body.clone(),
+                    now,
+                )
                 .map_err(named)?;
-            println!(
-                "ping {} queued for {}; `salw serve` delivers it",
-                m.id, m.destination
-            );
+                if *count == 1 {
+                    println!(
+                        "ping {} queued for {}; `salw serve` delivers it",
+                        m.id, m.destination
+                    );
+                }
+            }
+            if *count > 1 {
+                println!("{count} pings queued for {country}; `salw serve` delivers them");
+            }
         }
         PeerCommand::Messages { limit, json } => {
             let backend = reg.backend();

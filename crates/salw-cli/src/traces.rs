@@ -4,13 +4,12 @@
 use std::process::ExitCode;
 
 use anyhow::{Context, Result, anyhow, bail};
-use salw_core::trace::{DomesticTrace, RequestContent, domestic_trace};
-use salw_core::{EventKind, LifecycleEvent};
-use salw_io::RecordKind;
+use salw_core::LifecycleEvent;
+use salw_core::trace::{DomesticTrace, domestic_trace};
 use salw_server::federation::FederationError;
 use salw_server::traces::{self, AnswerInput, CloseInput, CreateError, NewTrace, TraceView};
 use salw_store::{Backend, RecordRef, StoredWeapon};
-use serde_json::{Map, Value, json};
+use serde_json::{Value, json};
 use uuid::Uuid;
 
 use crate::args::{Cli, TraceCommand};
@@ -30,14 +29,8 @@ fn weapon(reg: &mut Reg, text: &str, flag: &str) -> Result<StoredWeapon> {
         .ok_or_else(|| anyhow!("{flag}: no weapon is recorded as '{}'", text.trim()))
 }
 
-/// The weapon's events in the order they happened, withdrawn and corrected ones left out.
 fn standing_events(reg: &mut Reg, id: Uuid) -> Result<Vec<LifecycleEvent>> {
-    Ok(reg
-        .timeline(id)?
-        .into_iter()
-        .filter(|s| s.superseded_by.is_none() && s.event.kind != EventKind::Corrected)
-        .map(|s| s.event)
-        .collect())
+    Ok(traces::standing_events(reg, id)?)
 }
 
 fn holder_name(reg: &mut Reg, id: Option<Uuid>) -> Result<String> {
@@ -119,49 +112,20 @@ pub fn run(cli: &Cli, command: &TraceCommand) -> Result<ExitCode> {
         } => {
             let mut reg = node::open(cli, false)?;
             let stored = weapon(&mut reg, w, "weapon")?;
-            let events = standing_events(&mut reg, stored.weapon.id)?;
-            let recovery = events.iter().rev().find(|e| {
-                matches!(
-                    e.kind,
-                    EventKind::Seized
-                        | EventKind::Found
-                        | EventKind::Surrendered
-                        | EventKind::Recovered
-                )
-            });
-            if recovery.is_none() {
+            let additions = traces::RequestAdditions {
+                illicit_basis: illicit_basis.clone(),
+                circumstances: circumstances.clone(),
+                serial_status: serial_status.clone(),
+                import_marks: import_marks.clone(),
+                photos: photos.clone(),
+                intended_use: intended_use.clone(),
+            };
+            let Some(content) = traces::draft_request(&mut reg, &stored, &additions)? else {
                 bail!(
                     "weapon: {} has no seizure, finding, surrender or recovery recorded: record it first (`salw event add`)",
                     w.trim()
                 );
-            }
-            let mut content = RequestContent::from_records(&stored.weapon, recovery);
-            let given = |v: &Option<String>| {
-                v.as_deref()
-                    .map(str::trim)
-                    .filter(|s| !s.is_empty())
-                    .map(str::to_owned)
             };
-            for (slot, value) in [
-                (&mut content.illicit_basis, illicit_basis),
-                (&mut content.circumstances, circumstances),
-                (&mut content.serial_status, serial_status),
-                (&mut content.import_marks, import_marks),
-                (&mut content.intended_use, intended_use),
-            ] {
-                if let Some(v) = given(value) {
-                    *slot = Some(v);
-                }
-            }
-            content.photos = reg
-                .backend()
-                .photos_of(stored.weapon.id)?
-                .into_iter()
-                .map(|p| format!("photo {} ({})", p.photo.hash, p.photo.media_type))
-                .collect();
-            if let Some(p) = given(photos) {
-                content.photos.push(p);
-            }
             let new = NewTrace {
                 partner: to.clone(),
                 weapon_id: Some(stored.weapon.id),
@@ -297,7 +261,8 @@ pub fn run(cli: &Cli, command: &TraceCommand) -> Result<ExitCode> {
                 point_of_diversion: diversion.clone(),
             };
             let v = traces::check_close(reg.backend(), id, &c, now).map_err(named)?;
-            let event = traced_event(cli, &mut reg, &v, &c, now)?;
+            let event = traces::record_traced(&mut reg, &node::context(cli, "trace"), &v, &c)
+                .map_err(named)?;
             let s = traces::close(reg.backend(), &key, &info, id, &c, &by, now).map_err(named)?;
             println!(
                 "trace {} closed: {} (message {})",
@@ -422,74 +387,6 @@ fn open_signing(cli: &Cli) -> Result<(Reg, ed25519_dalek::SigningKey, salw_store
     let info = reg.node()?.context("not initialised")?;
     let key = node::load_key(&node::key_path(cli, &node::db_path(cli)?))?;
     Ok((reg, key, info))
-}
-
-/// Records the weapon's tracing status for a closure: established by tracing (point of
-/// diversion found) or unsuccessful with the reason (chain broken); an exemption changes
-/// nothing. Not again when the weapon already has the same status.
-fn traced_event(
-    cli: &Cli,
-    reg: &mut Reg,
-    v: &TraceView,
-    c: &CloseInput,
-    now: chrono::DateTime<chrono::Utc>,
-) -> Result<Option<String>> {
-    let (outcome, reason) = match c.result.trim() {
-        "point-of-diversion-found" => ("established_by_tracing", None),
-        "chain-broken" => ("unsuccessful", c.reason.clone()),
-        _ => return Ok(None),
-    };
-    let Some(weapon_id) = v
-        .trace
-        .weapon_id
-        .as_deref()
-        .and_then(|w| Uuid::parse_str(w).ok())
-    else {
-        return Ok(None);
-    };
-    let events = standing_events(reg, weapon_id)?;
-    let current = events
-        .iter()
-        .rev()
-        .find(|e| e.kind == EventKind::Traced)
-        .and_then(|e| e.trace_outcome)
-        .map(|o| o.as_str());
-    if current == Some(outcome) {
-        return Ok(Some(format!("already traced ({outcome}); nothing added")));
-    }
-    let mut map = Map::new();
-    map.insert("id".into(), json!(Uuid::now_v7()));
-    map.insert("weapon".into(), json!(weapon_id.to_string()));
-    map.insert("kind".into(), json!("traced"));
-    map.insert("occurred_on".into(), json!(now.date_naive().to_string()));
-    map.insert(
-        "trace_ref".into(),
-        json!(format!("{} ({})", v.trace.reference, v.trace.id)),
-    );
-    map.insert("trace_outcome".into(), json!(outcome));
-    if let Some(r) = reason {
-        map.insert("reason".into(), json!(r));
-    }
-    if let Some(p) = &c.point_of_diversion {
-        map.insert(
-            "notes".into(),
-            Value::String(format!("point of diversion: {}", p.trim())),
-        );
-    }
-    let staged = salw_io::to_record(RecordKind::Event, map, "", 0);
-    let outcome_written = reg.write(&node::context(cli, "trace"), [staged], &mut |_| {})?;
-    if !outcome_written.committed() {
-        let problems: Vec<String> = outcome_written
-            .errors
-            .iter()
-            .map(|e| format!("{}: {}", e.field, e.reason))
-            .collect();
-        bail!(
-            "the weapon's traced event was refused: {}",
-            problems.join("; ")
-        );
-    }
-    Ok(Some(format!("traced event ({outcome})")))
 }
 
 fn print_view(v: &TraceView) -> Result<()> {

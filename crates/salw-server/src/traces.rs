@@ -9,10 +9,12 @@
 use chrono::{DateTime, Duration, Utc};
 use ed25519_dalek::SigningKey;
 use salw_core::trace::RequestContent;
+use salw_core::{EventKind, LifecycleEvent};
 use salw_federation::{Draft, Kind, timestamp};
 use salw_search::{Filters, Searcher};
 use salw_store::{
-    Backend, FederationBackend, NodeInfo, StoreError, TraceBackend, TraceRecord, TraceStep,
+    Backend, FederationBackend, NodeInfo, Registry, StoreError, StoredWeapon, TraceBackend,
+    TraceRecord, TraceStep, WriteContext,
 };
 use serde_json::{Map, Value, json};
 use uuid::Uuid;
@@ -956,4 +958,160 @@ mod tests {
         assert_eq!(rs.median_hours_to_acknowledge, Some(4.0));
         assert_eq!(rs.median_hours_to_answer, Some(96.0));
     }
+}
+
+// ---------------------------------------------------------------------------------------------
+// From the registry's records: what the CLI and the server both do around the workflow.
+
+/// The weapon's events in the order they happened, withdrawn and corrected ones left out.
+pub fn standing_events<B: Backend>(
+    reg: &mut Registry<B>,
+    id: Uuid,
+) -> Result<Vec<LifecycleEvent>, StoreError> {
+    Ok(reg
+        .timeline(id)?
+        .into_iter()
+        .filter(|s| s.superseded_by.is_none() && s.event.kind != EventKind::Corrected)
+        .map(|s| s.event)
+        .collect())
+}
+
+/// What a person adds to a request drafted from the records (each replaces what the records
+/// say, when given and not blank).
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RequestAdditions {
+    #[serde(default)]
+    pub illicit_basis: Option<String>,
+    #[serde(default)]
+    pub circumstances: Option<String>,
+    #[serde(default)]
+    pub serial_status: Option<String>,
+    #[serde(default)]
+    pub import_marks: Option<String>,
+    /// How the photographs travel, when the registry holds none.
+    #[serde(default)]
+    pub photos: Option<String>,
+    #[serde(default)]
+    pub intended_use: Option<String>,
+}
+
+/// A trace request's content drafted from the weapon, its latest recovery (seizure, finding,
+/// surrender or recovery) and its photos, with what a person added. `None` when no recovery
+/// is recorded: a request is created from a recovery record.
+pub fn draft_request<B: Backend>(
+    reg: &mut Registry<B>,
+    weapon: &StoredWeapon,
+    additions: &RequestAdditions,
+) -> Result<Option<RequestContent>, StoreError> {
+    let events = standing_events(reg, weapon.weapon.id)?;
+    let Some(recovery) = events.iter().rev().find(|e| {
+        matches!(
+            e.kind,
+            EventKind::Seized | EventKind::Found | EventKind::Surrendered | EventKind::Recovered
+        )
+    }) else {
+        return Ok(None);
+    };
+    let mut content = RequestContent::from_records(&weapon.weapon, Some(recovery));
+    let given = |v: &Option<String>| {
+        v.as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(str::to_owned)
+    };
+    for (slot, value) in [
+        (&mut content.illicit_basis, &additions.illicit_basis),
+        (&mut content.circumstances, &additions.circumstances),
+        (&mut content.serial_status, &additions.serial_status),
+        (&mut content.import_marks, &additions.import_marks),
+        (&mut content.intended_use, &additions.intended_use),
+    ] {
+        if let Some(v) = given(value) {
+            *slot = Some(v);
+        }
+    }
+    content.photos = reg
+        .backend()
+        .photos_of(weapon.weapon.id)?
+        .into_iter()
+        .map(|p| format!("photo {} ({})", p.photo.hash, p.photo.media_type))
+        .collect();
+    if let Some(p) = given(&additions.photos) {
+        content.photos.push(p);
+    }
+    Ok(Some(content))
+}
+
+/// Records the weapon's tracing status for a closure: established by tracing (point of
+/// diversion found) or unsuccessful with the reason (chain broken); an exemption changes
+/// nothing. Not again when the weapon already has the same status. Returns what was done.
+pub fn record_traced<B: Backend>(
+    reg: &mut Registry<B>,
+    ctx: &WriteContext,
+    v: &TraceView,
+    c: &CloseInput,
+) -> Result<Option<String>, FederationError> {
+    let (outcome, reason) = match c.result.trim() {
+        "point-of-diversion-found" => ("established_by_tracing", None),
+        "chain-broken" => ("unsuccessful", c.reason.clone()),
+        _ => return Ok(None),
+    };
+    let Some(weapon_id) = v
+        .trace
+        .weapon_id
+        .as_deref()
+        .and_then(|w| Uuid::parse_str(w).ok())
+    else {
+        return Ok(None);
+    };
+    let events = standing_events(reg, weapon_id)?;
+    let current = events
+        .iter()
+        .rev()
+        .find(|e| e.kind == EventKind::Traced)
+        .and_then(|e| e.trace_outcome)
+        .map(|o| o.as_str());
+    if current == Some(outcome) {
+        return Ok(Some(format!("already traced ({outcome}); nothing added")));
+    }
+    let mut map = Map::new();
+    map.insert("id".into(), json!(Uuid::now_v7()));
+    map.insert("weapon".into(), json!(weapon_id.to_string()));
+    map.insert("kind".into(), json!("traced"));
+    map.insert(
+        "occurred_on".into(),
+        json!(ctx.now.date_naive().to_string()),
+    );
+    map.insert(
+        "trace_ref".into(),
+        json!(format!("{} ({})", v.trace.reference, v.trace.id)),
+    );
+    map.insert("trace_outcome".into(), json!(outcome));
+    if let Some(r) = reason {
+        map.insert("reason".into(), json!(r));
+    }
+    if let Some(p) = &c.point_of_diversion {
+        map.insert(
+            "notes".into(),
+            Value::String(format!("point of diversion: {}", p.trim())),
+        );
+    }
+    let staged = salw_io::to_record(salw_io::RecordKind::Event, map, "", 0);
+    let written = reg.write(ctx, [staged], &mut |_| {})?;
+    if !written.committed() {
+        let problems: Vec<String> = written
+            .errors
+            .iter()
+            .map(|e| format!("{}: {}", e.field, e.reason))
+            .collect();
+        return Err(field(
+            "result",
+            format!(
+                "the weapon's traced event was refused: {}",
+                problems.join("; ")
+            ),
+        ));
+    }
+    Ok(Some(format!("traced event ({outcome})")))
 }

@@ -49,6 +49,8 @@ pub enum Permission {
     ReleaseFigures,
     /// Completing the national reports: answers to the questions the registry cannot answer.
     CompleteReports,
+    /// Creating, sending, answering and closing trace requests between States.
+    Trace,
 }
 
 impl Role {
@@ -89,12 +91,16 @@ impl Role {
                     | ManageUsers
                     | ReleaseFigures
                     | CompleteReports
+                    | Trace
             ),
             Registrar => matches!(
                 permission,
                 ViewSummary | Search | ViewWeapon | ViewPerson | WriteRecords | Import | Export
             ),
-            Investigator => matches!(permission, ViewSummary | Search | ViewWeapon | ViewPerson),
+            Investigator => matches!(
+                permission,
+                ViewSummary | Search | ViewWeapon | ViewPerson | Trace
+            ),
             Analyst => matches!(permission, ViewSummary | ReleaseFigures | CompleteReports),
             Auditor => matches!(permission, ViewSummary | ReadAudit),
             Peer => false,
@@ -169,6 +175,7 @@ mod documented {
             (Permission::ReadAudit, "read-audit"),
             (Permission::ReleaseFigures, "release-figures"),
             (Permission::CompleteReports, "complete-reports"),
+            (Permission::Trace, "trace"),
         ];
         let header = doc
             .lines()

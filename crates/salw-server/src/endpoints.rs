@@ -419,6 +419,35 @@ pub const ENDPOINTS: &[Endpoint] = &[
             "Trace requests sent and received, newest first, each with its steps (the candidates found here, the answer with its restrictions), and per partner the response rate and median times (docs/tracing.md; audited)",
         )
     },
+    Endpoint {
+        body: Some("NewTrace"),
+        response: "Trace",
+        ..api(
+            "POST",
+            "/api/v1/traces",
+            May(Trace),
+            "Drafts a trace request from a weapon's recovery record; refused with each missing item of DOMAIN.md §6 named (docs/tracing.md)",
+        )
+    },
+    Endpoint {
+        response: "Trace",
+        ..api(
+            "GET",
+            "/api/v1/traces/{id}",
+            May(Search),
+            "A trace with its steps, restrictions and confidentiality (audited)",
+        )
+    },
+    Endpoint {
+        body: Some("TraceStep"),
+        response: "Trace",
+        ..api(
+            "POST",
+            "/api/v1/traces/{id}/{action}",
+            May(Trace),
+            "Takes a step: send, acknowledge, ask, inform, answer or close (closing records the weapon's tracing status); the message is signed and queued for the partner",
+        )
+    },
     // Federation: partners post signed messages; the signature is the authentication
     // (salw_federation::verify), so the guard lets every caller through.
     Endpoint {
@@ -454,6 +483,10 @@ pub const ENDPOINTS: &[Endpoint] = &[
     page("POST", "/admin/users/{name}", May(ManageUsers)),
     page("GET", "/audit", May(ReadAudit)),
     page("GET", "/traces", May(Search)),
+    page("POST", "/traces", May(Trace)),
+    page("GET", "/traces/new", May(Trace)),
+    page("GET", "/traces/{id}", May(Search)),
+    page("POST", "/traces/{id}/{action}", May(Trace)),
     page("GET", "/indicators", May(ViewSummary)),
     page("POST", "/indicators/release", May(ReleaseFigures)),
     page("GET", "/reports", May(ViewSummary)),
@@ -492,6 +525,7 @@ pub fn describe(p: Permission) -> &'static str {
         ReadAudit => "read the audit trail",
         ReleaseFigures => "release figures",
         CompleteReports => "complete the national reports",
+        Trace => "create, send, answer or close trace requests",
     }
 }
 
@@ -556,12 +590,22 @@ fn schemas() -> Value {
             "partners": {"type": "array", "items": {"type": "object", "description": "per partner and role: requests, acknowledged, answered, response_rate_percent, median_hours_to_acknowledge, median_hours_to_answer"}}}},
         "Receipt": {"type": "object", "properties": {"status": {"enum": ["accepted", "already received"]}, "id": {"type": "string", "format": "uuid"}}}
     });
+    let trace_schemas = json!({
+        "Trace": {"type": "object", "description": "a trace (docs/tracing.md): id, role, partner, weapon_id, reference, priority, urgency_reason, request, restrictions, confidentiality, created_at, created_by, state, steps, overdue"},
+        "NewTrace": {"type": "object", "required": ["weapon", "to", "confidentiality"], "additionalProperties": false, "properties": {
+            "weapon": text, "to": text, "reference": text, "urgent": {"type": "string", "description": "the reason, for an urgent request"},
+            "restrictions": {"type": "array", "items": text}, "confidentiality": text,
+            "illicit_basis": text, "circumstances": text, "serial_status": text, "import_marks": text, "photos": text, "intended_use": text}},
+        "TraceStep": {"type": "object", "additionalProperties": false, "description": "the fields of the step taken: ask (questions), inform (information), answer (outcome, ground, findings, weapon, next_state, restrictions, confidentiality), close (result, diversion, reason)", "properties": {
+            "questions": text, "information": text, "outcome": text, "ground": text, "findings": text, "weapon": text, "next_state": text,
+            "restrictions": {"type": "array", "items": text}, "confidentiality": text, "result": text, "diversion": text, "reason": text}}
+    });
     let reports = json!({
         "PoaDraft": {"type": "object", "description": "salw_report::poa::Draft (docs/reports.md)", "required": ["template", "period", "to_complete", "to_confirm", "sections"]},
         "PoaAnswers": {"type": "object", "required": ["period", "answers"], "additionalProperties": false, "properties": {"period": text, "template": text, "answers": {"type": "object", "additionalProperties": {"type": "string"}, "description": "question id to answer"}}},
         "PoaKept": {"type": "object", "properties": {"kept": {"type": "integer", "description": "answers new for the period (one equal to the period's answer is not kept twice)"}, "draft": {"$ref": "#/components/schemas/PoaDraft"}}}
     });
-    for more in [federation, reports] {
+    for more in [federation, reports, trace_schemas] {
         if let (Value::Object(all), Value::Object(more)) = (&mut schemas, more) {
             all.extend(more);
         }

@@ -19,6 +19,7 @@ pub mod pages;
 pub mod params;
 pub mod reports;
 pub mod state;
+pub mod trace_web;
 pub mod traces;
 
 use std::net::SocketAddr;
@@ -65,7 +66,12 @@ pub fn router(state: Shared) -> Router {
         .route("/api/v1/users/{name}", post(api::post_user_change))
         .route("/api/v1/tokens", post(api::post_token))
         .route("/api/v1/audit", get(api::audit_trail))
-        .route("/api/v1/traces", get(api::traces))
+        .route(
+            "/api/v1/traces",
+            get(api::traces).post(trace_web::post_trace),
+        )
+        .route("/api/v1/traces/{id}", get(trace_web::get_trace))
+        .route("/api/v1/traces/{id}/{action}", post(trace_web::post_step))
         .route(
             federation::INBOX_PATH,
             post(federation::inbox).layer(DefaultBodyLimit::max(federation::MAX_MESSAGE_BYTES)),
@@ -92,7 +98,13 @@ pub fn router(state: Shared) -> Router {
         .route("/admin/users", get(pages::users).post(pages::user_create))
         .route("/admin/users/{name}", post(pages::user_change))
         .route("/audit", get(pages::audit))
-        .route("/traces", get(pages::traces))
+        .route(
+            "/traces",
+            get(pages::traces).post(trace_web::create_trace_page),
+        )
+        .route("/traces/new", get(trace_web::new_trace_page))
+        .route("/traces/{id}", get(trace_web::trace_page_get))
+        .route("/traces/{id}/{action}", post(trace_web::step_page_post))
         .route("/indicators", get(pages::indicators))
         .route("/indicators/release", post(pages::indicator_release))
         .route("/reports", get(reports::reports_page))

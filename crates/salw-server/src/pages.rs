@@ -74,6 +74,7 @@ pub struct Nav {
     pub export: bool,
     pub users: bool,
     pub audit: bool,
+    pub trace: bool,
 }
 
 impl Nav {
@@ -89,6 +90,7 @@ impl Nav {
             export: c.may(Permission::Export),
             users: c.may(Permission::ManageUsers),
             audit: c.may(Permission::ReadAudit),
+            trace: c.may(Permission::Trace),
         }
     }
 
@@ -104,6 +106,7 @@ impl Nav {
             export: false,
             users: false,
             audit: false,
+            trace: false,
         }
     }
 }

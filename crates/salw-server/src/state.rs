@@ -72,6 +72,8 @@ pub struct AppState {
     pub inbox: Mutex<Option<SqliteBackend>>,
     /// Wakes the outbox sender when this server queues a message.
     pub outbox_wake: tokio::sync::Notify,
+    /// The node's key, to sign the trace messages queued through the server (never logged).
+    pub signing_key: SigningKey,
 }
 
 /// A poisoned lock means a thread panicked while holding it; what it guards (a pool, a map)
@@ -131,6 +133,7 @@ impl AppState {
         key: SigningKey,
         note: &mut dyn FnMut(&str),
     ) -> anyhow::Result<AppState> {
+        let signing_key = key.clone();
         let mut writer = Registry::new(SqliteBackend::open(db, false)?).with_signing_key(key);
         let node = writer.node()?.ok_or_else(|| {
             anyhow::anyhow!(
@@ -160,6 +163,7 @@ impl AppState {
             audit,
             inbox: Mutex::new(None),
             outbox_wake: tokio::sync::Notify::new(),
+            signing_key,
         })
     }
 

@@ -54,6 +54,7 @@ fn valid_body(e: &Endpoint) -> Option<Value> {
         "/api/v1/indicators/sdg-16-4-2/releases" => {
             json!({"from": "2024-01-01", "to": "2024-12-31", "profile": "un-2018"})
         }
+        "/api/v1/traces/{id}/{action}" => json!({"questions": "x"}),
         "/api/v1/reports/poa/answers" => {
             json!({"period": "2024-2025", "answers": {"1.1": "yes"}})
         }
@@ -61,8 +62,12 @@ fn valid_body(e: &Endpoint) -> Option<Value> {
     })
 }
 
-fn generate(e: &Endpoint, weapon: &str) -> Vec<Bad> {
-    let path = e.path.replace("{id}", weapon).replace("{name}", "analyst");
+fn generate(e: &Endpoint, weapon: &str, trace: &str) -> Vec<Bad> {
+    let path = if e.path == "/api/v1/traces/{id}/{action}" {
+        format!("/api/v1/traces/{trace}/ask")
+    } else {
+        e.path.replace("{id}", weapon).replace("{name}", "analyst")
+    };
     let mut out = Vec::new();
     let json_ct = Some("application/json");
     let json_body = e.body.is_some_and(|b| !b.contains('/'));
@@ -453,13 +458,15 @@ fn bad_requests_get_a_4xx_that_names_the_problem_and_write_nothing() {
         .as_str()
         .expect("id")
         .to_owned();
+    server.add_trace_partner();
+    let trace = server.draft_trace();
     let (_, before) = server.get_json("/api/v1/summary", Role::Analyst);
     let accounts_before = server.get_json("/api/v1/users", Role::Administrator).1;
     let mut failures = Vec::new();
     let mut count = 0;
     for e in ENDPOINTS.iter().filter(|e| e.kind == Kind::Api) {
         let role = right_role(e);
-        for b in generate(e, &weapon) {
+        for b in generate(e, &weapon, &trace) {
             count += 1;
             let (status, body) = crate::call_raw(
                 &server,

@@ -494,3 +494,54 @@ fn analyst_completes_the_poa_report_downloads_it_and_finds_the_answers_carried_i
     std::io::Read::read_to_end(&mut response.into_reader(), &mut bytes).expect("read");
     assert!(bytes.starts_with(b"PK"), "an XLSX file is a zip archive");
 }
+
+#[test]
+fn investigator_drafts_a_trace_request_from_a_seized_weapon_completes_it_and_sends_it() {
+    let server = TestServer::start(WEAPONS);
+    server.add_trace_partner();
+    let weapon = string(&server.some_weapon("seized")["weapon"]["id"], "id");
+    let b = Browser::start("trace-request");
+    b.log_in(&server.base, "investigator", PASSWORD);
+    b.goto(&format!("{}/weapons/{weapon}", server.base));
+    b.click(&b.wait_for("#request-trace"));
+    b.wait_for("#draft");
+    // What the records say is filled in already; the intended use is the investigator's.
+    assert_eq!(b.value_of("#serial_status"), "legible");
+    b.click(&b.wait_for(r#"#to option[value="TZ"]"#));
+    b.fill("#confidentiality", "law enforcement only");
+    b.fill("#restrictions", "not to be passed to third States");
+    b.fill("#illicit_basis", "possession without a licence");
+    b.fill("#import_marks", "none");
+    b.fill("#photos", "sent by courier");
+    b.click(&b.wait_for("#draft"));
+    let error = b.text(&b.wait_for("#intended_use-error"));
+    assert!(!error.is_empty());
+    assert_eq!(
+        b.value_of("#confidentiality"),
+        "law enforcement only",
+        "what was typed is kept"
+    );
+    b.screenshot("1-incomplete");
+    let (_, list) = server.get_json("/api/v1/traces", Role::Investigator);
+    assert_eq!(
+        list["traces"].as_array().map(Vec::len),
+        Some(0),
+        "nothing saved"
+    );
+    b.fill("#intended_use", "criminal investigation");
+    b.click(&b.wait_for("#draft"));
+    b.wait_for_text("#notice", "Drafted");
+    assert_eq!(b.text(&b.wait_for("#state")), "draft");
+    assert!(
+        b.text(&b.wait_for("#restrictions"))
+            .contains("not to be passed to third States")
+    );
+    b.screenshot("2-draft");
+    b.click(&b.wait_for("#send"));
+    b.wait_for_text("#notice", "sent");
+    assert_eq!(b.text(&b.wait_for("#state")), "sent");
+    b.screenshot("3-sent");
+    let (_, list) = server.get_json("/api/v1/traces", Role::Investigator);
+    assert_eq!(list["traces"][0]["state"], "sent");
+    assert_eq!(list["traces"][0]["partner"], "TZ");
+}

@@ -5,6 +5,7 @@ mod bad_input;
 mod browser;
 mod federation;
 mod roles;
+mod trace_api;
 mod webdriver;
 
 use std::collections::HashMap;
@@ -59,6 +60,8 @@ pub struct TestServer {
     pub db: PathBuf,
     /// An API token per role, for accounts named after the role.
     pub tokens: HashMap<Role, String>,
+    /// The node's signing key.
+    pub key: ed25519_dalek::SigningKey,
     _dir: tempfile::TempDir,
     _runtime: Arc<tokio::runtime::Runtime>,
 }
@@ -75,21 +78,26 @@ impl TestServer {
     /// A registry with `weapons` demo weapons (seed 1), one account and one token per role
     /// (named after the role), served on 127.0.0.1:0.
     pub fn start(weapons: u64) -> TestServer {
+        TestServer::start_as(weapons, "KE", 7)
+    }
+
+    /// As `start`, for the node of `country` with the key made from `seed`.
+    pub fn start_as(weapons: u64, country: &str, seed: u8) -> TestServer {
         let dir = tempfile::tempdir().expect("tempdir");
         let db = dir.path().join("registry.db");
-        let key = ed25519_dalek::SigningKey::from_bytes(&[7u8; 32]);
+        let key = ed25519_dalek::SigningKey::from_bytes(&[seed; 32]);
         let ctx = WriteContext {
             recorded_by: "test".into(),
             source: "test".into(),
             now: chrono::Utc::now(),
         };
         let mut reg = Registry::new(SqliteBackend::open(&db, true).expect("create"));
-        reg.init(Some("KE"), &key, &ctx).expect("init");
+        reg.init(Some(country), &key, &ctx).expect("init");
         let mut reg = reg.with_signing_key(key.clone());
         let outcome = reg
             .write(
                 &ctx,
-                salw_demo::Demo::new(1, weapons, "KE").map(Ok::<Staged, RowError>),
+                salw_demo::Demo::new(1, weapons, country).map(Ok::<Staged, RowError>),
                 &mut |_| {},
             )
             .expect("demo");
@@ -110,6 +118,7 @@ impl TestServer {
             session_recheck_seconds: 0,
             ..Default::default()
         };
+        let key_copy = key.clone();
         let state =
             salw_server::AppState::open(config, &db, key, &mut |_| {}).expect("server state");
         let runtime = Arc::new(
@@ -130,6 +139,7 @@ impl TestServer {
             base: format!("http://{address}"),
             db,
             tokens,
+            key: key_copy,
             _dir: dir,
             _runtime: runtime,
         }
@@ -262,6 +272,72 @@ impl TestServer {
     }
 
     /// Some weapon of the registry with its serial (for searches and timelines).
+    /// Registers TZ as a partner, at an address where nothing answers: trace requests to it
+    /// are drafted and sent, never answered.
+    pub fn add_trace_partner(&self) {
+        let mut backend = SqliteBackend::open(&self.db, false).expect("open");
+        let node = Registry::new(SqliteBackend::open(&self.db, false).expect("open"))
+            .node()
+            .expect("node")
+            .expect("initialised");
+        salw_server::federation::add_peer(
+            &mut backend,
+            &node,
+            "TZ",
+            "http://127.0.0.1:9",
+            &hex::encode(
+                ed25519_dalek::SigningKey::from_bytes(&[3; 32])
+                    .verifying_key()
+                    .as_bytes(),
+            ),
+            "test",
+            chrono::Utc::now(),
+        )
+        .expect("partner");
+    }
+
+    /// A complete trace request about a seized weapon, to TZ (`add_trace_partner`).
+    pub fn trace_request(&self) -> serde_json::Value {
+        let weapon = self.some_weapon("seized")["weapon"]["id"].clone();
+        serde_json::json!({
+            "weapon": weapon, "to": "TZ", "confidentiality": "law enforcement only",
+            "restrictions": ["not for court"], "illicit_basis": "no licence",
+            "circumstances": "checkpoint", "serial_status": "legible", "import_marks": "none",
+            "photos": "by courier", "intended_use": "investigation"
+        })
+    }
+
+    /// A new draft trace (as the administrator); its id.
+    pub fn draft_trace(&self) -> String {
+        let (code, v) = self.json(
+            "POST",
+            "/api/v1/traces",
+            Role::Administrator,
+            &self.trace_request(),
+        );
+        assert_eq!(code, 201, "{v}");
+        v["id"].as_str().expect("id").to_owned()
+    }
+
+    /// Registers `other` (of `country`) as this node's partner, at its address.
+    pub fn trust(&self, other: &TestServer, country: &str) {
+        let mut backend = SqliteBackend::open(&self.db, false).expect("open");
+        let node = Registry::new(SqliteBackend::open(&self.db, false).expect("open"))
+            .node()
+            .expect("node")
+            .expect("initialised");
+        salw_server::federation::add_peer(
+            &mut backend,
+            &node,
+            country,
+            &other.base,
+            &hex::encode(other.key.verifying_key().as_bytes()),
+            "test",
+            chrono::Utc::now(),
+        )
+        .expect("partner");
+    }
+
     pub fn some_weapon(&self, status: &str) -> serde_json::Value {
         let (code, list) = self.get_json(
             &format!("/api/v1/weapons?status={status}&limit=50"),

@@ -67,6 +67,42 @@ fn sample(
     };
     let serial = format!("RT-{n:05}-X");
     match (e.method, e.path) {
+        ("POST", "/api/v1/traces") => json(server.trace_request()),
+        ("POST", "/traces") => {
+            let request = server.trace_request();
+            let pairs: Vec<(&str, String)> = request
+                .as_object()
+                .expect("object")
+                .iter()
+                .map(|(k, v)| {
+                    let text = match v {
+                        serde_json::Value::Array(a) => a
+                            .iter()
+                            .filter_map(|x| x.as_str())
+                            .collect::<Vec<_>>()
+                            .join("\n"),
+                        other => other.as_str().unwrap_or_default().to_owned(),
+                    };
+                    (k.as_str(), text)
+                })
+                .collect();
+            let pairs: Vec<(&str, &str)> = pairs.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            form("/traces", &pairs)
+        }
+        ("GET", "/traces/new") => get(format!(
+            "/traces/new?weapon={}",
+            server.trace_request()["weapon"].as_str().expect("weapon")
+        )),
+        ("GET", "/api/v1/traces/{id}") | ("GET", "/traces/{id}") => {
+            get(e.path.replace("{id}", &server.draft_trace()))
+        }
+        ("POST", "/api/v1/traces/{id}/{action}") => Sample {
+            path: format!("/api/v1/traces/{}/send", server.draft_trace()),
+            ..json(serde_json::json!({}))
+        },
+        ("POST", "/traces/{id}/{action}") => {
+            form(&format!("/traces/{}/send", server.draft_trace()), &[])
+        }
         ("GET", "/api/v1/search") | ("GET", "/search") => get(format!("{}?q=4711", e.path)),
         ("GET", "/api/v1/weapons/{id}") | ("GET", "/weapons/{id}") => {
             get(e.path.replace("{id}", weapon))
@@ -202,9 +238,10 @@ fn sample(
             let partner = ed25519_dalek::SigningKey::from_bytes(&[8; 32]);
             let mut backend =
                 salw_store_sqlite::SqliteBackend::open(&server.db, false).expect("open");
-            if salw_store::FederationBackend::peers(&mut backend)
+            if !salw_store::FederationBackend::peers(&mut backend)
                 .expect("peers")
-                .is_empty()
+                .iter()
+                .any(|p| p.country == "UG")
             {
                 let node = salw_store::Registry::new(
                     salw_store_sqlite::SqliteBackend::open(&server.db, false).expect("open"),
@@ -273,6 +310,7 @@ fn every_endpoint_answers_each_role_as_the_role_model_says() {
     let photo: serde_json::Value = serde_json::from_str(&photo).expect("json");
     let photo = photo["hash"].as_str().expect("hash").to_owned();
     let today = chrono::Utc::now().date_naive().to_string();
+    server.add_trace_partner();
     let mut n = 0;
     let mut failures = Vec::new();
     for e in ENDPOINTS {

@@ -1,0 +1,718 @@
+//! The trace workflow over HTTP (docs/tracing.md): a trace's page and JSON, a request drafted
+//! from a weapon's recovery record, and each step (send, acknowledge, ask, inform, answer,
+//! close), for the web interface and the API alike. The workflow itself is crate::traces',
+//! shared with `salw trace`.
+
+use std::collections::BTreeMap;
+
+use askama::Template;
+use axum::Json;
+use axum::extract::{Extension, FromRequest, Request, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect};
+use salw_access::Permission;
+use salw_store::RecordRef;
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use crate::api::{self, ApiResult, audit};
+use crate::auth::{self, Caller};
+use crate::error::{ApiError, FieldError};
+use crate::federation::FederationError;
+use crate::pages::{Nav, PageResult, check_csrf, read_form, render};
+use crate::params::{ApiJson, Params, PathPair, PathParam};
+use crate::state::Shared;
+use crate::traces::{
+    self, AnswerInput, CloseInput, CreateError, NewTrace, RequestAdditions, TraceView,
+};
+
+fn federation_error(e: FederationError) -> ApiError {
+    match e {
+        FederationError::Field { field, reason } => {
+            ApiError::field(StatusCode::UNPROCESSABLE_ENTITY, field, reason)
+        }
+        FederationError::Store(e) => ApiError::internal("the trace", e),
+    }
+}
+
+async fn load(state: &Shared, caller: &Caller, id: &str) -> Result<TraceView, ApiError> {
+    let id = id.to_owned();
+    let now = chrono::Utc::now();
+    let view = state
+        .read(move |reg| {
+            traces::view(reg.backend(), &id, now).map_err(|e| match e {
+                FederationError::Field { reason, .. } => ApiError::not_found(reason),
+                other => federation_error(other),
+            })
+        })
+        .await?;
+    // The answer may carry a weapon's history with its holders: every view is audited.
+    audit(state, caller, "view-trace", &view.trace.id, &view.state).await?;
+    Ok(view)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Creating a request
+
+/// A new trace request: the weapon (id or reference) it is about, the State asked, and what a
+/// person adds to what the records say.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NewTraceRequest {
+    pub weapon: String,
+    pub to: String,
+    #[serde(default)]
+    pub reference: Option<String>,
+    /// The reason, for an urgent request.
+    #[serde(default)]
+    pub urgent: Option<String>,
+    #[serde(default)]
+    pub restrictions: Vec<String>,
+    pub confidentiality: String,
+    #[serde(flatten)]
+    pub additions: RequestAdditions,
+}
+
+/// Drafts the request; refused with every missing item of DOMAIN.md §6 named.
+async fn create(
+    state: &Shared,
+    caller: &Caller,
+    r: NewTraceRequest,
+) -> Result<TraceView, ApiError> {
+    let by = caller.name.clone();
+    let weapon_text = r.weapon.clone();
+    let view = state
+        .write(move |reg| {
+            let wanted = RecordRef::parse(&r.weapon).ok_or_else(|| {
+                ApiError::field(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "weapon",
+                    "a weapon id or reference is needed",
+                )
+            })?;
+            let stored = reg
+                .find_weapon(&wanted)
+                .map_err(|e| ApiError::internal("finding the weapon", e))?
+                .ok_or_else(|| {
+                    ApiError::field(
+                        StatusCode::UNPROCESSABLE_ENTITY,
+                        "weapon",
+                        format!("no weapon is recorded as '{}'", r.weapon.trim()),
+                    )
+                })?;
+            let content = traces::draft_request(reg, &stored, &r.additions)
+                .map_err(|e| ApiError::internal("drafting the request", e))?
+                .ok_or_else(|| {
+                    ApiError::field(
+                        StatusCode::UNPROCESSABLE_ENTITY,
+                        "weapon",
+                        "no seizure, finding, surrender or recovery is recorded for this weapon: record it first",
+                    )
+                })?;
+            let blank = |s: &Option<String>| s.as_deref().is_none_or(|s| s.trim().is_empty());
+            let new = NewTrace {
+                partner: r.to.clone(),
+                weapon_id: Some(stored.weapon.id),
+                reference: if blank(&r.reference) {
+                    stored
+                        .weapon
+                        .reference
+                        .clone()
+                        .unwrap_or_else(|| stored.weapon.id.to_string())
+                } else {
+                    r.reference.clone().unwrap_or_default()
+                },
+                urgent: r.urgent.clone().filter(|u| !u.is_empty()),
+                restrictions: r
+                    .restrictions
+                    .iter()
+                    .map(|s| s.trim().to_owned())
+                    .filter(|s| !s.is_empty())
+                    .collect(),
+                confidentiality: r.confidentiality.clone(),
+            };
+            traces::create(reg.backend(), &new, &content, &by, chrono::Utc::now()).map_err(
+                |e| match e {
+                    CreateError::Incomplete(missing) => ApiError::invalid(
+                        missing
+                            .into_iter()
+                            .map(|(field, reason)| FieldError {
+                                field,
+                                reason,
+                                line: None,
+                            })
+                            .collect(),
+                    ),
+                    CreateError::Field(e) => federation_error(e),
+                    CreateError::Store(e) => ApiError::internal("the trace", e),
+                },
+            )
+        })
+        .await?;
+    audit(
+        state,
+        caller,
+        "trace-create",
+        format!("weapon {weapon_text} to {}", view.trace.partner),
+        &view.trace.id,
+    )
+    .await?;
+    Ok(view)
+}
+
+pub async fn post_trace(
+    State(state): State<Shared>,
+    Extension(caller): Extension<Caller>,
+    ApiJson(request): ApiJson<NewTraceRequest>,
+) -> ApiResult {
+    let view = create(&state, &caller, request).await?;
+    Ok((StatusCode::CREATED, Json(view)).into_response())
+}
+
+// ---------------------------------------------------------------------------------------------
+// Steps
+
+/// What a step takes (each action reads its own fields; the others must be absent or blank).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StepRequest {
+    /// ask: what is needed.
+    #[serde(default)]
+    pub questions: Option<String>,
+    /// inform: the information asked for.
+    #[serde(default)]
+    pub information: Option<String>,
+    /// answer: complete, partial, restricted, delayed or refused.
+    #[serde(default)]
+    pub outcome: Option<String>,
+    #[serde(default)]
+    pub ground: Option<String>,
+    #[serde(default)]
+    pub findings: Option<String>,
+    /// answer: the weapon found here (id or reference), whose history the answer carries.
+    #[serde(default)]
+    pub weapon: Option<String>,
+    #[serde(default)]
+    pub next_state: Option<String>,
+    #[serde(default)]
+    pub restrictions: Vec<String>,
+    #[serde(default)]
+    pub confidentiality: Option<String>,
+    /// close: point-of-diversion-found, chain-broken or exempted.
+    #[serde(default)]
+    pub result: Option<String>,
+    #[serde(default)]
+    pub diversion: Option<String>,
+    #[serde(default)]
+    pub reason: Option<String>,
+}
+
+pub const ACTIONS: &[&str] = &["send", "acknowledge", "ask", "inform", "answer", "close"];
+
+fn text(v: &Option<String>) -> Option<String> {
+    v.as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_owned)
+}
+
+/// Takes a step of a trace; returns what was done, in words.
+async fn step(
+    state: &Shared,
+    caller: &Caller,
+    id: String,
+    action: String,
+    r: StepRequest,
+) -> Result<String, ApiError> {
+    if !ACTIONS.contains(&action.as_str()) {
+        return Err(ApiError::not_found(format!(
+            "no trace step '{action}'; the steps are {}",
+            ACTIONS.join(", ")
+        )));
+    }
+    let by = caller.name.clone();
+    let context = api::context(caller, "web");
+    let s = state.clone();
+    let (asked, act) = (format!("{action} {id}"), action.clone());
+    let done = state
+        .write(move |reg| {
+            let (key, node, now) = (&s.signing_key, &s.node, chrono::Utc::now());
+            let missing = |name: &str| {
+                ApiError::field(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    name,
+                    "is needed for this step",
+                )
+            };
+            let step = match act.as_str() {
+                "send" => traces::send(reg.backend(), key, node, &id, &by, now),
+                "acknowledge" => traces::acknowledge(reg.backend(), key, node, &id, &by, now),
+                "ask" => {
+                    let q = text(&r.questions).ok_or_else(|| missing("questions"))?;
+                    traces::ask_information(reg.backend(), key, node, &id, &q, &by, now)
+                }
+                "inform" => {
+                    let i = text(&r.information).ok_or_else(|| missing("information"))?;
+                    traces::provide_information(reg.backend(), key, node, &id, &i, &by, now)
+                }
+                "answer" => {
+                    let history = match text(&r.weapon) {
+                        None => None,
+                        Some(w) => {
+                            let stored = RecordRef::parse(&w)
+                                .map(|wanted| reg.find_weapon(&wanted))
+                                .transpose()
+                                .map_err(|e| ApiError::internal("finding the weapon", e))?
+                                .flatten()
+                                .ok_or_else(|| {
+                                    ApiError::field(
+                                        StatusCode::UNPROCESSABLE_ENTITY,
+                                        "weapon",
+                                        format!("no weapon is recorded as '{w}'"),
+                                    )
+                                })?;
+                            let events = traces::standing_events(reg, stored.weapon.id)
+                                .map_err(|e| ApiError::internal("the weapon's events", e))?;
+                            Some(json!({"weapon": stored.weapon, "events": events}))
+                        }
+                    };
+                    let a = AnswerInput {
+                        outcome: text(&r.outcome).ok_or_else(|| missing("outcome"))?,
+                        ground: text(&r.ground),
+                        findings: text(&r.findings),
+                        next_state: text(&r.next_state),
+                        history,
+                        restrictions: r
+                            .restrictions
+                            .iter()
+                            .filter_map(|s| text(&Some(s.clone())))
+                            .collect(),
+                        confidentiality: text(&r.confidentiality),
+                    };
+                    traces::answer(reg.backend(), key, node, &id, &a, &by, now)
+                }
+                _ => {
+                    let c = CloseInput {
+                        result: text(&r.result).ok_or_else(|| missing("result"))?,
+                        reason: text(&r.reason),
+                        point_of_diversion: text(&r.diversion),
+                    };
+                    let v = traces::check_close(reg.backend(), &id, &c, now)
+                        .map_err(federation_error)?;
+                    // The weapon's tracing status first: a closure that could not record it
+                    // is not sent.
+                    let traced =
+                        traces::record_traced(reg, &context, &v, &c).map_err(federation_error)?;
+                    traces::close(reg.backend(), key, node, &id, &c, &by, now).map(|mut s| {
+                        if let Some(t) = traced {
+                            s.detail = t;
+                        }
+                        s
+                    })
+                }
+            }
+            .map_err(federation_error)?;
+            Ok(match act.as_str() {
+                "close" => format!("closed; weapon: {}", step.detail),
+                _ => format!(
+                    "{} (message {})",
+                    step.state,
+                    step.message_id.unwrap_or_default()
+                ),
+            })
+        })
+        .await?;
+    state.outbox_wake.notify_one();
+    audit(state, caller, "trace-step", asked, &done).await?;
+    Ok(done)
+}
+
+pub async fn get_trace(
+    State(state): State<Shared>,
+    Extension(caller): Extension<Caller>,
+    PathParam(id): PathParam,
+    params: Params,
+) -> ApiResult {
+    params.only(&[])?;
+    Ok(Json(load(&state, &caller, &id).await?).into_response())
+}
+
+/// Whether the trace exists (checked before the body is read, so that a wrong id is what the
+/// error names).
+async fn exists(state: &Shared, id: &str) -> Result<(), ApiError> {
+    let id = id.to_owned();
+    state
+        .read(
+            move |reg| match salw_store::TraceBackend::trace(reg.backend(), id.trim()) {
+                Ok(Some(_)) => Ok(()),
+                Ok(None) => Err(ApiError::not_found(format!(
+                    "no trace has the id '{}'",
+                    id.trim()
+                ))),
+                Err(e) => Err(ApiError::internal("the trace", e)),
+            },
+        )
+        .await
+}
+
+pub async fn post_step(
+    State(state): State<Shared>,
+    Extension(caller): Extension<Caller>,
+    PathPair(id, action): PathPair,
+    request: Request,
+) -> ApiResult {
+    exists(&state, &id).await?;
+    let ApiJson(body) = ApiJson::<StepRequest>::from_request(request, &()).await?;
+    step(&state, &caller, id.clone(), action, body).await?;
+    Ok(Json(load(&state, &caller, &id).await?).into_response())
+}
+
+// ---------------------------------------------------------------------------------------------
+// Pages
+
+pub struct StepRow {
+    pub state: String,
+    pub at: String,
+    pub by: String,
+    pub detail: String,
+}
+
+#[derive(Template)]
+#[template(path = "trace.html")]
+struct TracePage {
+    nav: Nav,
+    id: String,
+    role: String,
+    partner: String,
+    reference: String,
+    priority: String,
+    state: String,
+    overdue: String,
+    restrictions: Vec<String>,
+    confidentiality: String,
+    request: Vec<(String, String)>,
+    steps: Vec<StepRow>,
+    may_act: bool,
+    notice: String,
+    error: String,
+    outcomes: &'static [&'static str],
+    results: &'static [&'static str],
+}
+
+fn plain(v: &Value) -> String {
+    match v {
+        Value::Null => String::new(),
+        Value::String(s) => s.clone(),
+        Value::Array(a) => a.iter().map(plain).collect::<Vec<_>>().join("; "),
+        other => other.to_string(),
+    }
+}
+
+fn trace_page(caller: &Caller, v: TraceView, notice: String, error: String) -> TracePage {
+    let request: Vec<(String, String)> = serde_json::from_str::<Value>(&v.trace.request)
+        .ok()
+        .and_then(|r| r.as_object().cloned())
+        .map(|o| {
+            o.into_iter()
+                .map(|(k, v)| (k.replace('_', " "), plain(&v)))
+                .filter(|(_, v)| !v.is_empty())
+                .collect()
+        })
+        .unwrap_or_default();
+    let restrictions =
+        serde_json::from_str::<Vec<String>>(&v.trace.restrictions).unwrap_or_default();
+    let steps = v
+        .steps
+        .iter()
+        .map(|s| StepRow {
+            state: s.state.clone(),
+            at: s.at.clone(),
+            by: s.by.clone(),
+            detail: serde_json::from_str::<Value>(&s.detail)
+                .ok()
+                .and_then(|d| d.as_object().cloned())
+                .map(|o| {
+                    o.iter()
+                        .filter(|(k, _)| k.as_str() != "history")
+                        .map(|(k, v)| format!("{}: {}", k.replace('_', " "), plain(v)))
+                        .collect::<Vec<_>>()
+                        .join(" · ")
+                })
+                .unwrap_or_else(|| s.detail.clone()),
+        })
+        .collect();
+    TracePage {
+        nav: Nav::of(caller),
+        may_act: caller.may(Permission::Trace),
+        id: v.trace.id,
+        role: v.trace.role,
+        partner: v.trace.partner,
+        reference: v.trace.reference,
+        priority: match v.trace.urgency_reason {
+            Some(r) => format!("{} ({r})", v.trace.priority),
+            None => v.trace.priority,
+        },
+        state: v.state,
+        overdue: v.overdue.unwrap_or_default(),
+        restrictions,
+        confidentiality: v.trace.confidentiality,
+        request,
+        steps,
+        notice,
+        error,
+        outcomes: salw_federation::trace::OUTCOMES,
+        results: salw_federation::trace::RESULTS,
+    }
+}
+
+pub async fn trace_page_get(
+    State(state): State<Shared>,
+    Extension(caller): Extension<Caller>,
+    PathParam(id): PathParam,
+    params: Params,
+) -> PageResult {
+    params.only(&["done"])?;
+    let v = load(&state, &caller, &id).await?;
+    let notice = params.text("done").unwrap_or_default();
+    Ok(render(&trace_page(&caller, v, notice, String::new())))
+}
+
+/// The form's fields as a step request; restrictions one a line.
+fn step_request(form: &crate::pages::Form) -> StepRequest {
+    let field = |name: &str| Some(form.value(name).to_owned()).filter(|s| !s.trim().is_empty());
+    StepRequest {
+        questions: field("questions"),
+        information: field("information"),
+        outcome: field("outcome"),
+        ground: field("ground"),
+        findings: field("findings"),
+        weapon: field("weapon"),
+        next_state: field("next_state"),
+        restrictions: form
+            .value("restrictions")
+            .lines()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(str::to_owned)
+            .collect(),
+        confidentiality: field("confidentiality"),
+        result: field("result"),
+        diversion: field("diversion"),
+        reason: field("reason"),
+    }
+}
+
+pub async fn step_page_post(
+    State(state): State<Shared>,
+    Extension(caller): Extension<Caller>,
+    PathPair(id, action): PathPair,
+    request: Request,
+) -> PageResult {
+    let form = read_form(request).await?;
+    check_csrf(&caller, &form)?;
+    match step(&state, &caller, id.clone(), action, step_request(&form)).await {
+        Ok(done) => Ok(Redirect::to(&format!(
+            "/traces/{}?done={}",
+            auth::urlencode(&id),
+            auth::urlencode(&done)
+        ))
+        .into_response()),
+        Err(e) if e.status == StatusCode::UNPROCESSABLE_ENTITY => {
+            let v = load(&state, &caller, &id).await?;
+            let page = trace_page(&caller, v, String::new(), e.message);
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)).into_response())
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "trace_form.html")]
+struct TraceForm {
+    nav: Nav,
+    weapon: String,
+    weapon_label: String,
+    partners: Vec<String>,
+    values: BTreeMap<String, String>,
+    errors: BTreeMap<String, String>,
+    general: Vec<String>,
+}
+
+impl TraceForm {
+    fn value(&self, name: &str) -> &str {
+        self.values.get(name).map(String::as_str).unwrap_or("")
+    }
+    fn error(&self, name: &str) -> &str {
+        self.errors.get(name).map(String::as_str).unwrap_or("")
+    }
+}
+
+/// The form's fields, and what the weapon's records already fill in.
+const FORM_FIELDS: &[&str] = &[
+    "to",
+    "reference",
+    "urgent",
+    "illicit_basis",
+    "circumstances",
+    "serial_status",
+    "import_marks",
+    "photos",
+    "intended_use",
+    "restrictions",
+    "confidentiality",
+];
+
+async fn trace_form(
+    state: &Shared,
+    caller: &Caller,
+    weapon: &str,
+    mut values: BTreeMap<String, String>,
+    errors: BTreeMap<String, String>,
+    general: Vec<String>,
+) -> Result<TraceForm, ApiError> {
+    let w = weapon.to_owned();
+    let (label, drafted, partners) = state
+        .read(move |reg| {
+            let internal = |e| ApiError::internal("the weapon", e);
+            let stored = RecordRef::parse(&w)
+                .map(|r| reg.find_weapon(&r))
+                .transpose()
+                .map_err(internal)?
+                .flatten()
+                .ok_or_else(|| ApiError::not_found(format!("no weapon is recorded as '{w}'")))?;
+            let drafted = traces::draft_request(reg, &stored, &RequestAdditions::default())
+                .map_err(internal)?;
+            let partners = salw_store::FederationBackend::peers(reg.backend())
+                .map_err(internal)?
+                .into_iter()
+                .map(|p| p.country)
+                .collect::<Vec<_>>();
+            let wpn = &stored.weapon;
+            let label = [
+                wpn.manufacturer.clone(),
+                wpn.model.clone(),
+                wpn.serial.clone(),
+            ]
+            .into_iter()
+            .flatten()
+            .collect::<Vec<_>>()
+            .join(" ");
+            Ok((label, drafted, partners))
+        })
+        .await?;
+    let mut general = general;
+    match drafted {
+        None => general.push(
+            "No seizure, finding, surrender or recovery is recorded for this weapon: record it first."
+                .into(),
+        ),
+        Some(c) => {
+            for (name, value) in [
+                ("illicit_basis", c.illicit_basis),
+                ("circumstances", c.circumstances),
+                ("serial_status", c.serial_status),
+                ("import_marks", c.import_marks),
+                ("intended_use", c.intended_use),
+            ] {
+                if let Some(v) = value {
+                    values.entry(name.to_owned()).or_insert(v);
+                }
+            }
+            if !c.photos.is_empty() {
+                general.push(format!(
+                    "Photographs in the registry go with the request: {}.",
+                    c.photos.join(", ")
+                ));
+            }
+        }
+    }
+    Ok(TraceForm {
+        nav: Nav::of(caller),
+        weapon: weapon.to_owned(),
+        weapon_label: label,
+        partners,
+        values,
+        errors,
+        general,
+    })
+}
+
+pub async fn new_trace_page(
+    State(state): State<Shared>,
+    Extension(caller): Extension<Caller>,
+    params: Params,
+) -> PageResult {
+    params.only(&["weapon"])?;
+    let weapon = params
+        .text("weapon")
+        .ok_or_else(|| ApiError::field(StatusCode::BAD_REQUEST, "weapon", "is needed"))?;
+    let form = trace_form(
+        &state,
+        &caller,
+        &weapon,
+        BTreeMap::new(),
+        BTreeMap::new(),
+        Vec::new(),
+    )
+    .await?;
+    Ok(render(&form))
+}
+
+pub async fn create_trace_page(
+    State(state): State<Shared>,
+    Extension(caller): Extension<Caller>,
+    request: Request,
+) -> PageResult {
+    let form = read_form(request).await?;
+    check_csrf(&caller, &form)?;
+    let field = |name: &str| Some(form.value(name).to_owned()).filter(|s| !s.trim().is_empty());
+    let request = NewTraceRequest {
+        weapon: form.value("weapon").to_owned(),
+        to: form.value("to").to_owned(),
+        reference: field("reference"),
+        urgent: field("urgent"),
+        restrictions: form
+            .value("restrictions")
+            .lines()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(str::to_owned)
+            .collect(),
+        confidentiality: form.value("confidentiality").to_owned(),
+        additions: RequestAdditions {
+            illicit_basis: field("illicit_basis"),
+            circumstances: field("circumstances"),
+            serial_status: field("serial_status"),
+            import_marks: field("import_marks"),
+            photos: field("photos"),
+            intended_use: field("intended_use"),
+        },
+    };
+    let weapon = request.weapon.clone();
+    match create(&state, &caller, request).await {
+        Ok(v) => Ok(Redirect::to(&format!(
+            "/traces/{}?done={}",
+            v.trace.id,
+            auth::urlencode("Drafted: check it, then send it.")
+        ))
+        .into_response()),
+        Err(e) if e.status == StatusCode::UNPROCESSABLE_ENTITY => {
+            let values: BTreeMap<String, String> = FORM_FIELDS
+                .iter()
+                .map(|f| ((*f).to_owned(), form.value(f).to_owned()))
+                .collect();
+            let mut errors = BTreeMap::new();
+            let mut general = Vec::new();
+            for fe in &e.errors {
+                if FORM_FIELDS.contains(&fe.field.as_str()) {
+                    errors.insert(fe.field.clone(), fe.reason.clone());
+                } else {
+                    general.push(format!("{}: {}", fe.field.replace('_', " "), fe.reason));
+                }
+            }
+            let page = trace_form(&state, &caller, &weapon, values, errors, general).await?;
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)).into_response())
+        }
+        Err(e) => Err(e.into()),
+    }
+}

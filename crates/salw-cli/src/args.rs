@@ -46,6 +46,10 @@ pub enum Command {
     /// States (docs/tracing.md).
     #[command(subcommand)]
     Trace(TraceCommand),
+    /// Lost and stolen alerts shared with partner States, and the hits when a weapon one names
+    /// is recovered (docs/federation.md).
+    #[command(subcommand)]
+    Alert(AlertCommand),
     /// Register and list weapons.
     #[command(subcommand)]
     Weapon(WeaponCommand),
@@ -305,6 +309,23 @@ pub enum TraceCommand {
         acknowledge_hours: i64,
         #[arg(long)]
         answer_hours: i64,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AlertCommand {
+    /// Choose the partners this node shares its weapons reported lost or stolen with (each
+    /// report once per partner, from now on as they are recorded), and queue what is not yet
+    /// shared; `salw serve` delivers it. `--with ""` stops sharing.
+    Share {
+        /// Partner countries, comma-separated (registered with `salw peer add`).
+        #[arg(long, value_delimiter = ',')]
+        with: Vec<String>,
+    },
+    /// What is shared with whom, the alerts received, and the hits both ways.
+    List {
+        #[arg(long)]
+        json: bool,
     },
 }
 

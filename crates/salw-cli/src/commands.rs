@@ -30,6 +30,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Node(NodeCommand::SetAddress { url }) => crate::peers::set_address(&cli, url),
         Command::Peer(command) => crate::peers::run(&cli, command),
         Command::Trace(command) => crate::traces::run(&cli, command),
+        Command::Alert(command) => crate::peers::alerts(&cli, command),
         Command::Node(NodeCommand::SetCountry { country }) => {
             let mut reg = node::open(&cli, true)?;
             let node = reg.set_country(country, &node::context(&cli, "cli"))?;

@@ -9,7 +9,7 @@ use salw_server::federation::{self, FederationError};
 use salw_store::{Backend, FederationBackend};
 use serde_json::{Map, Value, json};
 
-use crate::args::{Cli, PeerCommand};
+use crate::args::{AlertCommand, Cli, PeerCommand};
 use crate::node;
 
 /// Where `salw node info` finds the address partners reach this node at.
@@ -163,6 +163,71 @@ pub fn run(cli: &Cli, command: &PeerCommand) -> Result<ExitCode> {
                     println!(
                         "  {} {} from {} at {}",
                         m.id, m.kind, m.sender, m.received_at
+                    );
+                }
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `salw alert …`: lost and stolen alerts (salw_server::alerts).
+pub fn alerts(cli: &Cli, command: &AlertCommand) -> Result<ExitCode> {
+    match command {
+        AlertCommand::Share { with } => {
+            let mut reg = node::open(cli, true)?;
+            let info = reg.node()?.context("not initialised")?;
+            let key = node::load_key(&node::key_path(cli, &node::db_path(cli)?))?;
+            let chosen =
+                salw_server::alerts::set_sharing_partners(reg.backend(), with).map_err(named)?;
+            if chosen.is_empty() {
+                println!("lost and stolen weapons are shared with no partner");
+                return Ok(ExitCode::SUCCESS);
+            }
+            let round = salw_server::alerts::round(reg.backend(), &key, &info, chrono::Utc::now())
+                .map_err(named)?;
+            println!(
+                "lost and stolen weapons are shared with {}; {} alert(s) queued now, later reports as they are recorded (`salw serve` delivers them)",
+                chosen.join(", "),
+                round.shared
+            );
+        }
+        AlertCommand::List { json } => {
+            let mut reg = node::open(cli, false)?;
+            let b = reg.backend();
+            let sharing = salw_server::alerts::sharing_partners(b)?;
+            let received = salw_store::AlertBackend::partner_alert_counts(b)?;
+            let hits = salw_store::AlertBackend::alert_hits(b)?;
+            if *json {
+                println!(
+                    "{}",
+                    serde_json::to_string_pretty(&json!({
+                        "sharing_with": sharing,
+                        "received": received.iter().map(|(p, n)| json!({"partner": p, "alerts": n})).collect::<Vec<_>>(),
+                        "hits": hits,
+                    }))?
+                );
+            } else {
+                println!(
+                    "shared with: {}",
+                    if sharing.is_empty() {
+                        "no partner".to_owned()
+                    } else {
+                        sharing.join(", ")
+                    }
+                );
+                for (p, n) in &received {
+                    println!("received from {p}: {n} alert(s)");
+                }
+                for h in &hits {
+                    println!(
+                        "hit: {} {} {} on {} (weapon here: {}; alert {})",
+                        h.direction,
+                        h.partner,
+                        h.recovery,
+                        h.recovered_on,
+                        h.weapon_id.as_deref().unwrap_or("-"),
+                        h.alert
                     );
                 }
             }

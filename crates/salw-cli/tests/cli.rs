@@ -3427,6 +3427,34 @@ fn a_trace_goes_from_the_seizing_state_to_the_maker_then_the_importer_and_closes
         ke.ok(&["trace", "list", "--overdue"])
             .contains("no trace is overdue")
     );
+
+    // Uganda shares its lost and stolen weapons with Kenya: the pistol Kenya seized is a hit
+    // on both sides.
+    let e = ug.fails(&["alert", "share", "--with", "TZ"]);
+    assert!(e.contains("--with: no partner is registered for TZ"), "{e}");
+    let out = ug.ok(&["alert", "share", "--with", "KE"]);
+    assert!(out.contains("shared with KE; 1 alert(s) queued"), "{out}");
+    let start = std::time::Instant::now();
+    loop {
+        let at_ke = ke.json(&["alert", "list", "--json"]);
+        let at_ug = ug.json(&["alert", "list", "--json"]);
+        let has = |v: &Value, direction: &str| {
+            v["hits"]
+                .as_array()
+                .is_some_and(|h| h.iter().any(|h| h["direction"] == direction))
+        };
+        if has(&at_ke, "recovered-here") && has(&at_ug, "reported-here") {
+            assert_eq!(at_ke["received"][0]["partner"], "UG");
+            assert_eq!(at_ke["hits"][0]["recovery"], "seized");
+            assert_eq!(at_ug["sharing_with"], serde_json::json!(["KE"]));
+            break;
+        }
+        assert!(
+            start.elapsed() < std::time::Duration::from_secs(30),
+            "no hit: {at_ke}\n{at_ug}"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    }
     for s in served {
         assert!(s.stop().success());
     }

@@ -49,6 +49,12 @@ pub enum Kind {
     TraceInformationRequest,
     /// The requesting State provides the information asked for.
     TraceInformation,
+    /// A weapon reported lost or stolen, shared with a partner (as INTERPOL's list, between
+    /// the States themselves).
+    LostStolenAlert,
+    /// A partner recovered (seized, found, was surrendered) a weapon one of this node's alerts
+    /// named.
+    AlertHit,
 }
 
 impl Kind {
@@ -60,6 +66,8 @@ impl Kind {
         Kind::TraceClosure,
         Kind::TraceInformationRequest,
         Kind::TraceInformation,
+        Kind::LostStolenAlert,
+        Kind::AlertHit,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -71,6 +79,8 @@ impl Kind {
             Kind::TraceClosure => "trace-closure",
             Kind::TraceInformationRequest => "trace-information-request",
             Kind::TraceInformation => "trace-information",
+            Kind::LostStolenAlert => "lost-stolen-alert",
+            Kind::AlertHit => "alert-hit",
         }
     }
 

@@ -14,6 +14,13 @@
 //! - `trace-information-request` (from the requested State): `in_reply_to`; `questions`.
 //! - `trace-information` (from the requesting State): `in_reply_to`; `information`.
 //!
+//! - `lost-stolen-alert`: `reference` (the weapon's id at the reporting node), `reported`
+//!   (`lost` or `stolen`), `reported_on` (the date), `serial`, and the weapon's `country`,
+//!   `manufacturer` and `model` (strings; what identifies it, DOMAIN.md §5); optional
+//!   `category` and `calibre`.
+//! - `alert-hit`: `in_reply_to` (the alert's message id); `recovery` (`seized`, `found`,
+//!   `surrendered` or `recovered`) and `recovered_on`; optional `place`.
+//!
 //! Which message a reply may answer (a request this node sent to, or received from, that
 //! State) is the receiver's check: it needs its outbox and inbox.
 
@@ -49,6 +56,18 @@ fn one_of<'a>(
             format!("'{value}' is not one of {}", allowed.join(", ")),
         ))
     }
+}
+
+fn date(body: &Map<String, Value>, name: &str) -> Result<(), Rejection> {
+    let value = text(body, name)?;
+    chrono::NaiveDate::parse_from_str(value, "%Y-%m-%d")
+        .map(|_| ())
+        .map_err(|_| {
+            malformed(
+                &format!("body.{name}"),
+                format!("'{value}' is not a date (YYYY-MM-DD)"),
+            )
+        })
 }
 
 /// The request a reply answers.
@@ -111,6 +130,31 @@ pub fn check_body(kind: Kind, body: &Map<String, Value>) -> Result<(), Rejection
             in_reply_to(body)?;
             text(body, "information")?;
         }
+        Kind::LostStolenAlert => {
+            text(body, "reference")?;
+            one_of(body, "reported", &["lost", "stolen"])?;
+            date(body, "reported_on")?;
+            for name in ["serial", "country", "manufacturer", "model"] {
+                text(body, name)?;
+            }
+            for name in ["category", "calibre"] {
+                if body.contains_key(name) {
+                    text(body, name)?;
+                }
+            }
+        }
+        Kind::AlertHit => {
+            in_reply_to(body)?;
+            one_of(
+                body,
+                "recovery",
+                &["seized", "found", "surrendered", "recovered"],
+            )?;
+            date(body, "recovered_on")?;
+            if body.contains_key("place") {
+                text(body, "place")?;
+            }
+        }
     }
     Ok(())
 }
@@ -123,7 +167,7 @@ pub fn replies_to_request(kind: Kind) -> Option<Side> {
             Some(Side::Requested)
         }
         Kind::TraceClosure | Kind::TraceInformation => Some(Side::Requesting),
-        Kind::Ping | Kind::TraceRequest => None,
+        Kind::Ping | Kind::TraceRequest | Kind::LostStolenAlert | Kind::AlertHit => None,
     }
 }
 
@@ -156,6 +200,41 @@ mod tests {
     }
 
     const ID: &str = "019ad3c4-5e6f-7a8b-9c0d-1e2f3a4b5c6d";
+
+    #[test]
+    fn alerts_and_hits_carry_what_identifies_the_weapon_and_the_recovery() {
+        let alert = json!({"reference": "W-1", "reported": "stolen", "reported_on": "2025-03-01",
+            "serial": "AK-4711", "country": "RS", "manufacturer": "Zastava", "model": "M70"});
+        assert!(check_body(Kind::LostStolenAlert, &body(alert.clone())).is_ok());
+        let mut no_serial = alert.clone();
+        no_serial.as_object_mut().map(|o| o.remove("serial"));
+        assert_eq!(field_of(Kind::LostStolenAlert, no_serial), "body.serial");
+        let mut bad_kind = alert.clone();
+        bad_kind["reported"] = json!("misplaced");
+        assert_eq!(field_of(Kind::LostStolenAlert, bad_kind), "body.reported");
+        let mut bad_date = alert;
+        bad_date["reported_on"] = json!("March 2025");
+        assert_eq!(
+            field_of(Kind::LostStolenAlert, bad_date),
+            "body.reported_on"
+        );
+        let hit = json!({"in_reply_to": ID, "recovery": "seized", "recovered_on": "2026-01-02"});
+        assert!(check_body(Kind::AlertHit, &body(hit)).is_ok());
+        assert_eq!(
+            field_of(
+                Kind::AlertHit,
+                json!({"in_reply_to": ID, "recovered_on": "2026-01-02"})
+            ),
+            "body.recovery"
+        );
+        assert_eq!(
+            field_of(
+                Kind::AlertHit,
+                json!({"recovery": "found", "recovered_on": "2026-01-02"})
+            ),
+            "body.in_reply_to"
+        );
+    }
 
     #[test]
     fn each_kind_accepts_what_it_needs() {

@@ -430,6 +430,15 @@ pub const ENDPOINTS: &[Endpoint] = &[
         )
     },
     Endpoint {
+        response: "Alerts",
+        ..api(
+            "GET",
+            "/api/v1/alerts",
+            May(Search),
+            "Lost and stolen alerts: the partners this node shares with, the alerts received per partner, and the hits both ways (docs/federation.md; audited)",
+        )
+    },
+    Endpoint {
         response: "Trace",
         ..api(
             "GET",
@@ -591,6 +600,9 @@ fn schemas() -> Value {
         "Receipt": {"type": "object", "properties": {"status": {"enum": ["accepted", "already received"]}, "id": {"type": "string", "format": "uuid"}}}
     });
     let trace_schemas = json!({
+        "Alerts": {"type": "object", "properties": {"sharing_with": {"type": "array", "items": text},
+            "received": {"type": "array", "items": {"type": "object", "properties": {"partner": text, "alerts": {"type": "integer"}}}},
+            "hits": {"type": "array", "items": {"type": "object", "description": "seq, direction (recovered-here or reported-here), alert, partner, weapon_id, recovery, recovered_on, detail, at, notice"}}}},
         "Trace": {"type": "object", "description": "a trace (docs/tracing.md): id, role, partner, weapon_id, reference, priority, urgency_reason, request, restrictions, confidentiality, created_at, created_by, state, steps, overdue"},
         "NewTrace": {"type": "object", "required": ["weapon", "to", "confidentiality"], "additionalProperties": false, "properties": {
             "weapon": text, "to": text, "reference": text, "urgent": {"type": "string", "description": "the reason, for an urgent request"},

@@ -205,7 +205,7 @@ pub enum ReceiveError {
 
 /// Verifies a message, stores it in the inbox and applies it, in one transaction: a message
 /// takes effect once, or not at all.
-pub fn receive<B: FederationBackend + TraceBackend>(
+pub fn receive<B: FederationBackend + TraceBackend + salw_store::AlertBackend>(
     backend: &mut B,
     node: &NodeInfo,
     raw: &[u8],
@@ -231,7 +231,7 @@ pub fn receive<B: FederationBackend + TraceBackend>(
     }
 }
 
-fn receive_in_transaction<B: FederationBackend + TraceBackend>(
+fn receive_in_transaction<B: FederationBackend + TraceBackend + salw_store::AlertBackend>(
     backend: &mut B,
     me: &Me,
     peers: &[PeerKey],
@@ -290,6 +290,20 @@ fn receive_in_transaction<B: FederationBackend + TraceBackend>(
 /// An acknowledgement or answer must answer a trace request this node sent to the sender; a
 /// closure must close one this node received from it.
 fn check_reply<B: FederationBackend>(backend: &mut B, d: &Draft) -> Result<(), ReceiveError> {
+    if let Some(answers) = crate::alerts::answers_an_alert(backend, d)? {
+        return if answers {
+            Ok(())
+        } else {
+            Err(ReceiveError::NotAReply(format!(
+                "this alert-hit answers {}, which is no lost-stolen-alert this node sent to {}",
+                d.body
+                    .get("in_reply_to")
+                    .and_then(Value::as_str)
+                    .unwrap_or_default(),
+                d.from.country
+            )))
+        };
+    }
     let Some(side) = fed::trace::replies_to_request(d.kind) else {
         return Ok(());
     };
@@ -536,6 +550,17 @@ pub async fn run_sender(state: Shared) {
                 Some(b) => b,
                 None => SqliteBackend::open(&s.db, false)?,
             };
+            // Lost and stolen alerts first: what they queue goes out in this round.
+            match crate::alerts::round(&mut b, &s.signing_key, &s.node, Utc::now()) {
+                Ok(r) if r != crate::alerts::Round::default() => tracing::info!(
+                    shared = r.shared,
+                    hits = r.hits,
+                    notices = r.notices,
+                    "lost and stolen alerts"
+                ),
+                Ok(_) => {}
+                Err(e) => tracing::error!("lost and stolen alerts: {e}"),
+            }
             let round = deliver_due(&mut b, &a, backoff);
             let next = b.next_due();
             Ok::<_, StoreError>((b, round, next))

@@ -8,6 +8,7 @@
 //! writer), `state` (connections, index, sessions), `config`, `federation` (the inbox partners
 //! post signed messages to, and the outbox sender).
 
+pub mod alerts;
 pub mod api;
 pub mod audit;
 pub mod auth;
@@ -71,6 +72,7 @@ pub fn router(state: Shared) -> Router {
             get(api::traces).post(trace_web::post_trace),
         )
         .route("/api/v1/traces/{id}", get(trace_web::get_trace))
+        .route("/api/v1/alerts", get(trace_web::get_alerts))
         .route("/api/v1/traces/{id}/{action}", post(trace_web::post_step))
         .route(
             federation::INBOX_PATH,

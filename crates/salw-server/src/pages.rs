@@ -1695,6 +1695,7 @@ struct TracesPage {
     overdue: bool,
     rows: Vec<TraceRow>,
     partners: Vec<PartnerRow>,
+    alerts: crate::trace_web::AlertsView,
 }
 
 pub async fn traces(
@@ -1749,10 +1750,12 @@ pub async fn traces(
         format!("{} trace(s)", rows.len()),
     )
     .await?;
+    let alerts = crate::trace_web::alerts_view(&state).await?;
     Ok(render(&TracesPage {
         nav: Nav::of(&caller),
         overdue,
         rows,
         partners,
+        alerts,
     }))
 }

@@ -716,3 +716,57 @@ pub async fn create_trace_page(
         Err(e) => Err(e.into()),
     }
 }
+
+// ---------------------------------------------------------------------------------------------
+// Lost and stolen alerts (crate::alerts)
+
+/// What the node shares, what it received, and the hits.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct AlertsView {
+    pub sharing_with: Vec<String>,
+    pub received: Vec<AlertCount>,
+    pub hits: Vec<salw_store::AlertHit>,
+}
+
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct AlertCount {
+    pub partner: String,
+    pub alerts: u64,
+}
+
+pub async fn alerts_view(state: &Shared) -> Result<AlertsView, ApiError> {
+    state
+        .read(|reg| {
+            let internal = |e| ApiError::internal("the alerts", e);
+            let b = reg.backend();
+            Ok(AlertsView {
+                sharing_with: crate::alerts::sharing_partners(b).map_err(internal)?,
+                received: salw_store::AlertBackend::partner_alert_counts(b)
+                    .map_err(internal)?
+                    .into_iter()
+                    .map(|(partner, alerts)| AlertCount { partner, alerts })
+                    .collect(),
+                hits: salw_store::AlertBackend::alert_hits(b).map_err(internal)?,
+            })
+        })
+        .await
+}
+
+/// `GET /api/v1/alerts` (audited: hits name weapons).
+pub async fn get_alerts(
+    State(state): State<Shared>,
+    Extension(caller): Extension<Caller>,
+    params: Params,
+) -> ApiResult {
+    params.only(&[])?;
+    let view = alerts_view(&state).await?;
+    audit(
+        &state,
+        &caller,
+        "view-alerts",
+        "all",
+        format!("{} hit(s)", view.hits.len()),
+    )
+    .await?;
+    Ok(Json(view).into_response())
+}

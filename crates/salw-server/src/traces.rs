@@ -680,7 +680,7 @@ fn candidates<B: Backend>(backend: &mut B, request: &Value) -> Value {
 
 /// Applies a received trace message (inside the inbox's transaction; the reply was checked to
 /// answer a request exchanged with its sender).
-pub fn apply_incoming<B: TraceBackend + FederationBackend>(
+pub fn apply_incoming<B: TraceBackend + FederationBackend + salw_store::AlertBackend>(
     backend: &mut B,
     d: &Draft,
     now: DateTime<Utc>,
@@ -690,6 +690,7 @@ pub fn apply_incoming<B: TraceBackend + FederationBackend>(
     let text = |name: &str| d.body.get(name).and_then(Value::as_str).map(str::to_owned);
     match d.kind {
         Kind::Ping => Ok(()),
+        Kind::LostStolenAlert | Kind::AlertHit => crate::alerts::apply_incoming(backend, d, now),
         Kind::TraceRequest => {
             let request = d.body.get("request").cloned().unwrap_or(Value::Null);
             let restrictions = d.body.get("restrictions").cloned().unwrap_or(json!([]));

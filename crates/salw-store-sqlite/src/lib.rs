@@ -6,6 +6,7 @@
 //! goes around the triggers.
 
 mod access;
+mod alerts;
 mod federation;
 mod migrations;
 mod traces;

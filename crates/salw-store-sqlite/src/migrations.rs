@@ -335,6 +335,64 @@ const MIGRATIONS: &[&str] = &[
     CREATE TRIGGER report_answers_no_delete BEFORE DELETE ON report_answers
         BEGIN SELECT RAISE(ABORT, 'a report answer is never deleted'); END;
     "#,
+    // 11: lost and stolen alerts between States (salw_store::alerts): what was shared with
+    // whom, the alerts received (matched by identity key), the hits and the notices sent for
+    // them. All append-only. A partial index finds the lost and stolen reports.
+    r#"
+    CREATE TABLE alerts_shared (
+        event_id   BLOB NOT NULL,
+        partner    TEXT NOT NULL,
+        message_id TEXT NOT NULL,
+        PRIMARY KEY (event_id, partner)
+    );
+    CREATE TABLE partner_alerts (
+        message_id   TEXT PRIMARY KEY,
+        partner      TEXT NOT NULL,
+        identity_key TEXT NOT NULL,
+        reference    TEXT NOT NULL,
+        reported     TEXT NOT NULL,
+        reported_on  TEXT NOT NULL,
+        serial       TEXT NOT NULL,
+        manufacturer TEXT NOT NULL,
+        model        TEXT NOT NULL,
+        country      TEXT NOT NULL,
+        received_at  TEXT NOT NULL
+    );
+    CREATE INDEX partner_alerts_key ON partner_alerts (identity_key);
+    CREATE TABLE alert_hits (
+        seq          INTEGER PRIMARY KEY,
+        direction    TEXT NOT NULL CHECK (direction IN ('recovered-here', 'reported-here')),
+        alert        TEXT NOT NULL,
+        partner      TEXT NOT NULL,
+        weapon_id    TEXT,
+        recovery     TEXT NOT NULL,
+        recovered_on TEXT NOT NULL,
+        detail       TEXT NOT NULL,
+        at           TEXT NOT NULL,
+        UNIQUE (direction, alert, detail)
+    );
+    CREATE TABLE alert_notices (
+        hit        INTEGER PRIMARY KEY REFERENCES alert_hits (seq),
+        message_id TEXT NOT NULL
+    );
+    CREATE INDEX events_lost_stolen ON events (kind) WHERE kind IN ('reported_lost', 'reported_stolen');
+    CREATE TRIGGER alerts_shared_fixed BEFORE UPDATE ON alerts_shared
+        BEGIN SELECT RAISE(ABORT, 'what was shared is never changed'); END;
+    CREATE TRIGGER alerts_shared_kept BEFORE DELETE ON alerts_shared
+        BEGIN SELECT RAISE(ABORT, 'what was shared is never deleted'); END;
+    CREATE TRIGGER partner_alerts_fixed BEFORE UPDATE ON partner_alerts
+        BEGIN SELECT RAISE(ABORT, 'an alert received is never changed'); END;
+    CREATE TRIGGER partner_alerts_kept BEFORE DELETE ON partner_alerts
+        BEGIN SELECT RAISE(ABORT, 'an alert received is never deleted'); END;
+    CREATE TRIGGER alert_hits_fixed BEFORE UPDATE ON alert_hits
+        BEGIN SELECT RAISE(ABORT, 'a hit is never changed'); END;
+    CREATE TRIGGER alert_hits_kept BEFORE DELETE ON alert_hits
+        BEGIN SELECT RAISE(ABORT, 'a hit is never deleted'); END;
+    CREATE TRIGGER alert_notices_fixed BEFORE UPDATE ON alert_notices
+        BEGIN SELECT RAISE(ABORT, 'a notice is never changed'); END;
+    CREATE TRIGGER alert_notices_kept BEFORE DELETE ON alert_notices
+        BEGIN SELECT RAISE(ABORT, 'a notice is never deleted'); END;
+    "#,
 ];
 
 pub fn apply(conn: &mut Connection) -> Result<(), StoreError> {

@@ -8,6 +8,7 @@
 //! (`Backend`). Backends know SQL; this crate does not.
 
 pub mod access;
+pub mod alerts;
 pub mod backend;
 pub mod error;
 pub mod federation;
@@ -23,6 +24,7 @@ pub use access::{
     AccessBackend, Account, ApiToken, AuditDraft, AuditFilter, AuditRecord, append_audit,
     verify_audit,
 };
+pub use alerts::{AlertBackend, AlertHit, LostStolen, PartnerAlert, Recovery};
 pub use backend::{Backend, Clash, StoredEvent, StoredWeapon, Summary};
 pub use error::StoreError;
 pub use federation::{FederationBackend, InboxMessage, OutboxMessage, PeerRecord};

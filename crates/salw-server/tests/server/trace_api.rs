@@ -188,3 +188,165 @@ fn a_trace_goes_through_the_api_from_request_to_closure_between_two_servers() {
     );
     assert_eq!(code, 422);
 }
+
+/// Polls `GET /api/v1/alerts` on `server` until `done` holds (30 s at most).
+fn wait_for_alerts(server: &TestServer, what: &str, done: impl Fn(&Value) -> bool) -> Value {
+    let start = Instant::now();
+    loop {
+        let (code, v) = server.get_json("/api/v1/alerts", Role::Investigator);
+        assert_eq!(code, 200, "{v}");
+        if done(&v) {
+            return v;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(30),
+            "{what} never happened: {v}"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+/// The same weapon recorded at UG as KE records it (the fields of its identity).
+fn register_copy(ug: &TestServer, w: &Value) -> String {
+    let w = &w["weapon"];
+    let (code, made) = ug.json(
+        "POST",
+        "/api/v1/weapons",
+        Role::Registrar,
+        &json!({"category": w["category"], "country": w["country"], "manufacturer": w["manufacturer"],
+                "model": w["model"], "serial": w["serial"]}),
+    );
+    assert_eq!(code, 201, "{made}");
+    made["id"].as_str().expect("id").to_owned()
+}
+
+fn record(server: &TestServer, weapon: &str, kind: &str, extra: Value) {
+    let mut event = json!({"weapon": weapon, "kind": kind,
+        "occurred_on": chrono::Utc::now().date_naive().to_string()});
+    if let (Some(e), Some(more)) = (event.as_object_mut(), extra.as_object()) {
+        e.extend(more.clone());
+    }
+    let (code, v) = server.json("POST", "/api/v1/events", Role::Registrar, &event);
+    assert_eq!(code, 201, "{event}: {v}");
+}
+
+fn hits<'a>(v: &'a Value, direction: &str) -> Vec<&'a Value> {
+    v["hits"]
+        .as_array()
+        .map(|h| h.iter().filter(|h| h["direction"] == direction).collect())
+        .unwrap_or_default()
+}
+
+#[test]
+fn a_weapon_reported_stolen_in_one_state_and_seized_in_another_is_a_hit_on_both_sides() {
+    let ke = TestServer::start_as(300, "KE", 23);
+    let ug = TestServer::start_as(50, "UG", 24);
+    ke.trust(&ug, "UG");
+    ug.trust(&ke, "KE");
+    let (code, list) = ke.get_json(
+        "/api/v1/weapons?status=registered&limit=50",
+        Role::Investigator,
+    );
+    assert_eq!(code, 200);
+    let complete: Vec<Value> = list["weapons"]
+        .as_array()
+        .expect("weapons")
+        .iter()
+        .filter(|w| {
+            ["serial", "manufacturer", "model", "country"]
+                .iter()
+                .all(|f| w["weapon"][f].as_str().is_some_and(|s| !s.is_empty()))
+        })
+        .cloned()
+        .collect();
+    let (first, second) = (&complete[0], &complete[1]);
+    let id = |w: &Value| w["weapon"]["id"].as_str().expect("id").to_owned();
+
+    // Seized at UG before KE's alert about it exists: matched when the alert arrives.
+    let early = register_copy(&ug, second);
+    record(
+        &ug,
+        &early,
+        "seized",
+        json!({"seizure_basis": "criminal_offence"}),
+    );
+
+    record(&ke, &id(first), "reported_stolen", json!({}));
+    record(&ke, &id(second), "reported_stolen", json!({}));
+    let chosen = salw_server::alerts::set_sharing_partners(
+        &mut salw_store_sqlite::SqliteBackend::open(&ke.db, false).expect("open"),
+        &["UG".to_owned()],
+    )
+    .expect("share");
+    assert_eq!(chosen, ["UG"]);
+    // Only registered partners can be chosen.
+    let refused = salw_server::alerts::set_sharing_partners(
+        &mut salw_store_sqlite::SqliteBackend::open(&ke.db, false).expect("open"),
+        &["TZ".to_owned()],
+    );
+    assert!(refused.is_err());
+    salw_server::alerts::set_sharing_partners(
+        &mut salw_store_sqlite::SqliteBackend::open(&ke.db, false).expect("open"),
+        &["UG".to_owned()],
+    )
+    .expect("share");
+
+    // (Both demo registries come from the same generator: other hits happen too; these
+    // assertions look at the weapons of this test.)
+    let about = |v: &Value, direction: &str, weapon: &str| -> Vec<Value> {
+        hits(v, direction)
+            .into_iter()
+            .filter(|h| h["weapon_id"] == weapon)
+            .cloned()
+            .collect()
+    };
+    let at_ug = wait_for_alerts(&ug, "the alerts at UG", |v| {
+        !about(v, "recovered-here", &early).is_empty()
+    });
+    assert!(
+        at_ug["received"]
+            .as_array()
+            .is_some_and(|r| r.iter().any(|r| r["partner"] == "KE"))
+    );
+    let early_hit = about(&at_ug, "recovered-here", &early)[0].clone();
+    assert_eq!(early_hit["recovery"], "seized");
+    assert_eq!(early_hit["partner"], "KE");
+
+    // Seized at UG after the alert: matched by the next round.
+    let late = register_copy(&ug, first);
+    record(&ug, &late, "found", json!({}));
+    wait_for_alerts(&ug, "the second hit at UG, and both told to KE", |v| {
+        [&early, &late].iter().all(|w| {
+            let h = about(v, "recovered-here", w);
+            h.len() == 1 && h[0]["notice"].is_string()
+        })
+    });
+    // KE hears of both, next to the weapons it reported.
+    let at_ke = wait_for_alerts(&ke, "the hits at KE", |v| {
+        [id(first), id(second)]
+            .iter()
+            .all(|w| !about(v, "reported-here", w).is_empty())
+    });
+    assert_eq!(
+        about(&at_ke, "reported-here", &id(first))[0]["recovery"],
+        "found"
+    );
+    assert_eq!(
+        about(&at_ke, "reported-here", &id(second))[0]["recovery"],
+        "seized"
+    );
+    // Exactly once: more rounds add nothing.
+    std::thread::sleep(Duration::from_millis(2500));
+    let (_, again) = ug.get_json("/api/v1/alerts", Role::Investigator);
+    for w in [&early, &late] {
+        assert_eq!(about(&again, "recovered-here", w).len(), 1, "{again}");
+    }
+    let (_, again) = ke.get_json("/api/v1/alerts", Role::Investigator);
+    for w in [id(first), id(second)] {
+        assert_eq!(about(&again, "reported-here", &w).len(), 1, "{again}");
+    }
+    // The Traces page shows them.
+    let (code, page) = ke.call("GET", "/traces", Some(Role::Investigator), None, None);
+    assert_eq!(code, 200);
+    assert!(page.contains("recovered a weapon reported here"), "{page}");
+}

@@ -265,7 +265,7 @@ pub async fn post_person(
     post_record(state, caller, RecordKind::Person, body).await
 }
 
-fn record_ref(text: &str, what: &str) -> Result<RecordRef, ApiError> {
+pub(crate) fn record_ref(text: &str, what: &str) -> Result<RecordRef, ApiError> {
     if text.chars().count() > 200 {
         return Err(ApiError::field(
             StatusCode::BAD_REQUEST,

@@ -430,6 +430,15 @@ pub const ENDPOINTS: &[Endpoint] = &[
         )
     },
     Endpoint {
+        response: "DomesticTrace",
+        ..api(
+            "GET",
+            "/api/v1/weapons/{id}/domestic-trace",
+            May(ViewPerson),
+            "What this registry's records say about a recovered weapon: the point of diversion, or the States to ask (docs/tracing.md; audited: it names the holder)",
+        )
+    },
+    Endpoint {
         response: "Alerts",
         ..api(
             "GET",
@@ -600,6 +609,7 @@ fn schemas() -> Value {
         "Receipt": {"type": "object", "properties": {"status": {"enum": ["accepted", "already received"]}, "id": {"type": "string", "format": "uuid"}}}
     });
     let trace_schemas = json!({
+        "DomesticTrace": {"type": "object", "description": "found: point_of_diversion (last_legal_holder, on, how, event) or ask_states (states: [{country, why}], last_known_holder, why); holder_name"},
         "Alerts": {"type": "object", "properties": {"sharing_with": {"type": "array", "items": text},
             "received": {"type": "array", "items": {"type": "object", "properties": {"partner": text, "alerts": {"type": "integer"}}}},
             "hits": {"type": "array", "items": {"type": "object", "description": "seq, direction (recovered-here or reported-here), alert, partner, weapon_id, recovery, recovered_on, detail, at, notice"}}}},

@@ -73,6 +73,10 @@ pub fn router(state: Shared) -> Router {
         )
         .route("/api/v1/traces/{id}", get(trace_web::get_trace))
         .route("/api/v1/alerts", get(trace_web::get_alerts))
+        .route(
+            "/api/v1/weapons/{id}/domestic-trace",
+            get(trace_web::get_domestic),
+        )
         .route("/api/v1/traces/{id}/{action}", post(trace_web::post_step))
         .route(
             federation::INBOX_PATH,

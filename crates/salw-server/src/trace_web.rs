@@ -526,12 +526,83 @@ pub async fn step_page_post(
     }
 }
 
+/// What the registry's own records say about a weapon (salw_core::trace::domestic_trace), with
+/// the holders' names.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct DomesticView {
+    #[serde(flatten)]
+    pub found: salw_core::trace::DomesticTrace,
+    /// The last legal (or last known) holder's name, when the registry has one.
+    pub holder_name: Option<String>,
+}
+
+fn domestic_of(
+    reg: &mut crate::state::Reg,
+    home: &str,
+    stored: &salw_store::StoredWeapon,
+) -> Result<DomesticView, ApiError> {
+    use salw_core::trace::DomesticTrace;
+    let internal = |e| ApiError::internal("the domestic trace", e);
+    let events = traces::standing_events(reg, stored.weapon.id).map_err(internal)?;
+    let found = salw_core::trace::domestic_trace(&stored.weapon, &events, home);
+    let holder = match &found {
+        DomesticTrace::PointOfDiversion {
+            last_legal_holder, ..
+        } => *last_legal_holder,
+        DomesticTrace::AskStates {
+            last_known_holder, ..
+        } => *last_known_holder,
+    };
+    let holder_name = match holder {
+        Some(id) => salw_store::Backend::person(reg.backend(), id)
+            .map_err(internal)?
+            .map(|p| p.name),
+        None => None,
+    };
+    Ok(DomesticView { found, holder_name })
+}
+
+/// `GET /api/v1/weapons/{id}/domestic-trace`: the point of diversion the records show, or the
+/// States to ask (audited: it names the holder).
+pub async fn get_domestic(
+    State(state): State<Shared>,
+    Extension(caller): Extension<Caller>,
+    PathParam(id): PathParam,
+    params: Params,
+) -> ApiResult {
+    params.only(&[])?;
+    let home = state.node.country.clone().unwrap_or_default();
+    let wanted = api::record_ref(&id, "weapon")?;
+    let view = state
+        .read(move |reg| {
+            let stored = reg
+                .find_weapon(&wanted)
+                .map_err(|e| ApiError::internal("the weapon", e))?
+                .ok_or_else(|| ApiError::not_found("no weapon has this id or reference"))?;
+            domestic_of(reg, &home, &stored)
+        })
+        .await?;
+    audit(
+        &state,
+        &caller,
+        "domestic-trace",
+        id,
+        view.holder_name
+            .clone()
+            .unwrap_or_else(|| "no holder".into()),
+    )
+    .await?;
+    Ok(Json(view).into_response())
+}
+
 #[derive(Template)]
 #[template(path = "trace_form.html")]
 struct TraceForm {
     nav: Nav,
     weapon: String,
     weapon_label: String,
+    /// The domestic trace, in sentences.
+    domestic: Vec<String>,
     partners: Vec<String>,
     values: BTreeMap<String, String>,
     errors: BTreeMap<String, String>,
@@ -571,7 +642,8 @@ async fn trace_form(
     general: Vec<String>,
 ) -> Result<TraceForm, ApiError> {
     let w = weapon.to_owned();
-    let (label, drafted, partners) = state
+    let home = state.node.country.clone().unwrap_or_default();
+    let (label, drafted, partners, domestic) = state
         .read(move |reg| {
             let internal = |e| ApiError::internal("the weapon", e);
             let stored = RecordRef::parse(&w)
@@ -597,9 +669,27 @@ async fn trace_form(
             .flatten()
             .collect::<Vec<_>>()
             .join(" ");
-            Ok((label, drafted, partners))
+            let domestic = domestic_of(reg, &home, &stored)?;
+            Ok((label, drafted, partners, domestic))
         })
         .await?;
+    // The page names the holder: audited, as every view of personal data.
+    audit(
+        state,
+        caller,
+        "domestic-trace",
+        weapon,
+        domestic
+            .holder_name
+            .clone()
+            .unwrap_or_else(|| "no holder".into()),
+    )
+    .await?;
+    // The States the domestic trace names: the first registered one is proposed.
+    let (sentences, first_state) = domestic_sentences(&domestic);
+    if let Some(c) = first_state.filter(|c| partners.contains(c)) {
+        values.entry("to".to_owned()).or_insert(c);
+    }
     let mut general = general;
     match drafted {
         None => general.push(
@@ -630,6 +720,7 @@ async fn trace_form(
         nav: Nav::of(caller),
         weapon: weapon.to_owned(),
         weapon_label: label,
+        domestic: sentences,
         partners,
         values,
         errors,
@@ -769,4 +860,33 @@ pub async fn get_alerts(
     )
     .await?;
     Ok(Json(view).into_response())
+}
+
+/// The domestic trace in sentences, and the first State it says to ask.
+fn domestic_sentences(d: &DomesticView) -> (Vec<String>, Option<String>) {
+    use salw_core::trace::DomesticTrace;
+    let holder = d.holder_name.clone();
+    match &d.found {
+        DomesticTrace::PointOfDiversion { on, how, .. } => {
+            let mut out = vec![format!(
+                "The records here show the point of diversion: {how}{}.",
+                on.map(|d| format!(" ({d})")).unwrap_or_default()
+            )];
+            if let Some(h) = holder {
+                out.push(format!("Last legal holder: {h}."));
+            }
+            out.push("A request abroad may not be needed.".into());
+            (out, None)
+        }
+        DomesticTrace::AskStates { states, why, .. } => {
+            let mut out = vec![format!("No point of diversion in the records here: {why}.")];
+            if let Some(h) = holder {
+                out.push(format!("Last known holder: {h}."));
+            }
+            for s in states {
+                out.push(format!("Ask {}: {}.", s.country, s.why));
+            }
+            (out, states.first().map(|s| s.country.clone()))
+        }
+    }
 }

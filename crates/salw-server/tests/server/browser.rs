@@ -505,6 +505,13 @@ fn investigator_drafts_a_trace_request_from_a_seized_weapon_completes_it_and_sen
     b.goto(&format!("{}/weapons/{weapon}", server.base));
     b.click(&b.wait_for("#request-trace"));
     b.wait_for("#draft");
+    // The domestic trace comes first: the records here either show the point of diversion or
+    // name the States to ask.
+    let domestic = b.text(&b.wait_for("#domestic"));
+    assert!(
+        domestic.contains("point of diversion") || domestic.contains("Ask "),
+        "{domestic}"
+    );
     // What the records say is filled in already; the intended use is the investigator's.
     assert_eq!(b.value_of("#serial_status"), "legible");
     b.click(&b.wait_for(r#"#to option[value="TZ"]"#));

@@ -93,6 +93,10 @@ fn sample(
             "/traces/new?weapon={}",
             server.trace_request()["weapon"].as_str().expect("weapon")
         )),
+        ("GET", "/api/v1/weapons/{id}/domestic-trace") => get(e.path.replace(
+            "{id}",
+            server.trace_request()["weapon"].as_str().expect("weapon"),
+        )),
         ("GET", "/api/v1/traces/{id}") | ("GET", "/traces/{id}") => {
             get(e.path.replace("{id}", &server.draft_trace()))
         }

@@ -47,6 +47,21 @@ fn a_trace_goes_through_the_api_from_request_to_closure_between_two_servers() {
     ug.trust(&ke, "KE");
     let weapon = ke.some_weapon("seized");
     let weapon_id = weapon["weapon"]["id"].as_str().expect("id").to_owned();
+    // The domestic trace first: what KE's own records say.
+    let (code, domestic) = ke.get_json(
+        &format!("/api/v1/weapons/{weapon_id}/domestic-trace"),
+        Role::Investigator,
+    );
+    assert_eq!(code, 200, "{domestic}");
+    assert!(
+        ["point_of_diversion", "ask_states"].contains(&domestic["found"].as_str().unwrap_or("")),
+        "{domestic}"
+    );
+    let (code, _) = ke.get_json(
+        &format!("/api/v1/weapons/{weapon_id}/domestic-trace"),
+        Role::Analyst,
+    );
+    assert_eq!(code, 403, "the holder is personal data");
 
     // Drafted from the seizure: what the records do not say is named, nothing is saved.
     let (code, refused) = ke.json(

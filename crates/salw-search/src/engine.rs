@@ -239,6 +239,15 @@ impl Searcher {
         Ok(self.delta.len() <= DELTA_LIMIT)
     }
 
+    /// The last weapon row (ordinal) it searches.
+    pub fn last_ordinal(&self) -> i64 {
+        self.delta
+            .last()
+            .map(|(ordinal, _)| *ordinal)
+            .or_else(|| self.index.as_ref().map(|i| i.meta.max_ordinal))
+            .unwrap_or(0)
+    }
+
     /// A searcher without an index, over every serial in memory: the brute-force oracle.
     pub fn brute_force<B: Backend>(backend: &mut B) -> Result<Searcher, SearchError> {
         Ok(Searcher {

@@ -210,6 +210,7 @@ pub fn receive<B: FederationBackend + TraceBackend + salw_store::AlertBackend>(
     node: &NodeInfo,
     raw: &[u8],
     now: DateTime<Utc>,
+    searcher: Option<&salw_search::Searcher>,
 ) -> Result<Receipt, ReceiveError> {
     let me = match node_id(node) {
         Ok(id) => Me { id },
@@ -218,7 +219,7 @@ pub fn receive<B: FederationBackend + TraceBackend + salw_store::AlertBackend>(
     };
     let peers = peer_keys(backend)?;
     backend.begin()?;
-    let result = receive_in_transaction(backend, &me, &peers, raw, now);
+    let result = receive_in_transaction(backend, &me, &peers, raw, now, searcher);
     match result {
         Ok(receipt) => {
             backend.commit()?;
@@ -237,6 +238,7 @@ fn receive_in_transaction<B: FederationBackend + TraceBackend + salw_store::Aler
     peers: &[PeerKey],
     raw: &[u8],
     now: DateTime<Utc>,
+    searcher: Option<&salw_search::Searcher>,
 ) -> Result<Receipt, ReceiveError> {
     let mut failed = None;
     let verdict = fed::verify(raw, peers, me, now, &mut |id| match backend
@@ -278,7 +280,7 @@ fn receive_in_transaction<B: FederationBackend + TraceBackend + salw_store::Aler
         return Ok(Receipt::AlreadyReceived { id: d.id });
     }
     // A trace message moves its trace (crate::traces); a ping is only kept.
-    crate::traces::apply_incoming(backend, d, now)?;
+    crate::traces::apply_incoming(backend, d, now, searcher)?;
     backend.mark_processed(&d.id.to_string(), &at)?;
     Ok(Receipt::Accepted {
         id: d.id,
@@ -362,7 +364,11 @@ pub async fn inbox(State(state): State<Shared>, body: Bytes) -> Response {
         let backend = guard
             .as_mut()
             .ok_or_else(|| StoreError::Backend("the inbox connection is not open".into()))?;
-        receive(backend, &s.node, &body, Utc::now())
+        // The marking search on a request's arrival uses the server's persisted index, up to
+        // date with weapons registered beside the server.
+        s.catch_up(backend);
+        let searcher = s.searcher.read().unwrap_or_else(|p| p.into_inner());
+        receive(backend, &s.node, &body, Utc::now(), Some(&searcher))
     })
     .await;
     match outcome {

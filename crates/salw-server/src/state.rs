@@ -58,7 +58,7 @@ pub struct AppState {
     /// served.
     read_slots: Arc<tokio::sync::Semaphore>,
     writer: Mutex<Reg>,
-    searcher: RwLock<Searcher>,
+    pub(crate) searcher: RwLock<Searcher>,
     pub sessions: Mutex<HashMap<String, Session>>,
     /// API tokens already checked, by the BLAKE3 hash of their secret: a program calling
     /// the API thousands of times a second would otherwise read the token and its account
@@ -216,10 +216,49 @@ impl AppState {
     {
         let state = self.clone();
         self.read(move |reg| {
+            state.catch_up(reg.backend());
             let searcher = state.searcher.read().unwrap_or_else(|p| p.into_inner());
             f(reg, &searcher)
         })
         .await
+    }
+
+    /// Brings the search up to date with weapons registered by another process while this one
+    /// serves (`salw import` or `salw weapon add` beside `salw serve`): one indexed probe when
+    /// there are none. A problem is logged; the search goes on with what it has.
+    pub fn catch_up(&self, backend: &mut SqliteBackend) {
+        let last = self
+            .searcher
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .last_ordinal();
+        let mut newer = false;
+        if let Err(e) = salw_store::Backend::scan_serials(backend, last, &mut |_, _| newer = true) {
+            tracing::warn!("the search index could not look for new weapons: {e}");
+            return;
+        }
+        if newer {
+            let mut searcher = self.searcher.write().unwrap_or_else(|p| p.into_inner());
+            self.bring_up_to_date(&mut searcher, backend);
+        }
+    }
+
+    /// Adds the weapons registered since the searcher last looked; rebuilds the index when
+    /// too many are new.
+    fn bring_up_to_date(&self, searcher: &mut Searcher, backend: &mut SqliteBackend) {
+        match searcher.refresh(backend) {
+            Ok(true) => {}
+            Ok(false) => match Searcher::open(
+                backend,
+                &salw_search::index_dir(&self.db),
+                &self.node.public_key,
+                &mut |why| tracing::info!("{why}"),
+            ) {
+                Ok(fresh) => *searcher = fresh,
+                Err(e) => tracing::warn!("the search index was not rebuilt: {e}"),
+            },
+            Err(e) => tracing::warn!("the search index was not brought up to date: {e}"),
+        }
     }
 
     /// Runs `f` with the one writing connection, then brings the search index up to date
@@ -235,21 +274,7 @@ impl AppState {
             let result = f(&mut writer)?;
             // The write is committed: a problem with the derived index is logged, not returned.
             let mut searcher = state.searcher.write().unwrap_or_else(|p| p.into_inner());
-            match searcher.refresh(writer.backend()) {
-                Ok(true) => {}
-                Ok(false) => {
-                    match Searcher::open(
-                        writer.backend(),
-                        &salw_search::index_dir(&state.db),
-                        &state.node.public_key,
-                        &mut |why| tracing::info!("{why}"),
-                    ) {
-                        Ok(fresh) => *searcher = fresh,
-                        Err(e) => tracing::warn!("the search index was not rebuilt: {e}"),
-                    }
-                }
-                Err(e) => tracing::warn!("the search index was not brought up to date: {e}"),
-            }
+            state.bring_up_to_date(&mut searcher, writer.backend());
             Ok(result)
         })
         .await

@@ -654,13 +654,22 @@ const CANDIDATES: usize = 10;
 
 /// The marking search over this registry for a received request: the candidates, or why none
 /// could be looked for.
-fn candidates<B: Backend>(backend: &mut B, request: &Value) -> Value {
+/// The marking search for a request's serial: with the server's index when it is given (a
+/// registry of millions answers in milliseconds), otherwise over every serial.
+fn candidates<B: Backend>(backend: &mut B, request: &Value, index: Option<&Searcher>) -> Value {
     let Some(serial) = request["serial"].as_str().filter(|s| !s.trim().is_empty()) else {
         return json!({"candidates": [], "search": "the request gives no serial to search"});
     };
-    let searcher = match Searcher::brute_force(backend) {
-        Ok(s) => s,
-        Err(e) => return json!({"candidates": [], "search": format!("search failed: {e}")}),
+    let brute;
+    let searcher = match index {
+        Some(s) => s,
+        None => match Searcher::brute_force(backend) {
+            Ok(s) => {
+                brute = s;
+                &brute
+            }
+            Err(e) => return json!({"candidates": [], "search": format!("search failed: {e}")}),
+        },
     };
     let filters = Filters {
         make: request["make"].as_str().map(str::to_owned),
@@ -684,6 +693,7 @@ pub fn apply_incoming<B: TraceBackend + FederationBackend + salw_store::AlertBac
     backend: &mut B,
     d: &Draft,
     now: DateTime<Utc>,
+    index: Option<&Searcher>,
 ) -> Result<(), StoreError> {
     let by = format!("node {}", d.from.country);
     let message = d.id.to_string();
@@ -709,7 +719,7 @@ pub fn apply_incoming<B: TraceBackend + FederationBackend + salw_store::AlertBac
                 created_by: by.clone(),
             };
             backend.insert_trace(&trace)?;
-            let found = candidates(backend, &request);
+            let found = candidates(backend, &request, index);
             let mut s = step(&trace.id, "received", &by, now, Some(&message), found);
             s.acknowledge_by = text("acknowledge_by");
             s.answer_by = text("answer_by");

@@ -365,3 +365,33 @@ fn a_weapon_reported_stolen_in_one_state_and_seized_in_another_is_a_hit_on_both_
     assert_eq!(code, 200);
     assert!(page.contains("recovered a weapon reported here"), "{page}");
 }
+
+#[test]
+fn a_weapon_registered_beside_the_server_is_found_by_its_search_at_once() {
+    let server = TestServer::start(100);
+    // Another process (`salw weapon add`, `salw import`) writes to the same registry file.
+    let mut reg = salw_store::Registry::new(
+        salw_store_sqlite::SqliteBackend::open(&server.db, false).expect("open"),
+    )
+    .with_signing_key(server.key.clone());
+    let mut record = serde_json::Map::new();
+    for (k, v) in [
+        ("category", "rifle"),
+        ("manufacturer", "Beside"),
+        ("country", "BE"),
+        ("serial", "QZ-998877"),
+    ] {
+        record.insert(k.into(), json!(v));
+    }
+    let staged = salw_io::to_record(salw_io::RecordKind::Weapon, record, "", 0);
+    let ctx = salw_store::WriteContext {
+        recorded_by: "cli".into(),
+        source: "cli".into(),
+        now: chrono::Utc::now(),
+    };
+    let written = reg.write(&ctx, [staged], &mut |_| {}).expect("write");
+    assert!(written.committed());
+    let (code, found) = server.get_json("/api/v1/search?q=QZ998877", Role::Investigator);
+    assert_eq!(code, 200, "{found}");
+    assert_eq!(found["hits"][0]["serial"], "QZ-998877", "{found}");
+}

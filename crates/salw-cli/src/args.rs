@@ -256,6 +256,14 @@ pub enum TraceCommand {
         #[arg(long)]
         information: String,
     },
+    /// Remind the partner of a request sent and not yet answered (`trace list --overdue` lists
+    /// those past their deadlines).
+    Remind {
+        id: String,
+        /// A note for the partner.
+        #[arg(long)]
+        note: Option<String>,
+    },
     /// Answer a request received from a partner.
     Answer {
         id: String,

@@ -212,6 +212,16 @@ pub fn run(cli: &Cli, command: &TraceCommand) -> Result<ExitCode> {
                 s.message_id.as_deref().unwrap_or("?")
             );
         }
+        TraceCommand::Remind { id, note } => {
+            let (mut reg, key, info) = open_signing(cli)?;
+            let s = traces::remind(reg.backend(), &key, &info, id, note.as_deref(), &by, now)
+                .map_err(named)?;
+            println!(
+                "trace {}: reminder sent (message {})",
+                s.trace_id,
+                s.message_id.as_deref().unwrap_or("?")
+            );
+        }
         TraceCommand::Answer {
             id,
             outcome,

@@ -49,6 +49,8 @@ pub enum Kind {
     TraceInformationRequest,
     /// The requesting State provides the information asked for.
     TraceInformation,
+    /// The requesting State reminds the requested one of a request still unanswered.
+    TraceReminder,
     /// A weapon reported lost or stolen, shared with a partner (as INTERPOL's list, between
     /// the States themselves).
     LostStolenAlert,
@@ -66,6 +68,7 @@ impl Kind {
         Kind::TraceClosure,
         Kind::TraceInformationRequest,
         Kind::TraceInformation,
+        Kind::TraceReminder,
         Kind::LostStolenAlert,
         Kind::AlertHit,
     ];
@@ -79,6 +82,7 @@ impl Kind {
             Kind::TraceClosure => "trace-closure",
             Kind::TraceInformationRequest => "trace-information-request",
             Kind::TraceInformation => "trace-information",
+            Kind::TraceReminder => "trace-reminder",
             Kind::LostStolenAlert => "lost-stolen-alert",
             Kind::AlertHit => "alert-hit",
         }

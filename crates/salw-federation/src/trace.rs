@@ -14,6 +14,7 @@
 //! - `trace-information-request` (from the requested State): `in_reply_to`; `questions`.
 //! - `trace-information` (from the requesting State): `in_reply_to`; `information`.
 //!
+//! - `trace-reminder` (from the requesting State): `in_reply_to`; optional `note`.
 //! - `lost-stolen-alert`: `reference` (the weapon's id at the reporting node), `reported`
 //!   (`lost` or `stolen`), `reported_on` (the date), `serial`, and the weapon's `country`,
 //!   `manufacturer` and `model` (strings; what identifies it, DOMAIN.md §5); optional
@@ -130,6 +131,12 @@ pub fn check_body(kind: Kind, body: &Map<String, Value>) -> Result<(), Rejection
             in_reply_to(body)?;
             text(body, "information")?;
         }
+        Kind::TraceReminder => {
+            in_reply_to(body)?;
+            if body.contains_key("note") {
+                text(body, "note")?;
+            }
+        }
         Kind::LostStolenAlert => {
             text(body, "reference")?;
             one_of(body, "reported", &["lost", "stolen"])?;
@@ -166,7 +173,7 @@ pub fn replies_to_request(kind: Kind) -> Option<Side> {
         Kind::TraceAcknowledgement | Kind::TraceAnswer | Kind::TraceInformationRequest => {
             Some(Side::Requested)
         }
-        Kind::TraceClosure | Kind::TraceInformation => Some(Side::Requesting),
+        Kind::TraceClosure | Kind::TraceInformation | Kind::TraceReminder => Some(Side::Requesting),
         Kind::Ping | Kind::TraceRequest | Kind::LostStolenAlert | Kind::AlertHit => None,
     }
 }
@@ -249,6 +256,11 @@ mod tests {
                 json!({"reference": "KE-2026-18", "priority": "urgent", "urgency_reason": "suspect in custody 48 h", "request": {}}),
             ),
             (Kind::TraceAcknowledgement, json!({"in_reply_to": ID})),
+            (Kind::TraceReminder, json!({"in_reply_to": ID})),
+            (
+                Kind::TraceReminder,
+                json!({"in_reply_to": ID, "note": "suspect in custody"}),
+            ),
             (
                 Kind::TraceAnswer,
                 json!({"in_reply_to": ID, "outcome": "restricted", "restrictions": ["no use in court"], "confidentiality": "restricted"}),

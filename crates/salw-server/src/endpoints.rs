@@ -463,7 +463,7 @@ pub const ENDPOINTS: &[Endpoint] = &[
             "POST",
             "/api/v1/traces/{id}/{action}",
             May(Trace),
-            "Takes a step: send, acknowledge, ask, inform, answer or close (closing records the weapon's tracing status); the message is signed and queued for the partner",
+            "Takes a step: send, acknowledge, ask, inform, remind, answer or close (closing records the weapon's tracing status); the message is signed and queued for the partner",
         )
     },
     // Federation: partners post signed messages; the signature is the authentication
@@ -618,8 +618,8 @@ fn schemas() -> Value {
             "weapon": text, "to": text, "reference": text, "urgent": {"type": "string", "description": "the reason, for an urgent request"},
             "restrictions": {"type": "array", "items": text}, "confidentiality": text,
             "illicit_basis": text, "circumstances": text, "serial_status": text, "import_marks": text, "photos": text, "intended_use": text}},
-        "TraceStep": {"type": "object", "additionalProperties": false, "description": "the fields of the step taken: ask (questions), inform (information), answer (outcome, ground, findings, weapon, next_state, restrictions, confidentiality), close (result, diversion, reason)", "properties": {
-            "questions": text, "information": text, "outcome": text, "ground": text, "findings": text, "weapon": text, "next_state": text,
+        "TraceStep": {"type": "object", "additionalProperties": false, "description": "the fields of the step taken: ask (questions), inform (information), remind (note), answer (outcome, ground, findings, weapon, next_state, restrictions, confidentiality), close (result, diversion, reason)", "properties": {
+            "questions": text, "information": text, "note": text, "outcome": text, "ground": text, "findings": text, "weapon": text, "next_state": text,
             "restrictions": {"type": "array", "items": text}, "confidentiality": text, "result": text, "diversion": text, "reason": text}}
     });
     let reports = json!({

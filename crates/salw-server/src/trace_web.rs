@@ -182,6 +182,9 @@ pub struct StepRequest {
     /// inform: the information asked for.
     #[serde(default)]
     pub information: Option<String>,
+    /// remind: a note for the requested State.
+    #[serde(default)]
+    pub note: Option<String>,
     /// answer: complete, partial, restricted, delayed or refused.
     #[serde(default)]
     pub outcome: Option<String>,
@@ -207,7 +210,15 @@ pub struct StepRequest {
     pub reason: Option<String>,
 }
 
-pub const ACTIONS: &[&str] = &["send", "acknowledge", "ask", "inform", "answer", "close"];
+pub const ACTIONS: &[&str] = &[
+    "send",
+    "acknowledge",
+    "ask",
+    "inform",
+    "remind",
+    "answer",
+    "close",
+];
 
 fn text(v: &Option<String>) -> Option<String> {
     v.as_deref()
@@ -254,6 +265,10 @@ async fn step(
                 "inform" => {
                     let i = text(&r.information).ok_or_else(|| missing("information"))?;
                     traces::provide_information(reg.backend(), key, node, &id, &i, &by, now)
+                }
+                "remind" => {
+                    let note = text(&r.note);
+                    traces::remind(reg.backend(), key, node, &id, note.as_deref(), &by, now)
                 }
                 "answer" => {
                     let history = match text(&r.weapon) {
@@ -483,6 +498,7 @@ fn step_request(form: &crate::pages::Form) -> StepRequest {
     StepRequest {
         questions: field("questions"),
         information: field("information"),
+        note: field("note"),
         outcome: field("outcome"),
         ground: field("ground"),
         findings: field("findings"),

@@ -480,6 +480,42 @@ pub fn provide_information<B: TraceBackend + FederationBackend>(
     send_step(backend, key, node, &v, Kind::TraceInformation, body, s, now)
 }
 
+/// Reminds the requested State of a request still unanswered. The trace's state does not
+/// change: the step repeats it, with the reminder as its detail.
+pub fn remind<B: TraceBackend + FederationBackend>(
+    backend: &mut B,
+    key: &SigningKey,
+    node: &NodeInfo,
+    id: &str,
+    note: Option<&str>,
+    by: &str,
+    now: DateTime<Utc>,
+) -> Result<TraceStep, FederationError> {
+    let v = view(backend, id, now)?;
+    expect(
+        &v,
+        "sent",
+        &[
+            "sent",
+            "acknowledged",
+            "more-information-requested",
+            "information-provided",
+        ],
+        "reminded",
+    )?;
+    let mut body = reply_body(&v)?;
+    if let Some(n) = note.map(str::trim).filter(|n| !n.is_empty()) {
+        body.insert("note".into(), json!(n));
+    }
+    let mut detail = body.clone();
+    detail.insert(
+        "reminder".into(),
+        json!(v.overdue.as_deref().unwrap_or("sent")),
+    );
+    let s = step(&v.trace.id, &v.state, by, now, None, Value::Object(detail));
+    send_step(backend, key, node, &v, Kind::TraceReminder, body, s, now)
+}
+
 /// An answer of the requested node.
 #[derive(Debug, Clone, Default)]
 pub struct AnswerInput {
@@ -729,7 +765,8 @@ pub fn apply_incoming<B: TraceBackend + FederationBackend + salw_store::AlertBac
         | Kind::TraceAnswer
         | Kind::TraceClosure
         | Kind::TraceInformationRequest
-        | Kind::TraceInformation => {
+        | Kind::TraceInformation
+        | Kind::TraceReminder => {
             let request = salw_federation::trace::in_reply_to(&d.body)
                 .map_err(|e| StoreError::Invalid(e.to_string()))?
                 .to_string();
@@ -743,15 +780,28 @@ pub fn apply_incoming<B: TraceBackend + FederationBackend + salw_store::AlertBac
                 Kind::TraceAnswer => "answered",
                 Kind::TraceInformationRequest => "more-information-requested",
                 Kind::TraceInformation => "information-provided",
+                // A reminder leaves the state as it is.
+                Kind::TraceReminder => "",
                 _ => "closed",
+            };
+            let mut detail = d.body.clone();
+            let state = if state.is_empty() {
+                detail.insert("reminder".into(), json!(format!("from {}", d.from.country)));
+                backend
+                    .trace_steps(&trace.id)?
+                    .last()
+                    .map(|s| s.state.clone())
+                    .unwrap_or_else(|| "received".into())
+            } else {
+                state.to_owned()
             };
             backend.add_trace_step(&step(
                 &trace.id,
-                state,
+                &state,
                 &by,
                 now,
                 Some(&message),
-                Value::Object(d.body.clone()),
+                Value::Object(detail),
             ))
         }
     }

@@ -133,6 +133,25 @@ fn a_trace_goes_through_the_api_from_request_to_closure_between_two_servers() {
     let rid = received["id"].as_str().expect("id").to_owned();
     assert_eq!(received["role"], "received");
     assert_eq!(received["confidentiality"], "law enforcement only");
+    // KE reminds UG; UG's trace shows it and stays as it was.
+    let (code, reminded) = step(&ke, &id, "remind", json!({"note": "suspect in custody"}));
+    assert_eq!(
+        (code, reminded["state"].as_str()),
+        (200, Some("sent")),
+        "{reminded}"
+    );
+    let received = wait_for_trace(&ug, "the reminder at UG", |t| {
+        t["id"] == rid.as_str()
+            && t["steps"].as_array().is_some_and(|s| {
+                s.iter().any(|s| {
+                    s["detail"]
+                        .as_str()
+                        .unwrap_or("")
+                        .contains("suspect in custody")
+                })
+            })
+    });
+    assert_eq!(received["state"], "received");
     let (code, e) = step(&ug, &rid, "ask", json!({}));
     assert_eq!(code, 422);
     assert!(

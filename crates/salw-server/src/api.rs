@@ -501,11 +501,22 @@ pub async fn import(
 
 /// The whole registry as JSON Lines (held in memory: fine for a registry of some hundred
 /// thousand records; a streamed export is future work).
-pub async fn export_jsonl(state: &Shared, caller: &Caller) -> Result<Vec<u8>, ApiError> {
-    let (bytes, counts) = state
-        .read(|reg| {
+/// The registry as JSON Lines (persons, weapons, events), written inside one read transaction
+/// (one snapshot) to an unnamed file beside the registry, so that memory stays small however
+/// large the registry; audited; then sent from the file.
+pub async fn export_jsonl(state: &Shared, caller: &Caller) -> Result<Body, ApiError> {
+    let dir = state
+        .db
+        .parent()
+        .map(std::path::Path::to_path_buf)
+        .unwrap_or_else(std::env::temp_dir);
+    let (file, counts) = state
+        .read(move |reg| {
+            let spool = tempfile::tempfile_in(&dir)
+                .or_else(|_| tempfile::tempfile())
+                .map_err(|e| ApiError::internal("exporting: a temporary file", e))?;
             let backend = reg.backend();
-            let mut out = JsonlExport::new(Vec::new());
+            let mut out = JsonlExport::new(std::io::BufWriter::with_capacity(1 << 20, spool));
             let io = |e: std::io::Error| salw_store::StoreError::Invalid(e.to_string());
             let mut counts = (0u64, 0u64, 0u64);
             backend
@@ -526,10 +537,12 @@ pub async fn export_jsonl(state: &Shared, caller: &Caller) -> Result<Vec<u8>, Ap
                     })
                 })
                 .map_err(store("exporting"))?;
-            let bytes = out
+            let mut file = out
                 .finish()
+                .and_then(|w| w.into_inner().map_err(|e| e.into_error()))
                 .map_err(|e| ApiError::internal("exporting", e))?;
-            Ok((bytes, counts))
+            std::io::Seek::rewind(&mut file).map_err(|e| ApiError::internal("exporting", e))?;
+            Ok((file, counts))
         })
         .await?;
     audit(
@@ -543,7 +556,29 @@ pub async fn export_jsonl(state: &Shared, caller: &Caller) -> Result<Vec<u8>, Ap
         ),
     )
     .await?;
-    Ok(bytes)
+    Ok(file_body(file))
+}
+
+/// A file sent in chunks read on blocking threads.
+fn file_body(file: std::fs::File) -> Body {
+    const CHUNK: usize = 256 * 1024;
+    let chunks = futures_util::stream::unfold(Some(file), |state| async move {
+        let mut file = state?;
+        let read = tokio::task::spawn_blocking(move || {
+            let mut buf = vec![0u8; CHUNK];
+            let n = std::io::Read::read(&mut file, &mut buf)?;
+            buf.truncate(n);
+            Ok::<_, std::io::Error>((file, buf))
+        })
+        .await;
+        match read {
+            Ok(Ok((_, buf))) if buf.is_empty() => None,
+            Ok(Ok((file, buf))) => Some((Ok(axum::body::Bytes::from(buf)), Some(file))),
+            Ok(Err(e)) => Some((Err(e), None)),
+            Err(e) => Some((Err(std::io::Error::other(e)), None)),
+        }
+    });
+    Body::from_stream(chunks)
 }
 
 pub async fn export(
@@ -552,7 +587,7 @@ pub async fn export(
     params: Params,
 ) -> ApiResult {
     params.only(&[])?;
-    let bytes = export_jsonl(&state, &caller).await?;
+    let body = export_jsonl(&state, &caller).await?;
     Ok((
         [
             (header::CONTENT_TYPE, "application/x-ndjson"),
@@ -561,7 +596,7 @@ pub async fn export(
                 "attachment; filename=\"registry.jsonl\"",
             ),
         ],
-        Body::from(bytes),
+        body,
     )
         .into_response())
 }

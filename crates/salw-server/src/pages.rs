@@ -6,7 +6,6 @@ use std::collections::HashMap;
 
 use crate::params::PathParam;
 use askama::Template;
-use axum::body::Body;
 use axum::extract::{Extension, Multipart, Path, Request, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
@@ -1266,7 +1265,7 @@ pub async fn export_file(
     State(state): State<Shared>,
     Extension(caller): Extension<Caller>,
 ) -> PageResult {
-    let bytes = api::export_jsonl(&state, &caller).await?;
+    let body = api::export_jsonl(&state, &caller).await?;
     Ok((
         [
             (header::CONTENT_TYPE, "application/x-ndjson"),
@@ -1275,7 +1274,7 @@ pub async fn export_file(
                 "attachment; filename=\"registry.jsonl\"",
             ),
         ],
-        Body::from(bytes),
+        body,
     )
         .into_response())
 }

@@ -414,3 +414,47 @@ fn a_weapon_registered_beside_the_server_is_found_by_its_search_at_once() {
     assert_eq!(code, 200, "{found}");
     assert_eq!(found["hits"][0]["serial"], "QZ-998877", "{found}");
 }
+
+#[test]
+fn the_export_holds_every_record_once_and_is_audited() {
+    let server = TestServer::start(300);
+    let (_, summary) = server.get_json("/api/v1/summary", Role::Analyst);
+    let response = ureq::get(&server.url("/api/v1/export"))
+        .set(
+            "authorization",
+            &format!("Bearer {}", server.tokens[&Role::Registrar]),
+        )
+        .call()
+        .expect("export");
+    assert_eq!(response.content_type(), "application/x-ndjson");
+    let text = response.into_string().expect("text");
+    let mut counts = std::collections::HashMap::new();
+    for (i, line) in text.lines().enumerate() {
+        let v: Value = serde_json::from_str(line).unwrap_or_else(|e| panic!("line {i}: {e}"));
+        *counts
+            .entry(v["record"].as_str().unwrap_or("?").to_owned())
+            .or_insert(0u64) += 1;
+    }
+    for (record, total) in [
+        ("person", "persons"),
+        ("weapon", "weapons"),
+        ("event", "events"),
+    ] {
+        assert_eq!(
+            counts.get(record).copied().unwrap_or(0),
+            summary[total].as_u64().expect("count"),
+            "{record}: {counts:?}"
+        );
+    }
+    let (_, audit) = server.get_json("/api/v1/audit", Role::Auditor);
+    assert!(
+        audit["lines"]
+            .as_array()
+            .is_some_and(|l| l.iter().any(|l| l["action"] == "export"
+                && l["shown"]
+                    .as_str()
+                    .unwrap_or("")
+                    .contains(&format!("{} weapons", summary["weapons"])))),
+        "{audit}"
+    );
+}

@@ -492,9 +492,24 @@ pub async fn trace_page_get(
     Ok(render(&trace_page(&caller, v, notice, String::new())))
 }
 
+/// A form field's text, or none when it is blank.
+fn filled(form: &crate::pages::Form, name: &str) -> Option<String> {
+    Some(form.value(name).to_owned()).filter(|s| !s.trim().is_empty())
+}
+
+/// A form field's lines that are not blank (restrictions are typed one a line).
+fn lines_of(form: &crate::pages::Form, name: &str) -> Vec<String> {
+    form.value(name)
+        .lines()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_owned)
+        .collect()
+}
+
 /// The form's fields as a step request; restrictions one a line.
 fn step_request(form: &crate::pages::Form) -> StepRequest {
-    let field = |name: &str| Some(form.value(name).to_owned()).filter(|s| !s.trim().is_empty());
+    let field = |name: &str| filled(form, name);
     StepRequest {
         questions: field("questions"),
         information: field("information"),
@@ -504,13 +519,7 @@ fn step_request(form: &crate::pages::Form) -> StepRequest {
         findings: field("findings"),
         weapon: field("weapon"),
         next_state: field("next_state"),
-        restrictions: form
-            .value("restrictions")
-            .lines()
-            .map(str::trim)
-            .filter(|s| !s.is_empty())
-            .map(str::to_owned)
-            .collect(),
+        restrictions: lines_of(form, "restrictions"),
         confidentiality: field("confidentiality"),
         result: field("result"),
         diversion: field("diversion"),
@@ -772,19 +781,13 @@ pub async fn create_trace_page(
 ) -> PageResult {
     let form = read_form(request).await?;
     check_csrf(&caller, &form)?;
-    let field = |name: &str| Some(form.value(name).to_owned()).filter(|s| !s.trim().is_empty());
+    let field = |name: &str| filled(&form, name);
     let request = NewTraceRequest {
         weapon: form.value("weapon").to_owned(),
         to: form.value("to").to_owned(),
         reference: field("reference"),
         urgent: field("urgent"),
-        restrictions: form
-            .value("restrictions")
-            .lines()
-            .map(str::trim)
-            .filter(|s| !s.is_empty())
-            .map(str::to_owned)
-            .collect(),
+        restrictions: lines_of(&form, "restrictions"),
         confidentiality: form.value("confidentiality").to_owned(),
         additions: RequestAdditions {
             illicit_basis: field("illicit_basis"),

@@ -480,6 +480,14 @@ pub fn provide_information<B: TraceBackend + FederationBackend>(
     send_step(backend, key, node, &v, Kind::TraceInformation, body, s, now)
 }
 
+/// The states of a request sent and not yet answered.
+const AWAITING_ANSWER: &[&str] = &[
+    "sent",
+    "acknowledged",
+    "more-information-requested",
+    "information-provided",
+];
+
 /// Reminds the requested State of a request still unanswered. The trace's state does not
 /// change: the step repeats it, with the reminder as its detail.
 pub fn remind<B: TraceBackend + FederationBackend>(
@@ -492,17 +500,7 @@ pub fn remind<B: TraceBackend + FederationBackend>(
     now: DateTime<Utc>,
 ) -> Result<TraceStep, FederationError> {
     let v = view(backend, id, now)?;
-    expect(
-        &v,
-        "sent",
-        &[
-            "sent",
-            "acknowledged",
-            "more-information-requested",
-            "information-provided",
-        ],
-        "reminded",
-    )?;
+    expect(&v, "sent", AWAITING_ANSWER, "reminded")?;
     let mut body = reply_body(&v)?;
     if let Some(n) = note.map(str::trim).filter(|n| !n.is_empty()) {
         body.insert("note".into(), json!(n));
@@ -619,18 +617,12 @@ pub fn check_close<B: TraceBackend>(
     now: DateTime<Utc>,
 ) -> Result<TraceView, FederationError> {
     let v = view(backend, id, now)?;
-    expect(
-        &v,
-        "sent",
-        &[
-            "sent",
-            "acknowledged",
-            "more-information-requested",
-            "information-provided",
-            "answered",
-        ],
-        "closed",
-    )?;
+    let closable: Vec<&str> = AWAITING_ANSWER
+        .iter()
+        .copied()
+        .chain(["answered"])
+        .collect();
+    expect(&v, "sent", &closable, "closed")?;
     let result = c.result.trim();
     if !salw_federation::trace::RESULTS.contains(&result) {
         return Err(field(

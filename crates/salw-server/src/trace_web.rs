@@ -385,6 +385,15 @@ pub async fn post_step(
 // ---------------------------------------------------------------------------------------------
 // Pages
 
+/// A weapon of this registry the marking search proposed for a request received.
+pub struct CandidateRow {
+    pub weapon_id: String,
+    pub serial: String,
+    pub score: u64,
+    pub what: String,
+    pub explanation: String,
+}
+
 pub struct StepRow {
     pub state: String,
     pub at: String,
@@ -406,6 +415,9 @@ struct TracePage {
     restrictions: Vec<String>,
     confidentiality: String,
     request: Vec<(String, String)>,
+    /// What the marking search found here when the request arrived.
+    search: String,
+    candidates: Vec<CandidateRow>,
     steps: Vec<StepRow>,
     may_act: bool,
     notice: String,
@@ -436,6 +448,34 @@ fn trace_page(caller: &Caller, v: TraceView, notice: String, error: String) -> T
         .unwrap_or_default();
     let restrictions =
         serde_json::from_str::<Vec<String>>(&v.trace.restrictions).unwrap_or_default();
+    // A received request's first step holds the marking search's candidates.
+    let found = v
+        .steps
+        .first()
+        .filter(|s| s.state == "received")
+        .and_then(|s| serde_json::from_str::<Value>(&s.detail).ok())
+        .unwrap_or(Value::Null);
+    let text_of = |h: &Value, k: &str| h[k].as_str().unwrap_or_default().to_owned();
+    let candidates = found["candidates"]
+        .as_array()
+        .map(|hits| {
+            hits.iter()
+                .map(|h| CandidateRow {
+                    weapon_id: text_of(h, "weapon_id"),
+                    serial: text_of(h, "serial"),
+                    score: h["score"].as_u64().unwrap_or(0),
+                    what: ["manufacturer", "model", "calibre", "country", "category"]
+                        .iter()
+                        .map(|k| text_of(h, k))
+                        .filter(|s| !s.is_empty())
+                        .collect::<Vec<_>>()
+                        .join(" "),
+                    explanation: plain(&h["explanation"]),
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let search = text_of(&found, "search");
     let steps = v
         .steps
         .iter()
@@ -472,6 +512,8 @@ fn trace_page(caller: &Caller, v: TraceView, notice: String, error: String) -> T
         restrictions,
         confidentiality: v.trace.confidentiality,
         request,
+        search,
+        candidates,
         steps,
         notice,
         error,

@@ -124,6 +124,8 @@ fn a_trace_goes_through_the_api_from_request_to_closure_between_two_servers() {
     let (code, _) = step(&ke, &id, "forget", json!({}));
     assert_eq!(code, 404);
 
+    // UG holds the same weapon in its registry (it was made there, say).
+    let at_ug = register_copy(&ug, &weapon);
     let (code, sent) = step(&ke, &id, "send", json!({}));
     assert_eq!(code, 200, "{sent}");
     assert_eq!(sent["state"], "sent");
@@ -132,6 +134,18 @@ fn a_trace_goes_through_the_api_from_request_to_closure_between_two_servers() {
     let received = wait_for_trace(&ug, "the request at UG", |t| t["reference"] == "KE-API-1");
     let rid = received["id"].as_str().expect("id").to_owned();
     assert_eq!(received["role"], "received");
+    // Its page lists the marking search's candidates, each a link to the weapon.
+    let (code, page) = ug.call(
+        "GET",
+        &format!("/traces/{rid}"),
+        Some(Role::Investigator),
+        None,
+        None,
+    );
+    assert_eq!(code, 200);
+    assert!(page.contains("Candidates in this registry"), "{page}");
+    assert!(page.contains("marking search for"), "{page}");
+    assert!(page.contains(&format!("/weapons/{at_ug}")), "{page}");
     assert_eq!(received["confidentiality"], "law enforcement only");
     // KE reminds UG; UG's trace shows it and stays as it was.
     let (code, reminded) = step(&ke, &id, "remind", json!({"note": "suspect in custody"}));

@@ -27,6 +27,8 @@ use crate::federation::{self, FederationError, field};
 pub const PARTNERS_META: &str = "alerts.partners";
 /// The last recovery (events rowid) matched against the partners' alerts.
 const CURSOR_META: &str = "alerts.recoveries_checked";
+/// The last report (events rowid) looked at for a partner: `alerts.shared_checked.UG`.
+const SHARED_CURSOR_META: &str = "alerts.shared_checked";
 /// Marks a report that cannot be shared (it does not identify its weapon).
 const UNIDENTIFIABLE: &str = "not shared: no serial, country, manufacturer or model";
 
@@ -101,12 +103,20 @@ pub fn round<B: Backend + FederationBackend + AlertBackend>(
 ) -> Result<Round, FederationError> {
     let mut done = Round::default();
     for partner in sharing_partners(backend)? {
+        // A cursor per partner: each round reads only the reports written since the last.
+        let cursor_key = format!("{SHARED_CURSOR_META}.{partner}");
+        let cursor: i64 = backend
+            .meta(&cursor_key)?
+            .and_then(|c| c.parse().ok())
+            .unwrap_or(0);
+        let mut last = cursor;
         loop {
-            let batch = backend.lost_stolen_unshared(&partner, 200)?;
+            let batch = backend.lost_stolen_unshared(&partner, last, 200)?;
             if batch.is_empty() {
                 break;
             }
-            for report in batch {
+            for (seq, report) in batch {
+                last = seq;
                 let identified = [
                     &report.serial,
                     &report.country,
@@ -144,10 +154,13 @@ pub fn round<B: Backend + FederationBackend + AlertBackend>(
                 done.shared += u64::from(identified);
             }
         }
+        if last != cursor {
+            backend.set_meta(&cursor_key, &last.to_string())?;
+        }
     }
     // New recoveries here against the alerts received (those recorded before an alert came
     // were matched when it came; matching one twice keeps one hit).
-    if !backend.partner_alert_counts()?.is_empty() {
+    if backend.has_partner_alerts()? {
         let cursor: i64 = backend
             .meta(CURSOR_META)?
             .and_then(|c| c.parse().ok())

@@ -45,33 +45,42 @@ fn hit_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<AlertHit> {
 }
 
 impl AlertBackend for SqliteBackend {
-    fn lost_stolen_unshared(&mut self, partner: &str, limit: u64) -> Result<Vec<LostStolen>> {
+    fn lost_stolen_unshared(
+        &mut self,
+        partner: &str,
+        after: i64,
+        limit: u64,
+    ) -> Result<Vec<(i64, LostStolen)>> {
         let mut stmt = self
             .conn
             .prepare_cached(&format!(
                 "SELECT e.id, e.weapon_id, e.kind, e.occurred_on, w.country, w.manufacturer,
-                        w.model, w.serial, w.category
+                        w.model, w.serial, w.category, e.rowid
                  FROM events e JOIN weapons w ON w.id = e.weapon_id
-                 WHERE e.kind IN ('reported_lost', 'reported_stolen') AND {STANDING}
+                 WHERE e.kind IN ('reported_lost', 'reported_stolen') AND e.rowid > ?2
+                   AND {STANDING}
                    AND NOT EXISTS (SELECT 1 FROM alerts_shared s
                                    WHERE s.event_id = e.id AND s.partner = ?1)
-                 ORDER BY e.rowid LIMIT ?2"
+                 ORDER BY e.rowid LIMIT ?3"
             ))
             .map_err(db)?;
         let rows = stmt
-            .query_map(params![partner, limit as i64], |r| {
+            .query_map(params![partner, after, limit as i64], |r| {
                 let kind: String = r.get(2)?;
-                Ok(LostStolen {
-                    event_id: r.get::<_, Uuid>(0)?.to_string(),
-                    weapon_id: r.get::<_, Uuid>(1)?.to_string(),
-                    reported: kind.trim_start_matches("reported_").to_owned(),
-                    reported_on: r.get(3)?,
-                    country: r.get(4)?,
-                    manufacturer: r.get(5)?,
-                    model: r.get(6)?,
-                    serial: r.get(7)?,
-                    category: r.get(8)?,
-                })
+                Ok((
+                    r.get(9)?,
+                    LostStolen {
+                        event_id: r.get::<_, Uuid>(0)?.to_string(),
+                        weapon_id: r.get::<_, Uuid>(1)?.to_string(),
+                        reported: kind.trim_start_matches("reported_").to_owned(),
+                        reported_on: r.get(3)?,
+                        country: r.get(4)?,
+                        manufacturer: r.get(5)?,
+                        model: r.get(6)?,
+                        serial: r.get(7)?,
+                        category: r.get(8)?,
+                    },
+                ))
             })
             .map_err(db)?;
         rows.collect::<rusqlite::Result<Vec<_>>>().map_err(db)
@@ -138,6 +147,13 @@ impl AlertBackend for SqliteBackend {
             .query_map([], |r| Ok((r.get(0)?, r.get::<_, i64>(1)? as u64)))
             .map_err(db)?;
         rows.collect::<rusqlite::Result<Vec<_>>>().map_err(db)
+    }
+
+    fn has_partner_alerts(&mut self) -> Result<bool> {
+        self.conn
+            .prepare_cached("SELECT EXISTS (SELECT 1 FROM partner_alerts)")
+            .and_then(|mut s| s.query_row([], |r| r.get(0)))
+            .map_err(db)
     }
 
     fn recoveries_after(&mut self, after: i64, limit: u64) -> Result<Vec<Recovery>> {

@@ -80,8 +80,14 @@ pub struct Recovery {
 }
 
 pub trait AlertBackend: Backend {
-    /// Lost and stolen reports (not superseded) not yet shared with `partner`, oldest first.
-    fn lost_stolen_unshared(&mut self, partner: &str, limit: u64) -> Result<Vec<LostStolen>>;
+    /// Lost and stolen reports (not superseded) written after the cursor `after` and not yet
+    /// shared with `partner`, oldest first, each with its cursor.
+    fn lost_stolen_unshared(
+        &mut self,
+        partner: &str,
+        after: i64,
+        limit: u64,
+    ) -> Result<Vec<(i64, LostStolen)>>;
     /// Notes that the report was shared with `partner` in `message_id`.
     fn record_shared(&mut self, event_id: &str, partner: &str, message_id: &str) -> Result<()>;
     /// Keeps an alert received; false when it was kept before.
@@ -90,6 +96,8 @@ pub trait AlertBackend: Backend {
     fn partner_alerts_for(&mut self, identity_key: &str) -> Result<Vec<PartnerAlert>>;
     /// How many alerts were received, per partner.
     fn partner_alert_counts(&mut self) -> Result<Vec<(String, u64)>>;
+    /// Whether any alert was received (cheaper than counting them).
+    fn has_partner_alerts(&mut self) -> Result<bool>;
     /// Recoveries (seized, found, surrendered, recovered; not superseded) written after the
     /// cursor `after`, oldest first.
     fn recoveries_after(&mut self, after: i64, limit: u64) -> Result<Vec<Recovery>>;

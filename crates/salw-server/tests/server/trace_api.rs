@@ -254,6 +254,10 @@ fn wait_for_alerts(server: &TestServer, what: &str, done: impl Fn(&Value) -> boo
     }
 }
 
+fn again_ug(ug: &TestServer) -> Value {
+    ug.get_json("/api/v1/alerts", Role::Investigator).1
+}
+
 /// The same weapon recorded at UG as KE records it (the fields of its identity).
 fn register_copy(ug: &TestServer, w: &Value) -> String {
     let w = &w["weapon"];
@@ -393,6 +397,17 @@ fn a_weapon_reported_stolen_in_one_state_and_seized_in_another_is_a_hit_on_both_
     for w in [id(first), id(second)] {
         assert_eq!(about(&again, "reported-here", &w).len(), 1, "{again}");
     }
+    // A report recorded after sharing began is shared by a later round.
+    let from_ke = |v: &Value| {
+        v["received"]
+            .as_array()
+            .and_then(|r| r.iter().find(|r| r["partner"] == "KE"))
+            .and_then(|r| r["alerts"].as_u64())
+            .unwrap_or(0)
+    };
+    let before = from_ke(&again_ug(&ug));
+    record(&ke, &id(&complete[2]), "reported_lost", json!({}));
+    wait_for_alerts(&ug, "the later report at UG", |v| from_ke(v) == before + 1);
     // The Traces page shows them.
     let (code, page) = ke.call("GET", "/traces", Some(Role::Investigator), None, None);
     assert_eq!(code, 200);

@@ -412,6 +412,8 @@ fn a_weapon_reported_stolen_in_one_state_and_seized_in_another_is_a_hit_on_both_
     let (code, page) = ke.call("GET", "/traces", Some(Role::Investigator), None, None);
     assert_eq!(code, 200);
     assert!(page.contains("recovered a weapon reported here"), "{page}");
+    assert!(page.contains("<title>Traces · salw</title>"), "{page}");
+    assert_eq!(page.matches("<h2>Lost and stolen alerts</h2>").count(), 1);
 }
 
 #[test]

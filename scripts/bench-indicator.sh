@@ -2,7 +2,9 @@
 # SDG 16.4.2 over a whole demo registry: `salw indicator sdg-16-4-2` (every recovery of every
 # year, with breakdowns) side by side in the same run with the sqlite3 command-line tool running
 # the one SQL query an analyst would write instead (the same counts, no breakdowns, no rules
-# beyond those in the WHERE clause).
+# beyond those in the WHERE clause). Then the reports over the same registry: the PoA/ITI
+# national report (HTML) and the questionnaire tables (XLSX) for 2024-2025, each run timed with
+# its peak memory.
 #
 #   scripts/bench-indicator.sh [N weapons, default 1000000] [runs, default 3]
 #
@@ -13,6 +15,7 @@ cd "$(dirname "$0")/.."
 n=${1:-1000000}
 runs=${2:-3}
 command -v sqlite3 >/dev/null || { echo "sqlite3 is not installed (apt-get install sqlite3)" >&2; exit 1; }
+[ -x /usr/bin/time ] || { echo "/usr/bin/time is not installed (apt-get install time)" >&2; exit 1; }
 
 cargo build --release --quiet
 salw=$PWD/target/release/salw
@@ -41,7 +44,12 @@ WHERE e.kind IN ('seized', 'found', 'surrendered')
   AND NOT w.antique
   AND NOT EXISTS (SELECT 1 FROM events c WHERE c.supersedes = e.id);"
 
-: >"$cache/t-salw"; : >"$cache/t-sql"
+: >"$cache/t-salw"; : >"$cache/t-sql"; : >"$cache/t-poa"; : >"$cache/t-q"
+report() { # file for the timings, then the command's arguments
+    local into=$1; shift
+    /usr/bin/time -f "%e %M" -o "$cache/t-one" "$salw" --db "$db" "$@" >/dev/null
+    cat "$cache/t-one" >>"$into"
+}
 for run in $(seq "$runs"); do
     echo "run $run/$runs…" >&2
     t0=$(now)
@@ -52,6 +60,8 @@ for run in $(seq "$runs"); do
     base=$(sqlite3 "$db" "$sql")
     t1=$(now)
     python3 -c "print($t1 - $t0)" >>"$cache/t-sql"
+    report "$cache/t-poa" report poa --period 2024-2025 --format html --out "$cache/poa.html"
+    report "$cache/t-q" report questionnaire --period 2024-2025 --format xlsx --out "$cache/q.xlsx"
 done
 ours=$(echo "$out" | python3 -c 'import json,sys; r=json.load(sys.stdin); print(r["denominator"], r["numerator"])')
 echo "salw: denominator numerator = $ours; sqlite3: count sum = ${base//|/ }" >&2
@@ -65,3 +75,13 @@ echo "| $n weapons, $events events | median of $runs (s) | ratio to sqlite3 |"
 echo "|---|---:|---:|"
 echo "| \`salw indicator sdg-16-4-2\` (all years, breakdowns) | $s | $(python3 -c "print(f'{$s / $q:.2f}')") |"
 echo "| \`sqlite3\` one SQL query (counts only) | $q | 1.00 |"
+echo
+echo "| report over the same registry, 2024-2025 | runs (s) | median (s) | peak memory (median) |"
+echo "|---|---|---:|---:|"
+for row in "PoA/ITI national report, HTML:t-poa" "UNODC questionnaire tables, XLSX:t-q"; do
+    f=$cache/${row##*:}
+    all=$(cut -d' ' -f1 "$f" | paste -sd, | sed 's/,/, /g')
+    t=$(cut -d' ' -f1 "$f" | median | xargs printf "%.2f")
+    m=$(cut -d' ' -f2 "$f" | median | xargs printf "%.0f")
+    echo "| ${row%%:*} | $all | $t | $((m / 1024)) MB |"
+done

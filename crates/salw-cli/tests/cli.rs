@@ -2690,11 +2690,9 @@ fn questionnaire_tables_count_each_recovery_by_type_basis_outcome_and_person_sex
     assert_eq!(cell(persons, "surrendering", "male"), 1);
     assert_eq!(cell(persons, "licensees", "female"), 1);
     assert_eq!(cell(persons, "licensees", "not_recorded"), 1);
+    // No trace went out or came in: zero, from the trace records.
+    assert_eq!(cell(table(&q, "international_traces"), "sent", "count"), 0);
     // Not recorded is not zero.
-    assert_eq!(
-        cell(table(&q, "international_traces"), "sent", "count"),
-        Value::Null
-    );
     assert_eq!(
         cell(table(&q, "parts_ammunition"), "parts", "total"),
         Value::Null
@@ -2793,7 +2791,8 @@ fn questionnaire_xlsx_and_csv_hold_the_computed_figures() {
         csv.contains("\narms_by_type,pistol,seized_criminal,2\n"),
         "{csv}"
     );
-    assert!(csv.contains("\ninternational_traces,sent,count,not recorded\n"));
+    assert!(csv.contains("\ninternational_traces,sent,count,0\n"));
+    assert!(csv.contains("\nparts_ammunition,parts,total,not recorded\n"));
     // What we write, we read back and check.
     let path = node.write("q.csv", &csv);
     let out = node.run(&["report", "questionnaire", "--import", s(&path)]);
@@ -2900,7 +2899,9 @@ fn poa_report_fills_what_the_registry_knows_and_lists_the_rest() {
     assert_eq!(answer("4.3")["answer"]["value"], 6, "weapons recorded");
     assert_eq!(answer("5.1")["answer"]["value"], 1, "traces");
     assert_eq!(answer("5.2")["answer"]["value"], 1);
-    assert_eq!(answer("5.3")["status"], "to_complete");
+    // International requests come from the trace records: none here.
+    assert_eq!(answer("5.3")["status"], "from_registry");
+    assert_eq!(answer("5.3")["answer"]["value"], 0);
     // The SDG section is the indicator's figure.
     let sdg = indicator_json(&node, &["--from", "2024-01-01", "--to", "2025-12-31"]);
     assert_eq!(answer("9.1")["answer"]["value"], sdg["denominator"]);

@@ -3,8 +3,8 @@
 //! totals), applied to computed tables and to tables a user imports alike.
 //!
 //! A table is rows × columns of counts; a cell is a count or "not recorded" (`None`), which is
-//! not 0: international trace requests, for instance, are not in the registry until federation
-//! exists, and parts and ammunition are not records of their own yet.
+//! not 0: parts and ammunition, for instance, are not records of their own yet. International
+//! trace requests are counted from the node's trace records (salw_store::reports).
 //!
 //! What is counted (each rule is tested on its own):
 //! - every seizure, find or surrender in the period is one arm (an item, not a case), whatever
@@ -390,10 +390,9 @@ pub fn compute(facts: &Facts, period: Period, country: &str) -> Questionnaire {
             for row in &mut tables[3].rows {
                 row.values = vec![None];
             }
-            tables[3].notes.push(
-                "not recorded: international trace requests are not in the registry until it exchanges traces with other States (federation)"
-                    .to_owned(),
-            );
+            tables[3]
+                .notes
+                .push("not recorded: the international trace requests were not given".to_owned());
         }
     }
     for (table, shape) in tables.iter_mut().zip(SHAPES) {
@@ -752,7 +751,7 @@ mod tests {
         assert!(pa.notes[0].contains("not recorded"));
         let intl = q.table(INTERNATIONAL_TRACES).unwrap();
         assert_eq!(intl.get("sent", "count"), None);
-        assert!(intl.notes[0].contains("federation"));
+        assert!(intl.notes[0].contains("not given"));
         // With figures known, they are shown.
         let q = compute(
             &Facts {

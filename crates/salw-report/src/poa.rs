@@ -897,11 +897,12 @@ mod tests {
         assert!(
             matches!(&find(&d, "10.1").answer, Some(Answer::Table { table }) if table.id == "persons_by_sex")
         );
-        // International traces are not recorded: to complete, with the reason.
+        // International traces not given (as by a registry that kept none): to complete, with
+        // the reason.
         let intl = find(&d, "5.3");
         assert_eq!(intl.status, Status::ToComplete);
         assert!(
-            matches!(&intl.answer, Some(Answer::NotRecorded { reason }) if reason.contains("federation"))
+            matches!(&intl.answer, Some(Answer::NotRecorded { reason }) if reason.contains("not given"))
         );
         assert!(d.to_complete.contains(&"1.1".to_owned()));
         assert!(d.to_complete.contains(&"5.3".to_owned()));

@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 
 use chrono::NaiveDate;
 use salw_core::questionnaire as q;
+use salw_store::traces::TraceBackend;
 use salw_store::{Backend, reports};
 
 use crate::Error;
@@ -45,7 +46,7 @@ pub fn parse_period(text: &str) -> Result<(NaiveDate, NaiveDate), String> {
 }
 
 /// What the registry knows of the period, for the report's questions with a source.
-pub fn poa_figures<B: Backend + ?Sized>(
+pub fn poa_figures<B: TraceBackend + ?Sized>(
     backend: &mut B,
     from: NaiveDate,
     to: NaiveDate,
@@ -97,7 +98,7 @@ pub fn poa_answers<B: Backend + ?Sized>(
 }
 
 /// The report's draft from the registry: its figures and the answers kept.
-pub fn poa_draft<B: Backend + ?Sized>(
+pub fn poa_draft<B: TraceBackend + ?Sized>(
     backend: &mut B,
     template: &Template,
     from: NaiveDate,

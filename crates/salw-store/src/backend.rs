@@ -196,6 +196,10 @@ pub trait Backend {
         visit: &mut dyn FnMut(PeriodRecovery) -> Result<()>,
     ) -> Result<()>;
 
+    /// The licensed individuals (persons of kind `individual` with the `licensee` role) by
+    /// recorded sex (a word as stored; `None`: not recorded), for the reports' tables by sex.
+    fn licensees_by_sex(&mut self) -> Result<Vec<(Option<String>, u64)>>;
+
     /// How many weapons the registry holds, and how many of them still await a unique mark
     /// (not destroyed): the two figures of `summary` the reports read, without its other
     /// counts (each a pass over a table).

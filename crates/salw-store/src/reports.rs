@@ -9,6 +9,7 @@ use serde::Serialize;
 
 use crate::backend::{Backend, Result};
 use crate::error::StoreError;
+use crate::traces::TraceBackend;
 
 pub const SDG_16_4_2: &str = "sdg-16-4-2";
 
@@ -373,13 +374,13 @@ pub struct PeriodFacts {
     pub inadequately_marked: u64,
 }
 
-pub fn period_facts<B: Backend + ?Sized>(
+pub fn period_facts<B: TraceBackend + ?Sized>(
     backend: &mut B,
     from: chrono::NaiveDate,
     to: chrono::NaiveDate,
 ) -> Result<PeriodFacts> {
     use salw_core::category::UnodcType;
-    use salw_core::person::{PersonKind, Role, Sex};
+    use salw_core::person::Sex;
     use salw_core::questionnaire::{Facts, Recovered};
 
     let (from_s, to_s) = (from.to_string(), to.to_string());
@@ -423,22 +424,19 @@ pub fn period_facts<B: Backend + ?Sized>(
         Ok(())
     })?;
     let mut licensees = Vec::new();
-    backend.scan_persons(&mut |p| {
-        if p.kind == PersonKind::Individual && p.roles.contains(&Role::Licensee) {
-            licensees.push(p.sex);
-        }
-        Ok(())
-    })?;
+    for (sex, n) in backend.licensees_by_sex()? {
+        let sex = sex.as_deref().map(|s| word::<Sex>("sex", s)).transpose()?;
+        licensees.extend(std::iter::repeat_n(sex, n as usize));
+    }
     let counts = backend.period_event_counts(&from_s, &to_s)?;
     let (weapons_total, inadequately_marked) = backend.marking_counts()?;
     Ok(PeriodFacts {
         questionnaire: Facts {
             recovered,
             licensees,
-            // The registry holds whole weapons; parts and ammunition are not records yet, and
-            // international traces arrive with federation.
+            // The registry holds whole weapons; parts and ammunition are not records yet.
             parts_and_ammunition_recorded: false,
-            international: None,
+            international: Some(international_traces(backend, from, to)?),
         },
         events_by_kind: counts.by_kind,
         traces_by_outcome: counts.traces_by_outcome,
@@ -447,9 +445,50 @@ pub fn period_facts<B: Backend + ?Sized>(
     })
 }
 
+/// International trace requests of the period, as the questionnaire and the PoA report count
+/// them: `[sent, received, answered]`, where a request counts in the period it was sent or
+/// received (its first `sent` or `received` step; a reminder repeats the state and does not
+/// count again) and "answered" are the requests received in the period that this node has
+/// answered since. Drafts never sent are not requests.
+pub fn international_traces<B: TraceBackend + ?Sized>(
+    backend: &mut B,
+    from: chrono::NaiveDate,
+    to: chrono::NaiveDate,
+) -> Result<[u64; 3]> {
+    let mut counts = [0u64; 3];
+    for trace in backend.traces()? {
+        let steps = backend.trace_steps(&trace.id)?;
+        // Steps are in order: the first with the trace's role is when it left or arrived.
+        let Some(first) = steps.iter().find(|s| s.state == trace.role) else {
+            continue;
+        };
+        let day = first
+            .at
+            .get(..10)
+            .and_then(|d| chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").ok())
+            .ok_or_else(|| {
+                StoreError::Corrupt(format!("trace {}: step time '{}'", trace.id, first.at))
+            })?;
+        if day < from || day > to {
+            continue;
+        }
+        match trace.role.as_str() {
+            "sent" => counts[0] += 1,
+            "received" => {
+                counts[1] += 1;
+                if steps.iter().any(|s| s.state == "answered") {
+                    counts[2] += 1;
+                }
+            }
+            _ => {}
+        }
+    }
+    Ok(counts)
+}
+
 /// The questionnaire's tables over a period, checked: a computed table that fails the
 /// questionnaire's own checks is a bug, reported as such rather than written out.
-pub fn questionnaire<B: Backend + ?Sized>(
+pub fn questionnaire<B: TraceBackend + ?Sized>(
     backend: &mut B,
     from: chrono::NaiveDate,
     to: chrono::NaiveDate,

@@ -235,6 +235,33 @@ fn a_trace_goes_through_the_api_from_request_to_closure_between_two_servers() {
         json!({"result": "exempted", "reason": "x"}),
     );
     assert_eq!(code, 422);
+
+    // The PoA report counts the request on both sides (questions 5.3–5.5), in the period it
+    // was sent and received; the reminder does not count twice. Nothing in another period.
+    let year = chrono::Utc::now().format("%Y").to_string();
+    let international = |server: &TestServer, period: &str| -> Vec<Value> {
+        let (code, report) = server.get_json(
+            &format!("/api/v1/reports/poa?period={period}"),
+            Role::Analyst,
+        );
+        assert_eq!(code, 200, "{report}");
+        ["5.3", "5.4", "5.5"]
+            .iter()
+            .map(|q| {
+                report["sections"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .flat_map(|s| s["questions"].as_array().into_iter().flatten())
+                    .find(|x| x["id"] == *q)
+                    .map(|x| x["answer"]["value"].clone())
+                    .unwrap_or(Value::Null)
+            })
+            .collect()
+    };
+    assert_eq!(international(&ke, &year), [json!(1), json!(0), json!(0)]);
+    assert_eq!(international(&ug, &year), [json!(0), json!(1), json!(1)]);
+    assert_eq!(international(&ke, "2001"), [json!(0), json!(0), json!(0)]);
 }
 
 /// Polls `GET /api/v1/alerts` on `server` until `done` holds (30 s at most).

@@ -126,6 +126,15 @@ pub enum Command {
     /// national report (docs/reports.md).
     #[command(subcommand)]
     Report(ReportCommand),
+    /// Self-assessment against the small arms control standards (ISACS/MOSAIC modules 05.20,
+    /// 05.30, 05.31, 05.50, 06.10): statuses with evidence, scores, ranked gaps
+    /// (docs/assessment.md).
+    #[command(subcommand)]
+    Assess(AssessCommand),
+    /// Assistance: needs (from the assessment's gaps), donors' offers, their matches, funded
+    /// projects and their results (docs/assessment.md).
+    #[command(subcommand)]
+    Assist(AssistCommand),
     /// Serve the registry in the browser and over the JSON API (docs/server.md).
     Serve(ServeArgs),
     /// Accounts of the web interface and the API, and their roles.
@@ -798,6 +807,140 @@ pub enum ReportCommand {
         #[arg(long)]
         format: Option<String>,
         /// The file to write; standard output when not given or `-` (not for xlsx).
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AssessCommand {
+    /// The checklist: each module's clauses, requirement (shall) or recommendation (should).
+    Checklist {
+        #[arg(long)]
+        json: bool,
+    },
+    /// The assessments kept, with how many clauses each has answered.
+    List {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Record one clause's status, with its evidence, owner and due date (a new entry; the
+    /// earlier ones stay).
+    Set {
+        /// The assessment's name (e.g. 2026).
+        assessment: String,
+        /// The clause (e.g. 05.20.02).
+        clause: String,
+        /// met, partly_met, not_met or not_applicable.
+        status: String,
+        #[arg(long)]
+        note: Option<String>,
+        /// A document that shows it (title, reference or address).
+        #[arg(long)]
+        document: Option<String>,
+        /// Who is to close the gap.
+        #[arg(long)]
+        owner: Option<String>,
+        /// When it is to be closed (YYYY-MM-DD).
+        #[arg(long)]
+        due: Option<String>,
+    },
+    /// Record many clauses from a JSON file: a list of
+    /// `{"clause": "05.20.01", "status": "met", "note": …, "document": …, "owner": …, "due": …}`.
+    /// All are checked; all or none are kept.
+    Record { assessment: String, file: PathBuf },
+    /// Scores per module, the gaps ranked, every clause with its evidence (figures live from the
+    /// registry); --compare shows an earlier assessment's scores beside.
+    Show {
+        assessment: String,
+        /// An earlier assessment to compare with.
+        #[arg(long)]
+        compare: Option<String>,
+        /// text, json, html or xlsx; by default from the extension of --out, else text.
+        #[arg(long)]
+        format: Option<String>,
+        /// The file to write; standard output when not given or `-` (not for xlsx).
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AssistCommand {
+    /// Record an assistance need (from a gap: give --assessment and --clause).
+    Need {
+        #[arg(long)]
+        id: String,
+        /// The module it is for (e.g. 05.20).
+        #[arg(long)]
+        area: String,
+        #[arg(long)]
+        description: String,
+        /// Indicative budget in US dollars.
+        #[arg(long)]
+        budget: String,
+        /// high, medium or low.
+        #[arg(long)]
+        priority: String,
+        #[arg(long)]
+        region: String,
+        #[arg(long)]
+        assessment: Option<String>,
+        #[arg(long)]
+        clause: Option<String>,
+    },
+    /// Record a donor's offer.
+    Offer {
+        #[arg(long)]
+        id: String,
+        #[arg(long)]
+        donor: String,
+        /// Modules it funds, comma-separated (05.20,05.50).
+        #[arg(long)]
+        areas: String,
+        /// Regions it funds, comma-separated; none: anywhere.
+        #[arg(long)]
+        regions: Option<String>,
+        /// Budget range in US dollars: MIN..MAX.
+        #[arg(long)]
+        budget: String,
+    },
+    /// Record a funded need as a project.
+    Project {
+        #[arg(long)]
+        id: String,
+        #[arg(long)]
+        need: String,
+        #[arg(long)]
+        donor: String,
+        #[arg(long)]
+        start: String,
+        #[arg(long)]
+        end: String,
+        #[arg(long)]
+        budget: String,
+        /// A report due: interim:YYYY-MM-DD or final:YYYY-MM-DD (repeat for several).
+        #[arg(long = "report")]
+        reports: Vec<String>,
+    },
+    /// Record a project's result (weapons destroyed, officials trained…), persons by sex.
+    Result {
+        #[arg(long)]
+        project: String,
+        #[arg(long)]
+        what: String,
+        #[arg(long)]
+        count: String,
+        #[arg(long)]
+        female: Option<String>,
+        #[arg(long)]
+        male: Option<String>,
+    },
+    /// Needs, offers, their matches and the projects.
+    List {
+        /// text, json, html or xlsx; by default from the extension of --out, else text.
+        #[arg(long)]
+        format: Option<String>,
         #[arg(long)]
         out: Option<PathBuf>,
     },

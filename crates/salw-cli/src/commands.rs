@@ -41,6 +41,8 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Serve(args) => crate::accounts::serve(&cli, args),
         Command::Indicator(command) => crate::indicator::run(&cli, command),
         Command::Report(command) => crate::report::run(&cli, command),
+        Command::Assess(command) => crate::assess::assess(&cli, command),
+        Command::Assist(command) => crate::assess::assist(&cli, command),
         Command::User(command) => crate::accounts::user(&cli, command),
         Command::Token(command) => crate::accounts::token(&cli, command),
         Command::Search(args) => crate::search::search(&cli, args),

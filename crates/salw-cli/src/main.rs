@@ -3,6 +3,7 @@
 
 mod accounts;
 mod args;
+mod assess;
 mod commands;
 mod indicator;
 mod node;

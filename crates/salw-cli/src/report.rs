@@ -31,7 +31,7 @@ pub fn parse_year(text: &str) -> Result<i32> {
 }
 
 /// The format asked for, or the one the file's extension names.
-fn format(given: Option<&str>, out: Option<&Path>, allowed: &[&str]) -> Result<String> {
+pub(crate) fn format(given: Option<&str>, out: Option<&Path>, allowed: &[&str]) -> Result<String> {
     let f = match given {
         Some(f) => f.trim().to_lowercase(),
         None => out
@@ -46,7 +46,7 @@ fn format(given: Option<&str>, out: Option<&Path>, allowed: &[&str]) -> Result<S
     Ok(f)
 }
 
-fn write_out(out: &Path, bytes: &[u8], format: &str) -> Result<()> {
+pub(crate) fn write_out(out: &Path, bytes: &[u8], format: &str) -> Result<()> {
     if out == Path::new("-") {
         if format == "xlsx" {
             bail!("--out: an XLSX file is not written to standard output; name a file");

@@ -6,6 +6,7 @@
 //! No I/O but the bytes it is given or returns, and what `registry` reads from a backend
 //! (salw_store::reports computes the figures from the records; this crate knows no SQL).
 
+pub mod assessment;
 pub mod att;
 pub mod poa;
 pub mod registry;

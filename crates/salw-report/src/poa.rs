@@ -687,9 +687,17 @@ pub fn to_html(d: &Draft) -> String {
                 }
                 Status::Entered => h += "<div class=\"answer source\">Entered.</div>",
                 Status::Carried => {
+                    let from = question.carried_from.as_deref().unwrap_or("");
+                    // An earlier period ("2022-01-01..2023-12-31"), or another record of the
+                    // registry the answer is proposed from.
+                    let what = if from.starts_with(|c: char| c.is_ascii_digit()) {
+                        "the report for "
+                    } else {
+                        ""
+                    };
                     h += &format!(
-                        "<div class=\"answer source\">Carried over from the report for {}: to confirm or change.</div>",
-                        esc(question.carried_from.as_deref().unwrap_or(""))
+                        "<div class=\"answer source\">Carried over from {what}{}: to confirm or change.</div>",
+                        esc(from)
                     )
                 }
                 Status::ToComplete => {}

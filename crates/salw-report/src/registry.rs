@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 
 use chrono::NaiveDate;
 use salw_core::questionnaire as q;
+use salw_store::assessments::{self, AssessBackend};
 use salw_store::traces::TraceBackend;
 use salw_store::{Backend, reports};
 
@@ -97,8 +98,37 @@ pub fn poa_answers<B: Backend + ?Sized>(
         .collect())
 }
 
+/// The PoA report's question on the assistance a State needs.
+const ASSISTANCE_NEEDED: &str = "11.1";
+
+/// A self-assessment's report (salw_report::assessment), with an earlier one's scores beside
+/// it when `compare` names one.
+pub fn assessment_report<B: AssessBackend + TraceBackend + ?Sized>(
+    backend: &mut B,
+    name: &str,
+    compare: Option<&str>,
+    country: &str,
+    today: NaiveDate,
+) -> Result<crate::assessment::AssessmentReport, Error> {
+    let (checklist, entries) = assessments::current(backend, name)?;
+    let figures = assessments::figures(backend, &checklist)?;
+    let earlier = match compare {
+        Some(other) => Some((other, assessments::current(backend, other)?)),
+        None => None,
+    };
+    Ok(crate::assessment::build(
+        name,
+        country,
+        &checklist,
+        &entries,
+        &figures,
+        today,
+        earlier.as_ref().map(|(n, (c, e))| (*n, c, e)),
+    ))
+}
+
 /// The report's draft from the registry: its figures and the answers kept.
-pub fn poa_draft<B: TraceBackend + ?Sized>(
+pub fn poa_draft<B: TraceBackend + AssessBackend + ?Sized>(
     backend: &mut B,
     template: &Template,
     from: NaiveDate,
@@ -106,7 +136,25 @@ pub fn poa_draft<B: TraceBackend + ?Sized>(
     country: &str,
 ) -> Result<Draft, Error> {
     let figures = poa_figures(backend, from, to, country)?;
-    let given = poa_answers(backend, template, from, to)?;
+    let mut given = poa_answers(backend, template, from, to)?;
+    // The assistance needed (question 11.1 of the 2024 template), proposed from the needs
+    // recorded unless an answer was given for this period: to confirm or change, as a carried
+    // answer is.
+    if let Some(question) = template.question(ASSISTANCE_NEEDED)
+        && question.source.is_none()
+        && given
+            .get(ASSISTANCE_NEEDED)
+            .is_none_or(|g| g.carried_from.is_some())
+        && let Some(text) = crate::assessment::needs_for_poa(&assessments::assistance(backend)?)
+    {
+        given.insert(
+            ASSISTANCE_NEEDED.to_owned(),
+            Given {
+                value: text,
+                carried_from: Some("the assistance needs recorded in this registry".to_owned()),
+            },
+        );
+    }
     let period = q::Period {
         from: from.to_string(),
         to: to.to_string(),

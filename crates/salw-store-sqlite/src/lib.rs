@@ -7,6 +7,7 @@
 
 mod access;
 mod alerts;
+mod assessments;
 mod federation;
 mod migrations;
 mod traces;

@@ -423,6 +423,42 @@ const MIGRATIONS: &[&str] = &[
     CREATE INDEX persons_licensees ON persons (sex) WHERE licensee;
     CREATE INDEX events_traced ON events (occurred_on, trace_outcome, id) WHERE kind = 'traced';
     "#,
+    // 13: self-assessments against the standards and the assistance they lead to
+    // (salw_store::assessments): entries per clause (the latest counts), needs, offers,
+    // projects and their results. All append-only.
+    r#"
+    CREATE TABLE assessment_entries (
+        seq        INTEGER PRIMARY KEY,
+        assessment TEXT NOT NULL,
+        checklist  TEXT NOT NULL,
+        clause     TEXT NOT NULL,
+        status     TEXT NOT NULL CHECK (status IN ('met', 'partly_met', 'not_met', 'not_applicable')),
+        note       TEXT,
+        document   TEXT,
+        owner      TEXT,
+        due        TEXT,
+        entered_at TEXT NOT NULL,
+        entered_by TEXT NOT NULL
+    );
+    CREATE INDEX assessment_entries_name ON assessment_entries (assessment, seq);
+    CREATE TABLE assistance (
+        seq        INTEGER PRIMARY KEY,
+        kind       TEXT NOT NULL CHECK (kind IN ('need', 'offer', 'project', 'result')),
+        id         TEXT NOT NULL,
+        body       TEXT NOT NULL,
+        entered_at TEXT NOT NULL,
+        entered_by TEXT NOT NULL
+    );
+    CREATE UNIQUE INDEX assistance_id ON assistance (kind, id) WHERE kind <> 'result';
+    CREATE TRIGGER assessment_entries_fixed BEFORE UPDATE ON assessment_entries
+        BEGIN SELECT RAISE(ABORT, 'an assessment entry is never changed: give a new one'); END;
+    CREATE TRIGGER assessment_entries_kept BEFORE DELETE ON assessment_entries
+        BEGIN SELECT RAISE(ABORT, 'an assessment entry is never deleted'); END;
+    CREATE TRIGGER assistance_fixed BEFORE UPDATE ON assistance
+        BEGIN SELECT RAISE(ABORT, 'an assistance record is never changed: keep a new one'); END;
+    CREATE TRIGGER assistance_kept BEFORE DELETE ON assistance
+        BEGIN SELECT RAISE(ABORT, 'an assistance record is never deleted'); END;
+    "#,
 ];
 
 pub fn apply(conn: &mut Connection) -> Result<(), StoreError> {

@@ -9,6 +9,7 @@
 
 pub mod access;
 pub mod alerts;
+pub mod assessments;
 pub mod backend;
 pub mod error;
 pub mod federation;

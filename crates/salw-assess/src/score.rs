@@ -18,7 +18,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::checklist::{Checklist, Level};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Status {
     Met,
@@ -51,6 +51,15 @@ impl Status {
             Status::NotMet => "not met",
             Status::NotApplicable => "not applicable",
         }
+    }
+}
+
+/// Read as people write it (`partly met`), as `FromStr` does.
+impl<'de> Deserialize<'de> for Status {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        String::deserialize(d)?
+            .parse()
+            .map_err(serde::de::Error::custom)
     }
 }
 

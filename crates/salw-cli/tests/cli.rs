@@ -3654,3 +3654,108 @@ fn att_report_counts_the_years_exports_and_imports_by_sub_category_and_partner()
     assert!(e.contains("--out"), "{e}");
     assert_eq!(node.run(&["report", "att"]).status.code(), Some(2));
 }
+
+#[test]
+fn an_assessment_is_recorded_all_or_none_shown_with_live_figures_and_written_as_files() {
+    use calamine::{Data, Reader, Xlsx};
+    let node = small_registry();
+    // A file with one unknown clause: nothing kept, the clause named.
+    let bad = node.write(
+        "bad.json",
+        r#"[{"clause": "05.31.01", "status": "met"}, {"clause": "05.31.42", "status": "met"}]"#,
+    );
+    let e = node.fails(&["assess", "record", "2026", s(&bad)]);
+    assert!(
+        e.contains("clause 05.31.42: not in checklist mosaic-selfcheck-2026"),
+        "{e}"
+    );
+    assert!(node.ok(&["assess", "list"]).contains("no assessment yet"));
+    let good = node.write(
+        "good.json",
+        r#"[{"clause": "05.31.01", "status": "met", "document": "Gazette notice 12/2024"},
+            {"clause": "05.31.04", "status": "not_met", "owner": "NCB", "due": "2027-03-31"},
+            {"clause": "05.31.06", "status": "partly met"}]"#,
+    );
+    assert!(
+        node.ok(&["assess", "record", "2026", s(&good)])
+            .contains("3 entries kept")
+    );
+    // A later entry for a clause replaces it in the scores; the earlier one stays kept.
+    node.ok(&[
+        "assess",
+        "set",
+        "2026",
+        "05.31.04",
+        "partly_met",
+        "--owner",
+        "NCB",
+    ]);
+    let conn = rusqlite::Connection::open(&node.db).expect("open");
+    let kept: i64 = conn
+        .query_row("SELECT count(*) FROM assessment_entries", [], |r| r.get(0))
+        .expect("count");
+    assert_eq!(kept, 4);
+    let e = conn
+        .execute("DELETE FROM assessment_entries", [])
+        .expect_err("never deleted");
+    assert!(e.to_string().contains("never deleted"), "{e}");
+
+    let json: Value =
+        serde_json::from_str(&node.ok(&["assess", "show", "2026", "--format", "json"]))
+            .expect("JSON");
+    let tracing = &json["scores"][2];
+    assert_eq!(tracing["module"], "05.31");
+    // Requirements 05.31.01 met, 05.31.04 partly → 75 %; recommendation 05.31.06 partly → 50 %.
+    assert_eq!(tracing["requirements"]["score"], 75.0);
+    assert_eq!(tracing["recommendations"]["score"], 50.0);
+    let gaps: Vec<&str> = json["gaps"]
+        .as_array()
+        .expect("gaps")
+        .iter()
+        .filter_map(|g| g["clause"].as_str())
+        .collect();
+    assert_eq!(gaps, ["05.31.04", "05.31.06"]);
+    // The registry's own figure: the five pistols are uniquely marked, one weapon more without
+    // a mark changes it.
+    let share = |json: &Value| {
+        json["clauses"]
+            .as_array()
+            .expect("clauses")
+            .iter()
+            .find(|c| c["clause"] == "05.30.01")
+            .and_then(|c| c["figure"]["value"].as_str())
+            .map(str::to_owned)
+            .expect("figure")
+    };
+    assert_eq!(share(&json), "100.0 % (5 of 5)");
+    node.ok(&[
+        "weapon",
+        "add",
+        "--category",
+        "rifle",
+        "--inadequately-marked",
+        "--follow-up",
+        "mark_and_record",
+    ]);
+    let json: Value =
+        serde_json::from_str(&node.ok(&["assess", "show", "2026", "--format", "json"]))
+            .expect("JSON");
+    assert_eq!(share(&json), "83.3 % (5 of 6)");
+
+    // Files: XLSX read back by calamine, printable HTML.
+    let xlsx = node.path("a.xlsx");
+    node.ok(&["assess", "show", "2026", "--out", s(&xlsx)]);
+    let mut wb: Xlsx<_> = calamine::open_workbook(&xlsx).expect("an XLSX file calamine reads");
+    let sheet = wb.worksheet_range("gaps").expect("gaps sheet");
+    let row: Vec<Data> = sheet.rows().nth(3).expect("first gap").to_vec();
+    assert_eq!(row[1], Data::String("05.31.04".into()));
+    assert_eq!(row[6], Data::String("NCB".into()));
+    let html = node.path("a.html");
+    node.ok(&["assess", "show", "2026", "--out", s(&html)]);
+    let page = std::fs::read_to_string(&html).expect("read");
+    assert!(page.contains("@page") && page.contains("Gazette notice 12/2024"));
+    assert!(
+        node.fails(&["assess", "show", "2031"])
+            .contains("no assessment named '2031'")
+    );
+}

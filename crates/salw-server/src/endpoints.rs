@@ -115,6 +115,15 @@ const REPORT_FILE_QUERY: &[(&str, &str, &str)] = &[
     ("year", "integer", "att files: the calendar year"),
 ];
 
+const ASSESSMENT_FILE_QUERY: &[(&str, &str, &str)] = &[
+    ("name", "string", "assessment files: the assessment's name"),
+    (
+        "compare",
+        "string",
+        "assessment files: an earlier assessment whose scores are shown beside",
+    ),
+];
+
 const INDICATOR_QUERY: &[(&str, &str, &str)] = &[
     (
         "year",
@@ -317,6 +326,58 @@ pub const ENDPOINTS: &[Endpoint] = &[
         )
     },
     Endpoint {
+        response: "AssessmentList",
+        ..api(
+            "GET",
+            "/api/v1/assessments",
+            May(ViewSummary),
+            "The self-assessments kept (docs/assessment.md)",
+        )
+    },
+    Endpoint {
+        query: &[(
+            "compare",
+            "string",
+            "an earlier assessment whose scores are shown beside",
+        )],
+        response: "AssessmentReport",
+        ..api(
+            "GET",
+            "/api/v1/assessments/{name}",
+            May(ViewSummary),
+            "An assessment: scores per module, ranked gaps, every clause with its evidence and the registry's figures",
+        )
+    },
+    Endpoint {
+        body: Some("AssessmentEntries"),
+        response: "AssessmentKept",
+        ..api(
+            "POST",
+            "/api/v1/assessments/{name}",
+            May(CompleteReports),
+            "Keeps entries of an assessment (clause, status, note, document, owner, due): all checked, all or none kept",
+        )
+    },
+    Endpoint {
+        response: "Assistance",
+        ..api(
+            "GET",
+            "/api/v1/assistance",
+            May(ViewSummary),
+            "Assistance needs, offers, their matches, projects and results",
+        )
+    },
+    Endpoint {
+        body: Some("AssistanceRecord"),
+        response: "AssistanceKept",
+        ..api(
+            "POST",
+            "/api/v1/assistance/{kind}",
+            May(CompleteReports),
+            "Keeps a need, offer, project or result (kind: needs, offers, projects, results); never changed afterwards",
+        )
+    },
+    Endpoint {
         body: Some("PoaAnswers"),
         response: "PoaKept",
         ..api(
@@ -508,6 +569,15 @@ pub const ENDPOINTS: &[Endpoint] = &[
     page("GET", "/indicators", May(ViewSummary)),
     page("POST", "/indicators/release", May(ReleaseFigures)),
     page("GET", "/reports", May(ViewSummary)),
+    page("GET", "/assessment", May(ViewSummary)),
+    page("POST", "/assessment", May(CompleteReports)),
+    Endpoint {
+        query: ASSESSMENT_FILE_QUERY,
+        response: "application/octet-stream",
+        ..page("GET", "/assessment/{file}", May(ViewSummary))
+    },
+    page("GET", "/assistance", May(ViewSummary)),
+    page("POST", "/assistance/need", May(CompleteReports)),
     page("POST", "/reports/poa/answers", May(CompleteReports)),
     Endpoint {
         query: REPORT_FILE_QUERY,
@@ -627,7 +697,17 @@ fn schemas() -> Value {
         "PoaAnswers": {"type": "object", "required": ["period", "answers"], "additionalProperties": false, "properties": {"period": text, "template": text, "answers": {"type": "object", "additionalProperties": {"type": "string"}, "description": "question id to answer"}}},
         "PoaKept": {"type": "object", "properties": {"kept": {"type": "integer", "description": "answers new for the period (one equal to the period's answer is not kept twice)"}, "draft": {"$ref": "#/components/schemas/PoaDraft"}}}
     });
-    for more in [federation, reports, trace_schemas] {
+    let assessment = json!({
+        "AssessmentList": {"type": "object", "properties": {"checklist": text, "assessments": {"type": "array", "items": {"type": "object", "description": "name, checklist, entries, clauses, last_entered_at"}}}},
+        "AssessmentReport": {"type": "object", "description": "salw_report::assessment::AssessmentReport (docs/assessment.md): scores, gaps, clauses, compared_with, progress"},
+        "AssessmentEntries": {"type": "array", "items": {"type": "object", "required": ["clause", "status"], "properties": {
+            "clause": text, "status": {"enum": ["met", "partly_met", "not_met", "not_applicable"]}, "note": text, "document": text, "owner": text, "due": {"type": "string", "format": "date"}}}},
+        "AssessmentKept": {"type": "object", "properties": {"kept": {"type": "integer", "description": "entries new for the assessment (one equal to the clause's current entry is not kept twice)"}}},
+        "Assistance": {"type": "object", "properties": {"needs": {"type": "array"}, "offers": {"type": "array"}, "matches": {"type": "array"}, "projects": {"type": "array"}, "results": {"type": "array"}}},
+        "AssistanceRecord": {"type": "object", "description": "needs: id, area, description, budget, priority, region, assessment?, clause?; offers: id, donor, areas, regions, budget_min, budget_max; projects: id, need, donor, start, end, budget, reports [{kind, due}]; results: project, what, count, female?, male?"},
+        "AssistanceKept": {"type": "object", "properties": {"kept": {"type": "boolean"}}}
+    });
+    for more in [federation, reports, trace_schemas, assessment] {
         if let (Value::Object(all), Value::Object(more)) = (&mut schemas, more) {
             all.extend(more);
         }

@@ -10,6 +10,7 @@
 
 pub mod alerts;
 pub mod api;
+pub mod assessment;
 pub mod audit;
 pub mod auth;
 pub mod config;
@@ -59,6 +60,16 @@ pub fn router(state: Shared) -> Router {
         )
         .route("/api/v1/indicators/releases", get(api::releases))
         .route("/api/v1/reports/poa", get(reports::get_poa))
+        .route("/api/v1/assessments", get(assessment::api_list))
+        .route(
+            "/api/v1/assessments/{name}",
+            get(assessment::api_show).post(assessment::api_record),
+        )
+        .route("/api/v1/assistance", get(assessment::api_assistance))
+        .route(
+            "/api/v1/assistance/{kind}",
+            post(assessment::api_add_assistance),
+        )
         .route(
             "/api/v1/reports/poa/answers",
             post(reports::post_poa_answers),
@@ -116,6 +127,13 @@ pub fn router(state: Shared) -> Router {
         .route("/reports", get(reports::reports_page))
         .route("/reports/poa/answers", post(reports::post_answers_page))
         .route("/reports/{file}", get(reports::report_file))
+        .route(
+            "/assessment",
+            get(assessment::assessment_page).post(assessment::post_assessment_page),
+        )
+        .route("/assessment/{file}", get(assessment::assessment_file))
+        .route("/assistance", get(assessment::assistance_page))
+        .route("/assistance/need", post(assessment::post_need_page))
         .route("/static/{file}", get(pages::static_file))
         .route_layer(axum::middleware::from_fn_with_state(
             state.clone(),

@@ -552,3 +552,117 @@ fn investigator_drafts_a_trace_request_from_a_seized_weapon_completes_it_and_sen
     assert_eq!(list["traces"][0]["state"], "sent");
     assert_eq!(list["traces"][0]["partner"], "TZ");
 }
+
+#[test]
+fn analyst_completes_a_module_s_assessment_and_downloads_the_gap_list() {
+    use calamine::{Data, Reader, Xlsx};
+    let server = TestServer::start(WEAPONS);
+    let b = Browser::start("assessment");
+    b.log_in(&server.base, "analyst", PASSWORD);
+    b.click(&b.wait_for(r#"header nav a[href="/assessment"]"#));
+    b.fill("#name", "baseline");
+    b.click(&b.wait_for("#show"));
+    b.wait_for_url("the assessment named", |u| u.contains("name=baseline"));
+    // The first module opens: stockpile management, nine clauses, none assessed.
+    assert_eq!(b.find_all("#clauses fieldset.clause").len(), 9);
+    let status = |clause: &str, value: &str| {
+        b.click(&b.wait_for(&format!(
+            r#"input[name="status.{clause}"][value="{value}"]"#
+        )));
+    };
+    for (clause, value) in [
+        ("05.20.01", "met"),
+        ("05.20.02", "not_met"),
+        ("05.20.03", "partly_met"),
+        ("05.20.04", "met"),
+        ("05.20.05", "met"),
+        ("05.20.06", "partly_met"),
+        ("05.20.07", "met"),
+        ("05.20.08", "not_applicable"),
+        ("05.20.09", "not_met"),
+    ] {
+        status(clause, value);
+    }
+    b.fill(r#"input[name="owner.05.20.02"]"#, "Police armoury");
+    b.fill(r#"input[name="note.05.20.01"]"#, "a ledger in every depot");
+    // A date as people write it on paper is refused next to its clause; nothing is kept and
+    // what was chosen stays chosen.
+    b.fill(r#"input[name="due.05.20.02"]"#, "31/01/2020");
+    b.click(&b.wait_for("#keep"));
+    let error = b.text(&b.wait_for(r#"[id="c05.20.02"] .error"#));
+    assert!(error.contains("not a date"), "{error}");
+    let kept_choice = b.wait_for(r#"input[name="status.05.20.09"][value="not_met"]"#);
+    assert_eq!(b.property(&kept_choice, "checked"), serde_json::json!(true));
+    assert_eq!(
+        b.value_of(r#"input[name="note.05.20.01"]"#),
+        "a ledger in every depot"
+    );
+    b.screenshot("1-refused");
+    let (code, _) = server.get_json("/api/v1/assessments/baseline", Role::Analyst);
+    assert_eq!(code, 404, "nothing was kept");
+
+    b.fill(r#"input[name="due.05.20.02"]"#, "2020-01-31");
+    b.click(&b.wait_for("#keep"));
+    let notice = b.wait_for_text("#notice", "kept");
+    assert!(
+        notice.starts_with("9 clause(s) kept for baseline"),
+        "{notice}"
+    );
+    // Requirements: 4 met, 1 partly, 1 not → 4.5 / 6 = 75 %; recommendations: partly and not
+    // met, one not applicable → 0.5 / 2 = 25 %.
+    let row = b.text(&b.wait_for("#scores tr.selected"));
+    assert!(row.contains("75.0 %") && row.contains("25.0 %"), "{row}");
+    let gaps: Vec<String> = b
+        .find_all("#gaps tr td:nth-child(2)")
+        .iter()
+        .map(|e| b.text(e))
+        .collect();
+    assert_eq!(gaps, ["05.20.02", "05.20.06", "05.20.09", "05.20.03"]);
+    assert!(b.text(&b.wait_for("#gaps")).contains("(overdue)"));
+    b.screenshot("2-scored");
+
+    // The gap list, downloaded from the page's link, read back by a library that did not
+    // write it: the same clauses in the same order.
+    let href = b
+        .attribute(&b.wait_for("#gaps-xlsx"), "href")
+        .expect("href");
+    let path = href.trim_start_matches(&server.base);
+    let response = ureq::get(&server.url(path))
+        .set(
+            "authorization",
+            &format!("Bearer {}", server.tokens[&Role::Analyst]),
+        )
+        .call()
+        .expect("the gap list");
+    let mut bytes = Vec::new();
+    std::io::Read::read_to_end(&mut response.into_reader(), &mut bytes).expect("read");
+    let mut wb = Xlsx::new(std::io::Cursor::new(bytes)).expect("an XLSX file calamine reads");
+    let sheet = wb.worksheet_range("gaps").expect("a gaps sheet");
+    let listed: Vec<String> = sheet
+        .rows()
+        .skip(3)
+        .filter_map(|r| match r.get(1) {
+            Some(Data::String(s)) => Some(s.clone()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(listed, gaps);
+
+    // The first gap becomes an assistance need; its area is the clause's module.
+    b.click(&b.wait_for(r#"a[href="/assistance"]"#));
+    b.click(&b.wait_for(r#"#clause option[value="05.20.02"]"#));
+    b.fill("#id", "N-1");
+    b.fill("#description", "Stock-count training for 12 armouries");
+    b.fill("#budget", "120,000");
+    b.fill("#priority", "high");
+    b.fill("#region", "East Africa");
+    b.click(&b.wait_for("#keep-need"));
+    let notice = b.wait_for_text("#notice", "kept");
+    assert_eq!(notice, "Need N-1 kept.");
+    let needs = b.text(&b.wait_for("#needs"));
+    assert!(
+        needs.contains("05.20.02") && needs.contains("120000"),
+        "{needs}"
+    );
+    b.screenshot("3-need");
+}

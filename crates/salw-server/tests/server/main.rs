@@ -1,6 +1,7 @@
 //! The server's one integration-test binary: a real server on port 0 over a real SQLite file,
 //! spoken to over real HTTP (and, in `browser`, by headless Chromium).
 
+mod assessment;
 mod bad_input;
 mod browser;
 mod federation;

@@ -179,6 +179,48 @@ fn sample(
             &[("period", "2024-2025"), ("q.1.4", &format!("contact {n}"))],
         ),
         ("GET", "/reports/{file}") => get("/reports/poa.xlsx?period=2024-2025".to_owned()),
+        ("POST", "/api/v1/assessments/{name}") => Sample {
+            path: "/api/v1/assessments/roles".into(),
+            ..json(serde_json::json!([{"clause": "05.20.01", "status": "met", "note": serial}]))
+        },
+        ("GET", "/api/v1/assessments/{name}") => {
+            let (code, _) = server.json(
+                "POST",
+                "/api/v1/assessments/roles",
+                Role::Analyst,
+                &serde_json::json!([{"clause": "05.20.02", "status": "not_met"}]),
+            );
+            assert_eq!(code, 200);
+            get("/api/v1/assessments/roles".into())
+        }
+        ("POST", "/api/v1/assistance/{kind}") => Sample {
+            path: "/api/v1/assistance/needs".into(),
+            ..json(
+                serde_json::json!({"id": serial, "area": "05.20", "description": "roles",
+                "budget": 1000, "priority": "low", "region": "x"}),
+            )
+        },
+        ("GET", "/assessment/{file}") => get("/assessment/assistance.xlsx".into()),
+        ("POST", "/assessment") => form(
+            "/assessment",
+            &[
+                ("name", "roles"),
+                ("module", "05.20"),
+                ("status.05.20.01", "met"),
+                ("note.05.20.01", &serial),
+            ],
+        ),
+        ("POST", "/assistance/need") => form(
+            "/assistance/need",
+            &[
+                ("id", &format!("F-{serial}")),
+                ("area", "05.20"),
+                ("description", "roles"),
+                ("budget", "1000"),
+                ("priority", "low"),
+                ("region", "x"),
+            ],
+        ),
         ("POST", "/indicators/release") => form(
             "/indicators/release",
             &[

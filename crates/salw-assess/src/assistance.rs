@@ -103,10 +103,32 @@ pub struct ProjectResult {
     pub male: Option<u64>,
 }
 
+/// The longest text a field may hold (a spreadsheet cell holds 32,767 characters; a record is
+/// kept for ever).
+pub const MAX_TEXT: usize = 2000;
+
+fn too_long(p: &mut Vec<String>, field: &str, value: &str) {
+    if value.chars().count() > MAX_TEXT {
+        p.push(format!("{field}: longer than {MAX_TEXT} characters"));
+    }
+}
+
+/// Ids are written by people and named by other records: no space around them, short.
+fn bad_id(p: &mut Vec<String>, field: &str, value: &str) {
+    if value != value.trim() || value.chars().count() > 64 {
+        p.push(format!(
+            "{field}: '{value}' has spaces around it or is longer than 64 characters"
+        ));
+    }
+}
+
 impl Need {
     /// Problems with the need as given, each naming its field.
     pub fn problems(&self) -> Vec<String> {
         let mut p = Vec::new();
+        bad_id(&mut p, "id", &self.id);
+        too_long(&mut p, "description", &self.description);
+        too_long(&mut p, "region", &self.region);
         for (field, value) in [
             ("id", &self.id),
             ("area", &self.area),
@@ -127,6 +149,11 @@ impl Need {
 impl Offer {
     pub fn problems(&self) -> Vec<String> {
         let mut p = Vec::new();
+        bad_id(&mut p, "id", &self.id);
+        too_long(&mut p, "donor", &self.donor);
+        for r in &self.regions {
+            too_long(&mut p, "regions", r);
+        }
         for (field, value) in [("id", &self.id), ("donor", &self.donor)] {
             if value.trim().is_empty() {
                 p.push(format!("{field}: required"));
@@ -148,8 +175,22 @@ impl Offer {
 impl Project {
     pub fn problems(&self) -> Vec<String> {
         let mut p = Vec::new();
-        if self.id.trim().is_empty() {
-            p.push("id: required".into());
+        for (field, value) in [
+            ("id", &self.id),
+            ("need", &self.need),
+            ("donor", &self.donor),
+        ] {
+            if value.trim().is_empty() {
+                p.push(format!("{field}: required"));
+            }
+        }
+        bad_id(&mut p, "id", &self.id);
+        too_long(&mut p, "donor", &self.donor);
+        if self.budget == 0 {
+            p.push("budget: must be more than 0".into());
+        }
+        if !self.reports.iter().any(|r| r.kind == ReportKind::Final) {
+            p.push("reports: a final report's due date is required".into());
         }
         if self.end < self.start {
             p.push(format!(
@@ -164,6 +205,26 @@ impl Project {
                     r.due, self.start
                 ));
             }
+        }
+        p
+    }
+}
+
+impl ProjectResult {
+    pub fn problems(&self) -> Vec<String> {
+        let mut p = Vec::new();
+        if self.what.trim().is_empty() {
+            p.push("what: required".into());
+        }
+        too_long(&mut p, "what", &self.what);
+        let persons = self.female.unwrap_or(0).checked_add(self.male.unwrap_or(0));
+        if persons.is_none_or(|n| n > self.count) {
+            p.push(format!(
+                "female + male: {} + {} is more than the count {}",
+                self.female.unwrap_or(0),
+                self.male.unwrap_or(0),
+                self.count
+            ));
         }
         p
     }
@@ -249,6 +310,8 @@ mod tests {
             need("N2", "05.50", 40_000, High, "East Africa"),
             need("N3", "05.20", 900_000, High, "West Africa"),
             need("N4", "06.10", 10_000, Low, "East Africa"),
+            // Region and budget fit O1 and O2, the area neither.
+            need("N5", "05.31", 200_000, High, "East Africa"),
         ];
         let offers = [
             // Stockpiles and destruction, East Africa, 50k–500k.
@@ -264,7 +327,7 @@ mod tests {
             .map(|m| (m.need.as_str(), m.offer.as_str()))
             .collect();
         // N2: O1's range starts at 50k, 40k is below it: no match. N3 (high) first: only O2.
-        // N1: O1 and O2. N4: O3 is for West Africa only.
+        // N1: O1 and O2. N4: O3 is for West Africa only. N5: no offer covers tracing.
         assert_eq!(pairs, [("N3", "O2"), ("N1", "O1"), ("N1", "O2")]);
 
         // Funded: N1 is not offered again.
@@ -300,17 +363,27 @@ mod tests {
         assert_eq!(o.problems().len(), 2);
         assert!(o.problems()[1].contains("above the highest"));
         let p = Project {
-            id: "P".into(),
+            id: "P ".into(),
             need: "N".into(),
             donor: "D".into(),
             start: "2027-01-01".parse().expect("date"),
             end: "2026-01-01".parse().expect("date"),
             budget: 1,
             reports: vec![ReportDue {
-                kind: ReportKind::Final,
+                kind: ReportKind::Interim,
                 due: "2026-06-30".parse().expect("date"),
             }],
         };
-        assert_eq!(p.problems().len(), 2);
+        // The id has a space after it, the end is before the start, the report before the
+        // start, and no final report is due.
+        assert_eq!(p.problems().len(), 4, "{:?}", p.problems());
+        let r = ProjectResult {
+            project: "P".into(),
+            what: "trained".into(),
+            count: 10,
+            female: Some(u64::MAX),
+            male: Some(1),
+        };
+        assert!(r.problems()[0].starts_with("female + male"));
     }
 }

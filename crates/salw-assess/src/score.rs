@@ -8,8 +8,8 @@
 //!   so that a high score over few clauses shows as such). No assessed clause: no score.
 //! - A gap is a clause not met or partly met. Its weight is the level's (requirement 2,
 //!   recommendation 1) times the shortfall (not met 2, partly met 1): 4, 2, 2 or 1. Gaps are
-//!   ranked by weight, then overdue before not (a due date before the day of ranking), then by
-//!   due date (earliest first, none last), then by clause id.
+//!   ranked by weight, then by due date (earliest first, so overdue ones, due before the day of
+//!   ranking, come first; none last), then by clause id.
 
 use std::collections::BTreeMap;
 
@@ -79,6 +79,7 @@ impl std::str::FromStr for Status {
 
 /// What an assessment says of one clause (the latest entry for it).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Entry {
     pub clause: String,
     pub status: Status,
@@ -209,7 +210,6 @@ pub fn gaps(
     gaps.sort_by(|a, b| {
         b.weight
             .cmp(&a.weight)
-            .then(b.overdue.cmp(&a.overdue))
             .then(match (a.due, b.due) {
                 (Some(x), Some(y)) => x.cmp(&y),
                 (Some(_), None) => std::cmp::Ordering::Less,
@@ -339,7 +339,7 @@ mod tests {
     }
 
     #[test]
-    fn gaps_rank_by_weight_then_overdue_then_due_date_then_clause() {
+    fn gaps_rank_by_weight_then_due_date_then_clause() {
         use Status::*;
         let today: NaiveDate = "2026-06-01".parse().expect("date");
         let e = entries(&[

@@ -841,7 +841,8 @@ pub enum AssessCommand {
         /// Who is to close the gap.
         #[arg(long)]
         owner: Option<String>,
-        /// When it is to be closed (YYYY-MM-DD).
+        /// When it is to be closed (YYYY-MM-DD). Fields not given keep the clause's current
+        /// values; an empty one (`--owner ""`) clears it.
         #[arg(long)]
         due: Option<String>,
     },

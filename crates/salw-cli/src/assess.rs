@@ -107,15 +107,34 @@ pub fn assess(cli: &Cli, command: &AssessCommand) -> Result<ExitCode> {
             owner,
             due,
         } => {
+            // What is not given stays as the clause's current entry has it; an empty value
+            // clears it.
+            let earlier = {
+                let mut reg = node::open(cli, false)?;
+                assessments::current(reg.backend(), assessment)?
+                    .entries
+                    .remove(clause.trim())
+            };
+            let keep = |given: &Option<String>, held: Option<&String>| match given {
+                Some(v) if v.trim().is_empty() => None,
+                Some(v) => Some(v.clone()),
+                None => held.cloned(),
+            };
+            let e = earlier.as_ref();
+            let due = match due.as_deref().map(str::trim) {
+                Some("") => None,
+                Some(d) => Some(date("due", d)?),
+                None => e.and_then(|e| e.due),
+            };
             let entry = Entry {
                 clause: clause.trim().to_owned(),
                 status: status
                     .parse::<Status>()
                     .map_err(|e| anyhow!("STATUS: {e}"))?,
-                note: note.clone(),
-                document: document.clone(),
-                owner: owner.clone(),
-                due: due.as_deref().map(|d| date("due", d)).transpose()?,
+                note: keep(note, e.and_then(|e| e.note.as_ref())),
+                document: keep(document, e.and_then(|e| e.document.as_ref())),
+                owner: keep(owner, e.and_then(|e| e.owner.as_ref())),
+                due,
             };
             record(cli, assessment, &[entry], "salw assess set")
         }

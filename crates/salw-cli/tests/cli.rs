@@ -3728,6 +3728,7 @@ fn an_assessment_is_recorded_all_or_none_shown_with_live_figures_and_written_as_
             .expect("figure")
     };
     assert_eq!(share(&json), "100.0 % (5 of 5)");
+    node.ok(&["assess", "set", "2026", "05.30.01", "met"]);
     node.ok(&[
         "weapon",
         "add",
@@ -3741,6 +3742,15 @@ fn an_assessment_is_recorded_all_or_none_shown_with_live_figures_and_written_as_
         serde_json::from_str(&node.ok(&["assess", "show", "2026", "--format", "json"]))
             .expect("JSON");
     assert_eq!(share(&json), "83.3 % (5 of 6)");
+    // The entry keeps the figure it saw.
+    let then = json["clauses"]
+        .as_array()
+        .expect("clauses")
+        .iter()
+        .find(|c| c["clause"] == "05.30.01")
+        .map(|c| c["figure_then"].clone())
+        .expect("clause");
+    assert_eq!(then, "100.0 % (5 of 5)");
 
     // Files: XLSX read back by calamine, printable HTML.
     let xlsx = node.path("a.xlsx");
@@ -3750,6 +3760,8 @@ fn an_assessment_is_recorded_all_or_none_shown_with_live_figures_and_written_as_
     let row: Vec<Data> = sheet.rows().nth(3).expect("first gap").to_vec();
     assert_eq!(row[1], Data::String("05.31.04".into()));
     assert_eq!(row[6], Data::String("NCB".into()));
+    // `assess set` with a new status and owner kept the due date it did not name.
+    assert_eq!(row[7], Data::String("2027-03-31".into()));
     let html = node.path("a.html");
     node.ok(&["assess", "show", "2026", "--out", s(&html)]);
     let page = std::fs::read_to_string(&html).expect("read");

@@ -7,9 +7,8 @@ use std::collections::BTreeMap;
 
 use chrono::NaiveDate;
 use rust_xlsxwriter::{Format, Workbook};
-use salw_assess::checklist::Checklist;
-use salw_assess::score::{self, Entry, Gap, ModuleScore, Progress};
-use salw_store::assessments::{Assistance, Figure};
+use salw_assess::score::{self, Gap, ModuleScore, Progress};
+use salw_store::assessments::{Assessment, Assistance, Figure};
 use serde::Serialize;
 
 use crate::Error;
@@ -27,7 +26,10 @@ pub struct ClauseRow {
     pub document: Option<String>,
     pub owner: Option<String>,
     pub due: Option<NaiveDate>,
+    /// The registry's figure now.
     pub figure: Option<Figure>,
+    /// The same figure when the clause's entry was made.
+    pub figure_then: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -51,15 +53,15 @@ pub struct AssessmentReport {
 pub fn build(
     name: &str,
     country: &str,
-    checklist: &Checklist,
-    entries: &BTreeMap<String, Entry>,
+    now: &Assessment,
     figures: &BTreeMap<String, Figure>,
     today: NaiveDate,
-    earlier: Option<(&str, &Checklist, &BTreeMap<String, Entry>)>,
+    earlier: Option<(&str, &Assessment)>,
 ) -> AssessmentReport {
+    let (checklist, entries) = (&now.checklist, &now.entries);
     let scores = score::score(checklist, entries);
     let progress = earlier
-        .map(|(_, c, e)| score::compare(&score::score(c, e), &scores))
+        .map(|(_, a)| score::compare(&score::score(&a.checklist, &a.entries), &scores))
         .unwrap_or_default();
     let clauses = checklist
         .modules
@@ -78,6 +80,7 @@ pub fn build(
                 owner: e.and_then(|e| e.owner.clone()),
                 due: e.and_then(|e| e.due),
                 figure: c.figure.as_ref().and_then(|f| figures.get(f).cloned()),
+                figure_then: e.and_then(|_| now.figures_then.get(&c.id).cloned()),
             }
         })
         .collect();
@@ -92,7 +95,7 @@ pub fn build(
         gaps: score::gaps(checklist, entries, today),
         scores,
         clauses,
-        compared_with: earlier.map(|(n, _, _)| n.to_owned()),
+        compared_with: earlier.map(|(n, _)| n.to_owned()),
         progress,
     }
 }
@@ -195,7 +198,10 @@ pub fn to_html(r: &AssessmentReport) -> String {
             evidence.push(format!("Document: {}", esc(d)));
         }
         if let Some(f) = &c.figure {
-            evidence.push(format!("Registry: {}", esc(&figure_text(f))));
+            evidence.push(format!("Registry now: {}", esc(&figure_text(f))));
+        }
+        if let Some(then) = &c.figure_then {
+            evidence.push(format!("when assessed: {}", esc(then)));
         }
         h += &format!(
             "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>\n",
@@ -295,6 +301,7 @@ pub fn to_xlsx(r: &AssessmentReport) -> Result<Vec<u8>, Error> {
         "registry figure",
         "owner",
         "due",
+        "figure when assessed",
     ]
     .iter()
     .enumerate()
@@ -317,6 +324,7 @@ pub fn to_xlsx(r: &AssessmentReport) -> Result<Vec<u8>, Error> {
         )?;
         ws.write_string(row, 7, c.owner.as_deref().unwrap_or(""))?;
         ws.write_string(row, 8, c.due.map(|d| d.to_string()).unwrap_or_default())?;
+        ws.write_string(row, 9, c.figure_then.as_deref().unwrap_or(""))?;
     }
     Ok(wb.save_to_buffer()?)
 }
@@ -410,11 +418,7 @@ pub fn assistance_html(a: &Assistance, country: &str) -> String {
             p.start,
             p.end,
             p.budget,
-            p.reports
-                .iter()
-                .map(|r| format!("{:?} {}", r.kind, r.due).to_lowercase())
-                .collect::<Vec<_>>()
-                .join(", "),
+            reports_due(p),
             results.join("<br>")
         );
     }
@@ -495,9 +499,17 @@ pub fn assistance_xlsx(a: &Assistance) -> Result<Vec<u8>, Error> {
     }
     let ws = wb.add_worksheet();
     ws.set_name("projects")?;
-    for (c, l) in ["id", "need", "donor", "start", "end", "budget"]
-        .iter()
-        .enumerate()
+    for (c, l) in [
+        "id",
+        "need",
+        "donor",
+        "start",
+        "end",
+        "budget",
+        "reports due",
+    ]
+    .iter()
+    .enumerate()
     {
         ws.write_string_with_format(0, c as u16, *l, &bold)?;
     }
@@ -509,30 +521,69 @@ pub fn assistance_xlsx(a: &Assistance) -> Result<Vec<u8>, Error> {
         ws.write_string(row, 3, p.start.to_string())?;
         ws.write_string(row, 4, p.end.to_string())?;
         ws.write_number(row, 5, p.budget as f64)?;
+        ws.write_string(row, 6, reports_due(p))?;
+    }
+    let ws = wb.add_worksheet();
+    ws.set_name("results")?;
+    for (c, l) in ["project", "what", "count", "female", "male"]
+        .iter()
+        .enumerate()
+    {
+        ws.write_string_with_format(0, c as u16, *l, &bold)?;
+    }
+    for (i, r) in a.results.iter().enumerate() {
+        let row = 1 + i as u32;
+        ws.write_string(row, 0, &r.project)?;
+        ws.write_string(row, 1, &r.what)?;
+        ws.write_number(row, 2, r.count as f64)?;
+        for (col, v) in [(3, r.female), (4, r.male)] {
+            if let Some(v) = v {
+                ws.write_number(row, col, v as f64)?;
+            }
+        }
     }
     Ok(wb.save_to_buffer()?)
 }
 
-/// The PoA report's question 11.1 (assistance needed), proposed from the needs recorded.
+/// "interim 2027-06-30, final 2028-01-31".
+fn reports_due(p: &salw_assess::assistance::Project) -> String {
+    p.reports
+        .iter()
+        .map(|r| format!("{:?} {}", r.kind, r.due).to_lowercase())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// The most needs question 11.1 lists (highest priority first); the rest are counted.
+const POA_NEEDS_LISTED: usize = 12;
+
+/// The PoA report's question 11.1 (assistance needed), proposed from the needs recorded,
+/// highest priority first.
 pub fn needs_for_poa(a: &Assistance) -> Option<String> {
     if a.needs.is_empty() {
         return None;
     }
     let funded = |id: &str| a.projects.iter().any(|p| p.need == id);
-    Some(
-        a.needs
-            .iter()
-            .map(|n| {
-                format!(
-                    "{} ({}, module {}, about USD {}{})",
-                    n.description,
-                    format!("{:?}", n.priority).to_lowercase() + " priority",
-                    n.area,
-                    n.budget,
-                    if funded(&n.id) { ", funded" } else { "" }
-                )
-            })
-            .collect::<Vec<_>>()
-            .join("; "),
-    )
+    let mut needs: Vec<&salw_assess::assistance::Need> = a.needs.iter().collect();
+    needs.sort_by(|x, y| x.priority.cmp(&y.priority).then(x.id.cmp(&y.id)));
+    let more = needs.len().saturating_sub(POA_NEEDS_LISTED);
+    let mut text = needs
+        .iter()
+        .take(POA_NEEDS_LISTED)
+        .map(|n| {
+            format!(
+                "{} ({} priority, module {}, about USD {}{})",
+                n.description,
+                format!("{:?}", n.priority).to_lowercase(),
+                n.area,
+                n.budget,
+                if funded(&n.id) { ", funded" } else { "" }
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("; ");
+    if more > 0 {
+        text += &format!("; and {more} more (the assistance records list them all)");
+    }
+    Some(text)
 }

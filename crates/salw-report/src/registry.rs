@@ -110,8 +110,8 @@ pub fn assessment_report<B: AssessBackend + TraceBackend + ?Sized>(
     country: &str,
     today: NaiveDate,
 ) -> Result<crate::assessment::AssessmentReport, Error> {
-    let (checklist, entries) = assessments::current(backend, name)?;
-    let figures = assessments::figures(backend, &checklist)?;
+    let now = assessments::current(backend, name)?;
+    let figures = assessments::figures(backend, &now.checklist)?;
     let earlier = match compare {
         Some(other) => Some((other, assessments::current(backend, other)?)),
         None => None,
@@ -119,11 +119,10 @@ pub fn assessment_report<B: AssessBackend + TraceBackend + ?Sized>(
     Ok(crate::assessment::build(
         name,
         country,
-        &checklist,
-        &entries,
+        &now,
         &figures,
         today,
-        earlier.as_ref().map(|(n, (c, e))| (*n, c, e)),
+        earlier.as_ref().map(|(n, a)| (*n, a)),
     ))
 }
 

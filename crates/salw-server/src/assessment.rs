@@ -7,12 +7,12 @@
 use askama::Template;
 use axum::Json;
 use axum::extract::{Extension, Path, Request, State};
-use axum::http::{StatusCode, header};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
 use chrono::NaiveDate;
 use salw_access::Permission;
 use salw_assess::assistance::{Need, Offer, Priority, Project, ProjectResult};
-use salw_assess::checklist;
+use salw_assess::checklist::{self, Checklist};
 use salw_assess::score::{Entry, Status};
 use salw_report::assessment::{self as files, AssessmentReport};
 use salw_store::assessments::{self, AssessmentInfo, Assistance, AssistanceItem};
@@ -22,7 +22,7 @@ use crate::api::{ApiResult, audit};
 use crate::auth::{self, Caller};
 use crate::error::{ApiError, FieldError};
 use crate::pages::{Nav, PageResult, check_csrf, read_form, render};
-use crate::params::{ApiJson, Params};
+use crate::params::{ApiJson, Params, parse_json};
 use crate::state::Shared;
 
 fn store(context: &'static str) -> impl Fn(salw_store::StoreError) -> ApiError {
@@ -139,7 +139,8 @@ async fn assistance(state: &Shared) -> Result<Assistance, ApiError> {
 // ---------------------------------------------------------------------------------------------
 // API
 
-pub async fn api_list(State(state): State<Shared>) -> ApiResult {
+pub async fn api_list(State(state): State<Shared>, params: Params) -> ApiResult {
+    params.only(&[])?;
     let list = list(&state).await?;
     Ok(Json(json!({ "checklist": checklist::CURRENT, "assessments": list })).into_response())
 }
@@ -151,7 +152,7 @@ pub async fn api_show(
 ) -> ApiResult {
     params.only(&["compare"])?;
     let known = list(&state).await?;
-    let compare = params.text("compare");
+    let compare = params.text("compare").filter(|c| !c.trim().is_empty());
     for n in std::iter::once(&name).chain(compare.as_ref()) {
         if !known.iter().any(|a| &a.name == n) {
             return Err(ApiError::not_found(format!("no assessment named '{n}'")));
@@ -174,7 +175,8 @@ pub async fn api_record(
     }
 }
 
-pub async fn api_assistance(State(state): State<Shared>) -> ApiResult {
+pub async fn api_assistance(State(state): State<Shared>, params: Params) -> ApiResult {
+    params.only(&[])?;
     let a = assistance(&state).await?;
     let matches = a.matches();
     Ok(Json(json!({
@@ -190,17 +192,13 @@ pub async fn api_add_assistance(
     Path(kind): Path<String>,
     ApiJson(body): ApiJson<serde_json::Value>,
 ) -> ApiResult {
-    let bad =
-        |e: serde_json::Error| ApiError::field(StatusCode::BAD_REQUEST, "body", e.to_string());
+    // Read again with the field's path named in any refusal, as every API body is.
+    let bytes = serde_json::to_vec(&body).map_err(|e| ApiError::internal("the body", e))?;
     let item = match kind.as_str() {
-        "needs" => AssistanceItem::Need(serde_json::from_value::<Need>(body).map_err(bad)?),
-        "offers" => AssistanceItem::Offer(serde_json::from_value::<Offer>(body).map_err(bad)?),
-        "projects" => {
-            AssistanceItem::Project(serde_json::from_value::<Project>(body).map_err(bad)?)
-        }
-        "results" => {
-            AssistanceItem::Result(serde_json::from_value::<ProjectResult>(body).map_err(bad)?)
-        }
+        "needs" => AssistanceItem::Need(parse_json::<Need>(&bytes)?),
+        "offers" => AssistanceItem::Offer(parse_json::<Offer>(&bytes)?),
+        "projects" => AssistanceItem::Project(parse_json::<Project>(&bytes)?),
+        "results" => AssistanceItem::Result(parse_json::<ProjectResult>(&bytes)?),
         _ => {
             return Err(ApiError::not_found(format!(
                 "no assistance records '{kind}' (needs, offers, projects or results)"
@@ -228,6 +226,7 @@ pub struct ClauseForm {
     pub owner: String,
     pub due: String,
     pub figure: String,
+    pub figure_then: String,
     pub error: String,
 }
 
@@ -333,6 +332,7 @@ fn page(
                         )
                     })
                     .unwrap_or_default(),
+                figure_then: c.figure_then.clone().unwrap_or_default(),
                 error: errors.get(&c.clause).cloned().unwrap_or_default(),
             }
         })
@@ -405,18 +405,32 @@ fn chosen(names: &[AssessmentInfo], asked: Option<String>) -> String {
         .unwrap_or_else(|| chrono::Datelike::year(&chrono::Utc::now()).to_string())
 }
 
-fn module_of(asked: Option<String>) -> Result<String, ApiError> {
-    let c =
-        checklist::load(checklist::CURRENT).map_err(|e| ApiError::internal("the checklist", e))?;
+/// The module asked for, of the assessment's checklist; by default its first.
+fn module_of(checklist: &Checklist, asked: Option<String>) -> Result<String, ApiError> {
     match asked {
-        None => Ok(c.modules.first().map(|m| m.id.clone()).unwrap_or_default()),
-        Some(m) if c.module(&m).is_some() => Ok(m),
+        None => Ok(checklist
+            .modules
+            .first()
+            .map(|m| m.id.clone())
+            .unwrap_or_default()),
+        Some(m) if checklist.module(&m).is_some() => Ok(m),
         Some(m) => Err(ApiError::field(
             StatusCode::BAD_REQUEST,
             "module",
-            format!("'{m}' is not a module of {}", c.checklist),
+            format!("'{m}' is not a module of {}", checklist.checklist),
         )),
     }
+}
+
+/// The checklist an assessment answers (the current one for a new assessment).
+async fn checklist_of(state: &Shared, name: String) -> Result<Checklist, ApiError> {
+    state
+        .read(move |reg| {
+            assessments::current(reg.backend(), &name)
+                .map(|a| a.checklist)
+                .map_err(store("reading the assessment"))
+        })
+        .await
 }
 
 pub async fn assessment_page(
@@ -427,7 +441,8 @@ pub async fn assessment_page(
     params.only(&["name", "module", "compare", "done"])?;
     let names = list(&state).await?;
     let name = chosen(&names, params.text("name"));
-    let module = module_of(params.text("module"))?;
+    let checklist = checklist_of(&state, name.clone()).await?;
+    let module = module_of(&checklist, params.text("module"))?;
     let compare = params.text("compare").filter(|c| !c.trim().is_empty());
     if let Some(c) = &compare
         && !names.iter().any(|a| &a.name == c)
@@ -460,9 +475,8 @@ pub async fn post_assessment_page(
     let form = read_form(request).await?;
     check_csrf(&caller, &form)?;
     let name = form.value("name").trim().to_owned();
-    let module = module_of(Some(form.value("module").to_owned()))?;
-    let c =
-        checklist::load(checklist::CURRENT).map_err(|e| ApiError::internal("the checklist", e))?;
+    let c = checklist_of(&state, name.clone()).await?;
+    let module = module_of(&c, Some(form.value("module").to_owned()))?;
     let mut typed = Typed::new();
     let mut entries = Vec::new();
     let mut problems = Vec::new();
@@ -479,11 +493,19 @@ pub async fn post_assessment_page(
             field("owner"),
             field("due"),
         ];
-        // A clause with no status chosen is left as it is.
-        if row[0].is_empty() {
+        // A clause with nothing given is left as it is; one with evidence, owner or date but
+        // no status is a mistake, not an answer.
+        if row.iter().all(String::is_empty) {
             continue;
         }
         typed.insert(clause.id.clone(), row.clone());
+        if row[0].is_empty() {
+            problems.push(format!(
+                "clause {}: choose a status for what is written here",
+                clause.id
+            ));
+            continue;
+        }
         let [status, note, document, owner, due] = row;
         let status = match status.parse::<Status>() {
             Ok(s) => s,
@@ -756,22 +778,5 @@ pub async fn assessment_file(
         .map_err(|e| ApiError::internal("writing the assistance records", e))?;
         (bytes, "assistance".to_owned())
     };
-    let media = match format {
-        "html" => "text/html; charset=utf-8",
-        "json" => "application/json",
-        _ => "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    };
-    let disposition = if format == "html" {
-        format!("inline; filename=\"{name}.html\"")
-    } else {
-        format!("attachment; filename=\"{name}.{format}\"")
-    };
-    Ok((
-        [
-            (header::CONTENT_TYPE, media.to_owned()),
-            (header::CONTENT_DISPOSITION, disposition),
-        ],
-        bytes,
-    )
-        .into_response())
+    Ok(crate::reports::download(&name, format, bytes))
 }

@@ -412,24 +412,29 @@ pub async fn report_file(
         };
         (bytes, format!("{report}-{from}-{to}"))
     };
+    Ok(download(&name, format, bytes))
+}
+
+/// A report file as a response: HTML opens in the browser (to print); JSON, CSV and XLSX are
+/// saved as `name.format`.
+pub fn download(name: &str, format: &str, bytes: Vec<u8>) -> axum::response::Response {
     let media = match format {
         "html" => "text/html; charset=utf-8",
         "json" => "application/json",
         "csv" => "text/csv; charset=utf-8",
         _ => "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     };
-    // HTML opens in the browser (to print); the others are saved.
     let disposition = if format == "html" {
         format!("inline; filename=\"{name}.html\"")
     } else {
         format!("attachment; filename=\"{name}.{format}\"")
     };
-    Ok((
+    (
         [
             (header::CONTENT_TYPE, media.to_owned()),
             (header::CONTENT_DISPOSITION, disposition),
         ],
         bytes,
     )
-        .into_response())
+        .into_response()
 }

@@ -28,6 +28,7 @@ fn entry_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<StoredEntry> {
                 .map(|d| d.parse().map_err(|_| corrupt(format!("due date '{d}'"))))
                 .transpose()?,
         },
+        figure: r.get(11)?,
         entered_at: r.get(9)?,
         entered_by: r.get(10)?,
     })
@@ -39,7 +40,7 @@ impl AssessBackend for SqliteBackend {
             .conn
             .prepare_cached(
                 "SELECT seq, assessment, checklist, clause, status, note, document, owner, due,
-                        entered_at, entered_by
+                        entered_at, entered_by, figure
                  FROM assessment_entries WHERE ?1 IS NULL OR assessment = ?1 ORDER BY seq",
             )
             .map_err(db)?;
@@ -51,8 +52,8 @@ impl AssessBackend for SqliteBackend {
         self.conn
             .prepare_cached(
                 "INSERT INTO assessment_entries (assessment, checklist, clause, status, note,
-                     document, owner, due, entered_at, entered_by)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+                     document, owner, due, entered_at, entered_by, figure)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
             )
             .and_then(|mut s| {
                 s.execute(params![
@@ -65,7 +66,8 @@ impl AssessBackend for SqliteBackend {
                     e.entry.owner,
                     e.entry.due.map(|d| d.to_string()),
                     e.entered_at,
-                    e.entered_by
+                    e.entered_by,
+                    e.figure
                 ])
             })
             .map_err(db)?;
@@ -105,6 +107,22 @@ impl AssessBackend for SqliteBackend {
             .and_then(|mut s| s.execute(params![a.kind, a.id, a.body, a.entered_at, a.entered_by]))
             .map_err(db)?;
         Ok(n == 1)
+    }
+
+    fn weapons_awaiting_mark(&mut self) -> Result<(u64, u64)> {
+        self.conn
+            .query_row(
+                "SELECT count(*), coalesce(sum(awaiting_mark), 0) FROM weapons
+                 WHERE status <> 'destroyed'",
+                [],
+                |r| {
+                    Ok((
+                        r.get::<_, i64>(0)?.max(0) as u64,
+                        r.get::<_, i64>(1)?.max(0) as u64,
+                    ))
+                },
+            )
+            .map_err(db)
     }
 
     fn individuals_sex_recorded(&mut self) -> Result<(u64, u64)> {

@@ -438,7 +438,8 @@ const MIGRATIONS: &[&str] = &[
         owner      TEXT,
         due        TEXT,
         entered_at TEXT NOT NULL,
-        entered_by TEXT NOT NULL
+        entered_by TEXT NOT NULL,
+        figure     TEXT
     );
     CREATE INDEX assessment_entries_name ON assessment_entries (assessment, seq);
     CREATE TABLE assistance (

@@ -25,6 +25,9 @@ pub struct StoredEntry {
     pub assessment: String,
     pub checklist: String,
     pub entry: Entry,
+    /// The registry figure the clause names, as it stood when the entry was made ("98.0 %
+    /// (294 of 300)"): the evidence the assessment saw, beside today's value.
+    pub figure: Option<String>,
     pub entered_at: String,
     pub entered_by: String,
 }
@@ -53,6 +56,8 @@ pub trait AssessBackend: Backend {
     fn insert_assistance_record(&mut self, record: &AssistanceRecord) -> Result<bool>;
     /// Individuals in the registry, and how many of them have their sex recorded.
     fn individuals_sex_recorded(&mut self) -> Result<(u64, u64)>;
+    /// Weapons not destroyed, and how many of them await a unique mark.
+    fn weapons_awaiting_mark(&mut self) -> Result<(u64, u64)>;
 }
 
 /// An assessment's name, checklist and size, for lists.
@@ -94,30 +99,46 @@ pub fn assessments<B: AssessBackend + ?Sized>(backend: &mut B) -> Result<Vec<Ass
         .collect())
 }
 
+/// An assessment as it stands.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Assessment {
+    pub checklist: Checklist,
+    /// The latest entry of each clause.
+    pub entries: BTreeMap<String, Entry>,
+    /// The registry figure each of those entries saw when it was made.
+    pub figures_then: BTreeMap<String, String>,
+}
+
 /// An assessment as it stands: its checklist and the latest entry of each clause. A name with
 /// no entry yet is a new assessment on the current checklist.
-pub fn current<B: AssessBackend + ?Sized>(
-    backend: &mut B,
-    name: &str,
-) -> Result<(Checklist, BTreeMap<String, Entry>)> {
-    let entries = backend.assessment_entries(Some(name))?;
-    let checklist_name = entries
+pub fn current<B: AssessBackend + ?Sized>(backend: &mut B, name: &str) -> Result<Assessment> {
+    let kept = backend.assessment_entries(Some(name))?;
+    let checklist_name = kept
         .first()
         .map(|e| e.checklist.clone())
         .unwrap_or_else(|| checklist::CURRENT.to_owned());
     let checklist = checklist::load(&checklist_name)
         .map_err(|e| StoreError::Corrupt(format!("assessment {name}: {e}")))?;
-    let latest = entries
-        .into_iter()
-        .map(|e| (e.entry.clause.clone(), e.entry))
-        .collect();
-    Ok((checklist, latest))
+    let mut entries = BTreeMap::new();
+    let mut figures_then = BTreeMap::new();
+    for e in kept {
+        match e.figure {
+            Some(f) => figures_then.insert(e.entry.clause.clone(), f),
+            None => figures_then.remove(&e.entry.clause),
+        };
+        entries.insert(e.entry.clause.clone(), e.entry);
+    }
+    Ok(Assessment {
+        checklist,
+        entries,
+        figures_then,
+    })
 }
 
 /// Checks entries against the assessment's checklist and keeps them all, in one transaction,
 /// or none (`Ok(Err(problems))`, each naming its clause). An entry equal to the clause's
 /// current one is not kept again. Returns how many were kept.
-pub fn record<B: AssessBackend + ?Sized>(
+pub fn record<B: AssessBackend + TraceBackend + ?Sized>(
     backend: &mut B,
     name: &str,
     entries: &[Entry],
@@ -131,7 +152,11 @@ pub fn record<B: AssessBackend + ?Sized>(
             "assessment: '{name}' is not a name (1 to 80 characters, no slash)"
         ));
     }
-    let (checklist, now) = current(backend, name)?;
+    let Assessment {
+        checklist,
+        entries: now,
+        ..
+    } = current(backend, name)?;
     let mut seen = std::collections::BTreeSet::new();
     for e in entries {
         if checklist.clause(&e.clause).is_none() {
@@ -165,6 +190,13 @@ pub fn record<B: AssessBackend + ?Sized>(
     if fresh.is_empty() {
         return Ok(Ok(0));
     }
+    // The evidence the registry gives now, kept with each entry whose clause names a figure.
+    let figures = figures(backend, &checklist)?;
+    let figure_of = |clause: &str| {
+        let (_, c) = checklist.clause(clause)?;
+        let f = figures.get(c.figure.as_deref()?)?;
+        Some(f.value.clone().unwrap_or_else(|| f.detail.clone()))
+    };
     backend.begin()?;
     for e in &fresh {
         let kept = StoredEntry {
@@ -172,6 +204,7 @@ pub fn record<B: AssessBackend + ?Sized>(
             assessment: name.to_owned(),
             checklist: checklist.checklist.clone(),
             entry: (*e).clone(),
+            figure: figure_of(&e.clause),
             entered_at: at.to_owned(),
             entered_by: by.to_owned(),
         };
@@ -216,7 +249,7 @@ pub fn figures<B: AssessBackend + TraceBackend + ?Sized>(
             "marking.uniquely_marked_share" | "marking.awaiting_mark" => {
                 let (total, awaiting) = match marking {
                     Some(m) => m,
-                    None => *marking.insert(backend.marking_counts()?),
+                    None => *marking.insert(backend.weapons_awaiting_mark()?),
                 };
                 if name == "marking.awaiting_mark" {
                     (
@@ -228,7 +261,8 @@ pub fn figures<B: AssessBackend + TraceBackend + ?Sized>(
                     (
                         "weapons in the registry with a unique mark",
                         share(total.saturating_sub(awaiting), total),
-                        "weapons with a unique mark over all weapons recorded".to_owned(),
+                        "weapons with a unique mark over all weapons recorded, destroyed ones left out"
+                            .to_owned(),
                     )
                 }
             }
@@ -418,23 +452,18 @@ pub fn keep<B: AssessBackend + ?Sized>(
             if !held.needs.iter().any(|n| n.id == pr.need) {
                 p.push(format!("need: no need '{}'", pr.need));
             }
+            if let Some(other) = held.projects.iter().find(|o| o.need == pr.need) {
+                p.push(format!(
+                    "need: '{}' is funded by project '{}' already",
+                    pr.need, other.id
+                ));
+            }
             ("project", &pr.id, p, serde_json::to_string(pr))
         }
         AssistanceItem::Result(r) => {
-            let mut p = Vec::new();
+            let mut p = r.problems();
             if !held.projects.iter().any(|pr| pr.id == r.project) {
                 p.push(format!("project: no project '{}'", r.project));
-            }
-            if r.what.trim().is_empty() {
-                p.push("what: required".into());
-            }
-            if let (Some(f), Some(m)) = (r.female, r.male)
-                && f + m > r.count
-            {
-                p.push(format!(
-                    "female + male: {f} + {m} is more than the count {}",
-                    r.count
-                ));
             }
             ("result", &r.project, p, serde_json::to_string(r))
         }
@@ -457,7 +486,7 @@ pub fn keep<B: AssessBackend + ?Sized>(
     let record = AssistanceRecord {
         seq: 0,
         kind: kind.to_owned(),
-        id: id.trim().to_owned(),
+        id: id.clone(),
         body,
         entered_at: at.to_owned(),
         entered_by: by.to_owned(),

@@ -48,6 +48,15 @@ fn an_assessment_is_kept_all_or_none_scored_ranked_and_shows_live_registry_figur
     );
     assert_eq!(code, 422);
     assert!(e.to_string().contains("done"), "{e}");
+    // A misspelt field is refused, not dropped.
+    let (code, e) = server.json(
+        "POST",
+        "/api/v1/assessments/2026",
+        Role::Analyst,
+        &json!([{"clause": "05.20.01", "status": "met", "due_date": "2027-01-01"}]),
+    );
+    assert_eq!(code, 422);
+    assert!(e.to_string().contains("due_date"), "{e}");
     // Investigators and registrars may read, not assess.
     let (code, _) = server.json(
         "POST",
@@ -189,6 +198,13 @@ fn needs_from_gaps_meet_offers_and_fill_the_poa_report_s_assistance_question() {
     assert_eq!(code, 201);
     let (code, _) = post("unknown", json!({}));
     assert_eq!(code, 404);
+    // A field missing is named; a count of persons that overflows is refused, not wrapped.
+    let (code, e) = post(
+        "offers",
+        json!({"id": "O3", "areas": ["05.20"], "budget_min": 1, "budget_max": 2}),
+    );
+    assert_eq!(code, 422, "{e}");
+    assert!(e.to_string().contains("donor"), "{e}");
     let (code, _) = server.json(
         "POST",
         "/api/v1/assistance/offers",
@@ -229,11 +245,26 @@ fn needs_from_gaps_meet_offers_and_fill_the_poa_report_s_assistance_question() {
                "reports": [{"kind": "interim", "due": "2027-06-30"}, {"kind": "final", "due": "2028-01-31"}]}),
     );
     assert_eq!(code, 201, "{e}");
+    let (code, e) = post(
+        "results",
+        json!({"project": "P1", "what": "officials trained", "count": 40,
+               "female": u64::MAX, "male": 1}),
+    );
+    assert_eq!(code, 422, "{e}");
+    assert_eq!(e["error"]["errors"][0]["field"], "female + male", "{e}");
     let (code, _) = post(
         "results",
         json!({"project": "P1", "what": "officials trained", "count": 40, "female": 12, "male": 28}),
     );
     assert_eq!(code, 201);
+    // One project per need.
+    let (code, e) = post(
+        "projects",
+        json!({"id": "P2", "need": "N1", "donor": "Other", "start": "2027-01-01",
+               "end": "2027-12-31", "budget": 1000, "reports": [{"kind": "final", "due": "2028-01-31"}]}),
+    );
+    assert_eq!(code, 422, "{e}");
+    assert!(e.to_string().contains("funded by project 'P1'"), "{e}");
     let (_, a) = server.get_json("/api/v1/assistance", Role::Analyst);
     assert_eq!(a["matches"], json!([]));
     assert_eq!(a["results"][0]["female"], 12);

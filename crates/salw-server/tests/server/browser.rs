@@ -648,6 +648,14 @@ fn analyst_completes_a_module_s_assessment_and_downloads_the_gap_list() {
         .collect();
     assert_eq!(listed, gaps);
 
+    // In the next module, an owner written for a clause with no status chosen is a mistake
+    // pointed out, not an answer dropped.
+    b.click(&b.wait_for(r#"#scores a[href*="module=05.30"]"#));
+    b.fill(r#"input[name="owner.05.30.01"]"#, "Registry unit");
+    b.click(&b.wait_for("#keep"));
+    let error = b.text(&b.wait_for(r#"[id="c05.30.01"] .error"#));
+    assert!(error.contains("choose a status"), "{error}");
+
     // The first gap becomes an assistance need; its area is the clause's module.
     b.click(&b.wait_for(r#"a[href="/assistance"]"#));
     b.click(&b.wait_for(r#"#clause option[value="05.20.02"]"#));

@@ -587,3 +587,93 @@ pub fn needs_for_poa(a: &Assistance) -> Option<String> {
     }
     Some(text)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use salw_assess::assistance::{Need, Offer, Priority, Project, ReportDue, ReportKind};
+
+    fn need(id: &str, priority: Priority, description: &str) -> Need {
+        Need {
+            id: id.into(),
+            area: "05.20".into(),
+            description: description.into(),
+            budget: 1000,
+            priority,
+            region: "East Africa".into(),
+            assessment: None,
+            clause: None,
+        }
+    }
+
+    fn sample() -> Assistance {
+        Assistance {
+            needs: vec![
+                need("N2", Priority::Low, "Scanners <b>&</b> ledgers"),
+                need("N1", Priority::High, "Stock-count training"),
+            ],
+            offers: vec![Offer {
+                id: "O1".into(),
+                donor: "Fund".into(),
+                areas: vec!["05.20".into()],
+                regions: vec![],
+                budget_min: 0,
+                budget_max: 5000,
+            }],
+            projects: vec![Project {
+                id: "P1".into(),
+                need: "N1".into(),
+                donor: "Fund".into(),
+                start: "2027-01-01".parse().expect("date"),
+                end: "2027-12-31".parse().expect("date"),
+                budget: 1000,
+                reports: vec![ReportDue {
+                    kind: ReportKind::Final,
+                    due: "2028-01-31".parse().expect("date"),
+                }],
+            }],
+            results: vec![],
+        }
+    }
+
+    #[test]
+    fn the_assistance_files_read_back_and_escape_what_people_typed() {
+        use calamine::{Data, Reader, Xlsx};
+        let a = sample();
+        let html = assistance_html(&a, "KE");
+        assert!(html.contains("Scanners &lt;b&gt;&amp;&lt;/b&gt; ledgers"));
+        assert!(!html.contains("<b>&</b>"));
+        let bytes = assistance_xlsx(&a).expect("xlsx");
+        let mut wb = Xlsx::new(std::io::Cursor::new(bytes)).expect("calamine reads it");
+        let needs = wb.worksheet_range("needs").expect("needs");
+        assert_eq!(needs.get((1, 0)), Some(&Data::String("N2".into())));
+        // N1 has a project: only N2 is matched.
+        let matches = wb.worksheet_range("matches").expect("matches");
+        assert_eq!(matches.get((1, 0)), Some(&Data::String("N2".into())));
+        assert_eq!(matches.get((2, 0)), None);
+        let projects = wb.worksheet_range("projects").expect("projects");
+        assert_eq!(
+            projects.get((1, 6)),
+            Some(&Data::String("final 2028-01-31".into()))
+        );
+    }
+
+    #[test]
+    fn the_poa_answer_lists_the_highest_priority_needs_first_and_counts_the_rest() {
+        let mut a = sample();
+        let text = needs_for_poa(&a).expect("text");
+        assert!(
+            text.starts_with("Stock-count training (high priority, module 05.20, about USD 1000, funded); Scanners"),
+            "{text}"
+        );
+        a.needs = (0..20)
+            .map(|i| need(&format!("M{i:02}"), Priority::Medium, "x"))
+            .collect();
+        let text = needs_for_poa(&a).expect("text");
+        assert!(
+            text.ends_with("; and 8 more (the assistance records list them all)"),
+            "{text}"
+        );
+        assert_eq!(needs_for_poa(&Assistance::default()), None);
+    }
+}

@@ -187,7 +187,7 @@ pub struct Breakdowns {
     pub not_established: NotEstablished,
     /// The same indicator over uniquely marked arms only.
     pub uniquely_marked: Ratio,
-    /// Items left out, by reason.
+    /// Items left out, by reason: the most left out first, then by reason.
     pub excluded: Vec<(String, u64)>,
 }
 
@@ -265,6 +265,8 @@ pub fn compute<'a>(items: impl IntoIterator<Item = &'a Item>, profile: Profile) 
             None => not.not_attempted += 1,
         }
     }
+    // Largest first, then by reason: the same figures whatever order the records came in.
+    excluded_by.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
     Indicator {
         numerator: all.n,
         denominator: all.d,

@@ -423,6 +423,24 @@ mod tests {
     }
 
     #[test]
+    fn the_reasons_left_out_do_not_depend_on_the_order_of_the_records() {
+        let antique = Item {
+            antique: true,
+            ..item(Route::Found, None)
+        };
+        let administrative = Item {
+            criminal: false,
+            ..item(Route::Seized, None)
+        };
+        let one = compute([&antique, &administrative, &administrative], un());
+        let other = compute([&administrative, &antique, &administrative], un());
+        assert_eq!(one.breakdowns.excluded, other.breakdowns.excluded);
+        // The most left out first.
+        assert_eq!(one.breakdowns.excluded[0].1, 2);
+        assert_eq!(one.breakdowns.excluded[1].1, 1);
+    }
+
+    #[test]
     fn each_inclusion_rule_on_its_own() {
         let base = item(Route::Seized, Some(TraceOutcome::EstablishedByTracing));
         assert_eq!(compute([&base], un()).denominator, 1);

@@ -13,7 +13,7 @@ use chrono::NaiveDate;
 use salw_access::Permission;
 use salw_assess::assistance::{Need, Offer, Priority, Project, ProjectResult};
 use salw_assess::checklist::{self, Checklist};
-use salw_assess::score::{Entry, Status};
+use salw_assess::score::{self, Entry, Gap, Status};
 use salw_report::assessment::{self as files, AssessmentReport};
 use salw_store::assessments::{self, AssessmentInfo, Assistance, AssistanceItem};
 use serde_json::json;
@@ -362,21 +362,7 @@ fn page(
                     .unwrap_or_default(),
             })
             .collect(),
-        gaps: r
-            .gaps
-            .iter()
-            .map(|g| GapRow {
-                rank: g.rank,
-                clause: g.clause.clone(),
-                level: g.level.as_str(),
-                status: g.status.label(),
-                weight: g.weight,
-                text: g.text.clone(),
-                owner: g.owner.clone().unwrap_or_default(),
-                due: g.due.map(|d| d.to_string()).unwrap_or_default(),
-                overdue: g.overdue,
-            })
-            .collect(),
+        gaps: gap_rows(&r.gaps),
         clauses,
         statuses: Status::ALL
             .iter()
@@ -389,6 +375,22 @@ fn page(
             .filter(|p| !p.starts_with("clause "))
             .collect(),
     }
+}
+
+fn gap_rows(gaps: &[Gap]) -> Vec<GapRow> {
+    gaps.iter()
+        .map(|g| GapRow {
+            rank: g.rank,
+            clause: g.clause.clone(),
+            level: g.level.as_str(),
+            status: g.status.label(),
+            weight: g.weight,
+            text: g.text.clone(),
+            owner: g.owner.clone().unwrap_or_default(),
+            due: g.due.map(|d| d.to_string()).unwrap_or_default(),
+            overdue: g.overdue,
+        })
+        .collect()
 }
 
 /// The assessment shown: asked for, else the latest kept, else one named after this year.
@@ -597,21 +599,22 @@ async fn assistance_page_of(
     let a = assistance(state).await?;
     let names = list(state).await?;
     let assessment = chosen(&names, None);
-    let r = report(state, assessment.clone(), None).await?;
-    let p = page(
-        caller,
-        names,
-        &r,
-        "",
-        &Typed::new(),
-        Vec::new(),
-        String::new(),
-    );
+    // The gaps only: not the registry figures the assessment's page computes (the SDG figure
+    // over all years among them), which this page does not show.
+    let name = assessment.clone();
+    let today = chrono::Utc::now().date_naive();
+    let gaps = state
+        .read(move |reg| {
+            assessments::current(reg.backend(), &name)
+                .map(|a| score::gaps(&a.checklist, &a.entries, today))
+                .map_err(store("reading the assessment"))
+        })
+        .await?;
     Ok(AssistancePage {
         nav: Nav::of(caller),
         matches: a.matches(),
         a,
-        gaps: p.gaps,
+        gaps: gap_rows(&gaps),
         assessment,
         may_complete: caller.may(Permission::CompleteReports),
         notice,

@@ -20,6 +20,7 @@ pub mod key;
 pub mod lifecycle;
 pub mod person;
 pub mod questionnaire;
+pub mod stockpile;
 pub mod trace;
 pub mod weapon;
 

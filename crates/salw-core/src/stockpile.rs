@@ -376,7 +376,10 @@ pub fn discrepancy_step(
                         .into(),
                 );
             }
-            Ok(S::Confirmed(closing(&[Resolution::Loss, Resolution::Theft])?))
+            Ok(S::Confirmed(closing(&[
+                Resolution::Loss,
+                Resolution::Theft,
+            ])?))
         }
     }
 }
@@ -586,7 +589,10 @@ mod tests {
         assert!(err.starts_with("resolution: required"), "{err}");
         let err = discrepancy_step(K::Missing, inv, A::Resolve, Some(Resolution::Theft), "done")
             .unwrap_err();
-        assert!(err.starts_with("resolution: 'theft' does not resolve"), "{err}");
+        assert!(
+            err.starts_with("resolution: 'theft' does not resolve"),
+            "{err}"
+        );
         let err = discrepancy_step(K::Missing, inv, A::Investigate, None, " ").unwrap_err();
         assert!(err.starts_with("note: required"), "{err}");
         let err = discrepancy_step(K::Unexpected, inv, A::Confirm, Some(Resolution::Loss), "x")

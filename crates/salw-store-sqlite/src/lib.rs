@@ -10,6 +10,7 @@ mod alerts;
 mod assessments;
 mod federation;
 mod migrations;
+mod stockpile;
 mod traces;
 
 use std::path::Path;

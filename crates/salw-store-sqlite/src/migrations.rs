@@ -460,6 +460,30 @@ const MIGRATIONS: &[&str] = &[
     CREATE TRIGGER assistance_kept BEFORE DELETE ON assistance
         BEGIN SELECT RAISE(ABORT, 'an assistance record is never deleted'); END;
     "#,
+    // 14: stockpile workflow records (salw_store::stockpile): count plans and results,
+    // discrepancies and their steps, campaigns, destruction batches and their evidence,
+    // evidence holds. Append-only; the weapons an armoury holds are read by holder.
+    r#"
+    CREATE TABLE stock_records (
+        seq        INTEGER PRIMARY KEY,
+        kind       TEXT NOT NULL CHECK (kind IN ('policy', 'count', 'count_result', 'discrepancy',
+                       'discrepancy_step', 'campaign', 'destruction', 'destruction_evidence',
+                       'hold', 'release')),
+        id         TEXT NOT NULL,
+        body       TEXT NOT NULL,
+        entered_at TEXT NOT NULL,
+        entered_by TEXT NOT NULL
+    );
+    CREATE INDEX stock_records_kind ON stock_records (kind, id, seq);
+    CREATE UNIQUE INDEX stock_records_unique ON stock_records (kind, id)
+        WHERE kind IN ('count', 'count_result', 'discrepancy', 'campaign', 'destruction');
+    CREATE TRIGGER stock_records_fixed BEFORE UPDATE ON stock_records
+        BEGIN SELECT RAISE(ABORT, 'a stockpile record is never changed: keep a new one'); END;
+    CREATE TRIGGER stock_records_kept BEFORE DELETE ON stock_records
+        BEGIN SELECT RAISE(ABORT, 'a stockpile record is never deleted'); END;
+    CREATE INDEX weapons_holder ON weapons (holder, status) WHERE holder IS NOT NULL;
+    CREATE INDEX events_deactivated ON events (weapon_id) WHERE kind = 'deactivated';
+    "#,
 ];
 
 pub fn apply(conn: &mut Connection) -> Result<(), StoreError> {

@@ -19,6 +19,7 @@ pub mod photos;
 pub mod records;
 pub mod registry;
 pub mod reports;
+pub mod stockpile;
 pub mod traces;
 
 pub use access::{

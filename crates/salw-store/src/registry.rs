@@ -19,6 +19,9 @@ use crate::records::{
 /// At most this many problems are kept for the report; all are counted.
 const MAX_REPORTED_ERRORS: usize = 1000;
 
+/// Work done in a write's transaction once its records are accepted (`Registry::write_then`).
+type AfterWrite<'a, B> = Box<dyn FnOnce(&mut B, &Outcome) -> Result<()> + 'a>;
+
 /// Who writes, from where, and when (the core has no clock: the time comes from here).
 #[derive(Debug, Clone)]
 pub struct WriteContext {
@@ -352,7 +355,20 @@ impl<B: Backend> Registry<B> {
         records: impl IntoIterator<Item = std::result::Result<Staged, RowError>>,
         progress: &mut dyn FnMut(u64),
     ) -> Result<Outcome> {
-        self.write_records(ctx, records, progress, false)
+        self.write_records(ctx, records, progress, false, None)
+    }
+
+    /// As `write`, then `after` in the same transaction when every record was accepted: a
+    /// workflow record kept beside the journal (a stock count's result, a discrepancy's step)
+    /// commits with the events it caused, or neither does. An error from `after` rolls
+    /// everything back.
+    pub fn write_then(
+        &mut self,
+        ctx: &WriteContext,
+        records: impl IntoIterator<Item = std::result::Result<Staged, RowError>>,
+        after: impl FnOnce(&mut B, &Outcome) -> Result<()>,
+    ) -> Result<Outcome> {
+        self.write_records(ctx, records, &mut |_| {}, false, Some(Box::new(after)))
     }
 
     /// As `write`, for a large file: into an empty registry, the backend may build its unique
@@ -365,7 +381,7 @@ impl<B: Backend> Registry<B> {
         records: impl IntoIterator<Item = std::result::Result<Staged, RowError>>,
         progress: &mut dyn FnMut(u64),
     ) -> Result<Option<Outcome>> {
-        match self.write_records(ctx, records, progress, true) {
+        match self.write_records(ctx, records, progress, true, None) {
             Ok(outcome) => Ok(Some(outcome)),
             Err(StoreError::DeferredClash) => Ok(None),
             Err(e) => Err(e),
@@ -378,6 +394,7 @@ impl<B: Backend> Registry<B> {
         records: impl IntoIterator<Item = std::result::Result<Staged, RowError>>,
         progress: &mut dyn FnMut(u64),
         defer_indexes: bool,
+        after: Option<AfterWrite<'_, B>>,
     ) -> Result<Outcome> {
         self.require_node()?;
         self.load_categories()?;
@@ -407,7 +424,10 @@ impl<B: Backend> Registry<B> {
                 // Abandon the transaction: nothing of a bad file is kept.
                 return Err(StoreError::Invalid(String::new()));
             }
-            Ok(())
+            match after {
+                Some(after) => after(&mut reg.backend, &outcome),
+                None => Ok(()),
+            }
         });
         match written {
             Ok(()) => Ok(outcome),

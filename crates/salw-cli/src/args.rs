@@ -586,6 +586,10 @@ pub struct EventArgs {
     /// established_by_tracing, established_by_other_means, unsuccessful, pending.
     #[arg(long)]
     pub trace_outcome: Option<String>,
+    /// For an issue: when the weapon is due back (YYYY-MM-DD).
+    #[arg(long)]
+    pub due_on: Option<String>,
+    /// For an issue, the duty; for a correction or an unsuccessful trace, why.
     #[arg(long)]
     pub reason: Option<String>,
     /// The id of the event this one corrects.

@@ -394,6 +394,7 @@ fn event_add(cli: &Cli, a: &EventArgs) -> Result<ExitCode> {
         ("verifier", &a.verifier),
         ("trace_ref", &a.trace_ref),
         ("trace_outcome", &a.trace_outcome),
+        ("due_on", &a.due_on),
         ("reason", &a.reason),
         ("supersedes", &a.supersedes),
         ("notes", &a.notes),

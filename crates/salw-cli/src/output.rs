@@ -147,6 +147,7 @@ fn event_details(reg: &mut Reg, e: &LifecycleEvent) -> Vec<String> {
     add("amnesty", e.amnesty.map(|r| r.to_string()));
     add("outcome", e.trace_outcome.map(|t| t.to_string()));
     add("trace", e.trace_ref.clone());
+    add("due back", e.due_on.map(|d| d.to_string()));
     add("method", e.method.clone());
     add("witnesses", e.witnesses.clone());
     add("parts treated", e.parts_treated.clone());

@@ -162,6 +162,10 @@ pub struct LifecycleEvent {
     pub trace_ref: Option<String>,
     #[serde(default, skip_serializing_if = "is_none")]
     pub trace_outcome: Option<TraceOutcome>,
+    /// For an issue: the day the weapon is due back at the armoury (PoA II.10: a State keeps
+    /// track of weapons out with its units and staff; one not back by then is overdue).
+    #[serde(default, skip_serializing_if = "is_none")]
+    pub due_on: Option<NaiveDate>,
     /// Reason: for a correction, an unsuccessful trace, a destruction, a duty (issue).
     #[serde(default, skip_serializing_if = "is_none")]
     pub reason: Option<String>,
@@ -207,6 +211,7 @@ impl LifecycleEvent {
             verifier: None,
             trace_ref: None,
             trace_outcome: None,
+            due_on: None,
             reason: None,
             supersedes: None,
             notes: None,
@@ -247,6 +252,14 @@ impl LifecycleEvent {
             p.add(
                 "occurred_on",
                 format!("{} is in the future", self.occurred_on),
+            );
+        }
+        if let Some(due) = self.due_on
+            && due < self.occurred_on
+        {
+            p.add(
+                "due_on",
+                format!("{due} is before the issue ({})", self.occurred_on),
             );
         }
         if let Some(code) = self.country.as_deref() {
@@ -307,6 +320,7 @@ impl LifecycleEvent {
             ),
             ("verifier", self.verifier.is_some(), &[Deactivated]),
             ("trace_outcome", self.trace_outcome.is_some(), &[Traced]),
+            ("due_on", self.due_on.is_some(), &[Issued]),
             (
                 "country",
                 self.country.is_some(),

@@ -81,6 +81,7 @@ pub const EVENT: &[(&str, Cell)] = &[
     ("verifier", Cell::Text),
     ("trace_ref", Cell::Text),
     ("trace_outcome", Cell::Text),
+    ("due_on", Cell::Text),
     ("reason", Cell::Text),
     ("supersedes", Cell::Text),
     ("notes", Cell::Text),

@@ -378,6 +378,183 @@ pub const ENDPOINTS: &[Endpoint] = &[
         )
     },
     Endpoint {
+        response: "Armouries",
+        ..api(
+            "GET",
+            "/api/v1/armouries",
+            May(ViewWeapon),
+            "The armouries (organisations holding weapons): in store, on issue, last full count, next due, overdue; the count policy and the counts overdue",
+        )
+    },
+    Endpoint {
+        response: "Holdings",
+        ..api(
+            "GET",
+            "/api/v1/armouries/{id}",
+            May(ViewWeapon),
+            "An armoury's weapons in store and out on issue (to whom, due back, overdue), by id or reference (audited: names persons)",
+        )
+    },
+    Endpoint {
+        body: Some("CountPolicy"),
+        response: "CountPolicy",
+        ..api(
+            "POST",
+            "/api/v1/count-policy",
+            May(WriteRecords),
+            "Sets how often each armoury is counted in full (days)",
+        )
+    },
+    Endpoint {
+        response: "Counts",
+        ..api(
+            "GET",
+            "/api/v1/counts",
+            May(ViewWeapon),
+            "Stock counts with their results, and every discrepancy",
+        )
+    },
+    Endpoint {
+        body: Some("CountPlan"),
+        response: "CountPlanned",
+        ..api(
+            "POST",
+            "/api/v1/counts",
+            May(WriteRecords),
+            "Plans a stock count (full, sample or serial check); a sample is chosen now",
+        )
+    },
+    Endpoint {
+        response: "Count",
+        ..api(
+            "GET",
+            "/api/v1/counts/{id}",
+            May(ViewWeapon),
+            "A stock count, its result and its discrepancies",
+        )
+    },
+    Endpoint {
+        body: Some("CountResultBody"),
+        response: "CountResult",
+        ..api(
+            "POST",
+            "/api/v1/counts/{id}/result",
+            May(WriteRecords),
+            "Enters what a count found and reconciles it: inventoried events, a discrepancy for each difference; once per count",
+        )
+    },
+    Endpoint {
+        query: &[("open", "boolean", "only those not closed")],
+        response: "Discrepancies",
+        ..api(
+            "GET",
+            "/api/v1/discrepancies",
+            May(ViewWeapon),
+            "Discrepancies of stock counts with their steps",
+        )
+    },
+    Endpoint {
+        body: Some("DiscrepancyStep"),
+        response: "DiscrepancyStage",
+        ..api(
+            "POST",
+            "/api/v1/discrepancies/{id}/steps",
+            May(WriteRecords),
+            "Investigates, resolves (found, record_error) or confirms (loss, theft: the report is recorded) a discrepancy",
+        )
+    },
+    Endpoint {
+        response: "Campaigns",
+        ..api(
+            "GET",
+            "/api/v1/campaigns",
+            May(ViewWeapon),
+            "Collection campaigns",
+        )
+    },
+    Endpoint {
+        body: Some("Campaign"),
+        response: "Object",
+        ..api(
+            "POST",
+            "/api/v1/campaigns",
+            May(WriteRecords),
+            "Opens a collection campaign",
+        )
+    },
+    Endpoint {
+        response: "CampaignIntake",
+        ..api(
+            "GET",
+            "/api/v1/campaigns/{id}",
+            May(ViewWeapon),
+            "A campaign and the weapons handed in",
+        )
+    },
+    Endpoint {
+        body: Some("IntakeBody"),
+        response: "CampaignIntake",
+        ..api(
+            "POST",
+            "/api/v1/campaigns/{id}/intake",
+            May(WriteRecords),
+            "Records weapons handed in at a collection point: weapon, person (optional), surrendered event; all or none",
+        )
+    },
+    Endpoint {
+        body: Some("Hold"),
+        response: "Object",
+        ..api(
+            "POST",
+            "/api/v1/holds",
+            May(WriteRecords),
+            "Places or releases an evidence hold on a weapon (a held weapon is not destroyed)",
+        )
+    },
+    Endpoint {
+        response: "Destructions",
+        ..api(
+            "GET",
+            "/api/v1/destructions",
+            May(ViewWeapon),
+            "Destruction batches with their weapons and evidence",
+        )
+    },
+    Endpoint {
+        body: Some("DestructionBatch"),
+        response: "Object",
+        ..api(
+            "POST",
+            "/api/v1/destructions",
+            May(WriteRecords),
+            "Destroys a batch: each weapon checked (registered, not missing, exported, issued, under trace or held as evidence), then a destroyed event each; all or none",
+        )
+    },
+    Endpoint {
+        query: &[(
+            "caption",
+            "string",
+            "what the photo shows (at most 500 characters)",
+        )],
+        body: Some("image/jpeg"),
+        response: "Object",
+        ..api(
+            "POST",
+            "/api/v1/destructions/{id}/evidence",
+            May(WriteRecords),
+            "Adds a photo taken after a destruction, stored under its BLAKE3 hash (printed on the certificate)",
+        )
+    },
+    Endpoint {
+        response: "Reactivations",
+        ..api(
+            "GET",
+            "/api/v1/reactivations",
+            May(ViewWeapon),
+            "Deactivated weapons later seized, found or surrendered: both records side by side",
+        )
+    },
+    Endpoint {
         body: Some("PoaAnswers"),
         response: "PoaKept",
         ..api(
@@ -579,6 +756,20 @@ pub const ENDPOINTS: &[Endpoint] = &[
     page("GET", "/assistance", May(ViewSummary)),
     page("POST", "/assistance/need", May(CompleteReports)),
     page("POST", "/reports/poa/answers", May(CompleteReports)),
+    page("GET", "/stock", May(ViewWeapon)),
+    page("POST", "/stock/counts", May(WriteRecords)),
+    page("GET", "/stock/armouries/{id}", May(ViewWeapon)),
+    page("GET", "/stock/counts/{id}", May(ViewWeapon)),
+    page("POST", "/stock/counts/{id}", May(WriteRecords)),
+    page("GET", "/stock/discrepancies/{id}", May(ViewWeapon)),
+    page("POST", "/stock/discrepancies/{id}", May(WriteRecords)),
+    page("GET", "/collection", May(ViewWeapon)),
+    page("POST", "/collection", May(WriteRecords)),
+    page("GET", "/collection/{id}", May(ViewWeapon)),
+    page("POST", "/collection/{id}", May(WriteRecords)),
+    page("GET", "/destruction", May(ViewWeapon)),
+    page("POST", "/destruction", May(WriteRecords)),
+    page("GET", "/destruction/{id}", May(ViewWeapon)),
     Endpoint {
         query: REPORT_FILE_QUERY,
         response: "application/octet-stream",
@@ -707,7 +898,30 @@ fn schemas() -> Value {
         "AssistanceRecord": {"type": "object", "description": "needs: id, area, description, budget, priority, region, assessment?, clause?; offers: id, donor, areas, regions, budget_min, budget_max; projects: id, need, donor, start, end, budget, reports [{kind, due}]; results: project, what, count, female?, male?"},
         "AssistanceKept": {"type": "object", "properties": {"kept": {"type": "boolean"}}}
     });
-    for more in [federation, reports, trace_schemas, assessment] {
+    let obj = |d: &str| json!({"type": "object", "description": d});
+    let stock = json!({
+        "Armouries": obj("policy {full_count_every_days}, armouries [{id, name, in_store, issued, last_full_count, next_count_due, count_overdue}], overdue_counts [id]"),
+        "Holdings": obj("armoury, in_store [{weapon_id, serial, reference, status}], on_issue [{weapon_id, serial, issued (the event), issued_to, days_out, overdue}]"),
+        "CountPolicy": {"type": "object", "required": ["full_count_every_days"], "properties": {"full_count_every_days": {"type": "integer", "minimum": 1, "maximum": 3660}}},
+        "Counts": obj("counts [{plan, armoury_name, independent, planned_by, result}], discrepancies"),
+        "CountPlan": obj("id, armoury (id or reference), kind (full, sample, serial_check), planned_on, counter, custodian?, sample_size? (sample), weapons? (serial check: ids or references)"),
+        "CountPlanned": obj("count: the plan as kept (a sample's weapons in expected)"),
+        "Count": obj("count {plan, armoury_name, independent, planned_by, result}, discrepancies"),
+        "CountResultBody": obj("counted_on (YYYY-MM-DD), found: [serial, reference or id, one per weapon found]"),
+        "CountResult": obj("result {count, counted_on, lines, reconciliation {expected, found, missing, unexpected [{line, text}], repeated}, discrepancies [id]}"),
+        "Discrepancies": obj("discrepancies [{discrepancy {id, count, armoury, kind, weapon_id, text, line, opened_on}, stage, steps}]"),
+        "DiscrepancyStep": obj("action (investigate, resolve, confirm), resolution? (found, record_error | loss, theft), note, on?"),
+        "DiscrepancyStage": obj("stage {stage, resolution}, label"),
+        "Campaigns": obj("campaigns [Campaign]"),
+        "Campaign": obj("id, name, place, start, end, amnesty (boolean), programme (ddr, civilian)"),
+        "CampaignIntake": obj("campaign, intake [{campaign, weapon_id, event_id, category, serial, unmarked, known, person_recorded, occurred_on}]"),
+        "IntakeBody": obj("occurred_on, place?, weapons [{category, manufacturer?, model?, serial?, calibre?, country?, person_name?, person_sex?, notes?}]"),
+        "Hold": obj("weapon (id or reference), case, release? (boolean), on?"),
+        "Destructions": obj("destructions [{batch, entered_by, entered_at, evidence [{batch, hash, media_type, caption}], serials}]"),
+        "DestructionBatch": obj("id, method, place, date, authority, witnesses, certificate, weapons [id or reference]"),
+        "Reactivations": obj("alerts [{weapon_id, serial, deactivated (event), recovered (event), acknowledged}]")
+    });
+    for more in [federation, reports, trace_schemas, assessment, stock] {
         if let (Value::Object(all), Value::Object(more)) = (&mut schemas, more) {
             all.extend(more);
         }

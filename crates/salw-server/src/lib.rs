@@ -21,6 +21,7 @@ pub mod pages;
 pub mod params;
 pub mod reports;
 pub mod state;
+pub mod stock;
 pub mod trace_web;
 pub mod traces;
 
@@ -70,6 +71,33 @@ pub fn router(state: Shared) -> Router {
             "/api/v1/assistance/{kind}",
             post(assessment::api_add_assistance),
         )
+        .route("/api/v1/armouries", get(stock::api_armouries))
+        .route("/api/v1/armouries/{id}", get(stock::api_armoury))
+        .route("/api/v1/count-policy", post(stock::api_set_policy))
+        .route(
+            "/api/v1/counts",
+            get(stock::api_counts).post(stock::api_plan),
+        )
+        .route("/api/v1/counts/{id}", get(stock::api_count))
+        .route("/api/v1/counts/{id}/result", post(stock::api_enter))
+        .route("/api/v1/discrepancies", get(stock::api_discrepancies))
+        .route("/api/v1/discrepancies/{id}/steps", post(stock::api_step))
+        .route(
+            "/api/v1/campaigns",
+            get(stock::api_campaigns).post(stock::api_add_campaign),
+        )
+        .route("/api/v1/campaigns/{id}", get(stock::api_campaign))
+        .route("/api/v1/campaigns/{id}/intake", post(stock::api_intake))
+        .route("/api/v1/holds", post(stock::api_hold))
+        .route(
+            "/api/v1/destructions",
+            get(stock::api_destructions).post(stock::api_destroy),
+        )
+        .route(
+            "/api/v1/destructions/{id}/evidence",
+            post(stock::api_evidence),
+        )
+        .route("/api/v1/reactivations", get(stock::api_reactivations))
         .route(
             "/api/v1/reports/poa/answers",
             post(reports::post_poa_answers),
@@ -134,6 +162,30 @@ pub fn router(state: Shared) -> Router {
         .route("/assessment/{file}", get(assessment::assessment_file))
         .route("/assistance", get(assessment::assistance_page))
         .route("/assistance/need", post(assessment::post_need_page))
+        .route("/stock", get(stock::stock_page_get))
+        .route("/stock/counts", post(stock::stock_page_plan))
+        .route("/stock/armouries/{id}", get(stock::armoury_page))
+        .route(
+            "/stock/counts/{id}",
+            get(stock::count_page_get).post(stock::count_page_enter),
+        )
+        .route(
+            "/stock/discrepancies/{id}",
+            get(stock::discrepancy_page_get).post(stock::discrepancy_page_step),
+        )
+        .route(
+            "/collection",
+            get(stock::collection_page_get).post(stock::collection_page_add),
+        )
+        .route(
+            "/collection/{id}",
+            get(stock::intake_page_get).post(stock::intake_page_add),
+        )
+        .route(
+            "/destruction",
+            get(stock::destruction_page_get).post(stock::destruction_page_add),
+        )
+        .route("/destruction/{id}", get(stock::certificate_page))
         .route("/static/{file}", get(pages::static_file))
         .route_layer(axum::middleware::from_fn_with_state(
             state.clone(),

@@ -74,6 +74,8 @@ pub struct Nav {
     pub users: bool,
     pub audit: bool,
     pub trace: bool,
+    /// The Stockpile and Collection pages.
+    pub stock: bool,
 }
 
 impl Nav {
@@ -90,6 +92,7 @@ impl Nav {
             users: c.may(Permission::ManageUsers),
             audit: c.may(Permission::ReadAudit),
             trace: c.may(Permission::Trace),
+            stock: c.may(Permission::ViewWeapon),
         }
     }
 
@@ -106,6 +109,7 @@ impl Nav {
             users: false,
             audit: false,
             trace: false,
+            stock: false,
         }
     }
 }
@@ -752,7 +756,7 @@ struct WeaponForm {
     fields: &'static [(&'static str, &'static str, &'static str)],
 }
 
-async fn categories(state: &Shared) -> Result<Vec<String>, ApiError> {
+pub(crate) async fn categories(state: &Shared) -> Result<Vec<String>, ApiError> {
     state
         .read(|reg| {
             Ok(reg

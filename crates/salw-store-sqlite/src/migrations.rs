@@ -468,7 +468,7 @@ const MIGRATIONS: &[&str] = &[
         seq        INTEGER PRIMARY KEY,
         kind       TEXT NOT NULL CHECK (kind IN ('policy', 'count', 'count_result', 'discrepancy',
                        'discrepancy_step', 'campaign', 'destruction', 'destruction_evidence',
-                       'hold', 'release')),
+                       'hold', 'release', 'intake')),
         id         TEXT NOT NULL,
         body       TEXT NOT NULL,
         entered_at TEXT NOT NULL,

@@ -110,12 +110,16 @@ fn depot() -> Depot {
             Some(armoury),
         ));
     }
-    records.push(event(
-        weapons[4],
-        EventKind::Issued,
-        "2025-03-01",
-        Some(officer),
-    ));
+    let mut issue = event(weapons[4], EventKind::Issued, "2025-03-01", Some(officer));
+    if let Ok(Staged {
+        record: Record::Event(draft),
+        ..
+    }) = &mut issue
+    {
+        draft.event.due_on = Some(day("2025-03-02"));
+        draft.event.reason = Some("guard duty".into());
+    }
+    records.push(issue);
     write(&mut reg, records);
     Depot {
         reg,
@@ -163,6 +167,11 @@ fn a_count_finds_a_weapon_missing_and_its_discrepancy_ends_in_a_recorded_theft()
     assert_eq!(store.len(), 4);
     assert_eq!(out.len(), 1);
     assert_eq!(out[0].weapon_id, weapons[4]);
+    assert!(out[0].overdue, "due back 2025-03-02");
+    assert_eq!(
+        out[0].issued.as_ref().and_then(|e| e.reason.as_deref()),
+        Some("guard duty")
+    );
     let armouries = stock::armouries(reg.backend(), today).expect("armouries");
     assert_eq!(armouries.len(), 1, "the individual holds nothing");
     assert_eq!((armouries[0].in_store, armouries[0].issued), (4, 1));

@@ -47,6 +47,8 @@ pub mod kind {
     pub const DESTRUCTION_EVIDENCE: &str = "destruction_evidence";
     pub const HOLD: &str = "hold";
     pub const RELEASE: &str = "release";
+    /// A weapon handed in at a collection point: id = the campaign.
+    pub const INTAKE: &str = "intake";
 }
 
 /// One stockpile record as kept: `body` is the record as JSON.
@@ -232,9 +234,11 @@ pub struct OnIssue {
     pub issued: Option<LifecycleEvent>,
     /// Days since it was issued.
     pub days_out: i64,
+    /// Past the day it was due back (the issue's `due_on`).
+    pub overdue: bool,
 }
 
-/// What an armoury holds: in store, and out on issue (longest out first).
+/// What an armoury holds: in store, and out on issue (overdue first, then longest out).
 pub fn holdings<B: StockBackend + ?Sized>(
     backend: &mut B,
     armoury: Uuid,
@@ -254,17 +258,22 @@ pub fn holdings<B: StockBackend + ?Sized>(
                 .as_ref()
                 .map(|e| (today - e.occurred_on).num_days())
                 .unwrap_or(0);
+            let overdue = issued
+                .as_ref()
+                .and_then(|e| e.due_on)
+                .is_some_and(|d| d < today);
             out.push(OnIssue {
                 weapon_id: h.weapon_id,
                 serial: h.serial,
                 issued,
                 days_out,
+                overdue,
             });
         } else if in_store(h.status) {
             store.push(h);
         }
     }
-    out.sort_by(|a, b| b.days_out.cmp(&a.days_out));
+    out.sort_by(|a, b| b.overdue.cmp(&a.overdue).then(b.days_out.cmp(&a.days_out)));
     Ok((store, out))
 }
 
@@ -764,6 +773,49 @@ pub fn campaign<B: StockBackend + ?Sized>(backend: &mut B, id: &str) -> Result<O
     Ok(read_all::<_, Campaign>(backend, kind::CAMPAIGN, Some(id))?
         .pop()
         .map(|(_, c)| c))
+}
+
+/// A weapon handed in during a campaign, as the collection point recorded it (the weapon, its
+/// `surrendered` event and the person, if any, are journal records written with it).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Intake {
+    pub campaign: String,
+    pub weapon_id: Uuid,
+    pub event_id: Uuid,
+    pub category: String,
+    pub serial: Option<String>,
+    /// No serial: flagged for marking (ITI para 9) or destruction.
+    pub unmarked: bool,
+    /// A weapon already in the registry (a licensed weapon handed in).
+    pub known: bool,
+    pub person_recorded: bool,
+    pub occurred_on: NaiveDate,
+}
+
+pub fn keep_intake<B: StockBackend + ?Sized>(
+    backend: &mut B,
+    intake: &Intake,
+    who: &Keeper,
+) -> Result<()> {
+    keep(
+        backend,
+        kind::INTAKE,
+        &intake.campaign,
+        intake,
+        &who.by,
+        &who.at,
+    )
+    .map(|_| ())
+}
+
+/// What a campaign collected, in the order it was handed in.
+pub fn intakes<B: StockBackend + ?Sized>(backend: &mut B, campaign: &str) -> Result<Vec<Intake>> {
+    Ok(
+        read_all::<_, Intake>(backend, kind::INTAKE, Some(campaign))?
+            .into_iter()
+            .map(|(_, i)| i)
+            .collect(),
+    )
 }
 
 // ---------------------------------------------------------------------------------------------

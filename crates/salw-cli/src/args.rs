@@ -135,6 +135,30 @@ pub enum Command {
     /// projects and their results (docs/assessment.md).
     #[command(subcommand)]
     Assist(AssistCommand),
+    /// Armouries: the weapons each holds in store and out on issue, and its count due date
+    /// (docs/stockpile.md).
+    #[command(subcommand)]
+    Armoury(ArmouryCommand),
+    /// Stock counts of armouries: plan, enter what was found, reconcile (docs/stockpile.md).
+    #[command(subcommand)]
+    Count(CountCommand),
+    /// Discrepancies opened by stock counts: investigate, then resolve or confirm a loss or theft.
+    #[command(subcommand)]
+    Discrepancy(DiscrepancyCommand),
+    /// Collection campaigns and the weapons handed in.
+    #[command(subcommand)]
+    Campaign(CampaignCommand),
+    /// Evidence holds: a weapon held as evidence is not destroyed.
+    #[command(subcommand)]
+    Hold(HoldCommand),
+    /// Destruction batches: each weapon checked, destroyed, certified, with photos after.
+    #[command(subcommand)]
+    Destruction(DestructionCommand),
+    /// Deactivated weapons that turned up again (possible illicit reactivation).
+    Reactivations {
+        #[arg(long)]
+        json: bool,
+    },
     /// Serve the registry in the browser and over the JSON API (docs/server.md).
     Serve(ServeArgs),
     /// Accounts of the web interface and the API, and their roles.
@@ -948,5 +972,215 @@ pub enum AssistCommand {
         format: Option<String>,
         #[arg(long)]
         out: Option<PathBuf>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ArmouryCommand {
+    /// Every armoury (an organisation holding weapons), with its count due date.
+    List {
+        #[arg(long)]
+        json: bool,
+    },
+    /// What an armoury holds: in store, and out on issue (overdue first).
+    Show {
+        /// The armoury's id or reference.
+        armoury: String,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CountCommand {
+    /// How often each armoury is counted in full.
+    Policy {
+        /// Days between full counts.
+        #[arg(long)]
+        every: u32,
+    },
+    /// Plan a count (a sample is chosen now and kept with the plan).
+    Plan {
+        #[arg(long)]
+        id: String,
+        /// The armoury's id or reference.
+        #[arg(long)]
+        armoury: String,
+        /// full, sample or serial_check.
+        #[arg(long)]
+        kind: String,
+        /// The day planned (YYYY-MM-DD).
+        #[arg(long)]
+        on: String,
+        /// Who counts.
+        #[arg(long)]
+        counter: String,
+        /// Who keeps the armoury (ideally not the counter).
+        #[arg(long)]
+        custodian: Option<String>,
+        /// For a sample count: how many weapons.
+        #[arg(long)]
+        sample: Option<u32>,
+        /// For a serial check: a weapon to check (id or reference); repeat for each.
+        #[arg(long = "weapon")]
+        weapons: Vec<String>,
+    },
+    /// Enter what a count found, one serial (or reference, or id) a line, from a file or the
+    /// standard input; reconciles and opens a discrepancy for each difference.
+    Enter {
+        id: String,
+        /// The day counted (YYYY-MM-DD).
+        #[arg(long)]
+        on: String,
+        /// The list (one serial a line); the standard input when not given.
+        #[arg(long)]
+        file: Option<PathBuf>,
+        #[arg(long)]
+        json: bool,
+    },
+    List {
+        #[arg(long)]
+        json: bool,
+    },
+    Show {
+        id: String,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DiscrepancyCommand {
+    List {
+        /// Only those not closed.
+        #[arg(long)]
+        open: bool,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Record what was done to find out.
+    Investigate {
+        id: String,
+        #[arg(long)]
+        note: String,
+        /// When (YYYY-MM-DD; today when not given).
+        #[arg(long)]
+        on: Option<String>,
+    },
+    /// Close it: found, or record_error.
+    Resolve {
+        id: String,
+        /// found or record_error.
+        #[arg(long = "as")]
+        resolution: String,
+        #[arg(long)]
+        note: String,
+        #[arg(long)]
+        on: Option<String>,
+    },
+    /// Close it as a loss or a theft: the weapon's report is recorded.
+    Confirm {
+        id: String,
+        /// loss or theft.
+        #[arg(long = "as")]
+        resolution: String,
+        #[arg(long)]
+        note: String,
+        #[arg(long)]
+        on: Option<String>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CampaignCommand {
+    /// Open a collection campaign.
+    Add {
+        #[arg(long)]
+        id: String,
+        #[arg(long)]
+        name: String,
+        #[arg(long)]
+        place: String,
+        #[arg(long)]
+        start: String,
+        #[arg(long)]
+        end: String,
+        /// ddr or civilian.
+        #[arg(long)]
+        programme: String,
+        /// Surrender without prosecution for possession.
+        #[arg(long)]
+        amnesty: bool,
+    },
+    List {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Record the weapons handed in, from a CSV file with a header (category, manufacturer,
+    /// model, serial, calibre, country, person_name, person_sex, notes; only category required).
+    Intake {
+        id: String,
+        file: PathBuf,
+        /// The day handed in (YYYY-MM-DD).
+        #[arg(long)]
+        on: String,
+        /// The collection point, when not the campaign's place.
+        #[arg(long)]
+        place: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum HoldCommand {
+    /// Hold a weapon as evidence.
+    Place {
+        /// The weapon's id or reference.
+        weapon: String,
+        #[arg(long)]
+        case: String,
+    },
+    /// Release an evidence hold.
+    Release {
+        weapon: String,
+        #[arg(long)]
+        case: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DestructionCommand {
+    /// Check each weapon and destroy the batch, all or nothing.
+    Add {
+        #[arg(long)]
+        id: String,
+        /// cutting, crushing, melting, shredding…
+        #[arg(long)]
+        method: String,
+        #[arg(long)]
+        place: String,
+        #[arg(long)]
+        date: String,
+        #[arg(long)]
+        authority: String,
+        #[arg(long)]
+        witnesses: String,
+        #[arg(long)]
+        certificate: String,
+        /// The weapons, by id or reference.
+        #[arg(required = true)]
+        weapons: Vec<String>,
+    },
+    List {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Add a photo taken after the destruction (its BLAKE3 hash is printed on the certificate).
+    Evidence {
+        id: String,
+        photo: PathBuf,
+        #[arg(long, default_value = "")]
+        caption: String,
     },
 }

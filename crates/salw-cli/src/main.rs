@@ -11,6 +11,7 @@ mod output;
 mod peers;
 mod report;
 mod search;
+mod stock;
 mod traces;
 
 use std::process::ExitCode;

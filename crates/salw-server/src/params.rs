@@ -208,6 +208,26 @@ impl<S: Send + Sync> FromRequestParts<S> for PathParam {
     }
 }
 
+/// A workflow record's id in the path (a count, a discrepancy, a campaign, a destruction
+/// batch, an armoury): refused, naming `id`, when longer than any such id can be, before
+/// anything else of the request (its body) is read.
+pub struct RecordId(pub String);
+
+impl<S: Send + Sync> FromRequestParts<S> for RecordId {
+    type Rejection = ApiError;
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        let PathParam(id) = PathParam::from_request_parts(parts, state).await?;
+        if id.chars().count() > 100 {
+            return Err(ApiError::field(
+                StatusCode::BAD_REQUEST,
+                "id",
+                "an id is at most 100 characters",
+            ));
+        }
+        Ok(RecordId(id))
+    }
+}
+
 /// Two path parameters (`{id}/{action}`), refused with a JSON error naming the first when
 /// either is not valid UTF-8 once decoded.
 pub struct PathPair(pub String, pub String);

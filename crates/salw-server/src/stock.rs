@@ -30,7 +30,7 @@ use crate::api::{ApiResult, audit, context};
 use crate::auth::{self, Caller};
 use crate::error::{ApiError, FieldError};
 use crate::pages::{Nav, PageResult, check_csrf, read_form, render};
-use crate::params::{ApiJson, Params, PathParam, body_bytes};
+use crate::params::{ApiJson, Params, RecordId, body_bytes};
 use crate::state::Shared;
 
 fn store(context: &'static str) -> impl Fn(salw_store::StoreError) -> ApiError {
@@ -62,7 +62,7 @@ fn date(field: &str, text: &str) -> Result<NaiveDate, String> {
 
 /// A weapon or armoury named by id or outside reference, resolved; a problem naming `field`
 /// when nothing has that name.
-fn resolve_weapon<B: StockBackend>(
+pub fn resolve_weapon<B: StockBackend>(
     reg: &mut Registry<B>,
     field: &str,
     text: &str,
@@ -79,7 +79,7 @@ fn resolve_weapon<B: StockBackend>(
     })
 }
 
-fn resolve_person<B: StockBackend>(
+pub fn resolve_person<B: StockBackend>(
     reg: &mut Registry<B>,
     field: &str,
     text: &str,
@@ -124,6 +124,10 @@ pub struct IntakeItem {
     pub person_sex: Option<String>,
     #[serde(default)]
     pub notes: Option<String>,
+    /// For a weapon not adequately marked (no serial, maker or country of manufacture):
+    /// mark_and_record or destroy (ITI para 9); destroy when not given.
+    #[serde(default)]
+    pub follow_up: Option<String>,
 }
 
 fn blank(v: &Option<String>) -> Option<String> {
@@ -181,6 +185,13 @@ pub fn intake<B: StockBackend>(
             None => None,
         };
         let weapon_id = known.unwrap_or_else(Uuid::now_v7);
+        // ITI para 8(a) asks for maker, country and serial; a weapon handed in without all
+        // three is recorded as inadequately marked, with its follow-up (ITI para 9).
+        let adequate = serial.is_some()
+            && blank(&item.manufacturer).is_some()
+            && blank(&item.country).is_some();
+        let follow_up = (!adequate && known.is_none())
+            .then(|| blank(&item.follow_up).unwrap_or_else(|| "destroy".to_owned()));
         if known.is_none() {
             let mut w = Map::new();
             w.insert("id".into(), json!(weapon_id));
@@ -196,6 +207,10 @@ pub fn intake<B: StockBackend>(
                 if let Some(v) = blank(v) {
                     w.insert(k.into(), json!(v));
                 }
+            }
+            if let Some(f) = &follow_up {
+                w.insert("inadequately_marked".into(), json!(true));
+                w.insert("follow_up".into(), json!(f));
             }
             records.push(salw_io::to_record(RecordKind::Weapon, w, "", line));
         }
@@ -246,7 +261,8 @@ pub fn intake<B: StockBackend>(
             weapon_id,
             event_id,
             category: item.category.trim().to_owned(),
-            unmarked: serial.is_none(),
+            unmarked: follow_up.is_some(),
+            follow_up,
             serial,
             known: known.is_some(),
             person_recorded: person.is_some(),
@@ -639,7 +655,7 @@ pub async fn api_armouries(State(state): State<Shared>, params: Params) -> ApiRe
 pub async fn api_armoury(
     State(state): State<Shared>,
     Extension(caller): Extension<Caller>,
-    PathParam(id): PathParam,
+    RecordId(id): RecordId,
     params: Params,
 ) -> ApiResult {
     params.only(&[])?;
@@ -702,7 +718,7 @@ pub async fn api_plan(
 
 pub async fn api_count(
     State(state): State<Shared>,
-    PathParam(id): PathParam,
+    RecordId(id): RecordId,
     params: Params,
 ) -> ApiResult {
     params.only(&[])?;
@@ -732,7 +748,7 @@ pub struct ResultBody {
 pub async fn api_enter(
     State(state): State<Shared>,
     Extension(caller): Extension<Caller>,
-    PathParam(id): PathParam,
+    RecordId(id): RecordId,
     ApiJson(body): ApiJson<ResultBody>,
 ) -> ApiResult {
     let r = enter(&state, &caller, id, body.counted_on, body.found)
@@ -766,7 +782,7 @@ pub async fn api_discrepancies(State(state): State<Shared>, params: Params) -> A
 pub async fn api_step(
     State(state): State<Shared>,
     Extension(caller): Extension<Caller>,
-    PathParam(id): PathParam,
+    RecordId(id): RecordId,
     ApiJson(body): ApiJson<StepBody>,
 ) -> ApiResult {
     let stage = step(&state, &caller, id, body)
@@ -806,7 +822,7 @@ pub struct IntakeBody {
 pub async fn api_intake(
     State(state): State<Shared>,
     Extension(caller): Extension<Caller>,
-    PathParam(id): PathParam,
+    RecordId(id): RecordId,
     ApiJson(body): ApiJson<IntakeBody>,
 ) -> ApiResult {
     let (campaign, _) = campaign_of(&state, id).await?;
@@ -829,7 +845,7 @@ pub async fn api_intake(
 
 pub async fn api_campaign(
     State(state): State<Shared>,
-    PathParam(id): PathParam,
+    RecordId(id): RecordId,
     params: Params,
 ) -> ApiResult {
     params.only(&[])?;
@@ -905,7 +921,7 @@ pub async fn api_destroy(
 pub async fn api_evidence(
     State(state): State<Shared>,
     Extension(caller): Extension<Caller>,
-    PathParam(id): PathParam,
+    RecordId(id): RecordId,
     params: Params,
     request: Request,
 ) -> ApiResult {
@@ -1217,7 +1233,7 @@ struct ArmouryPage {
 pub async fn armoury_page(
     State(state): State<Shared>,
     Extension(caller): Extension<Caller>,
-    PathParam(id): PathParam,
+    RecordId(id): RecordId,
     params: Params,
 ) -> PageResult {
     params.only(&[])?;
@@ -1314,7 +1330,7 @@ async fn count_page(
 pub async fn count_page_get(
     State(state): State<Shared>,
     Extension(caller): Extension<Caller>,
-    PathParam(id): PathParam,
+    RecordId(id): RecordId,
     params: Params,
 ) -> PageResult {
     params.only(&["done"])?;
@@ -1335,7 +1351,7 @@ pub async fn count_page_get(
 pub async fn count_page_enter(
     State(state): State<Shared>,
     Extension(caller): Extension<Caller>,
-    PathParam(id): PathParam,
+    RecordId(id): RecordId,
     request: Request,
 ) -> PageResult {
     let form = read_form(request).await?;
@@ -1422,7 +1438,7 @@ async fn discrepancy_page(
 pub async fn discrepancy_page_get(
     State(state): State<Shared>,
     Extension(caller): Extension<Caller>,
-    PathParam(id): PathParam,
+    RecordId(id): RecordId,
     params: Params,
 ) -> PageResult {
     params.only(&["done"])?;
@@ -1435,7 +1451,7 @@ pub async fn discrepancy_page_get(
 pub async fn discrepancy_page_step(
     State(state): State<Shared>,
     Extension(caller): Extension<Caller>,
-    PathParam(id): PathParam,
+    RecordId(id): RecordId,
     request: Request,
 ) -> PageResult {
     let form = read_form(request).await?;
@@ -1649,6 +1665,7 @@ const INTAKE_FIELDS: &[&str] = &[
     "country",
     "person_name",
     "person_sex",
+    "follow_up",
     "occurred_on",
 ];
 
@@ -1675,7 +1692,10 @@ async fn intake_page(
                     i.category.clone(),
                     i.serial.clone().unwrap_or_else(|| "(none)".into()),
                     if i.unmarked {
-                        "unmarked: mark or destroy".into()
+                        format!(
+                            "not adequately marked: {}",
+                            i.follow_up.as_deref().unwrap_or("mark or destroy").replace('_', " ")
+                        )
                     } else if i.known {
                         "registered before".into()
                     } else {
@@ -1701,7 +1721,7 @@ async fn intake_page(
 pub async fn intake_page_get(
     State(state): State<Shared>,
     Extension(caller): Extension<Caller>,
-    PathParam(id): PathParam,
+    RecordId(id): RecordId,
     params: Params,
 ) -> PageResult {
     params.only(&["done", "category", "manufacturer", "occurred_on"])?;
@@ -1721,7 +1741,7 @@ pub async fn intake_page_get(
 pub async fn intake_page_add(
     State(state): State<Shared>,
     Extension(caller): Extension<Caller>,
-    PathParam(id): PathParam,
+    RecordId(id): RecordId,
     request: Request,
 ) -> PageResult {
     let form = read_form(request).await?;
@@ -1746,6 +1766,7 @@ pub async fn intake_page_add(
                 person_name: text("person_name"),
                 person_sex: text("person_sex"),
                 notes: None,
+                follow_up: text("follow_up"),
             };
             match hand_in(&state, &caller, campaign, on, None, vec![item]).await? {
                 Ok(i) => {
@@ -1909,7 +1930,7 @@ struct CertificatePage {
 pub async fn certificate_page(
     State(state): State<Shared>,
     Extension(caller): Extension<Caller>,
-    PathParam(id): PathParam,
+    RecordId(id): RecordId,
     params: Params,
 ) -> PageResult {
     params.only(&[])?;

@@ -784,8 +784,12 @@ pub struct Intake {
     pub event_id: Uuid,
     pub category: String,
     pub serial: Option<String>,
-    /// No serial: flagged for marking (ITI para 9) or destruction.
+    /// Not adequately marked (no serial, maker or country of manufacture, ITI para 8a):
+    /// recorded as such, flagged for marking or destruction (ITI para 9).
     pub unmarked: bool,
+    /// mark_and_record or destroy, for a weapon not adequately marked.
+    #[serde(default)]
+    pub follow_up: Option<String>,
     /// A weapon already in the registry (a licensed weapon handed in).
     pub known: bool,
     pub person_recorded: bool,

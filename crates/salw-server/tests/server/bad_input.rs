@@ -58,6 +58,22 @@ fn valid_body(e: &Endpoint) -> Option<Value> {
         "/api/v1/reports/poa/answers" => {
             json!({"period": "2024-2025", "answers": {"1.1": "yes"}})
         }
+        "/api/v1/count-policy" => json!({"full_count_every_days": 90}),
+        "/api/v1/counts" => {
+            json!({"id": "BAD-1", "armoury": "A", "kind": "full", "planned_on": "2026-01-01", "counter": "x"})
+        }
+        "/api/v1/counts/{id}/result" => json!({"counted_on": "2026-01-01", "found": ["x"]}),
+        "/api/v1/discrepancies/{id}/steps" => json!({"action": "investigate", "note": "x"}),
+        "/api/v1/campaigns" => {
+            json!({"id": "B", "name": "n", "place": "p", "start": "2026-01-01", "end": "2026-02-01", "amnesty": true, "programme": "civilian"})
+        }
+        "/api/v1/campaigns/{id}/intake" => {
+            json!({"occurred_on": "2026-01-01", "weapons": [{"category": "rifle"}]})
+        }
+        "/api/v1/holds" => json!({"weapon": "W", "case": "c"}),
+        "/api/v1/destructions" => {
+            json!({"id": "B", "method": "m", "place": "p", "date": "2026-01-01", "authority": "a", "witnesses": "w", "certificate": "c", "weapons": ["x"]})
+        }
         _ => return None,
     })
 }

@@ -6,6 +6,7 @@ mod bad_input;
 mod browser;
 mod federation;
 mod roles;
+mod stock;
 mod trace_api;
 mod webdriver;
 

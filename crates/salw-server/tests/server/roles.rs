@@ -319,6 +319,126 @@ fn sample(
             .expect("seal");
             json(serde_json::from_str(&sealed.json).expect("json"))
         }
+        ("GET", "/api/v1/armouries/{id}") | ("GET", "/stock/armouries/{id}") => {
+            get(e.path.replace("{id}", &crate::stock::armoury(server).0))
+        }
+        ("POST", "/api/v1/count-policy") => json(serde_json::json!({"full_count_every_days": 90})),
+        ("POST", "/api/v1/counts") => {
+            let (armoury, _, _) = crate::stock::armoury(server);
+            json(serde_json::json!({"id": format!("RC-{n}"), "armoury": armoury,
+                "kind": "full", "planned_on": today, "counter": "Roles"}))
+        }
+        ("POST", "/stock/counts") => {
+            let (armoury, _, _) = crate::stock::armoury(server);
+            form(
+                "/stock/counts",
+                &[
+                    ("id", &format!("RF-{n}")),
+                    ("armoury", &armoury),
+                    ("kind", "full"),
+                    ("planned_on", today),
+                    ("counter", "Roles"),
+                ],
+            )
+        }
+        ("GET", "/api/v1/counts/{id}") | ("GET", "/stock/counts/{id}") => get(e
+            .path
+            .replace("{id}", &crate::stock::planned_count(server, "ROLES-C"))),
+        ("POST", "/api/v1/counts/{id}/result") => {
+            let c = crate::stock::planned_count(server, &format!("RR-{n}"));
+            Sample {
+                path: format!("/api/v1/counts/{c}/result"),
+                ..json(serde_json::json!({"counted_on": today, "found": [serial]}))
+            }
+        }
+        ("POST", "/stock/counts/{id}") => {
+            let c = crate::stock::planned_count(server, &format!("RP-{n}"));
+            form(
+                &format!("/stock/counts/{c}"),
+                &[("counted_on", today), ("found", &serial)],
+            )
+        }
+        ("GET", "/stock/discrepancies/{id}") => get(format!(
+            "/stock/discrepancies/{}",
+            crate::stock::discrepancy(server, &format!("RG-{n}"))
+        )),
+        ("POST", "/api/v1/discrepancies/{id}/steps") => {
+            let d = crate::stock::discrepancy(server, &format!("RS-{n}"));
+            Sample {
+                path: format!("/api/v1/discrepancies/{d}/steps"),
+                ..json(serde_json::json!({"action": "investigate", "note": "roles"}))
+            }
+        }
+        ("POST", "/stock/discrepancies/{id}") => {
+            let d = crate::stock::discrepancy(server, &format!("RT-{n}"));
+            form(
+                &format!("/stock/discrepancies/{d}"),
+                &[("action", "investigate"), ("note", "roles")],
+            )
+        }
+        ("POST", "/api/v1/campaigns") => json(serde_json::json!({"id": format!("CA-{n}"),
+            "name": "Roles", "place": "Here", "start": "2026-01-01", "end": "2026-12-31",
+            "amnesty": false, "programme": "ddr"})),
+        ("POST", "/collection") => form(
+            "/collection",
+            &[
+                ("id", &format!("CF-{n}")),
+                ("name", "Roles"),
+                ("place", "Here"),
+                ("start", "2026-01-01"),
+                ("end", "2026-12-31"),
+                ("programme", "civilian"),
+            ],
+        ),
+        ("GET", "/api/v1/campaigns/{id}") | ("GET", "/collection/{id}") => {
+            get(e.path.replace("{id}", &crate::stock::campaign(server)))
+        }
+        ("POST", "/api/v1/campaigns/{id}/intake") => Sample {
+            path: format!("/api/v1/campaigns/{}/intake", crate::stock::campaign(server)),
+            ..json(serde_json::json!({"occurred_on": today,
+                "weapons": [{"category": "rifle", "serial": serial}]}))
+        },
+        ("POST", "/collection/{id}") => form(
+            &format!("/collection/{}", crate::stock::campaign(server)),
+            &[("category", "rifle"), ("serial", &serial)],
+        ),
+        ("POST", "/api/v1/holds") => {
+            json(serde_json::json!({"weapon": weapon, "case": format!("CASE-{n}")}))
+        }
+        ("POST", "/api/v1/destructions") => {
+            let w = crate::stock::handed_in(server, &format!("RD-{n}"));
+            json(serde_json::json!({"id": format!("RD-{n}"), "method": "cutting",
+                "place": "yard", "date": today, "authority": "Commission",
+                "witnesses": "A, B", "certificate": format!("C-{n}"), "weapons": [w]}))
+        }
+        ("POST", "/destruction") => {
+            let w = crate::stock::handed_in(server, &format!("RE-{n}"));
+            form(
+                "/destruction",
+                &[
+                    ("id", &format!("RE-{n}")),
+                    ("method", "crushing"),
+                    ("place", "yard"),
+                    ("date", today),
+                    ("authority", "Commission"),
+                    ("witnesses", "A, B"),
+                    ("certificate", &format!("E-{n}")),
+                    ("weapons", &w),
+                ],
+            )
+        }
+        ("GET", "/destruction/{id}") => {
+            get(format!("/destruction/{}", crate::stock::batch(server)))
+        }
+        ("POST", "/api/v1/destructions/{id}/evidence") => Sample {
+            cookie: None,
+            path: format!(
+                "/api/v1/destructions/{}/evidence?caption=after",
+                crate::stock::batch(server)
+            ),
+            content_type: Some("image/jpeg"),
+            body: Some(JPEG.to_vec()),
+        },
         ("GET", path) if !path.contains('{') => get(path.to_owned()),
         other => panic!("no sample request for {other:?}: add one"),
     }

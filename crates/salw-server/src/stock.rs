@@ -1776,7 +1776,7 @@ pub async fn intake_page_add(
                         i.category,
                         i.serial.as_deref().unwrap_or("without serial"),
                         if i.unmarked {
-                            " (unmarked: flagged for marking or destruction)"
+                            " (not adequately marked: flagged for marking or destruction)"
                         } else {
                             ""
                         }

@@ -674,3 +674,159 @@ fn analyst_completes_a_module_s_assessment_and_downloads_the_gap_list() {
     );
     b.screenshot("3-need");
 }
+
+#[test]
+fn registrar_records_twenty_weapons_at_a_collection_point_by_keyboard_alone() {
+    let server = TestServer::start(WEAPONS);
+    let (code, r) = server.json(
+        "POST",
+        "/api/v1/campaigns",
+        Role::Registrar,
+        &serde_json::json!({"id": "LL-2026", "name": "Lilongwe amnesty", "place": "Lilongwe",
+            "start": "2020-01-01", "end": "2035-12-31", "amnesty": true, "programme": "civilian"}),
+    );
+    assert_eq!(code, 201, "{r}");
+    let (_, before) = server.get_json("/api/v1/summary", Role::Analyst);
+    let b = Browser::start("intake");
+    b.log_in(&server.base, "registrar", PASSWORD);
+    b.click(&b.wait_for(r#"header nav a[href="/collection"]"#));
+    b.click(&b.wait_for(r#"#campaigns a[href="/collection/LL-2026"]"#));
+    b.wait_for("#intake");
+    // The cursor starts in the first field; from here on only keys are pressed.
+    assert_eq!(b.focused_id(), "category");
+    b.screenshot("1-empty");
+    for n in 1..=20 {
+        // Fields: category (kept: the first, revolver), maker (kept after the first weapon),
+        // model, serial, calibre, country, name; Enter in the name field records the weapon.
+        let maker = if n == 1 { "Taurus" } else { "" };
+        let (serial, country) = if n % 5 == 0 {
+            (String::new(), "") // a worn-off serial: not adequately marked
+        } else {
+            (format!("KB-{n:03}"), "BR")
+        };
+        let person = if n % 4 == 0 { "Grace Banda" } else { "" };
+        b.keyboard(&format!(
+            "\t{maker}\tRT85\t{serial}\t.38 Special\t{country}\t{person}\n"
+        ));
+        b.wait_for_text("#intake-count", &n.to_string());
+        assert_eq!(
+            b.focused_id(),
+            "category",
+            "after weapon {n} the cursor is back in the first field"
+        );
+        if n == 1 {
+            b.screenshot("2-first");
+        }
+    }
+    let notice = b.text(&b.wait_for("#notice"));
+    assert!(notice.contains("not adequately marked"), "{notice}");
+    assert_eq!(b.text(&b.wait_for("#unmarked-count")), "4");
+    assert_eq!(b.find_all("#handed-in tr.unmarked").len(), 4);
+    b.screenshot("3-twenty");
+    let (code, c) = server.get_json("/api/v1/campaigns/LL-2026", Role::Investigator);
+    assert_eq!(code, 200);
+    let intake = c["intake"].as_array().expect("intake");
+    assert_eq!(intake.len(), 20);
+    assert_eq!(intake[0]["serial"], "KB-001");
+    assert_eq!(intake[3]["person_recorded"], true);
+    assert_eq!(intake[4]["follow_up"], "destroy");
+    let (_, after) = server.get_json("/api/v1/summary", Role::Analyst);
+    assert_eq!(
+        after["weapons"].as_u64().expect("weapons"),
+        before["weapons"].as_u64().expect("weapons") + 20
+    );
+    // Each is a surrendered event carrying the campaign and its amnesty.
+    let w = string(&intake[7]["weapon_id"], "weapon id");
+    let (_, weapon) = server.get_json(&format!("/api/v1/weapons/{w}"), Role::Investigator);
+    assert_eq!(weapon["weapon"]["status"], "surrendered", "{weapon}");
+    assert!(weapon["timeline"].to_string().contains("LL-2026"), "{weapon}");
+    assert_eq!(weapon["weapon"]["weapon"]["manufacturer"], "Taurus");
+}
+
+#[test]
+fn a_stock_count_finds_one_weapon_missing_and_ends_with_a_recorded_loss() {
+    let server = TestServer::start(WEAPONS);
+    let b = Browser::start("stock-count");
+    b.log_in(&server.base, "registrar", PASSWORD);
+    b.click(&b.wait_for(r#"header nav a[href="/stock"]"#));
+    // The first armoury: never counted, so its count is overdue.
+    let row = b.text(&b.wait_for("#armouries tr:nth-child(2)"));
+    assert!(row.contains("overdue"), "{row}");
+    b.click(&b.wait_for("#armouries tr:nth-child(2) a"));
+    b.wait_for("#in-store");
+    let armoury = b
+        .current_url()
+        .rsplit('/')
+        .next()
+        .expect("armoury id")
+        .to_owned();
+    let serials: Vec<String> = b
+        .find_all("#in-store td.serial")
+        .iter()
+        .map(|e| b.text(e))
+        .collect();
+    assert!(serials.len() >= 5, "{serials:?}");
+    b.screenshot("1-armoury");
+    b.click(&b.wait_for(r#"header nav a[href="/stock"]"#));
+    let today = chrono::Utc::now().date_naive().to_string();
+    b.fill("#id", "C-2026-1");
+    b.fill("#armoury", &armoury);
+    b.fill("#planned_on", &today);
+    b.fill("#counter", "Lt Phiri");
+    b.fill("#custodian", "Sgt Banda");
+    b.click(&b.wait_for("#plan-count"));
+    b.wait_for_text("#notice", "planned");
+    // The counters found every weapon but the third, typed in lower case with spaces.
+    let missing = serials[2].clone();
+    let found: Vec<String> = serials
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| *i != 2)
+        .map(|(_, s)| s.to_lowercase().replace('-', " "))
+        .collect();
+    b.fill("#found", &found.join("\n"));
+    b.screenshot("2-found");
+    b.click(&b.wait_for("#reconcile"));
+    let notice = b.wait_for_text("#notice", "entered");
+    assert!(notice.contains("1 discrepancy"), "{notice}");
+    assert_eq!(b.text(&b.wait_for("#missing-count")), "1");
+    assert_eq!(
+        b.text(&b.wait_for("#found-count")),
+        (serials.len() - 1).to_string()
+    );
+    b.screenshot("3-reconciled");
+    b.click(&b.wait_for("#discrepancies a"));
+    assert_eq!(b.text(&b.wait_for("#stage")), "open");
+    // Closing at once, without an investigation, is refused.
+    b.fill("#note", "not on the rack");
+    select(&b, "#action", "confirm");
+    select(&b, "#resolution", "loss");
+    b.click(&b.wait_for("#take-step"));
+    let error = b.text(&b.wait_for("p.error"));
+    assert!(error.contains("investigate"), "{error}");
+    b.screenshot("4-refused");
+    select(&b, "#action", "investigate");
+    select(&b, "#resolution", "");
+    b.fill("#note", "searched the depot and the repair shop");
+    b.click(&b.wait_for("#take-step"));
+    b.wait_for_text("#stage", "under investigation");
+    select(&b, "#action", "confirm");
+    select(&b, "#resolution", "loss");
+    b.fill("#note", "not found; reported to the commission");
+    b.click(&b.wait_for("#take-step"));
+    b.wait_for_text("#stage", "confirmed loss");
+    assert_eq!(b.find_all("#steps tr").len(), 3, "two steps and the header");
+    b.screenshot("5-loss");
+    // The weapon is recorded as lost, with the count named.
+    b.click(&b.wait_for("#weapon-link"));
+    let page = b.text(&b.wait_for("main"));
+    assert!(page.contains(&missing), "{page}");
+    assert!(page.contains("reported lost") || page.contains("reported_lost"), "{page}");
+    assert!(page.contains("stock count C-2026-1"), "{page}");
+    b.screenshot("6-weapon");
+}
+
+/// Chooses the option of value `value` in the select `css`.
+fn select(b: &Browser, css: &str, value: &str) {
+    b.click(&b.wait_for(&format!(r#"{css} option[value="{value}"]"#)));
+}

@@ -356,6 +356,35 @@ impl Browser {
         self.must("POST", &format!("/element/{}/clear", e.0), None);
     }
 
+    /// Types on the keyboard into whatever has the focus, as a person does: no element is
+    /// clicked or named. `\t` is the Tab key (the next field), `\n` the Enter key (submits
+    /// the form of a text field).
+    pub fn keyboard(&self, text: &str) {
+        let mut actions = Vec::new();
+        for c in text.chars() {
+            let key = match c {
+                '\t' => '\u{E004}',
+                '\n' => '\u{E007}',
+                c => c,
+            }
+            .to_string();
+            actions.push(json!({"type": "keyDown", "value": key}));
+            actions.push(json!({"type": "keyUp", "value": key}));
+        }
+        self.must(
+            "POST",
+            "/actions",
+            Some(json!({"actions": [{"type": "key", "id": "keyboard", "actions": actions}]})),
+        );
+    }
+
+    /// The `id` of the element that has the focus.
+    pub fn focused_id(&self) -> String {
+        let v = self.must("GET", "/element/active", None);
+        let e = Element(v[ELEMENT_KEY].as_str().unwrap_or_default().to_owned());
+        self.attribute(&e, "id").unwrap_or_default()
+    }
+
     /// Clears the input `css` selects and types `text` into it.
     pub fn fill(&self, css: &str, text: &str) {
         let e = self.wait_for(css);

@@ -1035,6 +1035,9 @@ pub enum CountCommand {
         /// The list (one serial a line); the standard input when not given.
         #[arg(long)]
         file: Option<PathBuf>,
+        /// Reconcile and print the outcome without keeping anything.
+        #[arg(long)]
+        dry_run: bool,
         #[arg(long)]
         json: bool,
     },

@@ -34,7 +34,10 @@ fn refused(what: &str, problems: &[String]) -> ExitCode {
     for p in problems {
         eprintln!("{what}: {p}");
     }
-    eprintln!("{what}: refused, {} problem(s); nothing kept", problems.len());
+    eprintln!(
+        "{what}: refused, {} problem(s); nothing kept",
+        problems.len()
+    );
     ExitCode::from(1)
 }
 
@@ -56,7 +59,9 @@ pub fn armoury(cli: &Cli, command: &ArmouryCommand) -> Result<ExitCode> {
                 return json_out(&list);
             }
             if list.is_empty() {
-                println!("no armoury holds weapons; weapons transferred to a registered organisation are held by it");
+                println!(
+                    "no armoury holds weapons; weapons transferred to a registered organisation are held by it"
+                );
             }
             for a in &list {
                 println!(
@@ -68,7 +73,11 @@ pub fn armoury(cli: &Cli, command: &ArmouryCommand) -> Result<ExitCode> {
                     a.last_full_count
                         .map_or("never".to_owned(), |d| d.to_string()),
                     a.next_count_due.map_or("now".to_owned(), |d| d.to_string()),
-                    if a.count_overdue { "  COUNT OVERDUE" } else { "" }
+                    if a.count_overdue {
+                        "  COUNT OVERDUE"
+                    } else {
+                        ""
+                    }
                 );
             }
             Ok(ExitCode::SUCCESS)
@@ -121,8 +130,7 @@ fn read_lines(file: Option<&std::path::Path>) -> Result<Vec<String>> {
     let mut text = String::new();
     match file {
         Some(f) => {
-            text = std::fs::read_to_string(f)
-                .with_context(|| format!("reading {}", f.display()))?
+            text = std::fs::read_to_string(f).with_context(|| format!("reading {}", f.display()))?
         }
         None => {
             std::io::stdin()
@@ -211,14 +219,48 @@ pub fn count(cli: &Cli, command: &CountCommand) -> Result<ExitCode> {
                         }
                     );
                     if !p.independent() {
-                        println!("note: the counter is the custodian (DOMAIN.md §9 asks for someone independent)");
+                        println!(
+                            "note: the counter is the custodian (DOMAIN.md §9 asks for someone independent)"
+                        );
                     }
                     Ok(ExitCode::SUCCESS)
                 }
                 Err(p) => Ok(refused("count plan", &p)),
             }
         }
-        CountCommand::Enter { id, on, file, json } => {
+        CountCommand::Enter {
+            id,
+            on,
+            file,
+            dry_run: true,
+            json,
+        } => {
+            date("on", on)?;
+            let lines = read_lines(file.as_deref())?;
+            let mut reg = node::open(cli, false)?;
+            let found: Vec<&str> = lines.iter().map(String::as_str).collect();
+            let Some(c) = stock::preview_count(reg.backend(), id, &found)? else {
+                return Ok(refused(
+                    "count enter",
+                    &[format!("count: no count '{id}' is planned")],
+                ));
+            };
+            if *json {
+                return json_out(&c);
+            }
+            println!(
+                "count {id} (dry run, nothing kept): {} of {} found, {} missing, {} not expected, {} entered twice",
+                c.found.len(),
+                c.expected,
+                c.missing.len(),
+                c.unexpected.len(),
+                c.repeated.len()
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        CountCommand::Enter {
+            id, on, file, json, ..
+        } => {
             let on = date("on", on)?;
             let lines = read_lines(file.as_deref())?;
             let mut reg = node::open(cli, true)?;
@@ -459,7 +501,10 @@ pub fn campaign(cli: &Cli, command: &CampaignCommand) -> Result<ExitCode> {
             }
             let mut reg = node::open(cli, true)?;
             let Some(c) = stock::campaign(reg.backend(), id)? else {
-                return Ok(refused("campaign intake", &[format!("campaign: no campaign '{id}'")]));
+                return Ok(refused(
+                    "campaign intake",
+                    &[format!("campaign: no campaign '{id}'")],
+                ));
             };
             let ctx = node::context(cli, "cli");
             match intake(&mut reg, &ctx, &c, on, place.as_deref(), &items)? {

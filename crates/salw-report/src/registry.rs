@@ -101,6 +101,81 @@ pub fn poa_answers<B: Backend + ?Sized>(
 /// The PoA report's question on the assistance a State needs.
 const ASSISTANCE_NEEDED: &str = "11.1";
 
+/// The PoA report's questions on destruction methods and on measures after diversion.
+const DESTRUCTION_METHODS: &str = "7.7";
+const DIVERSION_MEASURES: &str = "6.4";
+
+/// "cutting: 2 batches, 130 weapons; …", with how they were witnessed and certified, for the
+/// batches destroyed from `from` to `to`; `None` when there were none.
+pub fn destruction_for_poa(
+    batches: &[salw_store::stockpile::DestructionView],
+    from: NaiveDate,
+    to: NaiveDate,
+) -> Option<String> {
+    let in_period: Vec<_> = batches
+        .iter()
+        .filter(|d| (from..=to).contains(&d.batch.date))
+        .collect();
+    if in_period.is_empty() {
+        return None;
+    }
+    let mut by_method: std::collections::BTreeMap<String, (usize, usize)> = Default::default();
+    for d in &in_period {
+        let e = by_method.entry(d.batch.method.to_lowercase()).or_default();
+        e.0 += 1;
+        e.1 += d.batch.weapons.len();
+    }
+    let methods: Vec<String> = by_method
+        .iter()
+        .map(|(m, (b, w))| format!("{m}: {b} batch(es), {w} weapon(s)"))
+        .collect();
+    let certificates: Vec<&str> = in_period
+        .iter()
+        .map(|d| d.batch.certificate.as_str())
+        .collect();
+    let photographed = in_period.iter().filter(|d| !d.evidence.is_empty()).count();
+    Some(format!(
+        "{}. Each weapon was checked against the records before destruction (none under an open trace or held as evidence); each batch was witnessed by the persons named in its record and certified (certificates {}); {} of {} batch(es) have photographs taken after destruction, kept with their BLAKE3 hashes.",
+        methods.join("; "),
+        certificates.join(", "),
+        photographed,
+        in_period.len()
+    ))
+}
+
+/// What followed the stock count discrepancies confirmed as losses or thefts from `from` to
+/// `to`; `None` when there were none.
+pub fn diversion_for_poa(
+    discrepancies: &[salw_store::stockpile::DiscrepancyView],
+    from: NaiveDate,
+    to: NaiveDate,
+) -> Option<String> {
+    use salw_core::stockpile::{DiscrepancyStage, Resolution};
+    let confirmed: Vec<_> = discrepancies
+        .iter()
+        .filter_map(|d| {
+            let last = d.steps.last()?;
+            match d.stage {
+                DiscrepancyStage::Confirmed(r) if (from..=to).contains(&last.on) => Some(r),
+                _ => None,
+            }
+        })
+        .collect();
+    if confirmed.is_empty() {
+        return None;
+    }
+    let thefts = confirmed
+        .iter()
+        .filter(|r| **r == Resolution::Theft)
+        .count();
+    Some(format!(
+        "{} stock count discrepancy(ies) were investigated and confirmed as diversion ({} theft(s), {} loss(es)); each weapon was reported lost or stolen in the national records, where it can be shared as an alert with partner States.",
+        confirmed.len(),
+        thefts,
+        confirmed.len() - thefts
+    ))
+}
+
 /// A self-assessment's report (salw_report::assessment), with an earlier one's scores beside
 /// it when `compare` names one.
 pub fn assessment_report<B: AssessBackend + TraceBackend + ?Sized>(
@@ -153,6 +228,33 @@ pub fn poa_draft<B: TraceBackend + AssessBackend + ?Sized>(
                 carried_from: Some("the assistance needs recorded in this registry".to_owned()),
             },
         );
+    }
+    // Destruction methods (7.7) and measures after diversion (6.4), proposed from the
+    // destruction batches and the stock count discrepancies of the period, in the same way.
+    let destructions = salw_store::stockpile::destructions(backend)?;
+    let discrepancies = salw_store::stockpile::discrepancies(backend)?;
+    for (id, text) in [
+        (
+            DESTRUCTION_METHODS,
+            destruction_for_poa(&destructions, from, to),
+        ),
+        (
+            DIVERSION_MEASURES,
+            diversion_for_poa(&discrepancies, from, to),
+        ),
+    ] {
+        if let Some(text) = text
+            && template.question(id).is_some_and(|q| q.source.is_none())
+            && given.get(id).is_none_or(|g| g.carried_from.is_some())
+        {
+            given.insert(
+                id.to_owned(),
+                Given {
+                    value: text,
+                    carried_from: Some("the stockpile records of this registry".to_owned()),
+                },
+            );
+        }
     }
     let period = q::Period {
         from: from.to_string(),

@@ -1072,7 +1072,7 @@ fn stock_page(
             .discrepancies
             .iter()
             .filter(|d| !d.stage.is_closed())
-            .map(|d| discrepancy_row(d))
+            .map(discrepancy_row)
             .collect(),
         reactivations: o
             .reactivations
@@ -1694,7 +1694,10 @@ async fn intake_page(
                     if i.unmarked {
                         format!(
                             "not adequately marked: {}",
-                            i.follow_up.as_deref().unwrap_or("mark or destroy").replace('_', " ")
+                            i.follow_up
+                                .as_deref()
+                                .unwrap_or("mark or destroy")
+                                .replace('_', " ")
                         )
                     } else if i.known {
                         "registered before".into()

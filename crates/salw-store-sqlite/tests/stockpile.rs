@@ -261,6 +261,36 @@ fn a_count_finds_a_weapon_missing_and_its_discrepancy_ends_in_a_recorded_theft()
 
     let counted = stock::armouries(reg.backend(), today).expect("armouries");
     assert_eq!(counted[0].last_full_count, Some(day("2025-06-02")));
+    // The self-assessment's evidence: counted in 2025 under a yearly policy, overdue now;
+    // a policy of a count every 3,000 days puts it on time.
+    let figure = |reg: &mut Registry<SqliteBackend>| {
+        let checklist =
+            salw_assess::checklist::load(salw_assess::checklist::CURRENT).expect("checklist");
+        salw_store::assessments::figures(reg.backend(), &checklist).expect("figures")
+            ["stock.counts_on_time"]
+            .value
+            .clone()
+            .unwrap_or_default()
+    };
+    assert!(
+        figure(&mut reg).contains("(0 of 1)"),
+        "{}",
+        figure(&mut reg)
+    );
+    stock::set_policy(
+        reg.backend(),
+        salw_core::stockpile::CountPolicy {
+            full_count_every_days: 3000,
+        },
+        &keeper(),
+    )
+    .expect("store")
+    .expect("kept");
+    assert!(
+        figure(&mut reg).contains("(1 of 1)"),
+        "{}",
+        figure(&mut reg)
+    );
     assert!(reg.verify().expect("verify").intact());
 }
 

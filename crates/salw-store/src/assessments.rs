@@ -44,7 +44,7 @@ pub struct AssistanceRecord {
     pub entered_by: String,
 }
 
-pub trait AssessBackend: Backend {
+pub trait AssessBackend: Backend + crate::stockpile::StockBackend {
     /// The entries of one assessment (every assessment when `None`), oldest first.
     fn assessment_entries(&mut self, assessment: Option<&str>) -> Result<Vec<StoredEntry>>;
     /// Appends an entry (the `seq` given is ignored); returns its sequence number.
@@ -299,11 +299,19 @@ pub fn figures<B: AssessBackend + TraceBackend + ?Sized>(
                     "persons of kind individual with their sex recorded".to_owned(),
                 )
             }
-            "stock.counts_on_time" => (
-                "stock counts done on time",
-                None,
-                "not available: stock counts are not recorded in this registry yet".to_owned(),
-            ),
+            "stock.counts_on_time" => {
+                let today = chrono::Utc::now().date_naive();
+                let armouries = crate::stockpile::armouries(backend, today)?;
+                let on_time = armouries.iter().filter(|a| !a.count_overdue).count() as u64;
+                let every = crate::stockpile::policy(backend)?.full_count_every_days;
+                (
+                    "armouries whose full stock count is not overdue",
+                    share(on_time, armouries.len() as u64),
+                    format!(
+                        "armouries (organisations holding weapons) counted in full within the last {every} days, the node's count policy"
+                    ),
+                )
+            }
             other => (
                 "unknown figure",
                 None,

@@ -739,7 +739,10 @@ fn registrar_records_twenty_weapons_at_a_collection_point_by_keyboard_alone() {
     let w = string(&intake[7]["weapon_id"], "weapon id");
     let (_, weapon) = server.get_json(&format!("/api/v1/weapons/{w}"), Role::Investigator);
     assert_eq!(weapon["weapon"]["status"], "surrendered", "{weapon}");
-    assert!(weapon["timeline"].to_string().contains("LL-2026"), "{weapon}");
+    assert!(
+        weapon["timeline"].to_string().contains("LL-2026"),
+        "{weapon}"
+    );
     assert_eq!(weapon["weapon"]["weapon"]["manufacturer"], "Taurus");
 }
 
@@ -821,7 +824,10 @@ fn a_stock_count_finds_one_weapon_missing_and_ends_with_a_recorded_loss() {
     b.click(&b.wait_for("#weapon-link"));
     let page = b.text(&b.wait_for("main"));
     assert!(page.contains(&missing), "{page}");
-    assert!(page.contains("reported lost") || page.contains("reported_lost"), "{page}");
+    assert!(
+        page.contains("reported lost") || page.contains("reported_lost"),
+        "{page}"
+    );
     assert!(page.contains("stock count C-2026-1"), "{page}");
     b.screenshot("6-weapon");
 }

@@ -325,8 +325,10 @@ fn sample(
         ("POST", "/api/v1/count-policy") => json(serde_json::json!({"full_count_every_days": 90})),
         ("POST", "/api/v1/counts") => {
             let (armoury, _, _) = crate::stock::armoury(server);
-            json(serde_json::json!({"id": format!("RC-{n}"), "armoury": armoury,
-                "kind": "full", "planned_on": today, "counter": "Roles"}))
+            json(
+                serde_json::json!({"id": format!("RC-{n}"), "armoury": armoury,
+                "kind": "full", "planned_on": today, "counter": "Roles"}),
+            )
         }
         ("POST", "/stock/counts") => {
             let (armoury, _, _) = crate::stock::armoury(server);
@@ -394,7 +396,10 @@ fn sample(
             get(e.path.replace("{id}", &crate::stock::campaign(server)))
         }
         ("POST", "/api/v1/campaigns/{id}/intake") => Sample {
-            path: format!("/api/v1/campaigns/{}/intake", crate::stock::campaign(server)),
+            path: format!(
+                "/api/v1/campaigns/{}/intake",
+                crate::stock::campaign(server)
+            ),
             ..json(serde_json::json!({"occurred_on": today,
                 "weapons": [{"category": "rifle", "serial": serial}]}))
         },
@@ -407,9 +412,11 @@ fn sample(
         }
         ("POST", "/api/v1/destructions") => {
             let w = crate::stock::handed_in(server, &format!("RD-{n}"));
-            json(serde_json::json!({"id": format!("RD-{n}"), "method": "cutting",
+            json(
+                serde_json::json!({"id": format!("RD-{n}"), "method": "cutting",
                 "place": "yard", "date": today, "authority": "Commission",
-                "witnesses": "A, B", "certificate": format!("C-{n}"), "weapons": [w]}))
+                "witnesses": "A, B", "certificate": format!("C-{n}"), "weapons": [w]}),
+            )
         }
         ("POST", "/destruction") => {
             let w = crate::stock::handed_in(server, &format!("RE-{n}"));

@@ -26,7 +26,10 @@ pub fn armoury(server: &TestServer) -> (String, String, String) {
     let w = &h["in_store"][0];
     (
         id,
-        w["weapon_id"].as_str().expect("a weapon in store").to_owned(),
+        w["weapon_id"]
+            .as_str()
+            .expect("a weapon in store")
+            .to_owned(),
         w["serial"].as_str().unwrap_or_default().to_owned(),
     )
 }
@@ -41,7 +44,10 @@ pub fn planned_count(server: &TestServer, id: &str) -> String {
         &json!({"id": id, "armoury": armoury, "kind": "serial_check", "planned_on": today(),
                 "counter": "Lt Phiri", "custodian": "Sgt Banda", "weapons": [weapon]}),
     );
-    assert!(code == 201 || r.to_string().contains("planned already"), "{r}");
+    assert!(
+        code == 201 || r.to_string().contains("planned already"),
+        "{r}"
+    );
     id.to_owned()
 }
 
@@ -100,7 +106,8 @@ pub fn batch(server: &TestServer) -> String {
     let (_, list) = server.get_json("/api/v1/destructions", Role::Registrar);
     if !list.to_string().contains(id) {
         let w = handed_in(server, "ROLES-D-1");
-        destroy(server, id, &[&w]).0;
+        let (code, r) = destroy(server, id, &[&w]);
+        assert_eq!(code, 201, "{r}");
     }
     id.to_owned()
 }
@@ -133,10 +140,7 @@ fn a_serial_check_misses_a_weapon_and_its_discrepancy_ends_in_a_recorded_loss() 
     let server = TestServer::start(150);
     let (armoury, weapon, _) = armoury(&server);
     // The analyst sees aggregates only: no armoury's holdings.
-    assert_eq!(
-        server.get_json("/api/v1/armouries", Role::Analyst).0,
-        403
-    );
+    assert_eq!(server.get_json("/api/v1/armouries", Role::Analyst).0, 403);
     // Viewing holdings names the persons weapons are issued to: audited.
     let (_, audit) = server.get_json("/api/v1/audit?action=armoury-holdings", Role::Auditor);
     assert!(audit.to_string().contains(&armoury), "{audit}");
@@ -168,7 +172,10 @@ fn a_serial_check_misses_a_weapon_and_its_discrepancy_ends_in_a_recorded_loss() 
     );
     assert_eq!(code, 422, "a count is entered once: {e}");
     let (_, c) = server.get_json("/api/v1/counts/C-1", Role::Investigator);
-    assert_eq!(c["count"]["result"]["reconciliation"]["missing"][0], weapon, "{c}");
+    assert_eq!(
+        c["count"]["result"]["reconciliation"]["missing"][0], weapon,
+        "{c}"
+    );
     assert_eq!(c["discrepancies"][0]["stage"]["stage"], "open");
 
     // Closing without a resolution, or before an investigation: refused, naming the field.
@@ -191,12 +198,29 @@ fn a_serial_check_misses_a_weapon_and_its_discrepancy_ends_in_a_recorded_loss() 
     let (code, e) = step(json!({"action": "close", "note": "x"}));
     assert_eq!(code, 422, "{e}");
     assert_eq!(status_of(&server, &weapon), "registered");
-    let (code, r) = step(json!({"action": "confirm", "resolution": "loss", "note": "not found after a search of the depot"}));
+    let (code, r) = step(
+        json!({"action": "confirm", "resolution": "loss", "note": "not found after a search of the depot"}),
+    );
     assert_eq!(code, 200, "{r}");
     assert_eq!(r["label"], "confirmed loss");
     assert_eq!(status_of(&server, &weapon), "lost");
     let (_, open) = server.get_json("/api/v1/discrepancies?open=true", Role::Investigator);
     assert!(!open.to_string().contains("C-1-1"), "{open}");
+    // The PoA report proposes question 6.4 (measures after diversion) from it, to confirm.
+    let year = chrono::Datelike::year(&chrono::Utc::now());
+    let (_, d) = server.get_json(
+        &format!("/api/v1/reports/poa?period={}-{year}", year - 1),
+        Role::Analyst,
+    );
+    let q = poa_question(&d, "6.4");
+    assert_eq!(q["status"], "carried", "{q}");
+    assert!(
+        q["answer"]["value"]
+            .as_str()
+            .unwrap_or_default()
+            .starts_with("1 stock count discrepancy(ies) were investigated and confirmed as diversion (0 theft(s), 1 loss(es))"),
+        "{q}"
+    );
     let (_, v) = server.get_json("/api/v1/summary", Role::Analyst);
     assert!(v["journal_entries"].as_u64().is_some());
 }
@@ -272,7 +296,11 @@ fn an_intake_is_all_or_none_and_a_destruction_refuses_held_or_traced_weapons() {
     assert_eq!(code, 422);
     assert!(field_named(&e, "weapons[0]"), "{e}");
     assert!(e.to_string().contains("evidence"), "{e}");
-    assert_eq!(status_of(&server, &unmarked), "surrendered", "nothing destroyed");
+    assert_eq!(
+        status_of(&server, &unmarked),
+        "surrendered",
+        "nothing destroyed"
+    );
     let (code, e) = server.json(
         "POST",
         "/api/v1/holds",
@@ -281,16 +309,11 @@ fn an_intake_is_all_or_none_and_a_destruction_refuses_held_or_traced_weapons() {
     );
     assert_eq!(code, 200, "{e}");
     server.add_trace_partner();
-    let (code, t) = server.json(
-        "POST",
-        "/api/v1/traces",
-        Role::Investigator,
-        &{
-            let mut r = server.trace_request();
-            r["weapon"] = json!(marked);
-            r
-        },
-    );
+    let (code, t) = server.json("POST", "/api/v1/traces", Role::Investigator, &{
+        let mut r = server.trace_request();
+        r["weapon"] = json!(marked);
+        r
+    });
     assert_eq!(code, 201, "{t}");
     let (code, e) = destroy(&server, "D-1", &[&unmarked, &marked]);
     assert_eq!(code, 422);
@@ -312,6 +335,58 @@ fn an_intake_is_all_or_none_and_a_destruction_refuses_held_or_traced_weapons() {
     assert_eq!(code, 201, "{ev}");
     let hash = blake3::hash(crate::roles::JPEG).to_hex().to_string();
     assert!(ev.contains(&hash), "{ev}");
+    // The certificate page prints the batch, its weapon and the photo's hash.
+    let (code, page) = server.call(
+        "GET",
+        "/destruction/D-1",
+        Some(Role::Investigator),
+        None,
+        None,
+    );
+    assert_eq!(code, 200);
+    assert!(
+        page.contains("CERT-D-1") && page.contains(&hash) && page.contains(&unmarked),
+        "{page}"
+    );
+
+    // The PoA report proposes question 7.7 (destruction methods) from the batches, to confirm.
+    let year = chrono::Datelike::year(&chrono::Utc::now());
+    let (_, d) = server.get_json(
+        &format!("/api/v1/reports/poa?period={}-{year}", year - 1),
+        Role::Analyst,
+    );
+    let q = poa_question(&d, "7.7");
+    assert_eq!(q["status"], "carried", "{q}");
+    let text = q["answer"]["value"].as_str().unwrap_or_default();
+    assert!(
+        text.starts_with("cutting: 1 batch(es), 1 weapon(s)"),
+        "{text}"
+    );
+    assert!(
+        text.contains("CERT-D-1") && text.contains("1 of 1 batch(es) have photographs"),
+        "{text}"
+    );
+    // Destroyed this year: counted by question 7.5 from the destroyed event.
+    let (_, before) = server.get_json(
+        &format!("/api/v1/reports/poa?period={}-{}", year - 3, year - 2),
+        Role::Analyst,
+    );
+    assert_eq!(
+        poa_question(&before, "7.7")["status"],
+        "to_complete",
+        "no batch then"
+    );
+}
+
+fn poa_question(d: &Value, id: &str) -> Value {
+    d["sections"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .flat_map(|s| s["questions"].as_array().into_iter().flatten())
+        .find(|q| q["id"] == id)
+        .cloned()
+        .unwrap_or_else(|| panic!("no question {id}: {d}"))
 }
 
 #[test]

@@ -274,7 +274,7 @@ pub fn count(cli: &Cli, command: &CountCommand) -> Result<ExitCode> {
                     println!(
                         "count {}: {} of {} found, {} missing, {} not expected, {} entered twice",
                         r.count,
-                        c.found.len(),
+                        c.found,
                         c.expected,
                         c.missing.len(),
                         c.unexpected.len(),
@@ -314,7 +314,7 @@ pub fn count(cli: &Cli, command: &CountCommand) -> Result<ExitCode> {
                         Some(r) => format!(
                             "counted {}: {} of {} found, {} discrepancies",
                             r.counted_on,
-                            r.reconciliation.found.len(),
+                            r.reconciliation.found,
                             r.reconciliation.expected,
                             r.discrepancies.len()
                         ),
@@ -347,7 +347,7 @@ pub fn count(cli: &Cli, command: &CountCommand) -> Result<ExitCode> {
                 Some(r) => println!(
                     "counted {}: {} of {} found, {} missing, {} not expected; discrepancies {}",
                     r.counted_on,
-                    r.reconciliation.found.len(),
+                    r.reconciliation.found,
                     r.reconciliation.expected,
                     r.reconciliation.missing.len(),
                     r.reconciliation.unexpected.len(),

@@ -470,7 +470,7 @@ async fn enter(
     let shown = match &r {
         Ok(c) => format!(
             "found {}, missing {}, unexpected {}",
-            c.reconciliation.found.len(),
+            c.reconciliation.found,
             c.reconciliation.missing.len(),
             c.reconciliation.unexpected.len()
         ),
@@ -1056,7 +1056,7 @@ fn stock_page(
                         Some(r) => format!(
                             "{}: {} of {} found, {} missing, {} unexpected",
                             r.counted_on,
-                            r.reconciliation.found.len(),
+                            r.reconciliation.found,
                             r.reconciliation.expected,
                             r.reconciliation.missing.len(),
                             r.reconciliation.unexpected.len()
@@ -1368,7 +1368,7 @@ pub async fn count_page_enter(
                         &format!("/stock/counts/{}", auth::urlencode(&id)),
                         &format!(
                             "Count entered: {} of {} found, {} discrepancy(ies) opened.",
-                            r.reconciliation.found.len(),
+                            r.reconciliation.found,
                             r.reconciliation.expected,
                             r.discrepancies.len()
                         ),

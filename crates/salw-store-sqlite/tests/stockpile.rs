@@ -196,7 +196,7 @@ fn a_count_finds_a_weapon_missing_and_its_discrepancy_ends_in_a_recorded_theft()
         result.reconciliation.expected, 4,
         "the issued R-5 is not expected"
     );
-    assert_eq!(result.reconciliation.found.len(), 3);
+    assert_eq!(result.reconciliation.found, 3);
     assert_eq!(result.reconciliation.missing, vec![weapons[2]]);
     assert_eq!(result.reconciliation.unexpected[0].text, "R 9");
     assert_eq!(result.reconciliation.unexpected[0].line, 4);
@@ -329,7 +329,7 @@ fn a_sample_count_expects_only_the_weapons_chosen_when_planned() {
     let r = stock::enter_count(&mut reg, &ctx(), "S-1", today, &serials)
         .expect("store")
         .expect("entered");
-    assert_eq!(r.reconciliation.found.len(), 2);
+    assert_eq!(r.reconciliation.found, 2);
     assert!(r.discrepancies.is_empty());
 
     let not_an_armoury =

@@ -280,6 +280,30 @@ pub fn holdings<B: StockBackend + ?Sized>(
 // ---------------------------------------------------------------------------------------------
 // Counts
 
+/// A reconciliation as kept: the weapons found are counted, not listed (each has its
+/// `inventoried` event naming the count), so that a 100,000-weapon count is not a 4 MB row
+/// read again each time the counts are listed.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Tally {
+    pub expected: usize,
+    pub found: usize,
+    pub missing: Vec<Uuid>,
+    pub unexpected: Vec<stockpile::Extra>,
+    pub repeated: Vec<stockpile::Extra>,
+}
+
+impl From<&Reconciliation> for Tally {
+    fn from(r: &Reconciliation) -> Self {
+        Tally {
+            expected: r.expected,
+            found: r.found.len(),
+            missing: r.missing.clone(),
+            unexpected: r.unexpected.clone(),
+            repeated: r.repeated.clone(),
+        }
+    }
+}
+
 /// What a count found, kept once when its result is entered.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CountResult {
@@ -287,7 +311,7 @@ pub struct CountResult {
     pub counted_on: NaiveDate,
     /// Lines entered (blank ones left out).
     pub lines: usize,
-    pub reconciliation: Reconciliation,
+    pub reconciliation: Tally,
     /// The discrepancies it opened, in order: missing weapons first, then unexpected lines.
     pub discrepancies: Vec<String>,
 }
@@ -480,11 +504,11 @@ pub fn enter_count<B: StockBackend>(
         count: plan.id.clone(),
         counted_on,
         lines: lines.iter().filter(|l| !l.trim().is_empty()).count(),
-        reconciliation,
+        reconciliation: Tally::from(&reconciliation),
         discrepancies,
     };
     let document = format!("stock count {}", plan.id);
-    let events = result.reconciliation.found.iter().map(|w| {
+    let events = reconciliation.found.iter().map(|w| {
         let mut e = LifecycleEvent::new(Uuid::now_v7(), *w, EventKind::Inventoried, counted_on);
         e.officer = Some(plan.counter.clone());
         e.document = Some(document.clone());

@@ -770,6 +770,7 @@ pub const ENDPOINTS: &[Endpoint] = &[
     page("GET", "/destruction", May(ViewWeapon)),
     page("POST", "/destruction", May(WriteRecords)),
     page("GET", "/destruction/{id}", May(ViewWeapon)),
+    page("POST", "/destruction/{id}/evidence", May(WriteRecords)),
     Endpoint {
         query: REPORT_FILE_QUERY,
         response: "application/octet-stream",

@@ -186,6 +186,7 @@ pub fn router(state: Shared) -> Router {
             get(stock::destruction_page_get).post(stock::destruction_page_add),
         )
         .route("/destruction/{id}", get(stock::certificate_page))
+        .route("/destruction/{id}/evidence", post(stock::evidence_upload))
         .route("/static/{file}", get(pages::static_file))
         .route_layer(axum::middleware::from_fn_with_state(
             state.clone(),

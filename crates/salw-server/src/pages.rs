@@ -881,12 +881,45 @@ fn kind_fields(kind: EventKind) -> &'static [FieldSpec] {
         ],
         Exported => &[("country", "Country of destination", "ISO 3166 code", &[])],
         Imported => &[("country", "Country exported from", "ISO 3166 code", &[])],
-        Transferred | Issued => &[(
+        Transferred => &[(
             "to_holder",
             "New holder",
             "the person's id or reference",
             &[],
         )],
+        Issued => &[
+            (
+                "to_holder",
+                "Issued to",
+                "the person's id or reference",
+                &[],
+            ),
+            ("reason", "Duty", "what it is issued for", &[]),
+            ("due_on", "Due back", "YYYY-MM-DD", &[]),
+        ],
+        Deactivated => &[
+            ("standard", "Standard", "e.g. EU 2015/2403", &[]),
+            (
+                "parts_treated",
+                "Parts treated",
+                "barrel, breech block, frame…",
+                &[],
+            ),
+            ("verifier", "Verified by", "", &[]),
+            ("witnesses", "Witnesses", "", &[]),
+            ("certificate", "Certificate", "", &[]),
+            ("mark_text", "Deactivation mark", "as marked", &[]),
+        ],
+        Destroyed => &[
+            (
+                "method",
+                "Method",
+                "cutting, crushing, melting, shredding…",
+                &[],
+            ),
+            ("witnesses", "Witnesses", "", &[]),
+            ("certificate", "Certificate", "", &[]),
+        ],
         Marked => &[
             (
                 "marking_occasion",
@@ -902,20 +935,6 @@ fn kind_fields(kind: EventKind) -> &'static [FieldSpec] {
                 ],
             ),
             ("mark_text", "Mark applied", "as marked", &[]),
-        ],
-        Deactivated => &[
-            ("standard", "Standard", "e.g. EU 2015/2403", &[]),
-            ("verifier", "Verified by", "", &[]),
-            ("witnesses", "Witnesses", "", &[]),
-        ],
-        Destroyed => &[
-            (
-                "method",
-                "Method",
-                "cutting, crushing, melting, shredding…",
-                &[],
-            ),
-            ("witnesses", "Witnesses", "", &[]),
         ],
         Traced => &[
             (

@@ -1923,6 +1923,7 @@ pub async fn destruction_page_add(
 #[template(path = "certificate.html")]
 struct CertificatePage {
     nav: Nav,
+    may_write: bool,
     d: DestructionView,
     weapons: Vec<(String, String)>,
     country: String,
@@ -1951,8 +1952,68 @@ pub async fn certificate_page(
         .collect();
     Ok(render(&CertificatePage {
         nav: Nav::of(&caller),
+        may_write: caller.may(Permission::WriteRecords),
         weapons,
         country: state.node.country.clone().unwrap_or_default(),
         d,
     }))
+}
+
+/// A photo taken after a destruction, from the certificate page's form.
+pub async fn evidence_upload(
+    State(state): State<Shared>,
+    Extension(caller): Extension<Caller>,
+    RecordId(id): RecordId,
+    mut multipart: axum::extract::Multipart,
+) -> PageResult {
+    let bad = |reason: String| ApiError::field(StatusCode::BAD_REQUEST, "photo", reason);
+    let (mut csrf, mut caption, mut photo) = (String::new(), String::new(), Vec::new());
+    while let Some(field) = multipart
+        .next_field()
+        .await
+        .map_err(|e| bad(format!("the upload could not be read ({e})")))?
+    {
+        match field.name().unwrap_or("") {
+            "photo" => {
+                photo = field
+                    .bytes()
+                    .await
+                    .map_err(|e| bad(format!("the upload could not be read ({e})")))?
+                    .to_vec()
+            }
+            "csrf" => csrf = field.text().await.unwrap_or_default(),
+            "caption" => caption = field.text().await.unwrap_or_default(),
+            _ => {}
+        }
+    }
+    caller.check_csrf(Some(&csrf))?;
+    if photo.is_empty() {
+        return Err(ApiError::field(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "photo",
+            "choose a photo to upload",
+        )
+        .into());
+    }
+    let who = Keeper {
+        by: caller.name.clone(),
+        at: chrono::Utc::now().to_rfc3339(),
+    };
+    let batch = id.clone();
+    let r = state
+        .write(move |reg| {
+            stock::add_evidence(reg.backend(), &batch, &photo, &caption, &who)
+                .map_err(store("the evidence"))
+        })
+        .await?;
+    audit(
+        &state,
+        &caller,
+        "destruction-evidence",
+        format!("evidence for {id}"),
+        outcome_words(&r),
+    )
+    .await?;
+    r.map_err(|p| refused(&p))?;
+    Ok(Redirect::to(&format!("/destruction/{}", auth::urlencode(&id))).into_response())
 }

@@ -434,6 +434,24 @@ fn sample(
                 ],
             )
         }
+        ("POST", "/destruction/{id}/evidence") => {
+            let boundary = "salwtestboundary7MA4YWxkTrZu0gW";
+            let mut body = format!(
+                "--{boundary}\r\nContent-Disposition: form-data; name=\"caption\"\r\n\r\nafter\r\n\
+                 --{boundary}\r\nContent-Disposition: form-data; name=\"photo\"; filename=\"a.jpg\"\r\nContent-Type: image/jpeg\r\n\r\n"
+            )
+            .into_bytes();
+            body.extend_from_slice(JPEG);
+            body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+            Sample {
+                cookie: None,
+                path: format!("/destruction/{}/evidence", crate::stock::batch(server)),
+                content_type: Some(Box::leak(
+                    format!("multipart/form-data; boundary={boundary}").into_boxed_str(),
+                )),
+                body: Some(body),
+            }
+        }
         ("GET", "/destruction/{id}") => {
             get(format!("/destruction/{}", crate::stock::batch(server)))
         }

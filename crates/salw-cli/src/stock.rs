@@ -11,7 +11,7 @@ use salw_core::stockpile::{
     Campaign, CountKind, CountPlan, CountPolicy, DestructionBatch, DiscrepancyAction, Programme,
     Resolution,
 };
-use salw_server::stock::{IntakeItem, intake, resolve_person, resolve_weapon};
+use salw_server::stock::{IntakeItem, intake, resolve_person, resolve_weapon, serial_key};
 use salw_store::stockpile::{self as stock, Hold, Keeper};
 
 use crate::args::{
@@ -239,7 +239,7 @@ pub fn count(cli: &Cli, command: &CountCommand) -> Result<ExitCode> {
             let lines = read_lines(file.as_deref())?;
             let mut reg = node::open(cli, false)?;
             let found: Vec<&str> = lines.iter().map(String::as_str).collect();
-            let Some(c) = stock::preview_count(reg.backend(), id, &found)? else {
+            let Some(c) = stock::preview_count(reg.backend(), id, &found, serial_key)? else {
                 return Ok(refused(
                     "count enter",
                     &[format!("count: no count '{id}' is planned")],
@@ -265,7 +265,7 @@ pub fn count(cli: &Cli, command: &CountCommand) -> Result<ExitCode> {
             let lines = read_lines(file.as_deref())?;
             let mut reg = node::open(cli, true)?;
             let ctx = node::context(cli, "cli");
-            match stock::enter_count(&mut reg, &ctx, id, on, &lines)? {
+            match stock::enter_count(&mut reg, &ctx, id, on, &lines, serial_key)? {
                 Ok(r) => {
                     if *json {
                         return json_out(&r);

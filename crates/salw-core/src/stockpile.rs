@@ -175,10 +175,20 @@ pub struct Reconciliation {
 /// compared folded (case, spaces, dashes: `key::fold`), or by its record id. Two expected
 /// weapons may carry the same serial (two makers): each line then finds the next of them.
 pub fn reconcile(expected: &[Held], found_lines: &[&str]) -> Reconciliation {
+    reconcile_by(expected, found_lines, fold)
+}
+
+/// As `reconcile`, comparing serials and references in the form `key` gives (the marking
+/// search's normaliser, say, which also reads a Cyrillic `Н` typed for a Latin `H`).
+pub fn reconcile_by(
+    expected: &[Held],
+    found_lines: &[&str],
+    key: impl Fn(&str) -> String,
+) -> Reconciliation {
     let mut by_key: HashMap<String, Vec<usize>> = HashMap::with_capacity(expected.len() * 2);
     for (i, h) in expected.iter().enumerate() {
         for k in [&h.serial, &h.reference].into_iter().flatten() {
-            let k = fold(k);
+            let k = key(k);
             if !k.is_empty() {
                 by_key.entry(k).or_default().push(i);
             }
@@ -205,7 +215,7 @@ pub fn reconcile(expected: &[Held], found_lines: &[&str]) -> Reconciliation {
         };
         let candidates: Vec<usize> = match Uuid::parse_str(text) {
             Ok(id) => by_id.get(&id).copied().into_iter().collect(),
-            Err(_) => by_key.get(&fold(text)).cloned().unwrap_or_default(),
+            Err(_) => by_key.get(&key(text)).cloned().unwrap_or_default(),
         };
         match candidates.iter().find(|&&i| !seen[i]) {
             Some(&i) => {
@@ -559,6 +569,15 @@ mod tests {
         let r = reconcile(&expected, &["A1", &id]);
         assert_eq!(r.missing, vec![Uuid::from_u128(2)]);
         assert_eq!(r.found.len(), 2);
+    }
+
+    #[test]
+    fn a_key_function_decides_what_counts_as_the_same_serial() {
+        let expected = [held(1, "НК4746")]; // Cyrillic
+        assert_eq!(reconcile(&expected, &["HK4746"]).missing.len(), 1);
+        let latin = |s: &str| fold(s).replace('Н', "H").replace('К', "K");
+        let r = reconcile_by(&expected, &["hk-4746"], latin);
+        assert!(r.missing.is_empty() && r.unexpected.is_empty(), "{r:?}");
     }
 
     #[test]

@@ -97,6 +97,12 @@ pub fn resolve_person<B: StockBackend>(
     }))
 }
 
+/// The form in which a count compares the serials entered with the records: the marking
+/// search's normaliser (case, separators, Cyrillic look-alikes, other scripts' digits).
+pub fn serial_key(text: &str) -> String {
+    salw_search::normalise::normalise(text)
+}
+
 // ---------------------------------------------------------------------------------------------
 // Collection intake (shared with `salw campaign intake`)
 
@@ -278,7 +284,18 @@ pub fn intake<B: StockBackend>(
         Ok(())
     })?;
     if !outcome.committed() {
-        return Ok(Err(outcome.errors));
+        // A refused weapon or person makes its line's event name a record that is not there:
+        // that follows from the first problem and is left out.
+        let mut errors = outcome.errors;
+        let failed: std::collections::HashSet<u64> = errors
+            .iter()
+            .filter(|e| !matches!(e.field.as_str(), "weapon" | "from_holder"))
+            .map(|e| e.line)
+            .collect();
+        errors.retain(|e| {
+            !(failed.contains(&e.line) && matches!(e.field.as_str(), "weapon" | "from_holder"))
+        });
+        return Ok(Err(errors));
     }
     Ok(Ok(intakes))
 }
@@ -424,9 +441,6 @@ async fn plan(
                     Uuid::nil()
                 }
             };
-            if !problems.is_empty() {
-                return Ok(Err(problems));
-            }
             let plan = CountPlan {
                 id: body.id.trim().to_owned(),
                 armoury,
@@ -437,6 +451,16 @@ async fn plan(
                 sample_size: body.sample_size,
                 expected,
             };
+            if !problems.is_empty() {
+                // Every problem at once: the names that were not found and the plan's own.
+                let named = body.weapons.len();
+                problems.extend(
+                    plan.problems(today())
+                        .into_iter()
+                        .filter(|p| named == 0 || !p.starts_with("expected:")),
+                );
+                return Ok(Err(problems));
+            }
             stock::plan_count(reg.backend(), plan, &who, today())
                 .map_err(store("planning the count"))
         })
@@ -463,7 +487,7 @@ async fn enter(
     let asked = format!("count {count}: {} line(s)", lines.len());
     let r = state
         .write(move |reg| {
-            stock::enter_count(reg, &ctx, &count, counted_on, &lines)
+            stock::enter_count(reg, &ctx, &count, counted_on, &lines, serial_key)
                 .map_err(store("entering the count"))
         })
         .await?;
@@ -611,9 +635,6 @@ async fn destroy(
                     Err(p) => problems.push(p),
                 }
             }
-            if !problems.is_empty() {
-                return Ok(Err(problems));
-            }
             let batch = DestructionBatch {
                 id: body.id.trim().to_owned(),
                 method: body.method.trim().to_owned(),
@@ -624,6 +645,16 @@ async fn destroy(
                 certificate: body.certificate.trim().to_owned(),
                 weapons,
             };
+            if !problems.is_empty() {
+                // Every problem at once: the weapons not found and the batch's own fields.
+                problems.extend(
+                    batch
+                        .problems(today())
+                        .into_iter()
+                        .filter(|p| !p.starts_with("weapons:")),
+                );
+                return Ok(Err(problems));
+            }
             stock::destroy(reg, &ctx, &batch).map_err(store("the destruction"))
         })
         .await?;
@@ -1080,12 +1111,22 @@ fn stock_page(
             .map(|r| Row {
                 cells: vec![
                     r.serial.clone().unwrap_or_default(),
-                    format!(
-                        "{} ({})",
-                        r.deactivated.occurred_on,
-                        r.deactivated.standard.clone().unwrap_or_default()
+                    describe(
+                        &r.deactivated,
+                        &[
+                            ("standard", r.deactivated.standard.as_deref()),
+                            ("verified by", r.deactivated.verifier.as_deref()),
+                            ("certificate", r.deactivated.certificate.as_deref()),
+                        ],
                     ),
-                    format!("{} {}", r.recovered.kind.as_str(), r.recovered.occurred_on),
+                    describe(
+                        &r.recovered,
+                        &[
+                            ("place", r.recovered.place.as_deref()),
+                            ("agency", r.recovered.agency.as_deref()),
+                            ("context", r.recovered.criminal_context.as_deref()),
+                        ],
+                    ),
                     yes(r.acknowledged),
                 ],
                 link: format!("/weapons/{}", r.weapon_id),
@@ -1098,6 +1139,21 @@ fn stock_page(
         problems,
         notice,
     }
+}
+
+/// "deactivated 2025-02-01: standard EU 2015/2403, verified by Proof house".
+fn describe(e: &salw_core::LifecycleEvent, details: &[(&str, Option<&str>)]) -> String {
+    let given: Vec<String> = details
+        .iter()
+        .filter_map(|(label, v)| v.map(|v| format!("{label} {v}")))
+        .collect();
+    format!(
+        "{} {}{}{}",
+        e.kind.as_str().replace('_', " "),
+        e.occurred_on,
+        if given.is_empty() { "" } else { ": " },
+        given.join(", ")
+    )
 }
 
 fn discrepancy_row(d: &DiscrepancyView) -> Row {

@@ -189,9 +189,16 @@ fn a_count_finds_a_weapon_missing_and_its_discrepancy_ends_in_a_recorded_theft()
     let lines: Vec<String> = ["r1", "R-2", "R-4", "R 9", "R-1", ""]
         .map(String::from)
         .to_vec();
-    let result = stock::enter_count(&mut reg, &ctx(), "C-1", day("2025-06-02"), &lines)
-        .expect("store")
-        .expect("entered");
+    let result = stock::enter_count(
+        &mut reg,
+        &ctx(),
+        "C-1",
+        day("2025-06-02"),
+        &lines,
+        salw_core::key::fold,
+    )
+    .expect("store")
+    .expect("entered");
     assert_eq!(
         result.reconciliation.expected, 4,
         "the issued R-5 is not expected"
@@ -208,9 +215,16 @@ fn a_count_finds_a_weapon_missing_and_its_discrepancy_ends_in_a_recorded_theft()
             && e.event.document.as_deref() == Some("stock count C-1")),
         "each weapon found is recorded as inventoried"
     );
-    let twice = stock::enter_count(&mut reg, &ctx(), "C-1", day("2025-06-02"), &lines)
-        .expect("store")
-        .expect_err("a result is entered once");
+    let twice = stock::enter_count(
+        &mut reg,
+        &ctx(),
+        "C-1",
+        day("2025-06-02"),
+        &lines,
+        salw_core::key::fold,
+    )
+    .expect("store")
+    .expect_err("a result is entered once");
     assert!(twice[0].contains("entered already"), "{twice:?}");
 
     // Closing without a resolution, or before an investigation, is refused.
@@ -326,9 +340,16 @@ fn a_sample_count_expects_only_the_weapons_chosen_when_planned() {
                 .expect("serial")
         })
         .collect();
-    let r = stock::enter_count(&mut reg, &ctx(), "S-1", today, &serials)
-        .expect("store")
-        .expect("entered");
+    let r = stock::enter_count(
+        &mut reg,
+        &ctx(),
+        "S-1",
+        today,
+        &serials,
+        salw_core::key::fold,
+    )
+    .expect("store")
+    .expect("entered");
     assert_eq!(r.reconciliation.found, 2);
     assert!(r.discrepancies.is_empty());
 

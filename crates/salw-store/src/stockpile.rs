@@ -441,12 +441,16 @@ pub fn plan_count<B: StockBackend + ?Sized>(
 /// Enters what a count found (one serial, reference or record id a line) and reconciles it:
 /// an `inventoried` event for each weapon found, a discrepancy opened for each one missing and
 /// each line not expected, and the result kept, all in one transaction or nothing.
+///
+/// `key` is the form in which serials are compared (`salw_core::key::fold`, or the marking
+/// search's normaliser, which the CLI and the server give).
 pub fn enter_count<B: StockBackend>(
     reg: &mut Registry<B>,
     ctx: &WriteContext,
     count_id: &str,
     counted_on: NaiveDate,
     lines: &[String],
+    key: fn(&str) -> String,
 ) -> Result<std::result::Result<CountResult, Vec<String>>> {
     let Some(view) = count(reg.backend(), count_id)? else {
         return Ok(Err(vec![format!(
@@ -466,7 +470,7 @@ pub fn enter_count<B: StockBackend>(
     let plan = view.plan;
     let expected = expected_of(reg.backend(), &plan)?;
     let found: Vec<&str> = lines.iter().map(String::as_str).collect();
-    let reconciliation = stockpile::reconcile(&expected, &found);
+    let reconciliation = stockpile::reconcile_by(&expected, &found, key);
     let mut discrepancies = Vec::new();
     let mut opened = Vec::new();
     for w in &reconciliation.missing {
@@ -602,12 +606,13 @@ pub fn preview_count<B: StockBackend + ?Sized>(
     backend: &mut B,
     count_id: &str,
     lines: &[&str],
+    key: fn(&str) -> String,
 ) -> Result<Option<Reconciliation>> {
     let Some(view) = count(backend, count_id)? else {
         return Ok(None);
     };
     let expected = expected_of(backend, &view.plan)?;
-    Ok(Some(stockpile::reconcile(&expected, lines)))
+    Ok(Some(stockpile::reconcile_by(&expected, lines, key)))
 }
 
 // ---------------------------------------------------------------------------------------------

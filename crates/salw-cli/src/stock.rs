@@ -12,6 +12,7 @@ use salw_core::stockpile::{
     Resolution,
 };
 use salw_server::stock::{IntakeItem, intake, resolve_person, resolve_weapon, serial_key};
+use salw_store::Backend;
 use salw_store::stockpile::{self as stock, Hold, Keeper};
 
 use crate::args::{
@@ -342,6 +343,17 @@ pub fn count(cli: &Cli, command: &CountCommand) -> Result<ExitCode> {
                 c.planned_by,
                 c.plan.counter
             );
+            if !c.plan.expected.is_empty() {
+                println!("to check ({}):", c.plan.expected.len());
+                for w in &c.plan.expected {
+                    let label = reg
+                        .backend()
+                        .weapon(*w)?
+                        .and_then(|s| s.weapon.serial.or(s.weapon.reference))
+                        .unwrap_or_else(|| "(no serial)".into());
+                    println!("  {label}  {w}");
+                }
+            }
             match &c.result {
                 None => println!("not entered yet"),
                 Some(r) => println!(

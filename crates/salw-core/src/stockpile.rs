@@ -68,12 +68,13 @@ pub fn id_problem(field: &str, id: &str) -> Option<String> {
     if id.is_empty() {
         Some(format!("{field}: required"))
     } else if id.len() > 64
+        || !id.starts_with(|c: char| c.is_ascii_alphanumeric())
         || !id
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
     {
         Some(format!(
-            "{field}: '{id}' must be at most 64 letters, digits, '-', '_' or '.'"
+            "{field}: '{id}' must be at most 64 letters, digits, '-', '_' or '.', starting with a letter or digit"
         ))
     } else {
         None
@@ -168,6 +169,14 @@ pub struct Reconciliation {
     pub unexpected: Vec<Extra>,
     /// Lines naming a weapon an earlier line already found (scanned twice): not discrepancies.
     pub repeated: Vec<Extra>,
+    /// Lines that found a weapon by a serial several expected weapons share (two makers):
+    /// found, but worth a look at the maker, since a weapon scanned twice would hide another.
+    #[serde(default)]
+    pub shared: Vec<Extra>,
+    /// For a sample or serial check: lines naming a weapon of the armoury's store that was not
+    /// to be checked. Not discrepancies.
+    #[serde(default)]
+    pub outside: Vec<Extra>,
 }
 
 /// Reconciles what was found (one serial, reference or record id a line, as typed or scanned)
@@ -221,6 +230,9 @@ pub fn reconcile_by(
             Some(&i) => {
                 seen[i] = true;
                 r.found.push(expected[i].weapon_id);
+                if candidates.len() > 1 {
+                    r.shared.push(extra);
+                }
             }
             None if candidates.is_empty() => r.unexpected.push(extra),
             None => r.repeated.push(extra),
@@ -252,8 +264,8 @@ impl Default for CountPolicy {
 }
 
 impl CountPolicy {
-    /// When the next full count of an armoury is due, given its last full count (or when it
-    /// started holding weapons, for one never counted).
+    /// When the next full count of an armoury is due, given its last full count (an armoury
+    /// never counted in full is due at once).
     pub fn next_due(&self, last: NaiveDate) -> NaiveDate {
         last + chrono::Days::new(u64::from(self.full_count_every_days))
     }
@@ -534,6 +546,11 @@ mod tests {
         let r = reconcile(
             &expected,
             &["5201234", "", "ab-77", "ab77", "AB77", "ZZ1", "x 9 "],
+        );
+        assert_eq!(
+            r.shared.len(),
+            2,
+            "AB 77 and AB77 share a folded serial: {r:?}"
         );
         assert_eq!(r.expected, 4);
         assert_eq!(

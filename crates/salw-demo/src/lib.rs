@@ -631,7 +631,7 @@ impl Demo {
             e.ddr = Some(self.chance(0.1));
             self.push_event(e);
         }
-        self.trace(wid, on, end);
+        let tracing = self.trace(wid, on, end);
         if on < end && self.chance(0.35) {
             on = self
                 .date_between(on + Duration::days(30), end.max(on + Duration::days(30)))
@@ -644,13 +644,18 @@ impl Demo {
             );
             e.witnesses = Some("National Commission; civil society observer".into());
             e.certificate = Some(format!("DESTR-{:06}", self.rng.gen_range(0..1_000_000)));
-            self.push_event(e);
+            // A weapon whose trace is still pending is kept (DOMAIN.md §10); the draws above
+            // are made all the same, so that the other weapons of a seed stay as they were.
+            if tracing != Some(TraceOutcome::Pending) {
+                self.push_event(e);
+            }
         }
     }
 
-    fn trace(&mut self, wid: Uuid, on: NaiveDate, end: NaiveDate) {
+    /// Perhaps a trace; its outcome.
+    fn trace(&mut self, wid: Uuid, on: NaiveDate, end: NaiveDate) -> Option<TraceOutcome> {
         if on >= end || !self.chance(0.6) {
-            return;
+            return None;
         }
         let when = self.date_between(on, end);
         let id = self.id();
@@ -673,7 +678,9 @@ impl Demo {
             when.year(),
             self.rng.gen_range(0..100_000)
         ));
+        let outcome = e.trace_outcome;
         self.push_event(e);
+        outcome
     }
 }
 

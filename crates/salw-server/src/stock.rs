@@ -479,11 +479,12 @@ fn outcome_words<T>(r: &Result<T, Vec<String>>) -> String {
 async fn enter(
     state: &Shared,
     caller: &Caller,
+    source: &str,
     count: String,
     counted_on: NaiveDate,
     lines: Vec<String>,
 ) -> Result<Result<stock::CountResult, Vec<String>>, ApiError> {
-    let ctx = context(caller, "web");
+    let ctx = context(caller, source);
     let asked = format!("count {count}: {} line(s)", lines.len());
     let r = state
         .write(move |reg| {
@@ -519,10 +520,11 @@ pub struct StepBody {
 async fn step(
     state: &Shared,
     caller: &Caller,
+    source: &str,
     id: String,
     body: StepBody,
 ) -> Result<Result<DiscrepancyStage, Vec<String>>, ApiError> {
-    let ctx = context(caller, "web");
+    let ctx = context(caller, source);
     let asked = format!("discrepancy {id}: {}", body.action.as_str());
     let r = state
         .write(move |reg| {
@@ -580,12 +582,13 @@ async fn campaign_of(state: &Shared, id: String) -> Result<(Campaign, Vec<Intake
 async fn hand_in(
     state: &Shared,
     caller: &Caller,
+    source: &str,
     campaign: Campaign,
     on: NaiveDate,
     place: Option<String>,
     items: Vec<IntakeItem>,
 ) -> Result<Result<Vec<Intake>, Vec<RowError>>, ApiError> {
-    let ctx = context(caller, "web");
+    let ctx = context(caller, source);
     let asked = format!("campaign {}: {} weapon(s)", campaign.id, items.len());
     let r = state
         .write(move |reg| {
@@ -621,9 +624,10 @@ pub struct DestructionBody {
 async fn destroy(
     state: &Shared,
     caller: &Caller,
+    source: &str,
     body: DestructionBody,
 ) -> Result<Result<(), Vec<String>>, ApiError> {
-    let ctx = context(caller, "web");
+    let ctx = context(caller, source);
     let asked = format!("destruction {}: {} weapon(s)", body.id, body.weapons.len());
     let r = state
         .write(move |reg| {
@@ -782,7 +786,7 @@ pub async fn api_enter(
     RecordId(id): RecordId,
     ApiJson(body): ApiJson<ResultBody>,
 ) -> ApiResult {
-    let r = enter(&state, &caller, id, body.counted_on, body.found)
+    let r = enter(&state, &caller, "api", id, body.counted_on, body.found)
         .await?
         .map_err(|p| refused(&p))?;
     Ok((StatusCode::CREATED, Json(json!({ "result": r }))).into_response())
@@ -816,7 +820,7 @@ pub async fn api_step(
     RecordId(id): RecordId,
     ApiJson(body): ApiJson<StepBody>,
 ) -> ApiResult {
-    let stage = step(&state, &caller, id, body)
+    let stage = step(&state, &caller, "api", id, body)
         .await?
         .map_err(|p| refused(&p))?;
     Ok(Json(json!({ "stage": stage, "label": stage.label() })).into_response())
@@ -860,6 +864,7 @@ pub async fn api_intake(
     let r = hand_in(
         &state,
         &caller,
+        "api",
         campaign,
         body.occurred_on,
         body.place,
@@ -943,7 +948,7 @@ pub async fn api_destroy(
     ApiJson(body): ApiJson<DestructionBody>,
 ) -> ApiResult {
     let id = body.id.clone();
-    destroy(&state, &caller, body)
+    destroy(&state, &caller, "api", body)
         .await?
         .map_err(|p| refused(&p))?;
     Ok((StatusCode::CREATED, Json(json!({ "destroyed": id }))).into_response())
@@ -989,9 +994,27 @@ pub async fn api_evidence(
     Ok((StatusCode::CREATED, Json(json!({ "evidence": e }))).into_response())
 }
 
-pub async fn api_reactivations(State(state): State<Shared>, params: Params) -> ApiResult {
+pub async fn api_reactivations(
+    State(state): State<Shared>,
+    Extension(caller): Extension<Caller>,
+    params: Params,
+) -> ApiResult {
     params.only(&[])?;
     let o = overview(&state).await?;
+    // The seizure or surrender records name the persons involved: audited.
+    let shown: Vec<String> = o
+        .reactivations
+        .iter()
+        .map(|a| {
+            let persons: Vec<String> = [a.recovered.from_holder, a.recovered.to_holder]
+                .into_iter()
+                .flatten()
+                .map(|p| p.to_string())
+                .collect();
+            format!("{} {}", a.weapon_id, persons.join(" "))
+        })
+        .collect();
+    audit(&state, &caller, "reactivations", "", shown.join("; ")).await?;
     Ok(Json(json!({ "alerts": o.reactivations })).into_response())
 }
 
@@ -1338,6 +1361,10 @@ pub async fn armoury_page(
 struct CountPage {
     nav: Nav,
     count: CountView,
+    /// For a sample or serial check: the weapons to check (record id, serial or reference).
+    to_check: Vec<(String, String)>,
+    /// What entering the list would find, shown before anything is kept.
+    preview: Option<salw_core::stockpile::Reconciliation>,
     discrepancies: Vec<Row>,
     may_write: bool,
     typed_found: String,
@@ -1355,16 +1382,28 @@ async fn count_page(
     problems: Vec<String>,
     notice: String,
 ) -> Result<CountPage, ApiError> {
-    let (count, discrepancies) = state
+    let (count, discrepancies, to_check) = state
         .read(move |reg| {
             let v = stock::count(reg.backend(), &id).map_err(store("the count"))?;
             let v = v.ok_or_else(|| ApiError::not_found(format!("no count '{id}'")))?;
             let d = stock::discrepancies(reg.backend()).map_err(store("the discrepancies"))?;
-            Ok((v, d))
+            let mut to_check = Vec::new();
+            for w in &v.plan.expected {
+                let label = reg
+                    .backend()
+                    .weapon(*w)
+                    .map_err(store("a weapon"))?
+                    .and_then(|s| s.weapon.serial.or(s.weapon.reference))
+                    .unwrap_or_else(|| "(no serial: by record id)".into());
+                to_check.push((w.to_string(), label));
+            }
+            Ok((v, d, to_check))
         })
         .await?;
     Ok(CountPage {
         nav: Nav::of(caller),
+        to_check,
+        preview: None,
         discrepancies: discrepancies
             .iter()
             .filter(|d| d.discrepancy.count == count.plan.id)
@@ -1414,11 +1453,27 @@ pub async fn count_page_enter(
     check_csrf(&caller, &form)?;
     let found = form.value("found").to_owned();
     let on = form.value("counted_on").trim().to_owned();
+    if form.value("check") == "first" {
+        // What the list would find, nothing kept: the counter checks before keeping.
+        let lines: Vec<String> = found.lines().map(str::to_owned).collect();
+        let count = id.clone();
+        let preview = state
+            .read(move |reg| {
+                let found: Vec<&str> = lines.iter().map(String::as_str).collect();
+                stock::preview_count(reg.backend(), &count, &found, serial_key)
+                    .map_err(store("the count"))
+            })
+            .await?;
+        let mut page =
+            count_page(&state, &caller, id, found, on, Vec::new(), String::new()).await?;
+        page.preview = preview;
+        return Ok(render(&page));
+    }
     let problems = match date("counted_on", &on) {
         Err(p) => vec![p],
         Ok(d) => {
             let lines: Vec<String> = found.lines().map(str::to_owned).collect();
-            match enter(&state, &caller, id.clone(), d, lines).await? {
+            match enter(&state, &caller, "web", id.clone(), d, lines).await? {
                 Ok(r) => {
                     return Ok(to(
                         &format!("/stock/counts/{}", auth::urlencode(&id)),
@@ -1545,7 +1600,7 @@ pub async fn discrepancy_page_step(
             note: typed["note"].clone(),
             on,
         };
-        match step(&state, &caller, id.clone(), body).await? {
+        match step(&state, &caller, "web", id.clone(), body).await? {
             Ok(s) => {
                 return Ok(to(
                     &format!("/stock/discrepancies/{}", auth::urlencode(&id)),
@@ -1827,7 +1882,7 @@ pub async fn intake_page_add(
                 notes: None,
                 follow_up: text("follow_up"),
             };
-            match hand_in(&state, &caller, campaign, on, None, vec![item]).await? {
+            match hand_in(&state, &caller, "web", campaign, on, None, vec![item]).await? {
                 Ok(i) => {
                     let i = &i[0];
                     let done = format!(
@@ -1960,7 +2015,7 @@ pub async fn destruction_page_add(
                     .collect(),
             };
             let id = body.id.clone();
-            match destroy(&state, &caller, body).await? {
+            match destroy(&state, &caller, "web", body).await? {
                 Ok(()) => {
                     return Ok(
                         Redirect::to(&format!("/destruction/{}", auth::urlencode(&id)))

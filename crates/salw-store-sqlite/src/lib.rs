@@ -216,6 +216,11 @@ const WEAPON_SELECT: &str =
     "SELECT w.status, w.holder, w.seq, j.payload FROM weapons w JOIN journal j ON j.seq = w.seq";
 
 impl Backend for SqliteBackend {
+    fn destruction_block(&mut self, weapon: Uuid) -> Result<Option<String>> {
+        let facts = salw_store::stockpile::destruction_facts(self, weapon)?;
+        Ok(salw_core::stockpile::destruction_refusal(&facts))
+    }
+
     fn begin(&mut self) -> Result<()> {
         // IMMEDIATE: take the write lock now, so that two writers queue instead of failing late.
         self.conn.execute_batch("BEGIN IMMEDIATE").map_err(db)

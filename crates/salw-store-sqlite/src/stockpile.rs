@@ -101,8 +101,8 @@ impl StockBackend for SqliteBackend {
             .conn
             .prepare_cached(
                 "SELECT DISTINCT d.weapon_id FROM events d INDEXED BY events_deactivated
-                 JOIN events r ON r.weapon_id = d.weapon_id AND r.seq > d.seq
-                      AND r.kind IN ('seized', 'found', 'surrendered')
+                 JOIN events r ON r.weapon_id = d.weapon_id
+                      AND r.kind IN ('seized', 'found', 'surrendered', 'recovered')
                  WHERE d.kind = 'deactivated'",
             )
             .map_err(db)?;

@@ -146,6 +146,11 @@ fn plan(armoury: Uuid, id: &str) -> CountPlan {
     }
 }
 
+/// The day the story's count happens: ten days ago (after the 2025 transfers and issue).
+fn counted_on() -> NaiveDate {
+    chrono::Utc::now().date_naive() - chrono::Days::new(10)
+}
+
 fn status(reg: &mut Registry<SqliteBackend>, w: Uuid) -> WeaponStatus {
     reg.backend()
         .weapon(w)
@@ -193,7 +198,7 @@ fn a_count_finds_a_weapon_missing_and_its_discrepancy_ends_in_a_recorded_theft()
         &mut reg,
         &ctx(),
         "C-1",
-        day("2025-06-02"),
+        counted_on(),
         &lines,
         salw_core::key::fold,
     )
@@ -219,7 +224,7 @@ fn a_count_finds_a_weapon_missing_and_its_discrepancy_ends_in_a_recorded_theft()
         &mut reg,
         &ctx(),
         "C-1",
-        day("2025-06-02"),
+        counted_on(),
         &lines,
         salw_core::key::fold,
     )
@@ -229,7 +234,16 @@ fn a_count_finds_a_weapon_missing_and_its_discrepancy_ends_in_a_recorded_theft()
 
     // Closing without a resolution, or before an investigation, is refused.
     let step = |reg: &mut Registry<SqliteBackend>, a, r, note: &str| {
-        stock::step_discrepancy(reg, &ctx(), "C-1-1", a, r, note, day("2025-06-03")).expect("store")
+        stock::step_discrepancy(
+            reg,
+            &ctx(),
+            "C-1-1",
+            a,
+            r,
+            note,
+            chrono::Utc::now().date_naive(),
+        )
+        .expect("store")
     };
     let err = step(&mut reg, A::Confirm, Some(Resolution::Theft), "gone").unwrap_err();
     assert!(
@@ -267,16 +281,16 @@ fn a_count_finds_a_weapon_missing_and_its_discrepancy_ends_in_a_recorded_theft()
         A::Confirm,
         Some(Resolution::Loss),
         "x",
-        day("2025-06-03"),
+        chrono::Utc::now().date_naive(),
     )
     .expect("store")
     .unwrap_err();
     assert!(err[0].contains("found, not lost"), "{err:?}");
 
     let counted = stock::armouries(reg.backend(), today).expect("armouries");
-    assert_eq!(counted[0].last_full_count, Some(day("2025-06-02")));
-    // The self-assessment's evidence: counted in 2025 under a yearly policy, overdue now;
-    // a policy of a count every 3,000 days puts it on time.
+    assert_eq!(counted[0].last_full_count, Some(counted_on()));
+    // The self-assessment's evidence: counted ten days ago, on time under the yearly policy;
+    // overdue under a policy of a count every five days.
     let figure = |reg: &mut Registry<SqliteBackend>| {
         let checklist =
             salw_assess::checklist::load(salw_assess::checklist::CURRENT).expect("checklist");
@@ -287,21 +301,21 @@ fn a_count_finds_a_weapon_missing_and_its_discrepancy_ends_in_a_recorded_theft()
             .unwrap_or_default()
     };
     assert!(
-        figure(&mut reg).contains("(0 of 1)"),
+        figure(&mut reg).contains("(1 of 1)"),
         "{}",
         figure(&mut reg)
     );
     stock::set_policy(
         reg.backend(),
         salw_core::stockpile::CountPolicy {
-            full_count_every_days: 3000,
+            full_count_every_days: 5,
         },
         &keeper(),
     )
     .expect("store")
     .expect("kept");
     assert!(
-        figure(&mut reg).contains("(1 of 1)"),
+        figure(&mut reg).contains("(0 of 1)"),
         "{}",
         figure(&mut reg)
     );
@@ -439,6 +453,28 @@ fn a_destruction_batch_refuses_weapons_under_trace_or_held_as_evidence_and_write
         before,
         "nothing written"
     );
+    assert!(
+        StockBackend::stock_records(reg.backend(), "destruction", None)
+            .expect("read")
+            .is_empty(),
+        "no batch kept"
+    );
+    // Nor by a plain destroyed event, as the weapon's page or a file would record it.
+    let mut plain = event(weapons[2], EventKind::Destroyed, &today.to_string(), None);
+    if let Ok(Staged {
+        record: Record::Event(d),
+        ..
+    }) = &mut plain
+    {
+        d.event.method = Some("cutting".into());
+    }
+    let o = reg.write(&ctx(), [plain], &mut |_| {}).expect("write");
+    assert!(!o.committed());
+    assert!(
+        o.errors[0].reason.contains("held as evidence"),
+        "{:?}",
+        o.errors
+    );
 
     // The hold released, the trace not: still refused for weapons[1] alone.
     stock::hold(reg.backend(), &hold, true, &keeper())
@@ -488,6 +524,69 @@ fn a_destruction_batch_refuses_weapons_under_trace_or_held_as_evidence_and_write
             .is_err()
     );
     assert!(reg.verify().expect("verify").intact());
+}
+
+#[test]
+fn a_weapon_a_partner_state_is_tracing_is_not_destroyed_until_the_trace_is_closed() {
+    use salw_store::{TraceBackend, TraceRecord, TraceStep};
+    let Depot {
+        mut reg, weapons, ..
+    } = depot();
+    let w = weapons[3];
+    let now = chrono::Utc::now().to_rfc3339();
+    let trace = TraceRecord {
+        id: "T-1".into(),
+        role: "received".into(),
+        partner: "UG".into(),
+        weapon_id: None,
+        reference: "UG-2026-9".into(),
+        priority: "routine".into(),
+        urgency_reason: None,
+        request: "{}".into(),
+        restrictions: "[]".into(),
+        confidentiality: "law enforcement only".into(),
+        created_at: now.clone(),
+        created_by: "node UG".into(),
+    };
+    let step = |state: &str, detail: serde_json::Value| TraceStep {
+        trace_id: "T-1".into(),
+        state: state.into(),
+        at: now.clone(),
+        by: "node UG".into(),
+        message_id: None,
+        acknowledge_by: None,
+        answer_by: None,
+        detail: detail.to_string(),
+    };
+    reg.backend().insert_trace(&trace).expect("trace");
+    // The marking search found this weapon among the candidates of the request received.
+    reg.backend()
+        .add_trace_step(&step(
+            "received",
+            json!({"candidates": [{"weapon_id": w, "score": 0.0}]}),
+        ))
+        .expect("step");
+    let batch = DestructionBatch {
+        id: "D-T".into(),
+        method: "melting".into(),
+        place: "Foundry".into(),
+        date: chrono::Utc::now().date_naive(),
+        authority: "Commission".into(),
+        witnesses: "A, B".into(),
+        certificate: "DC-T".into(),
+        weapons: vec![w],
+    };
+    let err = stock::destroy(&mut reg, &ctx(), &batch)
+        .expect("store")
+        .unwrap_err();
+    assert!(err[0].contains("trace UG-2026-9 from UG"), "{err:?}");
+    reg.backend()
+        .add_trace_step(&step("closed", json!({})))
+        .expect("step");
+    stock::destroy(&mut reg, &ctx(), &batch)
+        .expect("store")
+        .expect("closed: destroyed");
+    assert_eq!(status(&mut reg, w), WeaponStatus::Destroyed);
 }
 
 #[test]

@@ -133,6 +133,13 @@ pub trait Backend {
         Ok(())
     }
 
+    /// Why a weapon may not be destroyed now beyond the life cycle (an open trace, an evidence
+    /// hold: `stockpile::destruction_facts`), or `None`. A backend without stockpile records
+    /// has nothing to say.
+    fn destruction_block(&mut self, _weapon: Uuid) -> Result<Option<String>> {
+        Ok(None)
+    }
+
     fn meta(&mut self, key: &str) -> Result<Option<String>>;
     fn set_meta(&mut self, key: &str, value: &str) -> Result<()>;
 

@@ -728,6 +728,15 @@ impl<B: Backend> Registry<B> {
                 return Ok(());
             }
         };
+        // However a destruction is recorded (a batch, the weapon's page, the API, a file), a
+        // weapon under an open trace or held as evidence is kept (DOMAIN.md §10).
+        if event.kind == salw_core::EventKind::Destroyed
+            && event.supersedes.is_none()
+            && let Some(why) = self.backend.destruction_block(event.weapon_id)?
+        {
+            out.fail(line, "weapon", format!("may not be destroyed: {why}"));
+            return Ok(());
+        }
         let payload = serde_json::to_string(&event)?;
         let seq = self.append(
             head,

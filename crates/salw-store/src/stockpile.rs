@@ -82,7 +82,8 @@ pub trait StockBackend: Backend + TraceBackend {
     /// The holders of weapons, with how many weapons each holds in store and how many of them
     /// are out on issue.
     fn holders(&mut self) -> Result<Vec<(Uuid, u64, u64)>>;
-    /// Weapons with a `deactivated` event followed by a seizure, find or surrender.
+    /// Weapons with a `deactivated` event and a seizure, find, surrender or recovery (in any
+    /// order: which came first is decided on the dates, over the effective history).
     fn deactivated_then_recovered(&mut self) -> Result<Vec<Uuid>>;
 }
 
@@ -207,7 +208,11 @@ pub fn armouries<B: StockBackend + ?Sized>(
         let Some(person) = backend.person(id)? else {
             continue;
         };
-        if person.kind != PersonKind::Organisation {
+        // An armoury is a State unit or depot (PoA II.10): a dealer's or maker's stock is
+        // theirs to count, not the State's.
+        if person.kind != PersonKind::Organisation
+            || !person.roles.contains(&salw_core::person::Role::StateUnit)
+        {
             continue;
         }
         let last = last_full.get(&id).copied();
@@ -219,7 +224,8 @@ pub fn armouries<B: StockBackend + ?Sized>(
             issued,
             last_full_count: last,
             next_count_due: due,
-            count_overdue: due.is_none_or(|d| d <= today),
+            // Never counted in full: due now, and overdue.
+            count_overdue: due.is_none_or(|d| d < today),
         });
     }
     out.sort_by(|a, b| a.name.cmp(&b.name).then(a.id.cmp(&b.id)));
@@ -290,6 +296,10 @@ pub struct Tally {
     pub missing: Vec<Uuid>,
     pub unexpected: Vec<stockpile::Extra>,
     pub repeated: Vec<stockpile::Extra>,
+    #[serde(default)]
+    pub shared: Vec<stockpile::Extra>,
+    #[serde(default)]
+    pub outside: Vec<stockpile::Extra>,
 }
 
 impl From<&Reconciliation> for Tally {
@@ -300,6 +310,8 @@ impl From<&Reconciliation> for Tally {
             missing: r.missing.clone(),
             unexpected: r.unexpected.clone(),
             repeated: r.repeated.clone(),
+            shared: r.shared.clone(),
+            outside: r.outside.clone(),
         }
     }
 }
@@ -434,7 +446,12 @@ pub fn plan_count<B: StockBackend + ?Sized>(
             }
         }
     }
-    keep(backend, kind::COUNT, &plan.id, &plan, &who.by, &who.at)?;
+    if !keep(backend, kind::COUNT, &plan.id, &plan, &who.by, &who.at)? {
+        return Ok(Err(vec![format!(
+            "id: a count '{}' is planned already",
+            plan.id
+        )]));
+    }
     Ok(Ok(plan))
 }
 
@@ -468,9 +485,13 @@ pub fn enter_count<B: StockBackend>(
         )]));
     }
     let plan = view.plan;
-    let expected = expected_of(reg.backend(), &plan)?;
+    if lines.iter().all(|l| l.trim().is_empty()) {
+        return Ok(Err(vec![
+            "found: the list is empty; enter what the count found, one serial a line".to_owned(),
+        ]));
+    }
     let found: Vec<&str> = lines.iter().map(String::as_str).collect();
-    let reconciliation = stockpile::reconcile_by(&expected, &found, key);
+    let reconciliation = reconcile_plan(reg.backend(), &plan, &found, key)?;
     let mut discrepancies = Vec::new();
     let mut opened = Vec::new();
     for w in &reconciliation.missing {
@@ -481,10 +502,10 @@ pub fn enter_count<B: StockBackend>(
             armoury: plan.armoury,
             kind: DiscrepancyKind::Missing,
             weapon_id: Some(*w),
-            text: expected
-                .iter()
-                .find(|h| h.weapon_id == *w)
-                .and_then(|h| h.serial.clone()),
+            text: reg
+                .backend()
+                .weapon(*w)?
+                .and_then(|s| s.weapon.serial.or(s.weapon.reference)),
             line: None,
             opened_on: counted_on,
         });
@@ -611,8 +632,43 @@ pub fn preview_count<B: StockBackend + ?Sized>(
     let Some(view) = count(backend, count_id)? else {
         return Ok(None);
     };
-    let expected = expected_of(backend, &view.plan)?;
-    Ok(Some(stockpile::reconcile_by(&expected, lines, key)))
+    Ok(Some(reconcile_plan(backend, &view.plan, lines, key)?))
+}
+
+/// Reconciles what was found with what the plan expects; for a sample or a serial check, lines
+/// naming another weapon of the armoury's store are set apart (`outside`), not discrepancies.
+fn reconcile_plan<B: StockBackend + ?Sized>(
+    backend: &mut B,
+    plan: &CountPlan,
+    lines: &[&str],
+    key: fn(&str) -> String,
+) -> Result<Reconciliation> {
+    let expected = expected_of(backend, plan)?;
+    let mut r = stockpile::reconcile_by(&expected, lines, key);
+    if plan.kind != CountKind::Full && !r.unexpected.is_empty() {
+        let expected_ids: HashSet<Uuid> = expected.iter().map(|h| h.weapon_id).collect();
+        let others: HashSet<String> = backend
+            .weapons_held_by(plan.armoury)?
+            .into_iter()
+            .filter(|h| in_store(h.status) && !expected_ids.contains(&h.weapon_id))
+            .flat_map(|h| {
+                let id = h.weapon_id.to_string();
+                [
+                    h.serial.map(|s| key(&s)),
+                    h.reference.map(|s| key(&s)),
+                    Some(id),
+                ]
+            })
+            .flatten()
+            .collect();
+        let (outside, unexpected) = r
+            .unexpected
+            .into_iter()
+            .partition(|x| others.contains(&key(&x.text)) || others.contains(&x.text));
+        r.outside = outside;
+        r.unexpected = unexpected;
+    }
+    Ok(r)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -722,12 +778,14 @@ pub fn step_discrepancy<B: StockBackend>(
         } else {
             EventKind::ReportedLost
         };
-        let mut e = LifecycleEvent::new(Uuid::now_v7(), weapon, kind, on);
+        // Dated when the weapon was found missing (the count), so that the loss falls in the
+        // period it was discovered; the confirmation's date is in the notes.
+        let mut e = LifecycleEvent::new(Uuid::now_v7(), weapon, kind, view.discrepancy.opened_on);
         e.document = Some(format!(
             "stock count {}, discrepancy {id}",
             view.discrepancy.count
         ));
-        e.notes = Some(note.trim().to_owned());
+        e.notes = Some(format!("confirmed {on}: {}", note.trim()));
         event = Some(e);
     }
     let step = DiscrepancyStep {
@@ -956,15 +1014,31 @@ pub fn destruction_facts<B: StockBackend + ?Sized>(
     let w = weapon.to_string();
     let mut open_traces = Vec::new();
     for t in backend.traces()? {
-        if t.weapon_id.as_deref() != Some(w.as_str()) {
+        let steps = backend.trace_steps(&t.id)?;
+        // A request sent names the weapon; one received names the weapons the marking search
+        // found for it (the candidates the received step keeps).
+        let names_it = t.weapon_id.as_deref() == Some(w.as_str())
+            || (t.role == "received"
+                && steps.iter().filter(|s| s.state == "received").any(|s| {
+                    serde_json::from_str::<serde_json::Value>(&s.detail)
+                        .ok()
+                        .and_then(|d| d.get("candidates").and_then(|c| c.as_array()).cloned())
+                        .is_some_and(|c| {
+                            c.iter().any(|h| {
+                                h.get("weapon_id").and_then(|v| v.as_str()) == Some(w.as_str())
+                            })
+                        })
+                }));
+        if !names_it {
             continue;
         }
-        let closed = backend
-            .trace_steps(&t.id)?
+        // A draft never sent and a closed trace hold nothing back.
+        let open = steps
             .last()
-            .is_some_and(|s| s.state == "closed");
-        if !closed {
-            open_traces.push(format!("trace {} with {}", t.reference, t.partner));
+            .is_some_and(|s| s.state != "closed" && s.state != "draft");
+        if open {
+            let direction = if t.role == "received" { "from" } else { "with" };
+            open_traces.push(format!("trace {} {direction} {}", t.reference, t.partner));
         }
     }
     let events = backend.events_of(weapon)?;
@@ -1047,17 +1121,26 @@ pub fn destroy<B: StockBackend>(
         })
         .collect();
     let who = Keeper::from(ctx);
-    let outcome = reg.write_then(ctx, events, |backend, _| {
-        keep(
+    let outcome = match reg.write_then(ctx, events, |backend, _| {
+        if keep(
             backend,
             kind::DESTRUCTION,
             &batch.id,
             batch,
             &who.by,
             &who.at,
-        )
-        .map(|_| ())
-    })?;
+        )? {
+            Ok(())
+        } else {
+            Err(StoreError::Invalid(format!(
+                "id: a destruction batch '{}' was kept meanwhile",
+                batch.id
+            )))
+        }
+    }) {
+        Err(StoreError::Invalid(reason)) => return Ok(Err(vec![reason])),
+        other => other?,
+    };
     if !outcome.committed() {
         return Ok(Err(outcome
             .errors
@@ -1193,7 +1276,10 @@ pub fn reactivation_alerts<B: StockBackend + ?Sized>(
         let Some(rec) = later.iter().find(|e| {
             matches!(
                 e.kind,
-                EventKind::Seized | EventKind::Found | EventKind::Surrendered
+                EventKind::Seized
+                    | EventKind::Found
+                    | EventKind::Surrendered
+                    | EventKind::Recovered
             )
         }) else {
             continue;

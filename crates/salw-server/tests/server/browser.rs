@@ -683,7 +683,9 @@ fn registrar_records_twenty_weapons_at_a_collection_point_by_keyboard_alone() {
         "/api/v1/campaigns",
         Role::Registrar,
         &serde_json::json!({"id": "LL-2026", "name": "Lilongwe amnesty", "place": "Lilongwe",
-            "start": "2020-01-01", "end": "2035-12-31", "amnesty": true, "programme": "civilian"}),
+            "start": "2020-01-01",
+            "end": (chrono::Utc::now().date_naive() + chrono::Days::new(365)).to_string(),
+            "amnesty": true, "programme": "civilian"}),
     );
     assert_eq!(code, 201, "{r}");
     let (_, before) = server.get_json("/api/v1/summary", Role::Analyst);
@@ -763,10 +765,20 @@ fn a_stock_count_finds_one_weapon_missing_and_ends_with_a_recorded_loss() {
         .next()
         .expect("armoury id")
         .to_owned();
+    // What a counter reads off each weapon: its serial, or for one without, the record id on
+    // its label.
     let serials: Vec<String> = b
-        .find_all("#in-store td.serial")
+        .find_all("#in-store td.serial a")
         .iter()
-        .map(|e| b.text(e))
+        .map(|e| {
+            let serial = b.text(e);
+            if serial.trim().is_empty() {
+                let href = b.attribute(e, "href").unwrap_or_default();
+                href.rsplit('/').next().unwrap_or_default().to_owned()
+            } else {
+                serial
+            }
+        })
         .collect();
     assert!(serials.len() >= 5, "{serials:?}");
     b.screenshot("1-armoury");
@@ -789,6 +801,16 @@ fn a_stock_count_finds_one_weapon_missing_and_ends_with_a_recorded_loss() {
         .collect();
     b.fill("#found", &found.join("\n"));
     b.screenshot("2-found");
+    // Checked first: what it would find, nothing kept yet.
+    b.click(&b.wait_for("#check-first"));
+    let preview = b.text(&b.wait_for("#preview"));
+    assert!(preview.contains("1 missing"), "{preview}");
+    assert!(b.find("#result").is_none(), "nothing kept by the check");
+    assert_eq!(
+        b.value_of("#found").lines().count(),
+        found.len(),
+        "the list stays"
+    );
     b.click(&b.wait_for("#reconcile"));
     let notice = b.wait_for_text("#notice", "entered");
     assert!(notice.contains("1 discrepancy"), "{notice}");

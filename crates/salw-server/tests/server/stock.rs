@@ -51,14 +51,15 @@ pub fn planned_count(server: &TestServer, id: &str) -> String {
     id.to_owned()
 }
 
-/// A count entered with nothing found: its one discrepancy's id.
+/// A count entered with its one weapon not found (and a line that names nothing): the
+/// missing weapon's discrepancy id.
 pub fn discrepancy(server: &TestServer, count: &str) -> String {
     planned_count(server, count);
     let (code, r) = server.json(
         "POST",
         &format!("/api/v1/counts/{count}/result"),
         Role::Registrar,
-        &json!({"counted_on": today(), "found": []}),
+        &json!({"counted_on": today(), "found": ["NOT-ON-THE-SHELF"]}),
     );
     assert_eq!(code, 201, "{r}");
     r["result"]["discrepancies"][0]
@@ -77,7 +78,8 @@ pub fn campaign(server: &TestServer) -> String {
             "/api/v1/campaigns",
             Role::Registrar,
             &json!({"id": id, "name": "Roles", "place": "Test", "start": "2020-01-01",
-                    "end": "2035-12-31", "amnesty": true, "programme": "civilian"}),
+                    "end": (chrono::Utc::now().date_naive() + chrono::Days::new(365)).to_string(),
+                    "amnesty": true, "programme": "civilian"}),
         );
         assert_eq!(code, 201, "{r}");
     }
@@ -171,6 +173,21 @@ fn a_serial_check_misses_a_weapon_and_its_discrepancy_ends_in_a_recorded_loss() 
         &json!({"counted_on": today(), "found": []}),
     );
     assert_eq!(code, 422, "a count is entered once: {e}");
+    let (code, e) = server.json(
+        "POST",
+        "/api/v1/counts",
+        Role::Registrar,
+        &json!({"id": "C-0", "armoury": armoury, "kind": "full", "planned_on": today(), "counter": "x"}),
+    );
+    assert_eq!(code, 201, "{e}");
+    let (code, e) = server.json(
+        "POST",
+        "/api/v1/counts/C-0/result",
+        Role::Registrar,
+        &json!({"counted_on": today(), "found": ["", "  "]}),
+    );
+    assert_eq!(code, 422, "an empty list is refused: {e}");
+    assert!(field_named(&e, "found"), "{e}");
     let (_, c) = server.get_json("/api/v1/counts/C-1", Role::Investigator);
     assert_eq!(
         c["count"]["result"]["reconciliation"]["missing"][0], weapon,
@@ -334,6 +351,15 @@ fn an_intake_is_all_or_none_and_a_destruction_refuses_held_or_traced_weapons() {
         "surrendered",
         "nothing destroyed"
     );
+    // Nor through the weapon's own events, as its page or a file would record it.
+    let (code, e) = server.json(
+        "POST",
+        "/api/v1/events",
+        Role::Registrar,
+        &json!({"weapon": marked, "kind": "destroyed", "occurred_on": today(), "method": "cutting"}),
+    );
+    assert_eq!(code, 422, "{e}");
+    assert!(e.to_string().contains("held as evidence"), "{e}");
     let (code, e) = server.json(
         "POST",
         "/api/v1/holds",
@@ -348,6 +374,15 @@ fn an_intake_is_all_or_none_and_a_destruction_refuses_held_or_traced_weapons() {
         r
     });
     assert_eq!(code, 201, "{t}");
+    // A draft never sent holds nothing back; once sent, the trace is open.
+    let trace = t["id"].as_str().expect("trace id").to_owned();
+    let (code, s) = server.json(
+        "POST",
+        &format!("/api/v1/traces/{trace}/send"),
+        Role::Investigator,
+        &json!({}),
+    );
+    assert_eq!(code, 200, "{s}");
     let (code, e) = destroy(&server, "D-1", &[&unmarked, &marked]);
     assert_eq!(code, 422);
     assert!(field_named(&e, "weapons[1]"), "{e}");
@@ -399,7 +434,7 @@ fn an_intake_is_all_or_none_and_a_destruction_refuses_held_or_traced_weapons() {
         text.contains("CERT-D-1") && text.contains("1 of 1 batch(es) have photographs"),
         "{text}"
     );
-    // Destroyed this year: counted by question 7.5 from the destroyed event.
+    // No batch in an earlier period: nothing proposed there.
     let (_, before) = server.get_json(
         &format!("/api/v1/reports/poa?period={}-{}", year - 3, year - 2),
         Role::Analyst,
@@ -423,7 +458,7 @@ fn poa_question(d: &Value, id: &str) -> Value {
 }
 
 #[test]
-fn a_deactivated_weapon_surrendered_later_raises_a_reactivation_alert() {
+fn a_deactivated_weapon_seized_later_raises_a_reactivation_alert() {
     let server = TestServer::start(60);
     let w = handed_in(&server, "DEACT-1");
     let (code, r) = server.json(

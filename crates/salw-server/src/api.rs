@@ -840,6 +840,20 @@ pub async fn audit_trail(State(state): State<Shared>, params: Params) -> ApiResu
     Ok(Json(json!({ "lines": lines })).into_response())
 }
 
+/// A photo sent as the request's body (its bytes, at most a photo's size plus one, so that a
+/// larger one is refused by what reads it, naming the photo); refused naming `body` when empty.
+pub(crate) async fn photo_body(request: Request) -> Result<Vec<u8>, ApiError> {
+    let bytes = body_bytes(request.into_body(), salw_store::MAX_PHOTO_BYTES + 1).await?;
+    if bytes.is_empty() {
+        return Err(ApiError::field(
+            StatusCode::BAD_REQUEST,
+            "body",
+            "send the photo's bytes as the body",
+        ));
+    }
+    Ok(bytes.to_vec())
+}
+
 /// Adds a photo to a weapon (by id or reference). Refusals name the field (`photo`, `caption`).
 pub async fn add_photo(
     state: &Shared,
@@ -880,14 +894,7 @@ pub async fn post_photo(
     request: Request,
 ) -> ApiResult {
     params.only(&["caption"])?;
-    let bytes = body_bytes(request.into_body(), salw_store::MAX_PHOTO_BYTES + 1).await?;
-    if bytes.is_empty() {
-        return Err(ApiError::field(
-            StatusCode::BAD_REQUEST,
-            "body",
-            "send the photo's bytes as the body",
-        ));
-    }
+    let bytes = photo_body(request).await?;
     let (photo, added) = add_photo(
         &state,
         &caller,

@@ -1091,8 +1091,20 @@ pub async fn photo_upload(
     State(state): State<Shared>,
     Extension(caller): Extension<Caller>,
     PathParam(id): PathParam,
-    mut multipart: Multipart,
+    multipart: Multipart,
 ) -> PageResult {
+    let (photo, caption) = read_photo_form(&caller, multipart).await?;
+    let caption = Some(caption).filter(|c| !c.trim().is_empty());
+    let (record, _) = api::add_photo(&state, &caller, &id, photo, caption, "web").await?;
+    Ok(Redirect::to(&format!("/weapons/{}?recorded=photo", record.weapon_id)).into_response())
+}
+
+/// A photo form's upload (fields `photo`, `caption`, `csrf`): the photo's bytes and the
+/// caption, once the CSRF token is checked; refused naming `photo` when none was chosen.
+pub(crate) async fn read_photo_form(
+    caller: &Caller,
+    mut multipart: Multipart,
+) -> Result<(Vec<u8>, String), ApiError> {
     let bad = |reason: String| ApiError::field(StatusCode::BAD_REQUEST, "photo", reason);
     let (mut csrf, mut caption, mut photo) = (String::new(), String::new(), Vec::new());
     while let Some(field) = multipart
@@ -1119,12 +1131,9 @@ pub async fn photo_upload(
             StatusCode::UNPROCESSABLE_ENTITY,
             "photo",
             "choose a photo to upload",
-        )
-        .into());
+        ));
     }
-    let caption = Some(caption).filter(|c| !c.trim().is_empty());
-    let (record, _) = api::add_photo(&state, &caller, &id, photo, caption, "web").await?;
-    Ok(Redirect::to(&format!("/weapons/{}?recorded=photo", record.weapon_id)).into_response())
+    Ok((photo, caption))
 }
 
 pub async fn photo(State(state): State<Shared>, PathParam(hash): PathParam) -> PageResult {

@@ -30,7 +30,7 @@ use crate::api::{ApiResult, audit, context};
 use crate::auth::{self, Caller};
 use crate::error::{ApiError, FieldError};
 use crate::pages::{Nav, PageResult, check_csrf, read_form, render};
-use crate::params::{ApiJson, Params, RecordId, body_bytes};
+use crate::params::{ApiJson, Params, RecordId};
 use crate::state::Shared;
 
 fn store(context: &'static str) -> impl Fn(salw_store::StoreError) -> ApiError {
@@ -962,14 +962,7 @@ pub async fn api_evidence(
     request: Request,
 ) -> ApiResult {
     params.only(&["caption"])?;
-    let bytes = body_bytes(request.into_body(), salw_store::MAX_PHOTO_BYTES + 1).await?;
-    if bytes.is_empty() {
-        return Err(ApiError::field(
-            StatusCode::BAD_REQUEST,
-            "body",
-            "send the photo's bytes as the body",
-        ));
-    }
+    let bytes = crate::api::photo_body(request).await?;
     let who = Keeper {
         by: caller.name.clone(),
         at: chrono::Utc::now().to_rfc3339(),
@@ -1038,17 +1031,35 @@ struct StockPage {
     reactivations: Vec<Row>,
     policy_days: u32,
     may_write: bool,
-    typed: std::collections::HashMap<String, String>,
+    typed: Typed,
     problems: Vec<String>,
     notice: String,
 }
 
-impl StockPage {
-    fn typed(&self, name: &str) -> &str {
-        self.typed.get(name).map(String::as_str).unwrap_or("")
+/// What a person typed into a form, shown again with the problems when it is refused.
+#[derive(Debug, Default)]
+struct Typed(std::collections::HashMap<String, String>);
+
+impl Typed {
+    fn get(&self, name: &str) -> &str {
+        self.0.get(name).map(String::as_str).unwrap_or("")
     }
+    /// Whether the field `name` holds `value` (a select's chosen option).
     fn is(&self, name: &str, value: &str) -> bool {
-        self.typed(name) == value
+        self.get(name) == value
+    }
+}
+
+impl FromIterator<(String, String)> for Typed {
+    fn from_iter<I: IntoIterator<Item = (String, String)>>(iter: I) -> Self {
+        Typed(iter.into_iter().collect())
+    }
+}
+
+impl std::ops::Index<&str> for Typed {
+    type Output = str;
+    fn index(&self, name: &str) -> &str {
+        self.get(name)
     }
 }
 
@@ -1059,7 +1070,7 @@ fn yes(b: bool) -> String {
 fn stock_page(
     caller: &Caller,
     o: Overview,
-    typed: std::collections::HashMap<String, String>,
+    typed: Typed,
     problems: Vec<String>,
     notice: String,
 ) -> StockPage {
@@ -1213,10 +1224,7 @@ pub async fn stock_page_get(
     )))
 }
 
-fn form_map(
-    form: &crate::pages::Form,
-    names: &[&str],
-) -> std::collections::HashMap<String, String> {
+fn form_map(form: &crate::pages::Form, names: &[&str]) -> Typed {
     names
         .iter()
         .map(|n| ((*n).to_owned(), form.value(n).trim().to_owned()))
@@ -1253,7 +1261,7 @@ pub async fn stock_page_plan(
         .parse::<CountKind>()
         .map_err(|e| format!("kind: {e}"));
     let planned_on = date("planned_on", &typed["planned_on"]);
-    let sample_size = match typed["sample_size"].as_str() {
+    let sample_size = match typed.get("sample_size") {
         "" => Ok(None),
         n => n
             .parse::<u32>()
@@ -1271,12 +1279,12 @@ pub async fn stock_page_plan(
     }
     if let (Ok(kind), Ok(planned_on), Ok(sample_size)) = (kind, planned_on, sample_size) {
         let body = PlanBody {
-            id: typed["id"].clone(),
-            armoury: typed["armoury"].clone(),
+            id: typed["id"].to_owned(),
+            armoury: typed["armoury"].to_owned(),
             kind,
             planned_on,
-            counter: typed["counter"].clone(),
-            custodian: Some(typed["custodian"].clone()),
+            counter: typed["counter"].to_owned(),
+            custodian: Some(typed["custodian"].to_owned()),
             sample_size,
             weapons: typed["weapons"]
                 .lines()
@@ -1502,25 +1510,16 @@ struct DiscrepancyPage {
     may_write: bool,
     actions: Vec<&'static str>,
     resolutions: Vec<&'static str>,
-    typed: std::collections::HashMap<String, String>,
+    typed: Typed,
     problems: Vec<String>,
     notice: String,
-}
-
-impl DiscrepancyPage {
-    fn typed(&self, name: &str) -> &str {
-        self.typed.get(name).map(String::as_str).unwrap_or("")
-    }
-    fn is(&self, name: &str, value: &str) -> bool {
-        self.typed(name) == value
-    }
 }
 
 async fn discrepancy_page(
     state: &Shared,
     caller: &Caller,
     id: String,
-    typed: std::collections::HashMap<String, String>,
+    typed: Typed,
     problems: Vec<String>,
     notice: String,
 ) -> Result<DiscrepancyPage, ApiError> {
@@ -1572,14 +1571,14 @@ pub async fn discrepancy_page_step(
     let action = typed["action"]
         .parse::<DiscrepancyAction>()
         .map_err(|e| format!("action: {e}"));
-    let resolution = match typed["resolution"].as_str() {
+    let resolution = match typed.get("resolution") {
         "" => Ok(None),
         r => r
             .parse::<Resolution>()
             .map(Some)
             .map_err(|e| format!("resolution: {e}")),
     };
-    let on = match typed["on"].as_str() {
+    let on = match typed.get("on") {
         "" => Ok(None),
         d => date("on", d).map(Some),
     };
@@ -1597,7 +1596,7 @@ pub async fn discrepancy_page_step(
         let body = StepBody {
             action,
             resolution,
-            note: typed["note"].clone(),
+            note: typed["note"].to_owned(),
             on,
         };
         match step(&state, &caller, "web", id.clone(), body).await? {
@@ -1620,23 +1619,14 @@ struct CollectionPage {
     nav: Nav,
     campaigns: Vec<Row>,
     may_write: bool,
-    typed: std::collections::HashMap<String, String>,
+    typed: Typed,
     problems: Vec<String>,
-}
-
-impl CollectionPage {
-    fn typed(&self, name: &str) -> &str {
-        self.typed.get(name).map(String::as_str).unwrap_or("")
-    }
-    fn is(&self, name: &str, value: &str) -> bool {
-        self.typed(name) == value
-    }
 }
 
 async fn collection_page(
     state: &Shared,
     caller: &Caller,
-    typed: std::collections::HashMap<String, String>,
+    typed: Typed,
     problems: Vec<String>,
 ) -> Result<CollectionPage, ApiError> {
     let campaigns = state
@@ -1721,12 +1711,12 @@ pub async fn collection_page_add(
     }
     if let (Ok(start), Ok(end), Ok(programme)) = (start, end, programme) {
         let c = Campaign {
-            id: typed["id"].clone(),
-            name: typed["name"].clone(),
-            place: typed["place"].clone(),
+            id: typed["id"].to_owned(),
+            name: typed["name"].to_owned(),
+            place: typed["place"].to_owned(),
             start,
             end,
-            amnesty: typed["amnesty"] == "on" || typed["amnesty"] == "yes",
+            amnesty: typed.is("amnesty", "on") || typed.is("amnesty", "yes"),
             programme,
         };
         let id = c.id.clone();
@@ -1753,18 +1743,9 @@ struct IntakePage {
     unmarked: usize,
     categories: Vec<String>,
     may_write: bool,
-    typed: std::collections::HashMap<String, String>,
+    typed: Typed,
     problems: Vec<String>,
     notice: String,
-}
-
-impl IntakePage {
-    fn typed(&self, name: &str) -> &str {
-        self.typed.get(name).map(String::as_str).unwrap_or("")
-    }
-    fn is(&self, name: &str, value: &str) -> bool {
-        self.typed(name) == value
-    }
 }
 
 const INTAKE_FIELDS: &[&str] = &[
@@ -1784,7 +1765,7 @@ async fn intake_page(
     state: &Shared,
     caller: &Caller,
     id: String,
-    typed: std::collections::HashMap<String, String>,
+    typed: Typed,
     problems: Vec<String>,
     notice: String,
 ) -> Result<IntakePage, ApiError> {
@@ -1862,16 +1843,16 @@ pub async fn intake_page_add(
     check_csrf(&caller, &form)?;
     let typed = form_map(&form, INTAKE_FIELDS);
     let (campaign, _) = campaign_of(&state, id.clone()).await?;
-    let on = match typed["occurred_on"].as_str() {
+    let on = match typed.get("occurred_on") {
         "" => Ok(today()),
         d => date("occurred_on", d),
     };
     let problems = match on {
         Err(p) => vec![p],
         Ok(on) => {
-            let text = |k: &str| Some(typed[k].clone()).filter(|v| !v.is_empty());
+            let text = |k: &str| Some(typed[k].to_owned()).filter(|v| !v.is_empty());
             let item = IntakeItem {
-                category: typed["category"].clone(),
+                category: typed["category"].to_owned(),
                 manufacturer: text("manufacturer"),
                 model: text("model"),
                 serial: text("serial"),
@@ -1922,20 +1903,14 @@ struct DestructionPage {
     nav: Nav,
     batches: Vec<Row>,
     may_write: bool,
-    typed: std::collections::HashMap<String, String>,
+    typed: Typed,
     problems: Vec<String>,
-}
-
-impl DestructionPage {
-    fn typed(&self, name: &str) -> &str {
-        self.typed.get(name).map(String::as_str).unwrap_or("")
-    }
 }
 
 async fn destruction_page(
     state: &Shared,
     caller: &Caller,
-    typed: std::collections::HashMap<String, String>,
+    typed: Typed,
     problems: Vec<String>,
 ) -> Result<DestructionPage, ApiError> {
     let batches = destructions(state)
@@ -2000,13 +1975,13 @@ pub async fn destruction_page_add(
         Err(p) => vec![p],
         Ok(d) => {
             let body = DestructionBody {
-                id: typed["id"].clone(),
-                method: typed["method"].clone(),
-                place: typed["place"].clone(),
+                id: typed["id"].to_owned(),
+                method: typed["method"].to_owned(),
+                place: typed["place"].to_owned(),
                 date: d,
-                authority: typed["authority"].clone(),
-                witnesses: typed["witnesses"].clone(),
-                certificate: typed["certificate"].clone(),
+                authority: typed["authority"].to_owned(),
+                witnesses: typed["witnesses"].to_owned(),
+                certificate: typed["certificate"].to_owned(),
                 weapons: typed["weapons"]
                     .lines()
                     .map(str::trim)
@@ -2075,37 +2050,9 @@ pub async fn evidence_upload(
     State(state): State<Shared>,
     Extension(caller): Extension<Caller>,
     RecordId(id): RecordId,
-    mut multipart: axum::extract::Multipart,
+    multipart: axum::extract::Multipart,
 ) -> PageResult {
-    let bad = |reason: String| ApiError::field(StatusCode::BAD_REQUEST, "photo", reason);
-    let (mut csrf, mut caption, mut photo) = (String::new(), String::new(), Vec::new());
-    while let Some(field) = multipart
-        .next_field()
-        .await
-        .map_err(|e| bad(format!("the upload could not be read ({e})")))?
-    {
-        match field.name().unwrap_or("") {
-            "photo" => {
-                photo = field
-                    .bytes()
-                    .await
-                    .map_err(|e| bad(format!("the upload could not be read ({e})")))?
-                    .to_vec()
-            }
-            "csrf" => csrf = field.text().await.unwrap_or_default(),
-            "caption" => caption = field.text().await.unwrap_or_default(),
-            _ => {}
-        }
-    }
-    caller.check_csrf(Some(&csrf))?;
-    if photo.is_empty() {
-        return Err(ApiError::field(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "photo",
-            "choose a photo to upload",
-        )
-        .into());
-    }
+    let (photo, caption) = crate::pages::read_photo_form(&caller, multipart).await?;
     let who = Keeper {
         by: caller.name.clone(),
         at: chrono::Utc::now().to_rfc3339(),

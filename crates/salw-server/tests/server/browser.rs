@@ -858,3 +858,65 @@ fn a_stock_count_finds_one_weapon_missing_and_ends_with_a_recorded_loss() {
 fn select(b: &Browser, css: &str, value: &str) {
     b.click(&b.wait_for(&format!(r#"{css} option[value="{value}"]"#)));
 }
+
+#[test]
+fn registrar_destroys_a_batch_from_the_page_after_a_refusal_and_prints_its_certificate() {
+    let server = TestServer::start(WEAPONS);
+    // Two weapons handed in today; the first held as evidence.
+    let first = crate::stock::handed_in(&server, "BD-0001");
+    let second = crate::stock::handed_in(&server, "BD-0002");
+    let (code, r) = server.json(
+        "POST",
+        "/api/v1/holds",
+        Role::Registrar,
+        &serde_json::json!({"weapon": first, "case": "HC 9/2026"}),
+    );
+    assert_eq!(code, 200, "{r}");
+    let today = chrono::Utc::now().date_naive().to_string();
+    let b = Browser::start("destruction");
+    b.log_in(&server.base, "registrar", PASSWORD);
+    b.click(&b.wait_for(r#"header nav a[href="/stock"]"#));
+    b.click(&b.wait_for(r#"a[href="/destruction"]"#));
+    b.fill("#id", "D-2026-9");
+    b.fill("#method", "cutting");
+    b.fill("#place", "Central Armoury yard");
+    b.fill("#date", &today);
+    b.fill("#authority", "National Commission");
+    b.fill("#witnesses", "A. Banda, C. Phiri");
+    b.fill("#certificate", "DC-0009");
+    b.fill("#weapons", &format!("{first}\n{second}"));
+    b.click(&b.wait_for("#destroy-batch"));
+    // Refused for the weapon held as evidence; nothing destroyed, what was typed kept.
+    let error = b.text(&b.wait_for("p.error"));
+    assert!(
+        error.starts_with("weapons[0]") && error.contains("evidence (case HC 9/2026)"),
+        "{error}"
+    );
+    assert_eq!(b.value_of("#certificate"), "DC-0009");
+    b.screenshot("1-refused");
+    let (_, w) = server.get_json(&format!("/api/v1/weapons/{second}"), Role::Investigator);
+    assert_eq!(w["weapon"]["status"], "surrendered", "nothing destroyed");
+    // The held weapon taken out of the batch, the rest is destroyed.
+    b.fill("#weapons", &second);
+    b.click(&b.wait_for("#destroy-batch"));
+    b.wait_for_url("the certificate", |u| u.ends_with("/destruction/D-2026-9"));
+    let certificate = b.text(&b.wait_for("dl#certificate"));
+    assert!(
+        certificate.contains("cutting") && certificate.contains("A. Banda"),
+        "{certificate}"
+    );
+    assert!(b.text(&b.wait_for("#destroyed")).contains("BD-0002"));
+    // A photo taken after, added from the certificate page: its hash is printed.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let photo = dir.path().join("after.jpg");
+    std::fs::write(&photo, crate::roles::JPEG).expect("write the photo");
+    let input = b.wait_for("#photo");
+    b.send_keys(&input, photo.to_str().expect("the temporary path is UTF-8"));
+    b.fill("#caption", "cut frames");
+    b.click(&b.wait_for("#add-evidence"));
+    let hash = blake3::hash(crate::roles::JPEG).to_hex().to_string();
+    b.wait_for_text("#evidence", &hash);
+    b.screenshot("2-certificate");
+    let (_, w) = server.get_json(&format!("/api/v1/weapons/{second}"), Role::Investigator);
+    assert_eq!(w["weapon"]["status"], "destroyed");
+}

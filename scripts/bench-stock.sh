@@ -26,18 +26,19 @@ trap 'rm -rf "$work"' EXIT
 echo "a depot of $n weapons (demo weapons, seed 3)…" >&2
 "$salw" demo --records "$n" --seed 3 --weapons-only --csv-out "$work/data" >/dev/null
 printf 'reference,kind,name,roles\nDEPOT-1,organisation,Central Depot,state_unit\n' >"$work/persons.csv"
-python3 - "$work" <<'PY'
+python3 - "$work" "$n" <<'PY'
 import csv, sys
 work = sys.argv[1]
+step = max(int(sys.argv[2]) // 10, 1)  # ten weapons left out, whatever the size
 with open(f"{work}/data/weapons.csv") as f, open(f"{work}/events.csv", "w", newline="") as e, \
         open(f"{work}/found.txt", "w") as found:
     out = csv.writer(e)
     out.writerow(["weapon", "kind", "occurred_on", "to_holder"])
     for i, row in enumerate(csv.DictReader(f)):
         out.writerow([row["id"], "transferred", "2024-01-15", "DEPOT-1"])
-        # Every ten-thousandth weapon is missing; the rest found, typed in lower case (a
-        # weapon without a serial by its record id, as on its label).
-        if i % 10000 != 5:
+        # One weapon in each tenth of the depot is missing; the rest found, typed in lower case
+        # (a weapon without a serial by its record id, as on its label).
+        if i % step != 5 % step:
             found.write((row["serial"] or row["id"]).lower() + "\n")
     for j in range(10):
         found.write(f"ZZ-NOT-HERE-{j}\n")

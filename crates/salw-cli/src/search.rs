@@ -14,7 +14,7 @@ use serde_json::{Value, json};
 use crate::args::{Cli, SearchArgs};
 use crate::node::{self, Reg};
 
-fn open_searcher(cli: &Cli, reg: &mut Reg, brute_force: bool) -> Result<Searcher> {
+pub(crate) fn open_searcher(cli: &Cli, reg: &mut Reg, brute_force: bool) -> Result<Searcher> {
     if brute_force {
         return Ok(Searcher::brute_force(reg.backend())?);
     }

@@ -11,7 +11,9 @@ use salw_core::stockpile::{
     Campaign, CountKind, CountPlan, CountPolicy, DestructionBatch, DiscrepancyAction, Programme,
     Resolution,
 };
-use salw_server::stock::{IntakeItem, intake, resolve_person, resolve_weapon, serial_key};
+use salw_server::stock::{
+    IntakeItem, identify_unexpected, intake, resolve_person, resolve_weapon, serial_key,
+};
 use salw_store::Backend;
 use salw_store::stockpile::{self as stock, Hold, Keeper};
 
@@ -266,7 +268,20 @@ pub fn count(cli: &Cli, command: &CountCommand) -> Result<ExitCode> {
             let lines = read_lines(file.as_deref())?;
             let mut reg = node::open(cli, true)?;
             let ctx = node::context(cli, "cli");
-            match stock::enter_count(&mut reg, &ctx, id, on, &lines, serial_key)? {
+            // The marking search names the registered weapon a line not expected is; its index
+            // is opened (built on first use) only when there is such a line.
+            let found: Vec<&str> = lines.iter().map(String::as_str).collect();
+            let any_unexpected = stock::preview_count(reg.backend(), id, &found, serial_key)?
+                .is_some_and(|p| !p.unexpected.is_empty());
+            let known = if any_unexpected {
+                let searcher = crate::search::open_searcher(cli, &mut reg, false)?;
+                identify_unexpected(reg.backend(), &searcher, id, &lines)?
+            } else {
+                Default::default()
+            };
+            match stock::enter_count(&mut reg, &ctx, id, on, &lines, serial_key, &|t| {
+                known.get(t).copied()
+            })? {
                 Ok(r) => {
                     if *json {
                         return json_out(&r);

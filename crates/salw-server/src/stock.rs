@@ -103,6 +103,38 @@ pub fn serial_key(text: &str) -> String {
     salw_search::normalise::normalise(text)
 }
 
+/// The registered weapon each line not expected by a count is, where the marking search finds
+/// exactly one weapon bearing that marking as recorded (a weapon of another armoury, or one
+/// recorded lost or stolen, found on this shelf). Only the unexpected lines are searched.
+pub fn identify_unexpected<B: salw_store::Backend + StockBackend>(
+    backend: &mut B,
+    searcher: &salw_search::Searcher,
+    count: &str,
+    lines: &[String],
+) -> salw_store::backend::Result<std::collections::HashMap<String, Uuid>> {
+    let found: Vec<&str> = lines.iter().map(String::as_str).collect();
+    let Some(preview) = stock::preview_count(backend, count, &found, serial_key)? else {
+        return Ok(Default::default());
+    };
+    let mut known = std::collections::HashMap::new();
+    for x in preview.unexpected {
+        // A line the search cannot read (only wildcards, too long) names no weapon.
+        let Ok(hits) = searcher.search(backend, &x.text, &Default::default(), 2) else {
+            continue;
+        };
+        let exact: Vec<Uuid> = hits
+            .hits
+            .iter()
+            .filter(|h| h.score == 100)
+            .map(|h| h.weapon_id)
+            .collect();
+        if let [one] = exact[..] {
+            known.insert(x.text, one);
+        }
+    }
+    Ok(known)
+}
+
 // ---------------------------------------------------------------------------------------------
 // Collection intake (shared with `salw campaign intake`)
 
@@ -486,10 +518,18 @@ async fn enter(
 ) -> Result<Result<stock::CountResult, Vec<String>>, ApiError> {
     let ctx = context(caller, source);
     let asked = format!("count {count}: {} line(s)", lines.len());
+    let (c, l) = (count.clone(), lines.clone());
+    let known = state
+        .search(move |reg, searcher| {
+            identify_unexpected(reg.backend(), searcher, &c, &l).map_err(store("the count"))
+        })
+        .await?;
     let r = state
         .write(move |reg| {
-            stock::enter_count(reg, &ctx, &count, counted_on, &lines, serial_key)
-                .map_err(store("entering the count"))
+            stock::enter_count(reg, &ctx, &count, counted_on, &lines, serial_key, &|t| {
+                known.get(t).copied()
+            })
+            .map_err(store("entering the count"))
         })
         .await?;
     let shown = match &r {
@@ -1507,6 +1547,8 @@ struct DiscrepancyPage {
     nav: Nav,
     d: DiscrepancyView,
     serial: String,
+    /// The registered weapon's status now ("stolen", "registered"…).
+    status: String,
     may_write: bool,
     actions: Vec<&'static str>,
     resolutions: Vec<&'static str>,
@@ -1523,17 +1565,28 @@ async fn discrepancy_page(
     problems: Vec<String>,
     notice: String,
 ) -> Result<DiscrepancyPage, ApiError> {
-    let d = state
+    let (d, status) = state
         .read(move |reg| {
-            stock::discrepancies(reg.backend())
+            let d = stock::discrepancies(reg.backend())
                 .map_err(store("the discrepancies"))?
                 .into_iter()
                 .find(|d| d.discrepancy.id == id)
-                .ok_or_else(|| ApiError::not_found(format!("no discrepancy '{id}'")))
+                .ok_or_else(|| ApiError::not_found(format!("no discrepancy '{id}'")))?;
+            let status = match d.discrepancy.weapon_id {
+                Some(w) => reg
+                    .backend()
+                    .weapon(w)
+                    .map_err(store("the weapon"))?
+                    .map(|s| s.status.as_str().replace('_', " "))
+                    .unwrap_or_default(),
+                None => String::new(),
+            };
+            Ok((d, status))
         })
         .await?;
     Ok(DiscrepancyPage {
         nav: Nav::of(caller),
+        status,
         serial: d.discrepancy.text.clone().unwrap_or_default(),
         d,
         may_write: caller.may(Permission::WriteRecords),

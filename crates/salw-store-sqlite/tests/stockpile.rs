@@ -201,6 +201,7 @@ fn a_count_finds_a_weapon_missing_and_its_discrepancy_ends_in_a_recorded_theft()
         counted_on(),
         &lines,
         salw_core::key::fold,
+        &|_| None,
     )
     .expect("store")
     .expect("entered");
@@ -227,6 +228,7 @@ fn a_count_finds_a_weapon_missing_and_its_discrepancy_ends_in_a_recorded_theft()
         counted_on(),
         &lines,
         salw_core::key::fold,
+        &|_| None,
     )
     .expect("store")
     .expect_err("a result is entered once");
@@ -361,6 +363,7 @@ fn a_sample_count_expects_only_the_weapons_chosen_when_planned() {
         today,
         &serials,
         salw_core::key::fold,
+        &|_| None,
     )
     .expect("store")
     .expect("entered");

@@ -460,7 +460,9 @@ pub fn plan_count<B: StockBackend + ?Sized>(
 /// each line not expected, and the result kept, all in one transaction or nothing.
 ///
 /// `key` is the form in which serials are compared (`salw_core::key::fold`, or the marking
-/// search's normaliser, which the CLI and the server give).
+/// search's normaliser, which the CLI and the server give); `identify` names the registered
+/// weapon a line not expected is, when one is sure (the marking search's exact match), so that
+/// its discrepancy links to it (a weapon recorded stolen elsewhere, found on this shelf).
 pub fn enter_count<B: StockBackend>(
     reg: &mut Registry<B>,
     ctx: &WriteContext,
@@ -468,6 +470,7 @@ pub fn enter_count<B: StockBackend>(
     counted_on: NaiveDate,
     lines: &[String],
     key: fn(&str) -> String,
+    identify: &dyn Fn(&str) -> Option<Uuid>,
 ) -> Result<std::result::Result<CountResult, Vec<String>>> {
     let Some(view) = count(reg.backend(), count_id)? else {
         return Ok(Err(vec![format!(
@@ -513,12 +516,16 @@ pub fn enter_count<B: StockBackend>(
     }
     for x in &reconciliation.unexpected {
         let id = format!("{}-{}", plan.id, discrepancies.len() + 1);
+        let by_id = match Uuid::parse_str(x.text.trim()) {
+            Ok(w) => reg.backend().weapon(w)?.map(|s| s.weapon.id),
+            Err(_) => None,
+        };
         opened.push(Discrepancy {
             id: id.clone(),
             count: plan.id.clone(),
             armoury: plan.armoury,
             kind: DiscrepancyKind::Unexpected,
-            weapon_id: None,
+            weapon_id: by_id.or_else(|| identify(&x.text)),
             text: Some(x.text.clone()),
             line: Some(x.line),
             opened_on: counted_on,
@@ -680,7 +687,7 @@ pub struct Discrepancy {
     pub count: String,
     pub armoury: Uuid,
     pub kind: DiscrepancyKind,
-    /// The missing weapon.
+    /// The missing weapon; for an unexpected line, the registered weapon it is, when known.
     pub weapon_id: Option<Uuid>,
     /// The serial expected, or the line as entered for an unexpected one.
     pub text: Option<String>,
@@ -698,7 +705,7 @@ pub struct DiscrepancyStep {
     pub on: NaiveDate,
     /// The stage it led to.
     pub stage: DiscrepancyStage,
-    /// The loss or theft report it recorded.
+    /// The loss or theft report it recorded (or the recovery of a weapon found).
     pub event: Option<Uuid>,
     #[serde(default)]
     pub by: String,
@@ -736,7 +743,8 @@ pub fn discrepancies<B: StockBackend + ?Sized>(backend: &mut B) -> Result<Vec<Di
 }
 
 /// Moves a discrepancy one step (`stockpile::discrepancy_step`). Confirming a loss or a theft
-/// records the weapon's `reported_lost` or `reported_stolen` event in the same transaction.
+/// records the weapon's `reported_lost` or `reported_stolen` event in the same transaction;
+/// resolving as found a line that is a weapon recorded lost or stolen records its recovery.
 pub fn step_discrepancy<B: StockBackend>(
     reg: &mut Registry<B>,
     ctx: &WriteContext,
@@ -772,6 +780,36 @@ pub fn step_discrepancy<B: StockBackend>(
         Err(problem) => return Ok(Err(vec![problem])),
     };
     let mut event = None;
+    // A weapon recorded lost or stolen that a count found on the shelf: resolving it as found
+    // records its recovery, so that the national record and the alert shared with partners
+    // stop saying it is missing.
+    if let (DiscrepancyStage::Resolved(Resolution::Found), DiscrepancyKind::Unexpected, Some(w)) =
+        (stage, view.discrepancy.kind, view.discrepancy.weapon_id)
+        && reg
+            .backend()
+            .weapon(w)?
+            .is_some_and(|s| matches!(s.status, WeaponStatus::Lost | WeaponStatus::Stolen))
+    {
+        let mut e = LifecycleEvent::new(
+            Uuid::now_v7(),
+            w,
+            EventKind::Recovered,
+            view.discrepancy.opened_on,
+        );
+        e.place = reg
+            .backend()
+            .person(view.discrepancy.armoury)?
+            .map(|p| p.name);
+        e.document = Some(format!(
+            "stock count {}, discrepancy {id}",
+            view.discrepancy.count
+        ));
+        e.notes = Some(format!(
+            "found in a stock count; resolved {on}: {}",
+            note.trim()
+        ));
+        event = Some(e);
+    }
     if let (DiscrepancyStage::Confirmed(r), Some(weapon)) = (stage, view.discrepancy.weapon_id) {
         let kind = if r == Resolution::Theft {
             EventKind::ReportedStolen

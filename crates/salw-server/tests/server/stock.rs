@@ -239,6 +239,69 @@ fn a_serial_check_misses_a_weapon_and_its_discrepancy_ends_in_a_recorded_loss() 
         "{q}"
     );
 
+    // A weapon recorded stolen elsewhere turns up on this armoury's shelf: its line is linked
+    // to its record, and resolving it as found records its recovery.
+    let (code, w) = server.json(
+        "POST",
+        "/api/v1/weapons",
+        Role::Registrar,
+        &json!({"category": "revolver", "manufacturer": "Taurus", "country": "BR",
+                "model": "RT85", "serial": "ST-77777"}),
+    );
+    assert_eq!(code, 201, "{w}");
+    let stolen = w["id"].as_str().expect("id").to_owned();
+    let (code, e) = server.json(
+        "POST",
+        "/api/v1/events",
+        Role::Registrar,
+        &json!({"weapon": stolen, "kind": "reported_stolen", "occurred_on": today()}),
+    );
+    assert_eq!(code, 201, "{e}");
+    let (_, held) = server.get_json(&format!("/api/v1/armouries/{armoury}"), Role::Registrar);
+    let other = held["in_store"][1]["weapon_id"]
+        .as_str()
+        .expect("a second weapon")
+        .to_owned();
+    let (code, p) = server.json(
+        "POST",
+        "/api/v1/counts",
+        Role::Registrar,
+        &json!({"id": "C-3", "armoury": armoury, "kind": "serial_check", "planned_on": today(),
+                "counter": "Lt Phiri", "weapons": [other]}),
+    );
+    assert_eq!(code, 201, "{p}");
+    let (code, r) = server.json(
+        "POST",
+        "/api/v1/counts/C-3/result",
+        Role::Registrar,
+        &json!({"counted_on": today(), "found": [other, "st 77777"]}),
+    );
+    assert_eq!(code, 201, "{r}");
+    let d = r["result"]["discrepancies"][0]
+        .as_str()
+        .expect("one discrepancy")
+        .to_owned();
+    let (_, list) = server.get_json("/api/v1/discrepancies?open=true", Role::Investigator);
+    let linked = list["discrepancies"]
+        .as_array()
+        .and_then(|l| l.iter().find(|x| x["discrepancy"]["id"] == d.as_str()))
+        .cloned()
+        .expect("the discrepancy");
+    assert_eq!(linked["discrepancy"]["weapon_id"], stolen, "{linked}");
+    for body in [
+        json!({"action": "investigate", "note": "serial read again: ST-77777"}),
+        json!({"action": "resolve", "resolution": "found", "note": "seized stock wrongly shelved"}),
+    ] {
+        let (code, s) = server.json(
+            "POST",
+            &format!("/api/v1/discrepancies/{d}/steps"),
+            Role::Registrar,
+            &body,
+        );
+        assert_eq!(code, 200, "{s}");
+    }
+    assert_eq!(status_of(&server, &stolen), "recovered");
+
     // A serial marked in Cyrillic, typed by the counter in Latin letters, is found.
     let (code, w) = server.json(
         "POST",

@@ -68,11 +68,12 @@ pub fn armoury(cli: &Cli, command: &ArmouryCommand) -> Result<ExitCode> {
             }
             for a in &list {
                 println!(
-                    "{}  {}  in store {}, on issue {}, last full count {}, next due {}{}",
+                    "{}  {}  in store {}, on issue {} ({} overdue), last full count {}, next due {}{}",
                     a.id,
                     a.name,
                     a.in_store,
                     a.issued,
+                    a.issued_overdue,
                     a.last_full_count
                         .map_or("never".to_owned(), |d| d.to_string()),
                     a.next_count_due.map_or("now".to_owned(), |d| d.to_string()),
@@ -94,7 +95,7 @@ pub fn armoury(cli: &Cli, command: &ArmouryCommand) -> Result<ExitCode> {
             if *json {
                 let store: Vec<_> = store
                     .iter()
-                    .map(|w| serde_json::json!({"weapon_id": w.weapon_id, "serial": w.serial, "status": w.status}))
+                    .map(|w| serde_json::json!({"weapon_id": w.weapon_id, "serial": w.serial, "description": w.description, "status": w.status}))
                     .collect();
                 return json_out(&serde_json::json!({"in_store": store, "on_issue": out}));
             }
@@ -118,8 +119,9 @@ pub fn armoury(cli: &Cli, command: &ArmouryCommand) -> Result<ExitCode> {
             println!("in store ({}):", store.len());
             for w in &store {
                 println!(
-                    "  {}  {}  {}",
+                    "  {}  {}  {}  {}",
                     w.serial.as_deref().unwrap_or("(no serial)"),
+                    w.description,
                     w.status,
                     w.weapon_id
                 );

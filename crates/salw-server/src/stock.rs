@@ -712,6 +712,30 @@ async fn destructions(state: &Shared) -> Result<Vec<DestructionView>, ApiError> 
         .await
 }
 
+/// 404 when no record of `kind` has the id in the path (a count, a discrepancy, a batch), so
+/// that a write to a record that is not there is told apart from a refused one.
+async fn must_exist(
+    state: &Shared,
+    kind: &'static str,
+    what: &'static str,
+    id: &str,
+) -> Result<(), ApiError> {
+    let wanted = id.to_owned();
+    let found = state
+        .read(move |reg| {
+            reg.backend()
+                .stock_records(kind, Some(&wanted))
+                .map(|r| !r.is_empty())
+                .map_err(store("the stockpile records"))
+        })
+        .await?;
+    if found {
+        Ok(())
+    } else {
+        Err(ApiError::not_found(format!("no {what} '{id}'")))
+    }
+}
+
 // ---------------------------------------------------------------------------------------------
 // API
 
@@ -738,7 +762,7 @@ pub async fn api_armoury(
     let store: Vec<Value> = h
         .in_store
         .iter()
-        .map(|w| json!({"weapon_id": w.weapon_id, "serial": w.serial, "reference": w.reference, "status": w.status}))
+        .map(|w| json!({"weapon_id": w.weapon_id, "serial": w.serial, "reference": w.reference, "description": w.description, "status": w.status}))
         .collect();
     let out: Vec<Value> = h
         .on_issue
@@ -826,6 +850,7 @@ pub async fn api_enter(
     RecordId(id): RecordId,
     ApiJson(body): ApiJson<ResultBody>,
 ) -> ApiResult {
+    must_exist(&state, stock::kind::COUNT, "count", &id).await?;
     let r = enter(&state, &caller, "api", id, body.counted_on, body.found)
         .await?
         .map_err(|p| refused(&p))?;
@@ -860,6 +885,7 @@ pub async fn api_step(
     RecordId(id): RecordId,
     ApiJson(body): ApiJson<StepBody>,
 ) -> ApiResult {
+    must_exist(&state, stock::kind::DISCREPANCY, "discrepancy", &id).await?;
     let stage = step(&state, &caller, "api", id, body)
         .await?
         .map_err(|p| refused(&p))?;
@@ -1002,6 +1028,7 @@ pub async fn api_evidence(
     request: Request,
 ) -> ApiResult {
     params.only(&["caption"])?;
+    must_exist(&state, stock::kind::DESTRUCTION, "destruction batch", &id).await?;
     let bytes = crate::api::photo_body(request).await?;
     let who = Keeper {
         by: caller.name.clone(),
@@ -1132,7 +1159,11 @@ fn stock_page(
                 cells: vec![
                     a.name.clone(),
                     a.in_store.to_string(),
-                    a.issued.to_string(),
+                    if a.issued_overdue > 0 {
+                        format!("{} ({} overdue)", a.issued, a.issued_overdue)
+                    } else {
+                        a.issued.to_string()
+                    },
                     a.last_full_count
                         .map(|d| d.to_string())
                         .unwrap_or_else(|| "never".into()),
@@ -1353,7 +1384,7 @@ pub async fn stock_page_plan(
 struct ArmouryPage {
     nav: Nav,
     armoury: Armoury,
-    in_store: Vec<(String, String, String)>,
+    in_store: Vec<(String, String, String, String)>,
     on_issue: Vec<Row>,
 }
 
@@ -1374,6 +1405,7 @@ pub async fn armoury_page(
                 (
                     w.weapon_id.to_string(),
                     w.serial.clone().unwrap_or_default(),
+                    w.description.clone(),
                     w.status.as_str().to_owned(),
                 )
             })

@@ -57,17 +57,27 @@ impl StockBackend for SqliteBackend {
         let mut stmt = self
             .conn
             .prepare_cached(
-                "SELECT id, serial, reference, status FROM weapons WHERE holder = ?1 ORDER BY ordinal",
+                "SELECT id, serial, reference, status, manufacturer, model, category FROM weapons
+                 WHERE holder = ?1 ORDER BY ordinal",
             )
             .map_err(db)?;
         let rows = stmt
             .query_map([holder], |r| {
                 let status: String = r.get(3)?;
+                let make: Option<String> = r.get(4)?;
+                let model: Option<String> = r.get(5)?;
+                let category: String = r.get(6)?;
+                let named: Vec<String> = [make, model].into_iter().flatten().collect();
                 Ok(HeldWeapon {
                     weapon_id: r.get(0)?,
                     serial: r.get(1)?,
                     reference: r.get(2)?,
                     status: status.parse::<WeaponStatus>().map_err(corrupt)?,
+                    description: if named.is_empty() {
+                        category
+                    } else {
+                        format!("{} ({category})", named.join(" "))
+                    },
                 })
             })
             .map_err(db)?;

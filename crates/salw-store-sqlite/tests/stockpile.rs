@@ -180,6 +180,11 @@ fn a_count_finds_a_weapon_missing_and_its_discrepancy_ends_in_a_recorded_theft()
     let armouries = stock::armouries(reg.backend(), today).expect("armouries");
     assert_eq!(armouries.len(), 1, "the individual holds nothing");
     assert_eq!((armouries[0].in_store, armouries[0].issued), (4, 1));
+    assert_eq!(
+        armouries[0].issued_overdue, 1,
+        "R-5 was due back on 2025-03-02"
+    );
+    assert_eq!(store[0].description, "Depot Arms D1 (rifle)");
     assert!(armouries[0].count_overdue, "never counted");
 
     stock::plan_count(reg.backend(), plan(armoury, "C-1"), &keeper(), today)

@@ -69,6 +69,8 @@ pub struct HeldWeapon {
     pub serial: Option<String>,
     pub reference: Option<String>,
     pub status: WeaponStatus,
+    /// "Taurus RT85 (revolver)": what a counter looks for on the shelf.
+    pub description: String,
 }
 
 pub trait StockBackend: Backend + TraceBackend {
@@ -183,6 +185,8 @@ pub struct Armoury {
     pub name: String,
     pub in_store: u64,
     pub issued: u64,
+    /// Weapons out on issue past the day they were due back.
+    pub issued_overdue: u64,
     pub last_full_count: Option<NaiveDate>,
     /// `None`: never counted in full, so due now.
     pub next_count_due: Option<NaiveDate>,
@@ -217,11 +221,21 @@ pub fn armouries<B: StockBackend + ?Sized>(
         }
         let last = last_full.get(&id).copied();
         let due = last.map(|d| policy.next_due(d));
+        let issued_overdue = if issued == 0 {
+            0
+        } else {
+            holdings(backend, id, today)?
+                .1
+                .iter()
+                .filter(|o| o.overdue)
+                .count() as u64
+        };
         out.push(Armoury {
             id,
             name: person.name,
             in_store,
             issued,
+            issued_overdue,
             last_full_count: last,
             next_count_due: due,
             // Never counted in full: due now, and overdue.

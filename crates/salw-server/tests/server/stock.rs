@@ -175,6 +175,13 @@ fn a_serial_check_misses_a_weapon_and_its_discrepancy_ends_in_a_recorded_loss() 
     assert_eq!(code, 422, "a count is entered once: {e}");
     let (code, e) = server.json(
         "POST",
+        "/api/v1/counts/NO-SUCH/result",
+        Role::Registrar,
+        &json!({"counted_on": today(), "found": ["x"]}),
+    );
+    assert_eq!(code, 404, "a count that is not there: {e}");
+    let (code, e) = server.json(
+        "POST",
         "/api/v1/counts",
         Role::Registrar,
         &json!({"id": "C-0", "armoury": armoury, "kind": "full", "planned_on": today(), "counter": "x"}),

@@ -3771,3 +3771,229 @@ fn an_assessment_is_recorded_all_or_none_shown_with_live_figures_and_written_as_
             .contains("no assessment named '2031'")
     );
 }
+
+#[test]
+fn a_stock_count_discrepancy_intake_and_destruction_from_the_command_line() {
+    let node = Node::new();
+    let today = chrono::Utc::now().date_naive().to_string();
+    node.ok(&[
+        "person",
+        "add",
+        "--name",
+        "Central Armoury",
+        "--organisation",
+        "--role",
+        "state_unit",
+        "--reference",
+        "UNIT-1",
+    ]);
+    let weapons: Vec<String> = ["SC-001", "SC-002", "SC-003"]
+        .iter()
+        .map(|s| {
+            let w = node.pistol(s);
+            node.event_ok(&w, "transferred", "2024-01-10", &["--to-holder", "UNIT-1"]);
+            w
+        })
+        .collect();
+    let list = node.json(&["armoury", "list", "--json"]);
+    assert_eq!(list[0]["in_store"], 3, "{list}");
+    assert_eq!(list[0]["count_overdue"], true, "never counted");
+
+    // Bad input: each refusal names its field, nothing kept.
+    let e = node.fails(&[
+        "count",
+        "plan",
+        "--id",
+        "C-1",
+        "--armoury",
+        "UNIT-1",
+        "--kind",
+        "monthly",
+        "--on",
+        &today,
+        "--counter",
+        "Lt Phiri",
+    ]);
+    assert!(e.contains("kind: 'monthly' is not one of"), "{e}");
+    let e = node.fails(&[
+        "count",
+        "plan",
+        "--id",
+        "C-1",
+        "--armoury",
+        "UNIT-9",
+        "--kind",
+        "full",
+        "--on",
+        &today,
+        "--counter",
+        "Lt Phiri",
+    ]);
+    assert!(e.contains("armoury: no registered organisation"), "{e}");
+    node.ok(&[
+        "count",
+        "plan",
+        "--id",
+        "C-1",
+        "--armoury",
+        "UNIT-1",
+        "--kind",
+        "full",
+        "--on",
+        &today,
+        "--counter",
+        "Lt Phiri",
+        "--custodian",
+        "Sgt Banda",
+    ]);
+    let found = node.write("found.txt", "sc 001\nSC-003\nZZ-9\n");
+    let before = node.journal_len();
+    let dry = node.ok(&[
+        "count",
+        "enter",
+        "C-1",
+        "--on",
+        &today,
+        "--file",
+        s(&found),
+        "--dry-run",
+    ]);
+    assert!(
+        dry.contains("2 of 3 found, 1 missing, 1 not expected"),
+        "{dry}"
+    );
+    assert_eq!(node.journal_len(), before, "a dry run keeps nothing");
+    let entered = node.ok(&["count", "enter", "C-1", "--on", &today, "--file", s(&found)]);
+    assert!(entered.contains("discrepancy C-1-1 opened"), "{entered}");
+    assert_eq!(
+        node.journal_len(),
+        before + 2,
+        "an inventoried event per weapon found"
+    );
+    let e = node.fails(&["count", "enter", "C-1", "--on", &today, "--file", s(&found)]);
+    assert!(e.contains("entered already"), "{e}");
+
+    let e = node.fails(&[
+        "discrepancy",
+        "confirm",
+        "C-1-1",
+        "--as",
+        "theft",
+        "--note",
+        "gone",
+    ]);
+    assert!(
+        e.contains("investigate the discrepancy before closing it"),
+        "{e}"
+    );
+    node.ok(&[
+        "discrepancy",
+        "investigate",
+        "C-1-1",
+        "--note",
+        "searched the depot",
+    ]);
+    let e = node.fails(&[
+        "discrepancy",
+        "resolve",
+        "C-1-1",
+        "--as",
+        "theft",
+        "--note",
+        "x",
+    ]);
+    assert!(e.contains("resolution: 'theft' does not resolve"), "{e}");
+    let done = node.ok(&[
+        "discrepancy",
+        "confirm",
+        "C-1-1",
+        "--as",
+        "theft",
+        "--note",
+        "rack forced",
+    ]);
+    assert!(done.contains("confirmed theft"), "{done}");
+    let shown = node.json(&["show", &weapons[1], "--json"]);
+    assert_eq!(shown["status"], "stolen", "{shown}");
+
+    // A collection campaign: a CSV with a bad line writes nothing and names the line.
+    node.ok(&[
+        "campaign",
+        "add",
+        "--id",
+        "K-1",
+        "--name",
+        "Amnesty",
+        "--place",
+        "Kisumu",
+        "--start",
+        "2020-01-01",
+        "--end",
+        &today,
+        "--programme",
+        "civilian",
+        "--amnesty",
+    ]);
+    let bad = node.write(
+        "handed-in.csv",
+        "category,manufacturer,model,serial,country,person_sex\n\
+         revolver,Taurus,RT85,HI-1,BR,female\n\
+         ray gun,,,,,\n",
+    );
+    let before = node.journal_len();
+    let e = node.fails(&["campaign", "intake", "K-1", s(&bad), "--on", &today]);
+    assert!(e.contains("line 3: category"), "{e}");
+    assert_eq!(node.journal_len(), before);
+    let good = node.write(
+        "handed-in-2.csv",
+        "category,manufacturer,model,serial,country,person_sex\n\
+         revolver,Taurus,RT85,HI-1,BR,female\n\
+         rifle,,,,,\n",
+    );
+    let out = node.ok(&[
+        "campaign",
+        "intake",
+        "K-1",
+        s(&good),
+        "--on",
+        &today,
+        "--json",
+    ]);
+    let intake: Value = serde_json::from_str(&out).expect("json");
+    assert_eq!(intake[1]["unmarked"], true, "{intake}");
+    let handed = intake[0]["weapon_id"].as_str().expect("id").to_owned();
+
+    // Destruction: refused for a weapon held as evidence, then done once released.
+    node.ok(&["hold", "place", &handed, "--case", "HC 1/2026"]);
+    let destroy = |w: &str| {
+        node.run(&[
+            "destruction",
+            "add",
+            "--id",
+            "D-1",
+            "--method",
+            "cutting",
+            "--place",
+            "Yard",
+            "--date",
+            &today,
+            "--authority",
+            "Commission",
+            "--witnesses",
+            "A, B",
+            "--certificate",
+            "DC-1",
+            w,
+        ])
+    };
+    let refused = destroy(&handed);
+    assert_eq!(refused.status.code(), Some(1));
+    assert!(stderr(&refused).contains("weapons[0]") && stderr(&refused).contains("evidence"));
+    node.ok(&["hold", "release", &handed, "--case", "HC 1/2026"]);
+    let out = destroy(&handed);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(node.ok(&["destruction", "list"]).contains("DC-1"));
+    let shown = node.json(&["show", &handed, "--json"]);
+    assert_eq!(shown["status"], "destroyed", "{shown}");
+    node.ok(&["verify"]);
+}

@@ -1826,6 +1826,9 @@ struct IntakePage {
     campaign: Campaign,
     intake: Vec<Row>,
     unmarked: usize,
+    /// The weapons handed in to be destroyed (not adequately marked, follow-up `destroy`) and
+    /// not destroyed yet: a destruction batch's list, one id a line.
+    to_destroy: Vec<String>,
     categories: Vec<String>,
     may_write: bool,
     typed: Typed,
@@ -1857,8 +1860,30 @@ async fn intake_page(
     let (campaign, intake) = campaign_of(state, id).await?;
     let categories = crate::pages::categories(state).await?;
     let unmarked = intake.iter().filter(|i| i.unmarked).count();
+    let candidates: Vec<Uuid> = intake
+        .iter()
+        .filter(|i| i.unmarked && i.follow_up.as_deref() == Some("destroy"))
+        .map(|i| i.weapon_id)
+        .collect();
+    let to_destroy = state
+        .read(move |reg| {
+            let mut out = Vec::new();
+            for w in candidates {
+                let destroyed = reg
+                    .backend()
+                    .weapon(w)
+                    .map_err(store("a weapon"))?
+                    .is_none_or(|s| s.status == salw_core::WeaponStatus::Destroyed);
+                if !destroyed {
+                    out.push(w.to_string());
+                }
+            }
+            Ok(out)
+        })
+        .await?;
     Ok(IntakePage {
         nav: Nav::of(caller),
+        to_destroy,
         intake: intake
             .iter()
             .enumerate()
@@ -2030,9 +2055,14 @@ pub async fn destruction_page_get(
     Extension(caller): Extension<Caller>,
     params: Params,
 ) -> PageResult {
-    params.only(&[])?;
+    params.only(&["weapons"])?;
+    // A batch prepared elsewhere (a campaign's weapons to destroy): its list, to check.
+    let typed = params
+        .text("weapons")
+        .map(|w| [("weapons".to_owned(), w)].into_iter().collect())
+        .unwrap_or_default();
     Ok(render(
-        &destruction_page(&state, &caller, Default::default(), Vec::new()).await?,
+        &destruction_page(&state, &caller, typed, Vec::new()).await?,
     ))
 }
 

@@ -746,6 +746,34 @@ fn registrar_records_twenty_weapons_at_a_collection_point_by_keyboard_alone() {
         "{weapon}"
     );
     assert_eq!(weapon["weapon"]["weapon"]["manufacturer"], "Taurus");
+    // The four not adequately marked, to be destroyed: a batch prepared from the list.
+    b.click(&b.wait_for("#to-destroy a"));
+    b.wait_for_url("the destruction page", |u| {
+        u.contains("/destruction?weapons=")
+    });
+    assert_eq!(b.value_of("#weapons").lines().count(), 4);
+    let today = chrono::Utc::now().date_naive().to_string();
+    for (field, value) in [
+        ("#id", "LL-D-1"),
+        ("#method", "crushing"),
+        ("#place", "Lilongwe"),
+        ("#date", today.as_str()),
+        ("#authority", "National Commission"),
+        ("#witnesses", "Campaign observers"),
+        ("#certificate", "DC-LL-1"),
+    ] {
+        b.fill(field, value);
+    }
+    b.click(&b.wait_for("#destroy-batch"));
+    b.wait_for_url("the certificate", |u| u.ends_with("/destruction/LL-D-1"));
+    assert_eq!(
+        b.find_all("#destroyed tr").len(),
+        5,
+        "four weapons and the header"
+    );
+    b.goto(&server.url("/collection/LL-2026"));
+    b.wait_for("#intake");
+    assert!(b.find("#to-destroy").is_none(), "nothing left to destroy");
 }
 
 #[test]

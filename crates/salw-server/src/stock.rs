@@ -1295,6 +1295,13 @@ pub async fn stock_page_get(
     )))
 }
 
+/// A page's form, its CSRF token checked, with the fields `names` trimmed.
+async fn read_typed(caller: &Caller, request: Request, names: &[&str]) -> Result<Typed, ApiError> {
+    let form = read_form(request).await?;
+    check_csrf(caller, &form)?;
+    Ok(form_map(&form, names))
+}
+
 fn form_map(form: &crate::pages::Form, names: &[&str]) -> Typed {
     names
         .iter()
@@ -1312,10 +1319,9 @@ pub async fn stock_page_plan(
     Extension(caller): Extension<Caller>,
     request: Request,
 ) -> PageResult {
-    let form = read_form(request).await?;
-    check_csrf(&caller, &form)?;
-    let typed = form_map(
-        &form,
+    let typed = read_typed(
+        &caller,
+        request,
         &[
             "id",
             "armoury",
@@ -1326,7 +1332,8 @@ pub async fn stock_page_plan(
             "sample_size",
             "weapons",
         ],
-    );
+    )
+    .await?;
     let mut problems = Vec::new();
     let kind = typed["kind"]
         .parse::<CountKind>()
@@ -1649,9 +1656,7 @@ pub async fn discrepancy_page_step(
     RecordId(id): RecordId,
     request: Request,
 ) -> PageResult {
-    let form = read_form(request).await?;
-    check_csrf(&caller, &form)?;
-    let typed = form_map(&form, &["action", "resolution", "note", "on"]);
+    let typed = read_typed(&caller, request, &["action", "resolution", "note", "on"]).await?;
     let mut problems = Vec::new();
     let action = typed["action"]
         .parse::<DiscrepancyAction>()
@@ -1764,10 +1769,9 @@ pub async fn collection_page_add(
     Extension(caller): Extension<Caller>,
     request: Request,
 ) -> PageResult {
-    let form = read_form(request).await?;
-    check_csrf(&caller, &form)?;
-    let typed = form_map(
-        &form,
+    let typed = read_typed(
+        &caller,
+        request,
         &[
             "id",
             "name",
@@ -1777,7 +1781,8 @@ pub async fn collection_page_add(
             "programme",
             "amnesty",
         ],
-    );
+    )
+    .await?;
     let mut problems = Vec::new();
     let start = date("start", &typed["start"]);
     let end = date("end", &typed["end"]);
@@ -1949,9 +1954,7 @@ pub async fn intake_page_add(
     RecordId(id): RecordId,
     request: Request,
 ) -> PageResult {
-    let form = read_form(request).await?;
-    check_csrf(&caller, &form)?;
-    let typed = form_map(&form, INTAKE_FIELDS);
+    let typed = read_typed(&caller, request, INTAKE_FIELDS).await?;
     let (campaign, _) = campaign_of(&state, id.clone()).await?;
     let on = match typed.get("occurred_on") {
         "" => Ok(today()),
@@ -2071,10 +2074,9 @@ pub async fn destruction_page_add(
     Extension(caller): Extension<Caller>,
     request: Request,
 ) -> PageResult {
-    let form = read_form(request).await?;
-    check_csrf(&caller, &form)?;
-    let typed = form_map(
-        &form,
+    let typed = read_typed(
+        &caller,
+        request,
         &[
             "id",
             "method",
@@ -2085,7 +2087,8 @@ pub async fn destruction_page_add(
             "certificate",
             "weapons",
         ],
-    );
+    )
+    .await?;
     let problems = match date("date", &typed["date"]) {
         Err(p) => vec![p],
         Ok(d) => {

@@ -1066,6 +1066,11 @@ pub fn destruction_facts<B: StockBackend + ?Sized>(
     let w = weapon.to_string();
     let mut open_traces = Vec::new();
     for t in backend.traces()? {
+        // Every destruction asks this: a request sent about another weapon is passed over
+        // without reading its steps.
+        if t.role != "received" && t.weapon_id.as_deref() != Some(w.as_str()) {
+            continue;
+        }
         let steps = backend.trace_steps(&t.id)?;
         // A request sent names the weapon; one received names the weapons the marking search
         // found for it (the candidates the received step keeps).

@@ -1,0 +1,1 @@
+-- the core schema: journal, signed heads, meta, weapons, persons, events, releases, report answers, blobs, photos

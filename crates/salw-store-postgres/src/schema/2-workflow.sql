@@ -1,0 +1,1 @@
+-- accounts, tokens, audit, peers, outbox, inbox, traces, alerts, assessments, assistance, stock records

@@ -1,0 +1,32 @@
+//! Opening a PostgreSQL registry: migrations applied once, a database without one refused.
+
+use salw_store_postgres::{PgBackend, fresh_test_database};
+
+#[test]
+fn migrations_apply_once_and_an_empty_database_is_refused_without_create() {
+    let Some(url) = fresh_test_database("open") else {
+        return;
+    };
+    let refused = PgBackend::open(&url, false).err().map(|e| e.to_string());
+    assert!(
+        refused
+            .as_deref()
+            .is_some_and(|m| m.contains("no registry")),
+        "{refused:?}"
+    );
+    let mut first = PgBackend::open(&url, true).expect("create");
+    let versions: i64 = first
+        .client()
+        .query_one("SELECT count(*) FROM schema_migrations", &[])
+        .expect("count")
+        .get(0);
+    assert_eq!(versions, 2);
+    drop(first);
+    let mut again = PgBackend::open(&url, false).expect("open again");
+    let versions: i64 = again
+        .client()
+        .query_one("SELECT count(*) FROM schema_migrations", &[])
+        .expect("count")
+        .get(0);
+    assert_eq!(versions, 2, "migrations applied twice");
+}

@@ -306,6 +306,17 @@ impl Backend for SqliteBackend {
             .map_err(db)
     }
 
+    fn meta_entries(&mut self) -> Result<Vec<(String, String)>> {
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT key, value FROM meta ORDER BY key")
+            .map_err(db)?;
+        stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .map_err(db)?
+            .collect::<rusqlite::Result<Vec<_>>>()
+            .map_err(db)
+    }
+
     fn journal_head(&mut self) -> Result<Option<(i64, Hash)>> {
         let row: Option<(i64, Vec<u8>)> = self
             .conn

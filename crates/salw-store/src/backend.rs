@@ -142,6 +142,8 @@ pub trait Backend {
 
     fn meta(&mut self, key: &str) -> Result<Option<String>>;
     fn set_meta(&mut self, key: &str, value: &str) -> Result<()>;
+    /// Every setting, by key (for copying a whole registry to another backend).
+    fn meta_entries(&mut self) -> Result<Vec<(String, String)>>;
 
     /// The last entry's sequence number and hash.
     fn journal_head(&mut self) -> Result<Option<(i64, Hash)>>;

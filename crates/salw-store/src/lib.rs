@@ -37,3 +37,26 @@ pub use records::{
 };
 pub use registry::{NodeInfo, Outcome, Registry, VerifyReport, WriteContext};
 pub use traces::{TraceBackend, TraceRecord, TraceStep};
+
+/// Everything a node stores, in one bound: what the CLI and the server open (either backend).
+pub trait Store:
+    Backend
+    + AccessBackend
+    + FederationBackend
+    + TraceBackend
+    + AlertBackend
+    + assessments::AssessBackend
+    + stockpile::StockBackend
+{
+}
+
+impl<T> Store for T where
+    T: Backend
+        + AccessBackend
+        + FederationBackend
+        + TraceBackend
+        + AlertBackend
+        + assessments::AssessBackend
+        + stockpile::StockBackend
+{
+}

@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use anyhow::{Context, Result, anyhow, bail};
 use salw_access::Role;
 use salw_store::AccessBackend;
-use salw_store_sqlite::SqliteBackend;
+use salw_store_any::{AnyBackend, Location};
 
 use crate::args::{Cli, ServeArgs, TokenCommand, UserCommand};
 use crate::node;
@@ -16,11 +16,13 @@ fn now() -> String {
     chrono::Utc::now().to_rfc3339()
 }
 
-fn open_backend(cli: &Cli) -> Result<SqliteBackend> {
-    // Through node::open, so that an uninitialised file gets the usual message.
-    let reg = node::open(cli, false)?;
-    drop(reg);
-    Ok(SqliteBackend::open(&node::db_path(cli)?, false)?)
+fn open_backend(cli: &Cli) -> Result<AnyBackend> {
+    // Through node::open, so that an uninitialised registry gets the usual message.
+    let mut reg = node::open(cli, false)?;
+    Ok(std::mem::replace(
+        reg.backend(),
+        node::location(cli)?.open(false)?,
+    ))
 }
 
 fn read_password() -> Result<String> {
@@ -160,23 +162,27 @@ pub fn serve(cli: &Cli, args: &ServeArgs) -> Result<ExitCode> {
         .try_init();
     tracing::info!("configuration: {config:?}");
     let db = match (&cli.db, &config.db, args.demo) {
-        (Some(db), _, _) | (None, Some(db), _) => db.clone(),
-        (None, None, true) => PathBuf::from("salw-demo.db"),
+        (Some(db), _, _) | (None, Some(db), _) => Location::from_path(db),
+        (None, None, true) => Location::File(PathBuf::from("salw-demo.db")),
         (None, None, false) => bail!(
             "no registry given: use --db FILE, `db = …` in the configuration, or `serve --demo`"
         ),
     };
-    if args.demo && !db.exists() {
-        crate::commands::build_demo(cli, &db, args.records)?;
+    if args.demo
+        && let Location::File(path) = &db
+        && !path.exists()
+    {
+        crate::commands::build_demo(cli, path, args.records)?;
     }
-    let key_path = cli
-        .key_file
-        .clone()
-        .or_else(|| config.key_file.clone())
-        .unwrap_or_else(|| node::key_path(cli, &db));
+    let key_path = match config.key_file.clone() {
+        Some(path) if cli.key_file.is_none() => path,
+        _ => node::key_path(cli, &db)?,
+    };
     let key = node::load_key(&key_path)?;
+    let index_dir = node::index_dir_at(&db, &key_path);
     let started = std::time::Instant::now();
-    let state = salw_server::AppState::open(config, &db, key, &mut |why| eprintln!("{why}…"))?;
+    let state =
+        salw_server::AppState::open(config, &db, &index_dir, key, &mut |why| eprintln!("{why}…"))?;
     if started.elapsed().as_secs() >= 1 {
         eprintln!(
             "search index ready in {:.1} s",
@@ -185,7 +191,7 @@ pub fn serve(cli: &Cli, args: &ServeArgs) -> Result<ExitCode> {
     }
     let password = if args.demo {
         // A demo: whoever starts it gets in, with a fresh password each time.
-        let mut backend = SqliteBackend::open(&db, false)?;
+        let mut backend = db.open(false)?;
         let password = salw_server::one_time_password();
         if backend.account("admin")?.is_some() {
             salw_access::set_password(&mut backend, "admin", &password)?;
@@ -204,7 +210,7 @@ pub fn serve(cli: &Cli, args: &ServeArgs) -> Result<ExitCode> {
         salw_server::ensure_administrator(&state)?
     };
     salw_server::run(state, |address| {
-        println!("salw is serving {} at http://{address}/", db.display());
+        println!("salw is serving {} at http://{address}/", db);
         if let Some(p) = &password {
             println!("log in as admin with the one-time password: {p}");
             println!("(create the other accounts on the Users page or with `salw user add`)");

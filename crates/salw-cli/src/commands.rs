@@ -12,7 +12,7 @@ use salw_core::lifecycle::WeaponStatus;
 use salw_io::{CsvExport, Format, JsonlExport, RecordKind, Rows};
 use salw_store::backend::WeaponFilter;
 use salw_store::{Backend, Outcome, RecordRef, RowError, Staged};
-use salw_store_sqlite::SqliteBackend;
+use salw_store_any::Location;
 use serde_json::{Map, Value, json};
 use uuid::Uuid;
 
@@ -178,25 +178,29 @@ fn put(map: &mut Map<String, Value>, key: &str, value: &Option<String>) {
 }
 
 fn init(cli: &Cli, country: Option<&str>) -> Result<ExitCode> {
-    let db = node::db_path(cli)?;
-    if db.exists() {
-        let mut existing = salw_store::Registry::new(SqliteBackend::open(&db, false)?);
-        if let Some(node) = existing.node()? {
-            bail!(
-                "{} is already a registry (country {}); nothing was changed",
-                db.display(),
-                node.country.unwrap_or_else(|| "not set".into())
-            );
-        }
+    let db = node::location(cli)?;
+    let existing = match &db {
+        Location::File(path) if !path.exists() => None,
+        // A database that holds no registry yet gets its schema below.
+        Location::Postgres(_) => db.open(true).ok(),
+        Location::File(_) => Some(db.open(false)?),
+    };
+    if let Some(backend) = existing
+        && let Some(node) = salw_store::Registry::new(backend).node()?
+    {
+        bail!(
+            "{db} is already a registry (country {}); nothing was changed",
+            node.country.unwrap_or_else(|| "not set".into())
+        );
     }
     if let Some(code) = country {
         salw_core::country::parse(code).map_err(|e| anyhow::anyhow!("--country: {e}"))?;
     }
-    let key_file = node::key_path(cli, &db);
+    let key_file = node::key_path(cli, &db)?;
     let key = node::create_key(&key_file)?;
-    let mut reg = salw_store::Registry::new(SqliteBackend::open(&db, true)?);
+    let mut reg = salw_store::Registry::new(db.open(true)?);
     let info = reg.init(country, &key, &node::context(cli, "cli"))?;
-    println!("created registry {}", db.display());
+    println!("created registry {db} ({})", reg.backend().kind());
     println!(
         "  country:    {}",
         info.country
@@ -212,17 +216,17 @@ fn init(cli: &Cli, country: Option<&str>) -> Result<ExitCode> {
 }
 
 fn node_info(cli: &Cli, json: bool) -> Result<ExitCode> {
-    let db = node::db_path(cli)?;
+    let db = node::location(cli)?;
     let mut reg = node::open(cli, false)?;
     let info = reg.node()?.context("not initialised")?;
-    let key_file = node::key_path(cli, &db);
+    let key_file = node::key_path(cli, &db)?;
     let address = reg.backend().meta(crate::peers::ADDRESS_META)?;
     if json {
         println!(
             "{}",
             serde_json::to_string_pretty(&json!({
                 "country": info.country, "address": address, "public_key": info.public_key, "initialised_at": info.initialised_at,
-                "database": db, "key_file": key_file, "key_file_present": key_file.exists(),
+                "database": db.to_string(), "backend": reg.backend().kind(), "key_file": key_file, "key_file_present": key_file.exists(),
             }))?
         );
     } else {
@@ -238,7 +242,7 @@ fn node_info(cli: &Cli, json: bool) -> Result<ExitCode> {
         );
         println!("public key:  {}", info.public_key);
         println!("created:     {}", info.initialised_at);
-        println!("database:    {}", db.display());
+        println!("database:    {db} ({})", reg.backend().kind());
         println!(
             "signing key: {}{}",
             key_file.display(),
@@ -710,11 +714,12 @@ fn demo(
         .db
         .clone()
         .unwrap_or_else(|| PathBuf::from("salw-demo.db"));
-    let key_file = node::key_path(cli, &db);
-    let fresh = !db.exists();
+    let db = Location::from_path(&db);
+    let key_file = node::key_path(cli, &db)?;
+    let mut reg = salw_store::Registry::new(db.open(true)?);
+    let fresh = reg.node()?.is_none();
     if fresh {
         let key = node::create_key(&key_file)?;
-        let mut reg = salw_store::Registry::new(SqliteBackend::open(&db, true)?);
         reg.init(Some(country), &key, &node::context(cli, "demo"))?;
     }
     let mut reg = node::open_at(cli, &db, true)?;
@@ -736,7 +741,7 @@ fn demo(
     println!(
         "{} demo registry {} (seed {seed}, {records} weapons, country {country}) in {:.1} s",
         if fresh { "built" } else { "checked" },
-        db.display(),
+        db,
         started.elapsed().as_secs_f64()
     );
     if outcome.unchanged > 0 && outcome.weapons_added == 0 {
@@ -749,7 +754,7 @@ fn demo(
         limit: 1,
         ..Default::default()
     })?;
-    let d = db.display();
+    let d = &db;
     println!("\nTry next:");
     if let Some(w) = sample.first() {
         println!(
@@ -781,8 +786,9 @@ fn demo(
 
 /// Builds the demo registry `db` (seed 1, country KE) for `serve --demo`, saying so in one line.
 pub fn build_demo(cli: &Cli, db: &Path, records: u64) -> Result<()> {
-    let key = node::create_key(&node::key_path(cli, db))?;
-    let mut reg = salw_store::Registry::new(SqliteBackend::open(db, true)?);
+    let location = Location::File(db.to_owned());
+    let key = node::create_key(&node::key_path(cli, &location)?)?;
+    let mut reg = salw_store::Registry::new(location.open(true)?);
     reg.init(Some("KE"), &key, &node::context(cli, "demo"))?;
     let mut reg = reg.with_signing_key(key);
     eprintln!(

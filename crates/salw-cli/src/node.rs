@@ -10,45 +10,65 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result, anyhow, bail};
 use ed25519_dalek::SigningKey;
 use salw_store::{Registry, WriteContext};
-use salw_store_sqlite::SqliteBackend;
+use salw_store_any::{AnyBackend, Location};
 
 use crate::args::Cli;
 
-pub type Reg = Registry<SqliteBackend>;
+pub type Reg = Registry<AnyBackend>;
 
-pub fn db_path(cli: &Cli) -> Result<PathBuf> {
-    cli.db.clone().ok_or_else(|| {
+/// Where the registry is: `--db` (or SALW_DATABASE), a file or a `postgres://` URL.
+pub fn location(cli: &Cli) -> Result<Location> {
+    cli.db.as_deref().map(Location::from_path).ok_or_else(|| {
         anyhow!(
-            "no registry given: use --db FILE (or set SALW_DATABASE); `salw demo` builds one to try"
+            "no registry given: use --db FILE or --db postgres://USER@HOST/DB (or set SALW_DATABASE); `salw demo` builds one to try"
         )
     })
 }
 
-pub fn key_path(cli: &Cli, db: &Path) -> PathBuf {
-    cli.key_file.clone().unwrap_or_else(|| {
-        let mut name = db.as_os_str().to_owned();
-        name.push(".key");
-        PathBuf::from(name)
+/// The node's key file: `--key-file`, or beside a registry file (its path with `.key`). A
+/// registry on a PostgreSQL server has no "beside": the key file must be named.
+pub fn key_path(cli: &Cli, db: &Location) -> Result<PathBuf> {
+    if let Some(path) = &cli.key_file {
+        return Ok(path.clone());
+    }
+    db.beside(".key").ok_or_else(|| {
+        anyhow!(
+            "a registry on a PostgreSQL server keeps its signing key in a file of its own: give it with --key-file PATH (or SALW_KEY_FILE)"
+        )
     })
 }
 
+/// The marking search index's folder: beside a registry file (`.search`), or, for a registry
+/// on a PostgreSQL server, beside the key file (its path with `.search` in place of `.key`);
+/// each process keeps its own and brings it up to date from the registry.
+pub fn index_dir(cli: &Cli, db: &Location) -> Result<PathBuf> {
+    match db {
+        Location::File(path) => Ok(salw_search::index_dir(path)),
+        Location::Postgres(_) => Ok(index_dir_at(db, &key_path(cli, db)?)),
+    }
+}
+
+/// As `index_dir`, with the key file already known.
+pub fn index_dir_at(db: &Location, key_file: &Path) -> PathBuf {
+    match db {
+        Location::File(path) => salw_search::index_dir(path),
+        Location::Postgres(_) => key_file.with_extension("search"),
+    }
+}
+
 pub fn open(cli: &Cli, write: bool) -> Result<Reg> {
-    let db = db_path(cli)?;
+    let db = location(cli)?;
     open_at(cli, &db, write)
 }
 
-pub fn open_at(cli: &Cli, db: &Path, write: bool) -> Result<Reg> {
-    let backend = SqliteBackend::open(db, false)?;
+pub fn open_at(cli: &Cli, db: &Location, write: bool) -> Result<Reg> {
+    let backend = db.open(false)?;
     let mut registry = Registry::new(backend);
     if registry.node()?.is_none() {
-        bail!(
-            "{} is not an initialised registry; run `salw --db {} init`",
-            db.display(),
-            db.display()
-        );
+        bail!("{db} is not an initialised registry; run `salw --db {db} init`");
     }
     if write {
-        let key = load_key(&key_path(cli, db))?;
+        let key = load_key(&key_path(cli, db)?)?;
         registry = registry.with_signing_key(key);
     }
     Ok(registry)

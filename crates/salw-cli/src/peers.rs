@@ -102,7 +102,7 @@ pub fn run(cli: &Cli, command: &PeerCommand) -> Result<ExitCode> {
             note,
             count,
         } => {
-            let key = node::load_key(&node::key_path(cli, &node::db_path(cli)?))?;
+            let key = node::load_key(&node::key_path(cli, &node::location(cli)?)?)?;
             let mut body = Map::new();
             if !note.is_empty() {
                 body.insert("note".into(), Value::String(note.clone()));
@@ -177,7 +177,7 @@ pub fn alerts(cli: &Cli, command: &AlertCommand) -> Result<ExitCode> {
         AlertCommand::Share { with } => {
             let mut reg = node::open(cli, true)?;
             let info = reg.node()?.context("not initialised")?;
-            let key = node::load_key(&node::key_path(cli, &node::db_path(cli)?))?;
+            let key = node::load_key(&node::key_path(cli, &node::location(cli)?)?)?;
             let chosen =
                 salw_server::alerts::set_sharing_partners(reg.backend(), with).map_err(named)?;
             if chosen.is_empty() {

@@ -18,19 +18,14 @@ pub(crate) fn open_searcher(cli: &Cli, reg: &mut Reg, brute_force: bool) -> Resu
     if brute_force {
         return Ok(Searcher::brute_force(reg.backend())?);
     }
-    let db = node::db_path(cli)?;
+    let dir = node::index_dir(cli, &node::location(cli)?)?;
     let registry = reg.node()?.map(|n| n.public_key).unwrap_or_default();
     let started = Instant::now();
     let mut built = false;
-    let searcher = Searcher::open(
-        reg.backend(),
-        &salw_search::index_dir(&db),
-        &registry,
-        &mut |why| {
-            built = true;
-            eprintln!("{why}…");
-        },
-    )?;
+    let searcher = Searcher::open(reg.backend(), &dir, &registry, &mut |why| {
+        built = true;
+        eprintln!("{why}…");
+    })?;
     if built {
         eprintln!(
             "search index ready in {:.1} s",
@@ -42,8 +37,7 @@ pub(crate) fn open_searcher(cli: &Cli, reg: &mut Reg, brute_force: bool) -> Resu
 
 /// The part of the index's state worth telling after a write: nothing when there is no index.
 pub fn refresh_after_write(cli: &Cli, reg: &mut Reg) -> Result<()> {
-    let db = node::db_path(cli)?;
-    let dir = salw_search::index_dir(&db);
+    let dir = node::index_dir(cli, &node::location(cli)?)?;
     if dir.exists() {
         // Opening rebuilds it when the write made the delta too large. The write is committed
         // whatever happens here: a problem with the derived index is a warning, not a failure.
@@ -57,10 +51,10 @@ pub fn refresh_after_write(cli: &Cli, reg: &mut Reg) -> Result<()> {
 }
 
 pub fn rebuild(cli: &Cli, json: bool) -> Result<ExitCode> {
-    let db = node::db_path(cli)?;
+    let dir = node::index_dir(cli, &node::location(cli)?)?;
     let mut reg = node::open(cli, false)?;
     let registry = reg.node()?.map(|n| n.public_key).unwrap_or_default();
-    let meta = salw_search::rebuild(reg.backend(), &salw_search::index_dir(&db), &registry)?;
+    let meta = salw_search::rebuild(reg.backend(), &dir, &registry)?;
     if json {
         println!("{}", serde_json::to_string_pretty(&meta)?);
     } else {

@@ -395,7 +395,7 @@ pub fn run(cli: &Cli, command: &TraceCommand) -> Result<ExitCode> {
 fn open_signing(cli: &Cli) -> Result<(Reg, ed25519_dalek::SigningKey, salw_store::NodeInfo)> {
     let mut reg = node::open(cli, true)?;
     let info = reg.node()?.context("not initialised")?;
-    let key = node::load_key(&node::key_path(cli, &node::db_path(cli)?))?;
+    let key = node::load_key(&node::key_path(cli, &node::location(cli)?)?)?;
     Ok((reg, key, info))
 }
 

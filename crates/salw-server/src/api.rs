@@ -505,8 +505,9 @@ pub async fn import(
 /// (one snapshot) to an unnamed file beside the registry, so that memory stays small however
 /// large the registry; audited; then sent from the file.
 pub async fn export_jsonl(state: &Shared, caller: &Caller) -> Result<Body, ApiError> {
+    // Beside the index: on the registry's disk for a file, on this host for a database.
     let dir = state
-        .db
+        .index_dir
         .parent()
         .map(std::path::Path::to_path_buf)
         .unwrap_or_else(std::env::temp_dir);

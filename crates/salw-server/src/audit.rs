@@ -3,11 +3,10 @@
 //! One thread owns the writing connection and commits the lines of all waiting requests at
 //! once (group commit), so that the cost of a durable commit is shared under load.
 
-use std::path::Path;
 use std::sync::mpsc;
 
 use salw_store::{AuditDraft, append_audit};
-use salw_store_sqlite::SqliteBackend;
+use salw_store_any::Location;
 use tokio::sync::oneshot;
 
 use crate::auth::Caller;
@@ -23,8 +22,8 @@ pub struct AuditSink {
 }
 
 impl AuditSink {
-    pub fn start(db: &Path) -> anyhow::Result<AuditSink> {
-        let mut backend = SqliteBackend::open(db, false)?;
+    pub fn start(db: &Location) -> anyhow::Result<AuditSink> {
+        let mut backend = db.open(false)?;
         let (queue, lines) = mpsc::channel::<(AuditDraft, Reply)>();
         std::thread::Builder::new()
             .name("audit-writer".into())

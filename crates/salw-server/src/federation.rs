@@ -23,7 +23,7 @@ use salw_federation::{self as fed, Draft, Kind, Me, NodeId, PeerKey, Rejection, 
 use salw_store::{
     FederationBackend, InboxMessage, NodeInfo, OutboxMessage, PeerRecord, StoreError, TraceBackend,
 };
-use salw_store_sqlite::SqliteBackend;
+use salw_store_any::AnyBackend;
 use serde_json::{Map, Value, json};
 use uuid::Uuid;
 
@@ -359,7 +359,7 @@ pub async fn inbox(State(state): State<Shared>, body: Bytes) -> Response {
     let outcome = tokio::task::spawn_blocking(move || {
         let mut guard = lock(&s.inbox);
         if guard.is_none() {
-            *guard = Some(SqliteBackend::open(&s.db, false)?);
+            *guard = Some(s.db.open(false)?);
         }
         let backend = guard
             .as_mut()
@@ -546,7 +546,7 @@ pub async fn run_sender(state: Shared) {
         first: Duration::from_millis(state.config.federation_retry_first_ms.max(1)),
         max: Duration::from_secs(state.config.federation_retry_max_seconds.max(1)),
     };
-    let mut backend: Option<SqliteBackend> = None;
+    let mut backend: Option<AnyBackend> = None;
     loop {
         let s = state.clone();
         let a = agent.clone();
@@ -554,7 +554,7 @@ pub async fn run_sender(state: Shared) {
         let result = tokio::task::spawn_blocking(move || {
             let mut b = match taken {
                 Some(b) => b,
-                None => SqliteBackend::open(&s.db, false)?,
+                None => s.db.open(false)?,
             };
             // Lost and stolen alerts first: what they queue goes out in this round.
             match crate::alerts::round(&mut b, &s.signing_key, &s.node, Utc::now()) {

@@ -224,7 +224,7 @@ async fn security_headers(mut response: axum::response::Response) -> axum::respo
 /// Makes sure someone can log in: when the registry has no account, creates `admin` with the
 /// configured password or a new random one, which is returned to be shown once.
 pub fn ensure_administrator(state: &AppState) -> anyhow::Result<Option<String>> {
-    let mut backend = salw_store_sqlite::SqliteBackend::open(&state.db, false)?;
+    let mut backend = state.db.open(false)?;
     if !backend.accounts()?.is_empty() {
         return Ok(None);
     }

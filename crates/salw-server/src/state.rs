@@ -12,13 +12,13 @@ use ed25519_dalek::SigningKey;
 use salw_access::{Role, Throttle};
 use salw_search::Searcher;
 use salw_store::{NodeInfo, Registry};
-use salw_store_sqlite::SqliteBackend;
+use salw_store_any::{AnyBackend, Location};
 
 use crate::audit::AuditSink;
 use crate::config::Config;
 use crate::error::ApiError;
 
-pub type Reg = Registry<SqliteBackend>;
+pub type Reg = Registry<AnyBackend>;
 pub type Shared = Arc<AppState>;
 
 /// A browser session. The cookie holds a random secret; the server keeps what it stands for.
@@ -51,7 +51,9 @@ pub const TOKEN_CACHE_LIMIT: usize = 10_000;
 
 pub struct AppState {
     pub config: Config,
-    pub db: PathBuf,
+    pub db: Location,
+    /// The marking search index's folder (beside a registry file, or named for a database).
+    pub index_dir: PathBuf,
     pub node: NodeInfo,
     readers: Mutex<Vec<Reg>>,
     /// Reads running at once (see `read_slots`); the others wait their turn, first come first
@@ -69,7 +71,7 @@ pub struct AppState {
     pub audit: AuditSink,
     /// The connection the federation inbox writes with (opened on first use): its own, so
     /// that receiving never waits for the search index behind the record writer.
-    pub inbox: Mutex<Option<SqliteBackend>>,
+    pub inbox: Mutex<Option<AnyBackend>>,
     /// Wakes the outbox sender when this server queues a message.
     pub outbox_wake: tokio::sync::Notify,
     /// The node's key, to sign the trace messages queued through the server (never logged).
@@ -82,8 +84,8 @@ pub fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|p| p.into_inner())
 }
 
-fn open_reader(db: &Path) -> Result<Reg, ApiError> {
-    SqliteBackend::open(db, false)
+fn open_reader(db: &Location) -> Result<Reg, ApiError> {
+    db.open(false)
         .map(Registry::new)
         .map_err(|e| ApiError::internal("opening the registry", e))
 }
@@ -111,16 +113,11 @@ fn in_read_transaction<T>(
     reg: &mut Reg,
     f: impl FnOnce(&mut Reg) -> Result<T, ApiError>,
 ) -> (Result<T, ApiError>, bool) {
-    let began = reg.backend().connection().execute_batch("BEGIN");
-    if let Err(e) = began {
+    if let Err(e) = reg.backend().begin_read() {
         return (Err(ApiError::internal("starting a read", e)), false);
     }
     let result = f(reg);
-    let conn = reg.backend().connection();
-    if !conn.is_autocommit() && conn.execute_batch("COMMIT").is_err() {
-        let _ = conn.execute_batch("ROLLBACK");
-    }
-    let clean = conn.is_autocommit();
+    let clean = reg.backend().end_read();
     (result, clean)
 }
 
@@ -129,29 +126,22 @@ impl AppState {
     /// audit writer.
     pub fn open(
         config: Config,
-        db: &Path,
+        db: &Location,
+        index_dir: &Path,
         key: SigningKey,
         note: &mut dyn FnMut(&str),
     ) -> anyhow::Result<AppState> {
         let signing_key = key.clone();
-        let mut writer = Registry::new(SqliteBackend::open(db, false)?).with_signing_key(key);
+        let mut writer = Registry::new(db.open(false)?).with_signing_key(key);
         let node = writer.node()?.ok_or_else(|| {
-            anyhow::anyhow!(
-                "{} is not an initialised registry; run `salw --db {} init`",
-                db.display(),
-                db.display()
-            )
+            anyhow::anyhow!("{db} is not an initialised registry; run `salw --db {db} init`")
         })?;
-        let searcher = Searcher::open(
-            writer.backend(),
-            &salw_search::index_dir(db),
-            &node.public_key,
-            note,
-        )?;
+        let searcher = Searcher::open(writer.backend(), index_dir, &node.public_key, note)?;
         let audit = AuditSink::start(db)?;
         Ok(AppState {
             config,
-            db: db.to_owned(),
+            db: db.clone(),
+            index_dir: index_dir.to_owned(),
             node,
             readers: Mutex::new(Vec::new()),
             read_slots: Arc::new(tokio::sync::Semaphore::new(read_slots())),
@@ -226,7 +216,7 @@ impl AppState {
     /// Brings the search up to date with weapons registered by another process while this one
     /// serves (`salw import` or `salw weapon add` beside `salw serve`): one indexed probe when
     /// there are none. A problem is logged; the search goes on with what it has.
-    pub fn catch_up(&self, backend: &mut SqliteBackend) {
+    pub fn catch_up(&self, backend: &mut AnyBackend) {
         let last = self
             .searcher
             .read()
@@ -245,12 +235,12 @@ impl AppState {
 
     /// Adds the weapons registered since the searcher last looked; rebuilds the index when
     /// too many are new.
-    fn bring_up_to_date(&self, searcher: &mut Searcher, backend: &mut SqliteBackend) {
+    fn bring_up_to_date(&self, searcher: &mut Searcher, backend: &mut AnyBackend) {
         match searcher.refresh(backend) {
             Ok(true) => {}
             Ok(false) => match Searcher::open(
                 backend,
-                &salw_search::index_dir(&self.db),
+                &self.index_dir,
                 &self.node.public_key,
                 &mut |why| tracing::info!("{why}"),
             ) {

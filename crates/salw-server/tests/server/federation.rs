@@ -60,8 +60,14 @@ impl Node {
             federation_retry_max_seconds: 1,
             ..Default::default()
         };
-        let state = salw_server::AppState::open(config, &self.db, self.key.clone(), &mut |_| {})
-            .expect("server state");
+        let state = salw_server::AppState::open(
+            config,
+            &salw_store_any::Location::File(self.db.clone()),
+            &salw_search::index_dir(&self.db),
+            self.key.clone(),
+            &mut |_| {},
+        )
+        .expect("server state");
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .enable_all()

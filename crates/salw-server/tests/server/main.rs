@@ -17,6 +17,7 @@ use std::sync::Arc;
 
 use salw_access::Role;
 use salw_store::{Registry, RowError, Staged, WriteContext};
+use salw_store_any::Location;
 use salw_store_sqlite::SqliteBackend;
 
 /// What the servers of this test binary logged (tracing), for tests that check a reason was
@@ -121,8 +122,14 @@ impl TestServer {
             ..Default::default()
         };
         let key_copy = key.clone();
-        let state =
-            salw_server::AppState::open(config, &db, key, &mut |_| {}).expect("server state");
+        let state = salw_server::AppState::open(
+            config,
+            &Location::File(db.clone()),
+            &salw_search::index_dir(&db),
+            key,
+            &mut |_| {},
+        )
+        .expect("server state");
         let runtime = Arc::new(
             tokio::runtime::Builder::new_multi_thread()
                 .worker_threads(2)

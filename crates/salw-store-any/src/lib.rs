@@ -1,0 +1,154 @@
+//! The registry's backend, chosen once at the edge from where the registry is: a SQLite file
+//! (the default, for a node on a laptop) or a PostgreSQL database (`postgres://…`, for a
+//! central node serving many stations). The CLI and the server open an [`AnyBackend`] and
+//! see only the storage traits; nothing above this crate names a backend.
+
+mod delegate;
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use salw_store::StoreError;
+use salw_store::backend::Result;
+use salw_store_postgres::PgBackend;
+use salw_store_sqlite::SqliteBackend;
+
+pub use salw_store_postgres::{fresh_test_database, is_postgres_url, redact};
+
+/// Where a registry is.
+#[derive(Clone, PartialEq, Eq)]
+pub enum Location {
+    File(PathBuf),
+    /// A `postgres://` or `postgresql://` URL (libpq's form; the password, if any, in it).
+    Postgres(String),
+}
+
+impl Location {
+    pub fn parse(text: &str) -> Location {
+        if is_postgres_url(text) {
+            Location::Postgres(text.to_owned())
+        } else {
+            Location::File(PathBuf::from(text))
+        }
+    }
+
+    pub fn from_path(path: &Path) -> Location {
+        match path.to_str() {
+            Some(text) => Location::parse(text),
+            None => Location::File(path.to_owned()),
+        }
+    }
+
+    /// Opens the registry (creating the file, or the schema, when `create`), applying the
+    /// backend's pending migrations.
+    pub fn open(&self, create: bool) -> Result<AnyBackend> {
+        Ok(match self {
+            Location::File(path) => AnyBackend::Sqlite(SqliteBackend::open(path, create)?),
+            Location::Postgres(url) => AnyBackend::Postgres(PgBackend::open(url, create)?),
+        })
+    }
+
+    /// The file a derived thing (the key, the search index) sits in beside a registry file:
+    /// the file's path with `suffix` appended. A database on a server has no "beside".
+    pub fn beside(&self, suffix: &str) -> Option<PathBuf> {
+        match self {
+            Location::File(path) => {
+                let mut name = path.as_os_str().to_owned();
+                name.push(suffix);
+                Some(PathBuf::from(name))
+            }
+            Location::Postgres(_) => None,
+        }
+    }
+
+    pub fn is_file(&self) -> bool {
+        matches!(self, Location::File(_))
+    }
+
+    /// Whether a registry file exists there (a database on a server: assumed, `open` tells).
+    pub fn exists(&self) -> bool {
+        match self {
+            Location::File(path) => path.exists(),
+            Location::Postgres(_) => true,
+        }
+    }
+}
+
+/// Shown to users and in logs: a file's path, a URL without its password.
+impl fmt::Display for Location {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Location::File(path) => write!(f, "{}", path.display()),
+            Location::Postgres(url) => write!(f, "{}", redact(url)),
+        }
+    }
+}
+
+impl fmt::Debug for Location {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Location({self})")
+    }
+}
+
+/// One of the backends, behind every storage trait (`salw_store::Store`).
+pub enum AnyBackend {
+    Sqlite(SqliteBackend),
+    Postgres(PgBackend),
+}
+
+impl AnyBackend {
+    /// For a bulk import: see `SqliteBackend::begin_bulk`. PostgreSQL needs no switch (its
+    /// bulk path is COPY, taken by `defer_weapon_indexes`). Returns whether a switch happened.
+    pub fn begin_bulk(&mut self) -> Result<bool> {
+        match self {
+            AnyBackend::Sqlite(b) => b.begin_bulk(),
+            AnyBackend::Postgres(_) => Ok(false),
+        }
+    }
+
+    pub fn end_bulk(&mut self) -> Result<()> {
+        match self {
+            AnyBackend::Sqlite(b) => b.end_bulk(),
+            AnyBackend::Postgres(_) => Ok(()),
+        }
+    }
+
+    /// Starts a read-only transaction: one snapshot for a whole request.
+    pub fn begin_read(&mut self) -> Result<()> {
+        match self {
+            AnyBackend::Sqlite(b) => b
+                .connection()
+                .execute_batch("BEGIN")
+                .map_err(|e| StoreError::Backend(e.to_string())),
+            AnyBackend::Postgres(b) => b
+                .client()
+                .batch_execute("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+                .map_err(|e| StoreError::Backend(e.to_string())),
+        }
+    }
+
+    /// Ends what `begin_read` started; returns whether the connection is clean enough to be
+    /// used again (no transaction left open).
+    pub fn end_read(&mut self) -> bool {
+        match self {
+            AnyBackend::Sqlite(b) => {
+                let conn = b.connection();
+                if !conn.is_autocommit() && conn.execute_batch("COMMIT").is_err() {
+                    let _ = conn.execute_batch("ROLLBACK");
+                }
+                conn.is_autocommit()
+            }
+            AnyBackend::Postgres(b) => {
+                let client = b.client();
+                client.batch_execute("COMMIT").is_ok() || client.batch_execute("ROLLBACK").is_ok()
+            }
+        }
+    }
+
+    pub fn kind(&self) -> &'static str {
+        match self {
+            AnyBackend::Sqlite(_) => "SQLite",
+            AnyBackend::Postgres(_) => "PostgreSQL",
+        }
+    }
+}

@@ -3,7 +3,7 @@
 
 use rusqlite::{OptionalExtension, params};
 use salw_store::backend::Result;
-use salw_store::{AlertBackend, AlertHit, LostStolen, PartnerAlert, Recovery};
+use salw_store::{AlertBackend, AlertHit, LostStolen, PartnerAlert, Recovery, SharedAlert};
 use uuid::Uuid;
 
 use crate::{SqliteBackend, db};
@@ -133,6 +133,36 @@ impl AlertBackend for SqliteBackend {
             ))
             .map_err(db)?;
         let rows = stmt.query_map([identity_key], alert_row).map_err(db)?;
+        rows.collect::<rusqlite::Result<Vec<_>>>().map_err(db)
+    }
+
+    fn partner_alert_records(&mut self) -> Result<Vec<PartnerAlert>> {
+        let mut stmt = self
+            .conn
+            .prepare_cached(&format!(
+                "SELECT {ALERT_COLUMNS} FROM partner_alerts ORDER BY rowid"
+            ))
+            .map_err(db)?;
+        let rows = stmt.query_map([], alert_row).map_err(db)?;
+        rows.collect::<rusqlite::Result<Vec<_>>>().map_err(db)
+    }
+
+    fn shared_alert_records(&mut self) -> Result<Vec<SharedAlert>> {
+        let mut stmt = self
+            .conn
+            .prepare_cached(
+                "SELECT event_id, partner, message_id FROM alerts_shared ORDER BY rowid",
+            )
+            .map_err(db)?;
+        let rows = stmt
+            .query_map([], |r| {
+                Ok(SharedAlert {
+                    event_id: r.get::<_, Uuid>(0)?.to_string(),
+                    partner: r.get(1)?,
+                    message_id: r.get(2)?,
+                })
+            })
+            .map_err(db)?;
         rows.collect::<rusqlite::Result<Vec<_>>>().map_err(db)
     }
 

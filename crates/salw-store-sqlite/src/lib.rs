@@ -212,6 +212,58 @@ const TRACED_COUNTS_SQL: &str = "SELECT coalesce(e.trace_outcome, 'none'), count
       AND NOT EXISTS (SELECT 1 FROM events c WHERE c.supersedes = e.id)
     GROUP BY 1";
 
+/// A signed head's row: seq, hash, signature, signed_at.
+type HeadRow = (i64, Vec<u8>, Vec<u8>, String);
+
+fn decode_head((seq, hash, signature, signed_at): HeadRow) -> Result<SignedHead> {
+    Ok(SignedHead {
+        seq,
+        hash: hash32(hash)?,
+        signature: signature
+            .try_into()
+            .map_err(|_| StoreError::Corrupt("a head signature is not 64 bytes".into()))?,
+        signed_at,
+    })
+}
+
+const RELEASE_COLUMNS: &str = "seq, indicator, period_from, period_to, profile, released_at, \
+     released_by, numerator, denominator, figures, revises";
+
+fn release_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Release> {
+    let numerator: i64 = r.get(7)?;
+    let denominator: i64 = r.get(8)?;
+    Ok(Release {
+        seq: r.get(0)?,
+        indicator: r.get(1)?,
+        period_from: r.get(2)?,
+        period_to: r.get(3)?,
+        profile: r.get(4)?,
+        released_at: r.get(5)?,
+        released_by: r.get(6)?,
+        numerator: numerator as u64,
+        denominator: denominator as u64,
+        percent: salw_core::indicator::percent(numerator as u64, denominator as u64),
+        figures: r.get(9)?,
+        revises: r.get(10)?,
+    })
+}
+
+const ANSWER_COLUMNS: &str =
+    "seq, template, period_from, period_to, question, answer, entered_at, entered_by";
+
+fn answer_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<ReportAnswer> {
+    Ok(ReportAnswer {
+        seq: r.get(0)?,
+        template: r.get(1)?,
+        period_from: r.get(2)?,
+        period_to: r.get(3)?,
+        question: r.get(4)?,
+        answer: r.get(5)?,
+        entered_at: r.get(6)?,
+        entered_by: r.get(7)?,
+    })
+}
+
 const WEAPON_SELECT: &str =
     "SELECT w.status, w.holder, w.seq, j.payload FROM weapons w JOIN journal j ON j.seq = w.seq";
 
@@ -385,24 +437,32 @@ impl Backend for SqliteBackend {
     }
 
     fn last_signed_head(&mut self) -> Result<Option<SignedHead>> {
-        let row: Option<(i64, Vec<u8>, Vec<u8>, String)> = self
+        let row: Option<HeadRow> = self
             .conn
             .query_row("SELECT seq, hash, signature, signed_at FROM journal_heads ORDER BY seq DESC LIMIT 1", [], |r| {
                 Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
             })
             .optional()
             .map_err(db)?;
-        row.map(|(seq, hash, signature, signed_at)| {
-            Ok(SignedHead {
-                seq,
-                hash: hash32(hash)?,
-                signature: signature
-                    .try_into()
-                    .map_err(|_| StoreError::Corrupt("a head signature is not 64 bytes".into()))?,
-                signed_at,
-            })
-        })
-        .transpose()
+        row.map(decode_head).transpose()
+    }
+
+    fn scan_signed_heads(&mut self, visit: &mut dyn FnMut(SignedHead) -> Result<()>) -> Result<()> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT seq, hash, signature, signed_at FROM journal_heads ORDER BY seq")
+            .map_err(db)?;
+        let mut rows = stmt.query([]).map_err(db)?;
+        while let Some(r) = rows.next().map_err(db)? {
+            let row: HeadRow = (
+                r.get(0).map_err(db)?,
+                r.get(1).map_err(db)?,
+                r.get(2).map_err(db)?,
+                r.get(3).map_err(db)?,
+            );
+            visit(decode_head(row)?)?;
+        }
+        Ok(())
     }
 
     fn weapon(&mut self, id: Uuid) -> Result<Option<StoredWeapon>> {
@@ -836,35 +896,27 @@ impl Backend for SqliteBackend {
         let (from, to) = period.unzip();
         let mut stmt = self
             .conn
-            .prepare_cached(
-                "SELECT seq, indicator, period_from, period_to, profile, released_at, released_by,
-                        numerator, denominator, figures, revises
-                 FROM indicator_releases
-                 WHERE indicator = ?1 AND (?2 IS NULL OR period_from = ?2)
-                   AND (?3 IS NULL OR period_to = ?3) AND (?4 IS NULL OR profile = ?4)
-                 ORDER BY seq",
-            )
+            .prepare_cached(&format!(
+                "SELECT {RELEASE_COLUMNS} FROM indicator_releases
+                     WHERE indicator = ?1 AND (?2 IS NULL OR period_from = ?2)
+                       AND (?3 IS NULL OR period_to = ?3) AND (?4 IS NULL OR profile = ?4)
+                     ORDER BY seq"
+            ))
             .map_err(db)?;
         let rows = stmt
-            .query_map(params![indicator, from, to, profile], |r| {
-                let numerator: i64 = r.get(7)?;
-                let denominator: i64 = r.get(8)?;
-                Ok(Release {
-                    seq: r.get(0)?,
-                    indicator: r.get(1)?,
-                    period_from: r.get(2)?,
-                    period_to: r.get(3)?,
-                    profile: r.get(4)?,
-                    released_at: r.get(5)?,
-                    released_by: r.get(6)?,
-                    numerator: numerator as u64,
-                    denominator: denominator as u64,
-                    percent: salw_core::indicator::percent(numerator as u64, denominator as u64),
-                    figures: r.get(9)?,
-                    revises: r.get(10)?,
-                })
-            })
+            .query_map(params![indicator, from, to, profile], release_row)
             .map_err(db)?;
+        rows.collect::<rusqlite::Result<Vec<_>>>().map_err(db)
+    }
+
+    fn all_releases(&mut self) -> Result<Vec<Release>> {
+        let mut stmt = self
+            .conn
+            .prepare_cached(&format!(
+                "SELECT {RELEASE_COLUMNS} FROM indicator_releases ORDER BY seq"
+            ))
+            .map_err(db)?;
+        let rows = stmt.query_map([], release_row).map_err(db)?;
         rows.collect::<rusqlite::Result<Vec<_>>>().map_err(db)
     }
 
@@ -896,25 +948,22 @@ impl Backend for SqliteBackend {
     fn report_answers(&mut self, template: &str) -> Result<Vec<ReportAnswer>> {
         let mut stmt = self
             .conn
-            .prepare_cached(
-                "SELECT seq, template, period_from, period_to, question, answer, entered_at, entered_by
-                 FROM report_answers WHERE template = ?1 ORDER BY seq",
-            )
+            .prepare_cached(&format!(
+                "SELECT {ANSWER_COLUMNS} FROM report_answers WHERE template = ?1 ORDER BY seq"
+            ))
             .map_err(db)?;
-        let rows = stmt
-            .query_map([template], |r| {
-                Ok(ReportAnswer {
-                    seq: r.get(0)?,
-                    template: r.get(1)?,
-                    period_from: r.get(2)?,
-                    period_to: r.get(3)?,
-                    question: r.get(4)?,
-                    answer: r.get(5)?,
-                    entered_at: r.get(6)?,
-                    entered_by: r.get(7)?,
-                })
-            })
+        let rows = stmt.query_map([template], answer_row).map_err(db)?;
+        rows.collect::<rusqlite::Result<Vec<_>>>().map_err(db)
+    }
+
+    fn all_report_answers(&mut self) -> Result<Vec<ReportAnswer>> {
+        let mut stmt = self
+            .conn
+            .prepare_cached(&format!(
+                "SELECT {ANSWER_COLUMNS} FROM report_answers ORDER BY seq"
+            ))
             .map_err(db)?;
+        let rows = stmt.query_map([], answer_row).map_err(db)?;
         rows.collect::<rusqlite::Result<Vec<_>>>().map_err(db)
     }
 
@@ -1006,6 +1055,13 @@ impl Backend for SqliteBackend {
     fn photo_hashes(&mut self) -> Result<Vec<String>> {
         self.conn
             .prepare_cached("SELECT DISTINCT hash FROM weapon_photos ORDER BY hash")
+            .and_then(|mut s| s.query_map([], |r| r.get(0))?.collect())
+            .map_err(db)
+    }
+
+    fn blob_hashes(&mut self) -> Result<Vec<String>> {
+        self.conn
+            .prepare_cached("SELECT hash FROM blobs ORDER BY rowid")
             .and_then(|mut s| s.query_map([], |r| r.get(0))?.collect())
             .map_err(db)
     }

@@ -67,6 +67,15 @@ pub struct AlertHit {
     pub notice: Option<String>,
 }
 
+/// A note that a lost or stolen report was shared with a partner (`record_shared`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SharedAlert {
+    /// The `reported_lost` / `reported_stolen` event (hyphenated UUID).
+    pub event_id: String,
+    pub partner: String,
+    pub message_id: String,
+}
+
 /// A recovery recorded here, to be matched against the partners' alerts.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Recovery {
@@ -110,4 +119,12 @@ pub trait AlertBackend: Backend {
     fn hits_to_notify(&mut self) -> Result<Vec<AlertHit>>;
     /// Notes the message that told the reporting State of hit `seq`.
     fn record_notice(&mut self, seq: i64, message_id: &str) -> Result<()>;
+    /// Every note of what was shared with whom, in the order kept (for copying a registry).
+    fn shared_alert_records(&mut self) -> Result<Vec<SharedAlert>> {
+        Err(crate::backend::unsupported("shared_alert_records"))
+    }
+    /// Every alert received, in the order kept (for copying a registry).
+    fn partner_alert_records(&mut self) -> Result<Vec<PartnerAlert>> {
+        Err(crate::backend::unsupported("partner_alert_records"))
+    }
 }

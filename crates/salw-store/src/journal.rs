@@ -13,6 +13,25 @@ pub type Hash = [u8; 32];
 /// The hash that comes before the first entry.
 pub const GENESIS: Hash = [0; 32];
 
+/// The kinds of entry the registry writes (`JournalEntry::kind`), and what each one's payload
+/// holds; the projections a backend keeps follow from them (`copy` rebuilds them so).
+pub mod kind {
+    /// `NodeInfo`; kept in the settings (`meta` "node").
+    pub const NODE_INITIALISED: &str = "node.initialised";
+    /// `NodeInfo` with its new country; kept in the settings (`meta` "node").
+    pub const NODE_COUNTRY_SET: &str = "node.country_set";
+    /// The `CategoryDef` added; the whole list is kept in the settings (`meta` "categories").
+    pub const CATEGORY_DEFINED: &str = "category.defined";
+    /// The prepared `Weapon`: a weapons row in its first state.
+    pub const WEAPON_REGISTERED: &str = "weapon.registered";
+    /// The prepared `Person`: a persons row.
+    pub const PERSON_REGISTERED: &str = "person.registered";
+    /// The prepared `LifecycleEvent`: an events row, and its weapon's new state.
+    pub const EVENT_RECORDED: &str = "event.recorded";
+    /// The `PhotoRecord`: a photo linked to its weapon, its bytes stored under their hash.
+    pub const PHOTO_ADDED: &str = "photo.added";
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct JournalEntry {
     pub seq: i64,

@@ -11,6 +11,7 @@ pub mod access;
 pub mod alerts;
 pub mod assessments;
 pub mod backend;
+pub mod copy;
 pub mod error;
 pub mod federation;
 pub mod ids;
@@ -26,8 +27,9 @@ pub use access::{
     AccessBackend, Account, ApiToken, AuditDraft, AuditFilter, AuditRecord, append_audit,
     verify_audit,
 };
-pub use alerts::{AlertBackend, AlertHit, LostStolen, PartnerAlert, Recovery};
+pub use alerts::{AlertBackend, AlertHit, LostStolen, PartnerAlert, Recovery, SharedAlert};
 pub use backend::{Backend, Clash, StoredEvent, StoredWeapon, Summary};
+pub use copy::{CopyReport, copy_registry};
 pub use error::StoreError;
 pub use federation::{FederationBackend, InboxMessage, OutboxMessage, PeerRecord};
 pub use journal::{Hash, JournalEntry, SignedHead};

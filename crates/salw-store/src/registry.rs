@@ -10,7 +10,7 @@ use uuid::Uuid;
 
 use crate::backend::{Backend, Clash, Result, StoredEvent, StoredWeapon};
 use crate::error::StoreError;
-use crate::journal::{GENESIS, Hash, JournalEntry, SignedHead};
+use crate::journal::{GENESIS, Hash, JournalEntry, SignedHead, kind};
 use crate::photos::{MAX_PHOTO_BYTES, PhotoRecord, PhotoRefused, image_type};
 use crate::records::{
     EventDraft, PreparedWeapon, Record, RecordRef, RowError, Staged, prepare_weapon,
@@ -176,7 +176,7 @@ impl<B: Backend> Registry<B> {
             reg.append(
                 head,
                 ctx,
-                "category.defined",
+                kind::CATEGORY_DEFINED,
                 "node".into(),
                 stamp,
                 payload.clone(),
@@ -238,7 +238,7 @@ impl<B: Backend> Registry<B> {
             reg.append(
                 head,
                 ctx,
-                "node.initialised",
+                kind::NODE_INITIALISED,
                 "node".into(),
                 ctx.now.to_rfc3339(),
                 payload.clone(),
@@ -262,7 +262,7 @@ impl<B: Backend> Registry<B> {
             reg.append(
                 head,
                 ctx,
-                "node.country_set",
+                kind::NODE_COUNTRY_SET,
                 "node".into(),
                 ctx.now.to_rfc3339(),
                 payload.clone(),
@@ -537,7 +537,7 @@ impl<B: Backend> Registry<B> {
         self.append(
             head,
             ctx,
-            "weapon.registered",
+            kind::WEAPON_REGISTERED,
             format!("weapon:{}", weapon.id),
             stamp,
             payload,
@@ -610,7 +610,7 @@ impl<B: Backend> Registry<B> {
         self.append(
             head,
             ctx,
-            "person.registered",
+            kind::PERSON_REGISTERED,
             format!("person:{}", person.id),
             stamp,
             payload,
@@ -741,7 +741,7 @@ impl<B: Backend> Registry<B> {
         let seq = self.append(
             head,
             ctx,
-            "event.recorded",
+            kind::EVENT_RECORDED,
             format!("weapon:{}", event.weapon_id),
             event.occurred_on.to_string(),
             payload,
@@ -812,7 +812,7 @@ impl<B: Backend> Registry<B> {
             reg.append(
                 head,
                 ctx,
-                "photo.added",
+                kind::PHOTO_ADDED,
                 format!("weapon:{weapon}"),
                 occurred,
                 payload,

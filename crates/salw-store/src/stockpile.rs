@@ -49,6 +49,21 @@ pub mod kind {
     pub const RELEASE: &str = "release";
     /// A weapon handed in at a collection point: id = the campaign.
     pub const INTAKE: &str = "intake";
+
+    /// Every kind, as the backends' schemas list them.
+    pub const ALL: &[&str] = &[
+        POLICY,
+        COUNT,
+        COUNT_RESULT,
+        DISCREPANCY,
+        DISCREPANCY_STEP,
+        CAMPAIGN,
+        DESTRUCTION,
+        DESTRUCTION_EVIDENCE,
+        HOLD,
+        RELEASE,
+        INTAKE,
+    ];
 }
 
 /// One stockpile record as kept: `body` is the record as JSON.

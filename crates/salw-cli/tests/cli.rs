@@ -8,7 +8,25 @@ use serde_json::Value;
 
 struct Node {
     dir: tempfile::TempDir,
+    /// The registry: a file, or a `postgres://` URL (see `on_postgres`).
     db: PathBuf,
+    /// The key file, given with `--key-file` (a registry on a server has no "beside").
+    key_file: Option<PathBuf>,
+}
+
+thread_local! {
+    /// Set by `on_postgres`: the nodes this test makes keep their registry in PostgreSQL.
+    static ON_POSTGRES: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Runs a test of this file again with every registry in PostgreSQL (a fresh schema of the
+/// database SALW_TEST_POSTGRES names per node): the same commands, the same expectations.
+fn on_postgres(test: fn()) {
+    if salw_store_any::fresh_test_database("cli-probe").is_none() {
+        return;
+    }
+    ON_POSTGRES.with(|on| on.set(true));
+    test();
 }
 
 fn salw_bin() -> &'static str {
@@ -18,10 +36,38 @@ fn salw_bin() -> &'static str {
 impl Node {
     fn new() -> Node {
         let dir = tempfile::tempdir().expect("temp dir");
-        let db = dir.path().join("registry.db");
-        let node = Node { dir, db };
+        let node = if ON_POSTGRES.with(|on| on.get()) {
+            let url = salw_store_any::fresh_test_database("cli").expect("SALW_TEST_POSTGRES");
+            let key_file = Some(dir.path().join("registry.key"));
+            Node {
+                db: PathBuf::from(url),
+                key_file,
+                dir,
+            }
+        } else {
+            let db = dir.path().join("registry.db");
+            Node {
+                dir,
+                db,
+                key_file: None,
+            }
+        };
         node.ok(&["init", "--country", "KE"]);
         node
+    }
+
+    fn on_postgres(&self) -> bool {
+        self.key_file.is_some()
+    }
+
+    /// `--db` and, for a registry on a server, `--key-file`: for commands run by hand.
+    fn location_args(&self) -> Vec<std::ffi::OsString> {
+        let mut args = vec!["--db".into(), self.db.clone().into_os_string()];
+        if let Some(key) = &self.key_file {
+            args.push("--key-file".into());
+            args.push(key.clone().into_os_string());
+        }
+        args
     }
 
     fn path(&self, name: &str) -> PathBuf {
@@ -30,8 +76,7 @@ impl Node {
 
     fn run(&self, args: &[&str]) -> Output {
         Command::new(salw_bin())
-            .arg("--db")
-            .arg(&self.db)
+            .args(self.location_args())
             .args(args)
             .env("SALW_USER", "test-clerk")
             .env_remove("SALW_DATABASE")
@@ -128,9 +173,12 @@ impl Node {
     }
 
     fn journal_len(&self) -> i64 {
-        let conn = rusqlite::Connection::open(&self.db).expect("open");
-        conn.query_row("SELECT count(*) FROM journal", [], |r| r.get(0))
-            .expect("count")
+        let mut backend = salw_store_any::Location::from_path(&self.db)
+            .open(false)
+            .expect("open");
+        salw_store::Backend::journal_head(&mut backend)
+            .expect("head")
+            .map_or(0, |(seq, _)| seq)
     }
 
     fn write(&self, name: &str, text: &str) -> PathBuf {
@@ -841,15 +889,17 @@ fn a_bulk_load_into_an_empty_registry_still_names_every_clash_and_keeps_its_inde
     );
 
     // After the bulk load the indexes are there: a later clash is refused at once.
-    let conn = rusqlite::Connection::open(&more.db).expect("open");
-    let indexes: i64 = conn
-        .query_row(
-            "SELECT count(*) FROM sqlite_master WHERE type = 'index' AND tbl_name = 'weapons' AND sql LIKE 'CREATE UNIQUE INDEX %'",
-            [],
-            |r| r.get(0),
-        )
-        .expect("count");
-    assert_eq!(indexes, 3);
+    if !more.on_postgres() {
+        let conn = rusqlite::Connection::open(&more.db).expect("open");
+        let indexes: i64 = conn
+            .query_row(
+                "SELECT count(*) FROM sqlite_master WHERE type = 'index' AND tbl_name = 'weapons' AND sql LIKE 'CREATE UNIQUE INDEX %'",
+                [],
+                |r| r.get(0),
+            )
+            .expect("count");
+        assert_eq!(indexes, 3);
+    }
     let err = more.fails(&[
         "weapon",
         "add",
@@ -1190,8 +1240,7 @@ fn an_import_killed_at_any_moment_leaves_none_or_all_of_the_file() {
     let mut outcomes = (0, 0);
     for i in 0..6u32 {
         let mut child = Command::new(salw_bin())
-            .arg("--db")
-            .arg(&node.db)
+            .args(node.location_args())
             .args(["import", s(&data)])
             .spawn()
             .expect("spawn");
@@ -1601,7 +1650,8 @@ fn a_batch_of_queries_answers_each_line_in_order() {
 
     // From standard input too; options that only make sense for one query are refused.
     let mut child = std::process::Command::new(salw_bin())
-        .args(["--db", s(&node.db), "search", "--batch", "-"])
+        .args(node.location_args())
+        .args(["search", "--batch", "-"])
         .stdin(std::process::Stdio::piped())
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())
@@ -1671,8 +1721,7 @@ impl Served {
         use std::io::BufRead;
         let mut command = Command::new(salw_bin());
         command
-            .arg("--db")
-            .arg(&node.db)
+            .args(node.location_args())
             .args(["serve", "--listen", "127.0.0.1:0"])
             .env_remove("SALW_DATABASE")
             .env_remove("SALW_ADMIN_PASSWORD")
@@ -1857,8 +1906,7 @@ fn account_commands_refuse_bad_input_naming_the_field() {
     let e = node.fails(&["user", "add", "Amina Root", "--role", "analyst"]);
     assert!(e.contains("name:"), "{e}");
     let out = Command::new(salw_bin())
-        .arg("--db")
-        .arg(&node.db)
+        .args(node.location_args())
         .args([
             "user",
             "add",
@@ -2291,11 +2339,13 @@ fn scope_pooling_breakdowns_and_revisions_from_event_level_records() {
     assert_eq!(releases[1]["revises"], releases[0]["seq"]);
     assert_eq!(releases[0]["percent"].as_f64(), Some(10.0));
     // Released figures cannot be edited in place.
-    let conn = rusqlite::Connection::open(&node.db).expect("open");
-    assert!(
-        conn.execute("UPDATE indicator_releases SET numerator = 19", [])
-            .is_err()
-    );
+    if !node.on_postgres() {
+        let conn = rusqlite::Connection::open(&node.db).expect("open");
+        assert!(
+            conn.execute("UPDATE indicator_releases SET numerator = 19", [])
+                .is_err()
+        );
+    }
 }
 
 #[test]
@@ -3690,15 +3740,17 @@ fn an_assessment_is_recorded_all_or_none_shown_with_live_figures_and_written_as_
         "--owner",
         "NCB",
     ]);
-    let conn = rusqlite::Connection::open(&node.db).expect("open");
-    let kept: i64 = conn
-        .query_row("SELECT count(*) FROM assessment_entries", [], |r| r.get(0))
-        .expect("count");
-    assert_eq!(kept, 4);
-    let e = conn
-        .execute("DELETE FROM assessment_entries", [])
-        .expect_err("never deleted");
-    assert!(e.to_string().contains("never deleted"), "{e}");
+    if !node.on_postgres() {
+        let conn = rusqlite::Connection::open(&node.db).expect("open");
+        let kept: i64 = conn
+            .query_row("SELECT count(*) FROM assessment_entries", [], |r| r.get(0))
+            .expect("count");
+        assert_eq!(kept, 4);
+        let e = conn
+            .execute("DELETE FROM assessment_entries", [])
+            .expect_err("never deleted");
+        assert!(e.to_string().contains("never deleted"), "{e}");
+    }
 
     let json: Value =
         serde_json::from_str(&node.ok(&["assess", "show", "2026", "--format", "json"]))
@@ -3996,4 +4048,141 @@ fn a_stock_count_discrepancy_intake_and_destruction_from_the_command_line() {
     let shown = node.json(&["show", &handed, "--json"]);
     assert_eq!(shown["status"], "destroyed", "{shown}");
     node.ok(&["verify"]);
+}
+
+/// The story of a registry again, with every registry in PostgreSQL (`on_postgres`): the
+/// same commands, the same answers (issue: the second storage backend).
+mod postgres {
+    use super::*;
+
+    #[test]
+    fn register_a_weapon_and_show_it_with_its_marks_and_timeline() {
+        on_postgres(super::register_a_weapon_and_show_it_with_its_marks_and_timeline);
+    }
+
+    #[test]
+    fn every_weapon_rule_is_refused_with_its_field_and_reason() {
+        on_postgres(super::every_weapon_rule_is_refused_with_its_field_and_reason);
+    }
+
+    #[test]
+    fn impossible_histories_are_refused_with_the_reason() {
+        on_postgres(super::impossible_histories_are_refused_with_the_reason);
+    }
+
+    #[test]
+    fn loss_recovery_issue_import_marking_and_corrections() {
+        on_postgres(super::loss_recovery_issue_import_marking_and_corrections);
+    }
+
+    #[test]
+    fn deactivated_weapon_seized_as_reactivated() {
+        on_postgres(super::deactivated_weapon_seized_as_reactivated);
+    }
+
+    #[test]
+    fn a_file_with_bad_rows_writes_nothing_and_names_every_bad_row() {
+        on_postgres(super::a_file_with_bad_rows_writes_nothing_and_names_every_bad_row);
+    }
+
+    #[test]
+    fn importing_the_same_file_twice_adds_nothing_the_second_time() {
+        on_postgres(super::importing_the_same_file_twice_adds_nothing_the_second_time);
+    }
+
+    #[test]
+    fn a_bulk_load_into_an_empty_registry_still_names_every_clash_and_keeps_its_indexes() {
+        on_postgres(
+            super::a_bulk_load_into_an_empty_registry_still_names_every_clash_and_keeps_its_indexes,
+        );
+    }
+
+    #[test]
+    fn an_export_imported_into_a_new_registry_gives_the_same_records() {
+        on_postgres(super::an_export_imported_into_a_new_registry_gives_the_same_records);
+    }
+
+    #[test]
+    fn categories_can_be_extended_and_both_marking_forms_are_kept() {
+        on_postgres(super::categories_can_be_extended_and_both_marking_forms_are_kept);
+    }
+
+    #[test]
+    fn the_marking_search_finds_misread_worn_and_foreign_script_serials() {
+        on_postgres(super::the_marking_search_finds_misread_worn_and_foreign_script_serials);
+    }
+
+    #[test]
+    fn search_ranks_wanted_weapons_first_among_equals_and_filters_on_every_field() {
+        on_postgres(
+            super::search_ranks_wanted_weapons_first_among_equals_and_filters_on_every_field,
+        );
+    }
+
+    #[test]
+    fn a_batch_of_queries_answers_each_line_in_order() {
+        on_postgres(super::a_batch_of_queries_answers_each_line_in_order);
+    }
+
+    #[test]
+    fn serve_makes_a_first_administrator_and_accounts_and_tokens_work_over_http() {
+        on_postgres(
+            super::serve_makes_a_first_administrator_and_accounts_and_tokens_work_over_http,
+        );
+    }
+
+    #[test]
+    fn every_vector_case_holds_when_built_from_event_level_records() {
+        on_postgres(super::every_vector_case_holds_when_built_from_event_level_records);
+    }
+
+    #[test]
+    fn scope_pooling_breakdowns_and_revisions_from_event_level_records() {
+        on_postgres(super::scope_pooling_breakdowns_and_revisions_from_event_level_records);
+    }
+
+    #[test]
+    fn a_corrected_seizure_counts_once_and_bad_indicator_arguments_are_named() {
+        on_postgres(super::a_corrected_seizure_counts_once_and_bad_indicator_arguments_are_named);
+    }
+
+    #[test]
+    fn questionnaire_tables_count_each_recovery_by_type_basis_outcome_and_person_sex() {
+        on_postgres(
+            super::questionnaire_tables_count_each_recovery_by_type_basis_outcome_and_person_sex,
+        );
+    }
+
+    #[test]
+    fn poa_report_fills_what_the_registry_knows_and_lists_the_rest() {
+        on_postgres(super::poa_report_fills_what_the_registry_knows_and_lists_the_rest);
+    }
+
+    #[test]
+    fn a_trace_goes_from_the_seizing_state_to_the_maker_then_the_importer_and_closes_on_all_three()
+    {
+        on_postgres(super::a_trace_goes_from_the_seizing_state_to_the_maker_then_the_importer_and_closes_on_all_three);
+    }
+
+    #[test]
+    fn att_report_counts_the_years_exports_and_imports_by_sub_category_and_partner() {
+        on_postgres(
+            super::att_report_counts_the_years_exports_and_imports_by_sub_category_and_partner,
+        );
+    }
+
+    #[test]
+    fn an_assessment_is_recorded_all_or_none_shown_with_live_figures_and_written_as_files() {
+        on_postgres(super::an_assessment_is_recorded_all_or_none_shown_with_live_figures_and_written_as_files);
+    }
+
+    #[test]
+    fn a_stock_count_discrepancy_intake_and_destruction_from_the_command_line() {
+        on_postgres(super::a_stock_count_discrepancy_intake_and_destruction_from_the_command_line);
+    }
+
+    #[test]
+    fn two_served_nodes_deliver_a_ping_queued_by_the_cli() {
+        on_postgres(super::two_served_nodes_deliver_a_ping_queued_by_the_cli);
+    }
 }

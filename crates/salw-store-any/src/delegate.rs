@@ -7,7 +7,7 @@ use salw_core::lifecycle::WeaponState;
 use salw_core::{LifecycleEvent, Person, Weapon};
 use salw_store::access::{AccessBackend, Account, ApiToken, AuditFilter, AuditRecord};
 use salw_store::alerts::{
-    AlertBackend, AlertHit, LostStolen, PartnerAlert, Recovery as AlertRecovery,
+    AlertBackend, AlertHit, LostStolen, PartnerAlert, Recovery as AlertRecovery, SharedAlert,
 };
 use salw_store::assessments::{AssessBackend, AssistanceRecord, StoredEntry};
 use salw_store::backend::{
@@ -55,6 +55,7 @@ impl Backend for AnyBackend {
         fn scan_journal(&mut self, visit: &mut dyn FnMut(JournalEntry) -> Result<()>) -> Result<()>;
         fn put_signed_head(&mut self, head: &SignedHead) -> Result<()>;
         fn last_signed_head(&mut self) -> Result<Option<SignedHead>>;
+        fn scan_signed_heads(&mut self, _visit: &mut dyn FnMut(SignedHead) -> Result<()>) -> Result<()>;
         fn weapon(&mut self, id: Uuid) -> Result<Option<StoredWeapon>>;
         fn weapon_id_by_key(&mut self, key: &str) -> Result<Option<Uuid>>;
         fn weapon_id_by_reference(&mut self, reference: &str) -> Result<Option<Uuid>>;
@@ -78,13 +79,16 @@ impl Backend for AnyBackend {
         fn period_event_counts(&mut self, from: &str, to: &str) -> Result<PeriodEventCounts>;
         fn releases(&mut self, indicator: &str, period: Option<(&str, &str)>, profile: Option<&str>) -> Result<Vec<Release>>;
         fn insert_release(&mut self, release: &Release) -> Result<i64>;
+        fn all_releases(&mut self) -> Result<Vec<Release>>;
         fn report_answers(&mut self, template: &str) -> Result<Vec<ReportAnswer>>;
         fn insert_report_answer(&mut self, answer: &ReportAnswer) -> Result<i64>;
+        fn all_report_answers(&mut self) -> Result<Vec<ReportAnswer>>;
         fn put_blob(&mut self, hash: &str, media_type: &str, bytes: &[u8]) -> Result<()>;
         fn blob(&mut self, hash: &str) -> Result<Option<(String, Vec<u8>)>>;
         fn insert_photo(&mut self, photo: &PhotoRecord, seq: i64) -> Result<bool>;
         fn photos_of(&mut self, weapon: Uuid) -> Result<Vec<StoredPhoto>>;
         fn photo_hashes(&mut self) -> Result<Vec<String>>;
+        fn blob_hashes(&mut self) -> Result<Vec<String>>;
         fn summary(&mut self) -> Result<Summary>;
         fn scan_persons(&mut self, visit: &mut dyn FnMut(Person) -> Result<()>) -> Result<()>;
         fn scan_weapons(&mut self, visit: &mut dyn FnMut(Weapon) -> Result<()>) -> Result<()>;
@@ -123,6 +127,8 @@ impl AlertBackend for AnyBackend {
         fn alert_hits(&mut self) -> Result<Vec<AlertHit>>;
         fn hits_to_notify(&mut self) -> Result<Vec<AlertHit>>;
         fn record_notice(&mut self, seq: i64, message_id: &str) -> Result<()>;
+        fn shared_alert_records(&mut self) -> Result<Vec<SharedAlert>>;
+        fn partner_alert_records(&mut self) -> Result<Vec<PartnerAlert>>;
     }
 }
 

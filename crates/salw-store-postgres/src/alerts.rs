@@ -8,6 +8,7 @@
 //! before an earlier one.
 
 use postgres::Row;
+use salw_store::alerts::SharedAlert;
 use salw_store::backend::Result;
 use salw_store::{AlertBackend, AlertHit, LostStolen, PartnerAlert, Recovery, StoreError};
 use uuid::Uuid;
@@ -150,6 +151,37 @@ impl AlertBackend for PgBackend {
             .map_err(db)?
             .iter()
             .map(alert_row)
+            .collect()
+    }
+
+    fn partner_alert_records(&mut self) -> Result<Vec<PartnerAlert>> {
+        self.client
+            .query(
+                &format!("SELECT {ALERT_COLUMNS} FROM partner_alerts ORDER BY seq"),
+                &[],
+            )
+            .map_err(db)?
+            .iter()
+            .map(alert_row)
+            .collect()
+    }
+
+    fn shared_alert_records(&mut self) -> Result<Vec<SharedAlert>> {
+        self.client
+            .query(
+                "SELECT event_id, partner, message_id FROM alerts_shared ORDER BY seq",
+                &[],
+            )
+            .map_err(db)?
+            .iter()
+            .map(|r| {
+                let event: Uuid = r.try_get(0).map_err(db)?;
+                Ok(SharedAlert {
+                    event_id: event.to_string(),
+                    partner: r.try_get(1).map_err(db)?,
+                    message_id: r.try_get(2).map_err(db)?,
+                })
+            })
             .collect()
     }
 

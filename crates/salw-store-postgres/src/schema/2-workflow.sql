@@ -160,12 +160,13 @@ CREATE TRIGGER trace_steps_no_truncate BEFORE TRUNCATE ON trace_steps FOR EACH S
 
 -- Lost and stolen alerts between States (salw_store::alerts): what was shared with whom, the
 -- alerts received (matched by identity key), the hits and the notices sent for them. All
--- append-only. `partner_alerts.seq` is not in SQLite: there the rowid keeps the order
--- alerts were received in.
+-- append-only. The `seq` of `alerts_shared` and `partner_alerts` is not in SQLite: there the
+-- rowid keeps the order rows were kept in.
 CREATE TABLE alerts_shared (
     event_id   UUID NOT NULL,
     partner    TEXT NOT NULL,
     message_id TEXT NOT NULL,
+    seq        BIGSERIAL NOT NULL UNIQUE,
     PRIMARY KEY (event_id, partner)
 );
 CREATE INDEX alerts_shared_message ON alerts_shared (message_id);

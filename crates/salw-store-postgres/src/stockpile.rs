@@ -4,7 +4,7 @@
 
 use postgres::Row;
 use salw_core::lifecycle::WeaponStatus;
-use salw_store::backend::Result;
+use salw_store::backend::{Backend, Result};
 use salw_store::stockpile::{HeldWeapon, StockBackend, StockRecord};
 use uuid::Uuid;
 
@@ -70,6 +70,8 @@ impl StockBackend for PgBackend {
     }
 
     fn weapons_held_by(&mut self, holder: Uuid) -> Result<Vec<HeldWeapon>> {
+        // A bulk load may have deferred the weapons' indexes, `weapons_holder` among them.
+        self.build_deferred_indexes()?;
         self.client
             .query(
                 "SELECT id, serial, reference, status, manufacturer, model, category FROM weapons

@@ -5,6 +5,9 @@
 //! program's back.
 
 use salw_assess::score::{Entry, Status};
+use salw_core::LifecycleEvent;
+use salw_core::event::EventKind;
+use salw_core::lifecycle::WeaponStatus;
 use salw_store::assessments::{self as assess, AssessBackend, AssistanceRecord, StoredEntry};
 use salw_store::stockpile::{StockBackend, StockRecord};
 use salw_store::{
@@ -12,26 +15,13 @@ use salw_store::{
     FederationBackend, InboxMessage, OutboxMessage, PartnerAlert, PeerRecord, TraceBackend,
     TraceRecord, TraceStep,
 };
+use salw_store::{Backend, EventDraft, Record, RecordRef, Registry, RowError, Staged};
 use salw_store_postgres::{PgBackend, fresh_test_database};
+use serde_json::json;
+use uuid::Uuid;
 
 fn open(label: &str) -> Option<PgBackend> {
     let url = fresh_test_database(label)?;
-    // Until schema/1-core.sql creates them: the core tables 2-workflow.sql indexes, as the
-    // SQLite backend names them.
-    if !include_str!("../src/schema/1-core.sql").contains("CREATE TABLE weapons") {
-        let mut c = postgres::Client::connect(&url, postgres::NoTls).expect("connect");
-        c.batch_execute(
-            "CREATE TABLE weapons (ordinal BIGSERIAL PRIMARY KEY, id UUID NOT NULL UNIQUE,
-                 reference TEXT, identity_key TEXT, category TEXT NOT NULL, country TEXT,
-                 manufacturer TEXT, model TEXT, serial TEXT, awaiting_mark BOOLEAN NOT NULL,
-                 status TEXT NOT NULL, holder UUID, tracing TEXT, seq BIGINT NOT NULL);
-             CREATE TABLE persons (id UUID PRIMARY KEY, reference TEXT UNIQUE, kind TEXT NOT NULL,
-                 name TEXT NOT NULL, sex TEXT, seq BIGINT NOT NULL);
-             CREATE TABLE events (id UUID PRIMARY KEY, weapon_id UUID NOT NULL REFERENCES weapons (id),
-                 kind TEXT NOT NULL, occurred_on TEXT NOT NULL, seq BIGINT NOT NULL, supersedes UUID);",
-        )
-        .expect("core tables");
-    }
     Some(PgBackend::open(&url, true).expect("create"))
 }
 
@@ -629,6 +619,17 @@ fn alerts_received_and_hits_are_kept_once_and_never_changed() {
         [partner_alert("a3", "KE", "k2")]
     );
     assert!(b.partner_alerts_for("k9").expect("k9").is_empty());
+    let kept: Vec<_> = b
+        .partner_alert_records()
+        .expect("all")
+        .into_iter()
+        .map(|a| a.message_id)
+        .collect();
+    assert_eq!(
+        kept,
+        ["a2", "a1", "a3"],
+        "every alert, in the order received"
+    );
     assert_eq!(
         b.partner_alert_counts().expect("counts"),
         [("KE".to_owned(), 2), ("UG".to_owned(), 1)]
@@ -932,5 +933,321 @@ fn stock_records_of_unique_kinds_are_kept_once_and_never_changed() {
             "DELETE FROM stock_records",
             "TRUNCATE stock_records",
         ],
+    );
+}
+
+// What joins the core tables: written through the registry (the core Backend).
+
+fn ctx() -> salw_store::WriteContext {
+    salw_store::WriteContext {
+        recorded_by: "registrar".into(),
+        source: "test".into(),
+        now: chrono::Utc::now(),
+    }
+}
+
+fn staged(record: Record) -> Result<Staged, RowError> {
+    Ok(Staged {
+        file: String::new(),
+        line: 0,
+        record,
+    })
+}
+
+fn event_record(event: LifecycleEvent, to: Option<Uuid>) -> Result<Staged, RowError> {
+    staged(Record::Event(Box::new(EventDraft {
+        weapon: RecordRef::Id(event.weapon_id),
+        from_holder: None,
+        to_holder: to.map(RecordRef::Id),
+        derive_id: false,
+        event,
+    })))
+}
+
+/// An event of `kind` on `on`, with what its kind asks for; returns its id with it.
+fn event(weapon: Uuid, kind: EventKind, on: &str, to: Option<Uuid>) -> (Uuid, LifecycleEvent) {
+    let id = Uuid::now_v7();
+    let mut e = LifecycleEvent::new(id, weapon, kind, on.parse().expect("date"));
+    e.to_holder = to;
+    match kind {
+        EventKind::Seized => {
+            e.seizure_basis = Some(salw_core::event::SeizureBasis::CriminalOffence)
+        }
+        EventKind::Deactivated => {
+            e.standard = Some("EU 2015/2403".into());
+            e.verifier = Some("Proof house".into());
+        }
+        EventKind::Issued => {
+            e.due_on = Some("2025-03-02".parse().expect("date"));
+            e.reason = Some("guard duty".into());
+        }
+        _ => {}
+    }
+    (id, e)
+}
+
+fn write(reg: &mut Registry<PgBackend>, records: Vec<Result<Staged, RowError>>) {
+    let o = reg.write(&ctx(), records, &mut |_| {}).expect("write");
+    assert!(o.committed(), "{:?}", o.errors);
+}
+
+fn registry(label: &str) -> Option<Registry<PgBackend>> {
+    let key = ed25519_dalek::SigningKey::from_bytes(&[7u8; 32]);
+    let mut reg = Registry::new(open(label)?);
+    reg.init(Some("MW"), &key, &ctx()).expect("init");
+    Some(reg.with_signing_key(key))
+}
+
+fn weapon(serial: Option<&str>) -> (Uuid, Result<Staged, RowError>) {
+    let id = Uuid::now_v7();
+    let mut w = json!({"id": id, "category": "rifle"});
+    if let Some(serial) = serial {
+        w["serial"] = json!(serial);
+        w["manufacturer"] = json!("Depot Arms");
+        w["model"] = json!("D1");
+        w["country"] = json!("BE");
+    } else {
+        w["inadequately_marked"] = json!(true);
+        w["follow_up"] = json!("mark_and_record");
+    }
+    let record = serde_json::from_value(w).expect("weapon");
+    (id, staged(Record::Weapon(record)))
+}
+
+#[test]
+fn lost_and_stolen_reports_are_shared_once_per_partner_and_recoveries_read_in_order() {
+    let Some(mut reg) = registry("alerts registry") else {
+        return;
+    };
+    let (w1, r1) = weapon(Some("S-1"));
+    let (w2, r2) = weapon(Some("S-2"));
+    let (w3, r3) = weapon(Some("S-3"));
+    let (stolen, e1) = event(w1, EventKind::ReportedStolen, "2026-01-10", None);
+    let (lost, e2) = event(w2, EventKind::ReportedLost, "2026-01-11", None);
+    let (seized, e3) = event(w3, EventKind::Seized, "2026-01-12", None);
+    write(
+        &mut reg,
+        vec![
+            r1,
+            r2,
+            r3,
+            event_record(e1, None),
+            event_record(e2, None),
+            event_record(e3, None),
+        ],
+    );
+    let b = reg.backend();
+    let unshared = b.lost_stolen_unshared("KE", 0, 10).expect("unshared");
+    assert_eq!(
+        unshared
+            .iter()
+            .map(|(_, r)| (r.event_id.clone(), r.reported.as_str()))
+            .collect::<Vec<_>>(),
+        [(stolen.to_string(), "stolen"), (lost.to_string(), "lost")]
+    );
+    assert!(unshared[0].0 < unshared[1].0, "cursors grow");
+    let first = &unshared[0].1;
+    assert_eq!(first.weapon_id, w1.to_string());
+    assert_eq!(first.reported_on, "2026-01-10");
+    assert_eq!(first.serial.as_deref(), Some("S-1"));
+    assert_eq!(first.manufacturer.as_deref(), Some("Depot Arms"));
+    assert_eq!(first.model.as_deref(), Some("D1"));
+    assert_eq!(first.country.as_deref(), Some("BE"));
+    assert_eq!(first.category, "rifle");
+    assert_eq!(b.lost_stolen_unshared("KE", 0, 1).expect("one").len(), 1);
+    let after_first = b
+        .lost_stolen_unshared("KE", unshared[0].0, 10)
+        .expect("after");
+    assert_eq!(after_first.len(), 1);
+    assert_eq!(after_first[0].1.event_id, lost.to_string());
+
+    b.record_shared(&stolen.to_string(), "KE", "m-1")
+        .expect("shared");
+    assert!(
+        b.record_shared(&stolen.to_string(), "KE", "m-2").is_err(),
+        "shared with a partner once"
+    );
+    let to_ke: Vec<_> = b
+        .lost_stolen_unshared("KE", 0, 10)
+        .expect("KE")
+        .into_iter()
+        .map(|(_, r)| r.event_id)
+        .collect();
+    assert_eq!(to_ke, [lost.to_string()]);
+    assert_eq!(b.lost_stolen_unshared("UG", 0, 10).expect("UG").len(), 2);
+    assert_eq!(
+        b.shared_weapon("m-1").expect("shared"),
+        Some(w1.to_string())
+    );
+    assert_eq!(b.shared_weapon("m-9").expect("none"), None);
+    b.record_shared(&lost.to_string(), "UG", "m-3")
+        .expect("shared");
+    let shared: Vec<_> = b
+        .shared_alert_records()
+        .expect("shared")
+        .into_iter()
+        .map(|s| (s.event_id, s.partner, s.message_id))
+        .collect();
+    assert_eq!(
+        shared,
+        [
+            (stolen.to_string(), "KE".to_owned(), "m-1".to_owned()),
+            (lost.to_string(), "UG".to_owned(), "m-3".to_owned())
+        ],
+        "in the order kept"
+    );
+    refused(
+        b,
+        &[
+            "UPDATE alerts_shared SET partner = 'UG'",
+            "DELETE FROM alerts_shared",
+            "TRUNCATE alerts_shared",
+        ],
+    );
+
+    let recoveries = b.recoveries_after(0, 10).expect("recoveries");
+    assert_eq!(recoveries.len(), 1);
+    assert_eq!(recoveries[0].event_id, seized.to_string());
+    assert_eq!(recoveries[0].weapon_id, w3.to_string());
+    assert_eq!(recoveries[0].kind, "seized");
+    assert_eq!(recoveries[0].occurred_on, "2026-01-12");
+    assert!(recoveries[0].identity_key.is_some());
+    let cursor = recoveries[0].seq;
+    assert!(b.recoveries_after(cursor, 10).expect("none").is_empty());
+
+    // The stolen rifle found; the loss report withdrawn by a correction.
+    let (found, e4) = event(w1, EventKind::Found, "2026-02-01", None);
+    let (_, mut withdrawal) = event(w2, EventKind::Corrected, "2026-01-11", None);
+    withdrawal.supersedes = Some(lost);
+    withdrawal.reason = Some("it was in the other safe".into());
+    write(
+        &mut reg,
+        vec![event_record(e4, None), event_record(withdrawal, None)],
+    );
+    let b = reg.backend();
+    let later = b.recoveries_after(cursor, 10).expect("later");
+    assert_eq!(
+        later.iter().map(|r| r.event_id.clone()).collect::<Vec<_>>(),
+        [found.to_string()]
+    );
+    assert!(
+        b.lost_stolen_unshared("KE", 0, 10).expect("KE").is_empty(),
+        "a withdrawn report is not shared"
+    );
+}
+
+#[test]
+fn an_armourys_weapons_its_holders_and_the_assessment_figures_come_from_the_registry() {
+    let Some(mut reg) = registry("holders") else {
+        return;
+    };
+    let armoury = Uuid::now_v7();
+    let officer = Uuid::now_v7();
+    let clerk = Uuid::now_v7();
+    let person =
+        |v: serde_json::Value| staged(Record::Person(serde_json::from_value(v).expect("person")));
+    let mut records = vec![
+        person(
+            json!({"id": armoury, "kind": "organisation", "name": "Central Armoury",
+            "roles": ["state_unit"]}),
+        ),
+        person(json!({"id": officer, "kind": "individual", "name": "Cpl Mbewe", "sex": "female"})),
+        person(json!({"id": clerk, "kind": "individual", "name": "J. Phiri"})),
+    ];
+    let mut weapons = Vec::new();
+    for n in 1..=3 {
+        let (id, r) = weapon(Some(&format!("R-{n}")));
+        weapons.push(id);
+        records.push(r);
+        records.push(event_record(
+            event(id, EventKind::Transferred, "2025-01-10", Some(armoury)).1,
+            Some(armoury),
+        ));
+    }
+    let (_, r) = weapon(None);
+    records.push(r);
+    records.push(event_record(
+        event(weapons[2], EventKind::Issued, "2025-03-01", Some(officer)).1,
+        Some(officer),
+    ));
+    records.push(event_record(
+        event(weapons[0], EventKind::Deactivated, "2025-04-01", None).1,
+        None,
+    ));
+    write(&mut reg, records);
+    let b = reg.backend();
+    let held = b.weapons_held_by(armoury).expect("held");
+    assert_eq!(
+        held.iter()
+            .map(|h| (h.weapon_id, h.status))
+            .collect::<Vec<_>>(),
+        [
+            (weapons[0], WeaponStatus::Deactivated),
+            (weapons[1], WeaponStatus::Registered),
+            (weapons[2], WeaponStatus::Issued)
+        ],
+        "in the order registered, the one out on issue too"
+    );
+    assert_eq!(held[0].serial.as_deref(), Some("R-1"));
+    assert_eq!(held[0].reference, None);
+    assert_eq!(held[0].description, "Depot Arms D1 (rifle)");
+    assert!(
+        b.weapons_held_by(Uuid::now_v7())
+            .expect("nobody")
+            .is_empty()
+    );
+    assert_eq!(
+        b.holders().expect("holders"),
+        [(armoury, 2, 1)],
+        "two in store, one out on issue"
+    );
+    assert!(b.deactivated_then_recovered().expect("none").is_empty());
+    assert_eq!(b.individuals_sex_recorded().expect("sex"), (2, 1));
+    assert_eq!(b.weapons_awaiting_mark().expect("marks"), (4, 1));
+
+    write(
+        &mut reg,
+        vec![event_record(
+            event(weapons[0], EventKind::Seized, "2025-09-01", None).1,
+            None,
+        )],
+    );
+    assert_eq!(
+        reg.backend().deactivated_then_recovered().expect("one"),
+        [weapons[0]]
+    );
+}
+
+#[test]
+fn the_audit_trail_appends_under_the_write_lock_and_a_rolled_back_inbox_keeps_nothing() {
+    let Some(mut b) = open("audit append") else {
+        return;
+    };
+    let seqs = salw_store::append_audit(
+        &mut b,
+        &[draft("amina", "login", ""), draft("amina", "search", "R-1")],
+    )
+    .expect("append");
+    assert_eq!(seqs, [1, 2]);
+    let seqs = salw_store::append_audit(&mut b, &[draft("bwalya", "login", "")]).expect("again");
+    assert_eq!(seqs, [3]);
+    assert_eq!(salw_store::verify_audit(&mut b).expect("verify"), None);
+
+    b.begin().expect("begin");
+    assert!(
+        b.insert_inbox(&inbox_message("m1", "2026-01-01T00:00:00.000Z"))
+            .expect("first")
+    );
+    b.rollback().expect("rollback");
+    assert_eq!(b.received("m1").expect("read"), None, "rolled back");
+    b.begin().expect("begin");
+    assert!(
+        b.insert_inbox(&inbox_message("m1", "2026-01-01T00:00:00.000Z"))
+            .expect("first")
+    );
+    b.commit().expect("commit");
+    assert!(
+        !b.insert_inbox(&inbox_message("m1", "2026-01-01T00:00:00.000Z"))
+            .expect("second")
     );
 }

@@ -6,10 +6,14 @@
 //! (its journal entry) where SQLite uses the rowid: both grow in the order events are written,
 //! and writers hold the write lock until they commit, so a reader never sees a later `seq`
 //! before an earlier one.
+//!
+//! What reads the core tables first builds what a bulk load deferred
+//! (`build_deferred_indexes`: the buffered rows sent, the weapons' indexes built again), so
+//! that it sees every row written and reads by index.
 
 use postgres::Row;
 use salw_store::alerts::SharedAlert;
-use salw_store::backend::Result;
+use salw_store::backend::{Backend, Result};
 use salw_store::{AlertBackend, AlertHit, LostStolen, PartnerAlert, Recovery, StoreError};
 use uuid::Uuid;
 
@@ -62,6 +66,7 @@ impl AlertBackend for PgBackend {
         after: i64,
         n: u64,
     ) -> Result<Vec<(i64, LostStolen)>> {
+        self.build_deferred_indexes()?;
         self.client
             .query(
                 &format!(
@@ -209,6 +214,7 @@ impl AlertBackend for PgBackend {
     }
 
     fn recoveries_after(&mut self, after: i64, n: u64) -> Result<Vec<Recovery>> {
+        self.build_deferred_indexes()?;
         self.client
             .query(
                 &format!(
@@ -239,6 +245,7 @@ impl AlertBackend for PgBackend {
     }
 
     fn shared_weapon(&mut self, message_id: &str) -> Result<Option<String>> {
+        self.build_deferred_indexes()?;
         // A message shares one report; LIMIT 1 keeps a read from failing if that ever changed.
         let Some(row) = self
             .client

@@ -1,11 +1,12 @@
 //! Self-assessments and assistance in PostgreSQL (schema: 2-workflow.sql; the SQLite one is
 //! crates/salw-store-sqlite/src/assessments.rs): `assessment_entries` and `assistance`, both
-//! append-only, and the two registry figures clauses show, read from the core tables.
+//! append-only, and the two registry figures clauses show, read from the core tables (after
+//! building what a bulk load deferred).
 
 use postgres::Row;
 use salw_assess::score::Entry;
 use salw_store::assessments::{AssessBackend, AssistanceRecord, StoredEntry};
-use salw_store::backend::Result;
+use salw_store::backend::{Backend, Result};
 
 use crate::{PgBackend, corrupt, db};
 
@@ -122,6 +123,7 @@ impl AssessBackend for PgBackend {
     }
 
     fn individuals_sex_recorded(&mut self) -> Result<(u64, u64)> {
+        self.build_deferred_indexes()?;
         let row = self
             .client
             .query_one(
@@ -133,6 +135,7 @@ impl AssessBackend for PgBackend {
     }
 
     fn weapons_awaiting_mark(&mut self) -> Result<(u64, u64)> {
+        self.build_deferred_indexes()?;
         let row = self
             .client
             .query_one(

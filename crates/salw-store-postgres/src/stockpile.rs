@@ -1,6 +1,7 @@
 //! Stockpile records in PostgreSQL (schema: 2-workflow.sql; the SQLite one is
 //! crates/salw-store-sqlite/src/stockpile.rs): `stock_records`, append-only, and the reads by
-//! holder (`weapons_holder`) an armoury's count needs.
+//! holder (`weapons_holder`) an armoury's count needs. The reads of weapons and events first
+//! build what a bulk load deferred (`build_deferred_indexes`), as the SQLite backend does.
 
 use postgres::Row;
 use salw_core::lifecycle::WeaponStatus;
@@ -70,7 +71,6 @@ impl StockBackend for PgBackend {
     }
 
     fn weapons_held_by(&mut self, holder: Uuid) -> Result<Vec<HeldWeapon>> {
-        // A bulk load may have deferred the weapons' indexes, `weapons_holder` among them.
         self.build_deferred_indexes()?;
         self.client
             .query(
@@ -85,6 +85,7 @@ impl StockBackend for PgBackend {
     }
 
     fn holders(&mut self) -> Result<Vec<(Uuid, u64, u64)>> {
+        self.build_deferred_indexes()?;
         self.client
             .query(
                 "SELECT holder,
@@ -109,6 +110,7 @@ impl StockBackend for PgBackend {
     }
 
     fn deactivated_then_recovered(&mut self) -> Result<Vec<Uuid>> {
+        self.build_deferred_indexes()?;
         self.client
             .query(
                 "SELECT DISTINCT d.weapon_id FROM events d

@@ -25,6 +25,12 @@ fn open(label: &str) -> Option<PgBackend> {
     Some(PgBackend::open(&url, true).expect("create"))
 }
 
+/// A fresh schema and its URL, for tests that open several connections.
+fn open_url(label: &str) -> Option<(PgBackend, String)> {
+    let url = fresh_test_database(label)?;
+    Some((PgBackend::open(&url, true).expect("create"), url))
+}
+
 /// Every statement must be refused by a trigger (each in its own implicit transaction).
 fn refused(b: &mut PgBackend, statements: &[&str]) {
     for sql in statements {
@@ -1250,4 +1256,41 @@ fn the_audit_trail_appends_under_the_write_lock_and_a_rolled_back_inbox_keeps_no
         !b.insert_inbox(&inbox_message("m1", "2026-01-01T00:00:00.000Z"))
             .expect("second")
     );
+}
+
+#[test]
+fn servers_appending_to_the_audit_trail_at_once_keep_one_unbroken_chain() {
+    let Some((mut b, url)) = open_url("audit concurrent") else {
+        return;
+    };
+    let writers: Vec<_> = ["amina", "bwalya", "chikondi"]
+        .into_iter()
+        .map(|actor| {
+            let url = url.clone();
+            std::thread::spawn(move || {
+                let mut server = PgBackend::open(&url, false).expect("open");
+                for n in 0..15 {
+                    salw_store::append_audit(
+                        &mut server,
+                        &[
+                            draft(actor, "search", &n.to_string()),
+                            draft(actor, "view-weapon", "w"),
+                        ],
+                    )
+                    .expect("append");
+                }
+            })
+        })
+        .collect();
+    for w in writers {
+        w.join().expect("writer");
+    }
+    assert_eq!(salw_store::verify_audit(&mut b).expect("verify"), None);
+    assert_eq!(b.audit_head().expect("head").map(|(seq, _)| seq), Some(90));
+    let amina = AuditFilter {
+        actor: Some("amina".into()),
+        limit: 100,
+        ..AuditFilter::default()
+    };
+    assert_eq!(b.audit(&amina).expect("amina").len(), 30);
 }

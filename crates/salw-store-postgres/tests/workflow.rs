@@ -85,6 +85,7 @@ fn accounts_are_unique_by_name_and_changed_only_in_what_is_given() {
     };
     assert!(b.insert_account(&account("amina")).expect("amina"));
     assert!(b.insert_account(&account("bwalya")).expect("bwalya"));
+    assert!(b.insert_account(&account("Zed")).expect("Zed"));
     let mut taken = account("amina");
     taken.role = "admin".into();
     assert!(
@@ -120,7 +121,11 @@ fn accounts_are_unique_by_name_and_changed_only_in_what_is_given() {
         .into_iter()
         .map(|a| a.name)
         .collect();
-    assert_eq!(names, ["amina", "bwalya"]);
+    assert_eq!(
+        names,
+        ["Zed", "amina", "bwalya"],
+        "byte order, as SQLite sorts, whatever the database's locale"
+    );
 }
 
 #[test]

@@ -2,7 +2,9 @@
 --
 -- The end state of the SQLite backend's migrations 3, 6, 8, 11, 13 and 14 (the workflow
 -- tables), with the same table and column names. Times and dates are TEXT as in SQLite (ISO
--- strings, compared as text); hashes BYTEA; flags BOOLEAN. Ids of registry records are UUID
+-- strings, compared as text); hashes BYTEA; flags BOOLEAN. The text columns that are
+-- compared or sorted (times, names, ids, partners) have the "C" collation, so that they
+-- compare byte by byte as in SQLite whatever the database's locale. Ids of registry records are UUID
 -- where they join the core tables (alerts_shared.event_id), TEXT where the Rust side keeps
 -- them as text (traces.weapon_id, alert_hits.weapon_id).
 --
@@ -20,7 +22,7 @@ $$;
 -- like the journal: `seq` is computed by the writer (append_audit, under the write lock),
 -- not by a sequence, so that it has no gaps.
 CREATE TABLE accounts (
-    name          TEXT PRIMARY KEY,
+    name          TEXT COLLATE "C" PRIMARY KEY,
     role          TEXT NOT NULL,
     password_hash TEXT NOT NULL,
     created_at    TEXT NOT NULL,
@@ -32,7 +34,7 @@ CREATE TABLE api_tokens (
     prefix     TEXT NOT NULL,
     account    TEXT NOT NULL REFERENCES accounts (name),
     label      TEXT NOT NULL,
-    created_at TEXT NOT NULL,
+    created_at TEXT COLLATE "C" NOT NULL,
     revoked    BOOLEAN NOT NULL DEFAULT false
 );
 CREATE INDEX api_tokens_account ON api_tokens (account);
@@ -59,7 +61,7 @@ CREATE TRIGGER audit_no_truncate BEFORE TRUNCATE ON audit FOR EACH STATEMENT
 -- a message id is unique so that a message is stored and takes effect once.
 CREATE TABLE peers (
     seq        BIGSERIAL PRIMARY KEY,
-    country    TEXT NOT NULL,
+    country    TEXT COLLATE "C" NOT NULL,
     url        TEXT NOT NULL,
     public_key TEXT NOT NULL,
     added_at   TEXT NOT NULL,
@@ -75,14 +77,14 @@ CREATE TRIGGER peers_no_truncate BEFORE TRUNCATE ON peers FOR EACH STATEMENT
     EXECUTE FUNCTION workflow_refuse('the peers history is append-only: add a row that removes the peer');
 
 CREATE TABLE outbox (
-    id              TEXT PRIMARY KEY,
+    id              TEXT COLLATE "C" PRIMARY KEY,
     destination     TEXT NOT NULL,
     kind            TEXT NOT NULL,
     envelope        TEXT NOT NULL,
-    created_at      TEXT NOT NULL,
+    created_at      TEXT COLLATE "C" NOT NULL,
     expires_at      TEXT NOT NULL,
     attempts        BIGINT NOT NULL DEFAULT 0,
-    next_attempt_at TEXT NOT NULL,
+    next_attempt_at TEXT COLLATE "C" NOT NULL,
     delivered_at    TEXT,
     abandoned       TEXT,
     last_error      TEXT
@@ -96,13 +98,13 @@ CREATE TRIGGER outbox_envelope_fixed
     FOR EACH ROW EXECUTE FUNCTION workflow_refuse('a message in the outbox is never changed');
 
 CREATE TABLE inbox (
-    id           TEXT PRIMARY KEY,
+    id           TEXT COLLATE "C" PRIMARY KEY,
     sender       TEXT NOT NULL,
     sender_key   TEXT NOT NULL,
     kind         TEXT NOT NULL,
     digest       TEXT NOT NULL,
     envelope     TEXT NOT NULL,
-    received_at  TEXT NOT NULL,
+    received_at  TEXT COLLATE "C" NOT NULL,
     processed_at TEXT
 );
 CREATE INDEX inbox_received ON inbox (received_at, id);
@@ -117,7 +119,7 @@ CREATE TRIGGER inbox_envelope_fixed
 -- Trace records (salw_store::traces): one row per trace, never changed, and one row per
 -- change of its state (the current state is the latest step), never changed either.
 CREATE TABLE traces (
-    id              TEXT PRIMARY KEY,
+    id              TEXT COLLATE "C" PRIMARY KEY,
     role            TEXT NOT NULL CHECK (role IN ('sent', 'received')),
     partner         TEXT NOT NULL,
     weapon_id       TEXT,
@@ -127,7 +129,7 @@ CREATE TABLE traces (
     request         TEXT NOT NULL,
     restrictions    TEXT NOT NULL,
     confidentiality TEXT NOT NULL,
-    created_at      TEXT NOT NULL,
+    created_at      TEXT COLLATE "C" NOT NULL,
     created_by      TEXT NOT NULL
 );
 CREATE INDEX traces_created ON traces (created_at, id);
@@ -172,7 +174,7 @@ CREATE TABLE alerts_shared (
 CREATE INDEX alerts_shared_message ON alerts_shared (message_id);
 CREATE TABLE partner_alerts (
     message_id   TEXT PRIMARY KEY,
-    partner      TEXT NOT NULL,
+    partner      TEXT COLLATE "C" NOT NULL,
     identity_key TEXT NOT NULL,
     reference    TEXT NOT NULL,
     reported     TEXT NOT NULL,

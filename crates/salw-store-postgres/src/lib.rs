@@ -9,8 +9,6 @@
 //! write transaction first takes one advisory lock (`WRITE_LOCK`), so the journal's head is
 //! read and extended by one writer at a time and the chain never forks. Reads take no lock.
 
-#![allow(unused_variables, unused_imports)]
-
 mod access;
 mod alerts;
 mod assessments;
@@ -19,8 +17,15 @@ mod migrations;
 mod stockpile;
 mod traces;
 
-use postgres::{Client, NoTls};
+use std::collections::HashMap;
+
+use postgres::binary_copy::BinaryCopyInWriter;
+use postgres::error::SqlState;
+use postgres::fallible_iterator::FallibleIterator;
+use postgres::types::{FromSql, ToSql, Type};
+use postgres::{Client, NoTls, Row, Statement};
 use salw_core::lifecycle::{WeaponState, WeaponStatus};
+use salw_core::person::{PersonKind, Role};
 use salw_core::{LifecycleEvent, Person, Weapon};
 use salw_store::backend::{
     PeriodEventCounts, PeriodRecovery, PeriodTransfer, Recovery, Result, WeaponFilter,
@@ -35,14 +40,160 @@ use uuid::Uuid;
 /// The advisory lock every write transaction holds (an arbitrary constant: "salw" in ASCII).
 pub const WRITE_LOCK: i64 = 0x7361_6c77;
 
+/// Rows buffered during a bulk load are written with COPY once this many are waiting.
+const COPY_CHUNK: usize = 10_000;
+
 pub struct PgBackend {
     client: Client,
     /// Whether a transaction is open (`begin` .. `commit`/`rollback`).
     in_transaction: bool,
+    /// Prepared statements of the hot paths, by their SQL.
+    statements: HashMap<&'static str, Statement>,
+    /// What `defer_weapon_indexes` dropped, while a bulk load runs; `None` otherwise.
+    deferred: Option<Deferred>,
+    /// Journal entries and weapon rows of a bulk load not yet sent (`flush` sends them with
+    /// COPY). Empty unless `deferred` is set.
+    pending_journal: Vec<JournalEntry>,
+    pending_weapons: Vec<WeaponRow>,
+    /// Rows sent with COPY in this bulk load, to decide whether to refresh the statistics.
+    copied: u64,
+}
+
+/// What a bulk load dropped, as the SQL that makes it again.
+struct Deferred {
+    /// Indexes on weapons, unique ones first.
+    indexes: Vec<String>,
+    /// Foreign keys of other tables that refer to weapons (they need its unique id index).
+    foreign_keys: Vec<String>,
+}
+
+/// A weapon's projection row, as buffered for COPY.
+struct WeaponRow {
+    id: Uuid,
+    reference: Option<String>,
+    identity_key: Option<String>,
+    category: String,
+    country: Option<String>,
+    manufacturer: Option<String>,
+    model: Option<String>,
+    serial: Option<String>,
+    awaiting_mark: bool,
+    status: &'static str,
+    holder: Option<Uuid>,
+    tracing: Option<&'static str>,
+    seq: i64,
+    antique: bool,
+    calibre: Option<String>,
+    unodc_type: Option<&'static str>,
+}
+
+impl WeaponRow {
+    fn new(w: &Weapon, key: Option<&str>, state: &WeaponState, seq: i64) -> Self {
+        WeaponRow {
+            id: w.id,
+            reference: w.reference.clone(),
+            identity_key: key.map(str::to_owned),
+            category: w.category.clone(),
+            country: w.country.clone(),
+            manufacturer: w.manufacturer.clone(),
+            model: w.model.clone(),
+            serial: w.serial.clone(),
+            awaiting_mark: state.awaiting_mark,
+            status: state.status.as_str(),
+            holder: state.holder,
+            tracing: state.tracing.map(|t| t.as_str()),
+            seq,
+            antique: w.antique,
+            calibre: w.calibre.clone(),
+            unodc_type: w.unodc_type.map(|t| t.as_str()),
+        }
+    }
+
+    fn values(&self) -> [&(dyn ToSql + Sync); 16] {
+        [
+            &self.id,
+            &self.reference,
+            &self.identity_key,
+            &self.category,
+            &self.country,
+            &self.manufacturer,
+            &self.model,
+            &self.serial,
+            &self.awaiting_mark,
+            &self.status,
+            &self.holder,
+            &self.tracing,
+            &self.seq,
+            &self.antique,
+            &self.calibre,
+            &self.unodc_type,
+        ]
+    }
+}
+
+const WEAPON_COLUMNS: &str = "id, reference, identity_key, category, country, manufacturer, \
+    model, serial, awaiting_mark, status, holder, tracing, seq, antique, calibre, unodc_type";
+
+const WEAPON_TYPES: [Type; 16] = [
+    Type::UUID,
+    Type::TEXT,
+    Type::TEXT,
+    Type::TEXT,
+    Type::TEXT,
+    Type::TEXT,
+    Type::TEXT,
+    Type::TEXT,
+    Type::BOOL,
+    Type::TEXT,
+    Type::UUID,
+    Type::TEXT,
+    Type::INT8,
+    Type::BOOL,
+    Type::TEXT,
+    Type::TEXT,
+];
+
+const JOURNAL_TYPES: [Type; 10] = [
+    Type::INT8,
+    Type::UUID,
+    Type::TEXT,
+    Type::TEXT,
+    Type::TEXT,
+    Type::TEXT,
+    Type::TEXT,
+    Type::TEXT,
+    Type::TEXT,
+    Type::BYTEA,
+];
+
+/// The columns of a journal row; `hash` is the entry's hash as a slice (BYTEA).
+fn journal_values<'a>(e: &'a JournalEntry, hash: &'a &'a [u8]) -> [&'a (dyn ToSql + Sync); 10] {
+    [
+        &e.seq,
+        &e.id,
+        &e.kind,
+        &e.subject,
+        &e.occurred_at,
+        &e.recorded_at,
+        &e.recorded_by,
+        &e.source,
+        &e.payload,
+        hash,
+    ]
 }
 
 pub(crate) fn db(e: postgres::Error) -> StoreError {
-    StoreError::Backend(e.to_string())
+    // The error's own text is only "db error": the server's message says what went wrong.
+    match e.as_db_error() {
+        Some(d) => {
+            let mut text = format!("{}: {}", d.severity(), d.message());
+            if let Some(detail) = d.detail() {
+                text.push_str(&format!(" ({detail})"));
+            }
+            StoreError::Backend(text)
+        }
+        None => StoreError::Backend(e.to_string()),
+    }
 }
 
 pub(crate) fn corrupt(what: &str, e: impl std::fmt::Display) -> StoreError {
@@ -82,6 +233,11 @@ impl PgBackend {
         Ok(PgBackend {
             client,
             in_transaction: false,
+            statements: HashMap::new(),
+            deferred: None,
+            pending_journal: Vec::new(),
+            pending_weapons: Vec::new(),
+            copied: 0,
         })
     }
 
@@ -113,46 +269,531 @@ pub fn redact(url: &str) -> String {
     }
 }
 
+/// A column of a row, as an error rather than a panic when the database holds something else.
+fn get<'a, T: FromSql<'a>>(row: &'a Row, i: usize) -> Result<T> {
+    row.try_get(i).map_err(db)
+}
+
+fn count(n: i64) -> u64 {
+    n.max(0) as u64
+}
+
+/// The SQL that reads a weapon with where it stands now (`decode_weapon` reads the row).
+const WEAPON_SELECT: &str =
+    "SELECT w.status, w.holder, w.seq, j.payload FROM weapons w JOIN journal j ON j.seq = w.seq";
+
+fn decode_weapon(row: &Row) -> Result<StoredWeapon> {
+    let status: String = get(row, 0)?;
+    let payload: String = get(row, 3)?;
+    Ok(StoredWeapon {
+        weapon: serde_json::from_str(&payload).map_err(|e| corrupt("weapon record", e))?,
+        status: status
+            .parse::<WeaponStatus>()
+            .map_err(|e| corrupt("weapon status", e))?,
+        holder: get(row, 1)?,
+        registered_seq: get(row, 2)?,
+    })
+}
+
+/// (payload, seq, recorded_at, recorded_by) as a stored event.
+fn decode_event(row: &Row) -> Result<StoredEvent> {
+    let payload: String = get(row, 0)?;
+    Ok(StoredEvent {
+        event: serde_json::from_str(&payload).map_err(|e| corrupt("event record", e))?,
+        seq: get(row, 1)?,
+        recorded_at: get(row, 2)?,
+        recorded_by: get(row, 3)?,
+        superseded_by: None,
+    })
+}
+
+fn decode_head(row: &Row) -> Result<SignedHead> {
+    let signature: Vec<u8> = get(row, 2)?;
+    Ok(SignedHead {
+        seq: get(row, 0)?,
+        hash: hash32(get(row, 1)?)?,
+        signature: signature
+            .try_into()
+            .map_err(|_| StoreError::Corrupt("a head signature is not 64 bytes".into()))?,
+        signed_at: get(row, 3)?,
+    })
+}
+
+/// seq, indicator, period_from, period_to, profile, released_at, released_by, numerator,
+/// denominator, figures, revises.
+fn decode_release(r: &Row) -> Result<Release> {
+    let numerator = count(get(r, 7)?);
+    let denominator = count(get(r, 8)?);
+    Ok(Release {
+        seq: get(r, 0)?,
+        indicator: get(r, 1)?,
+        period_from: get(r, 2)?,
+        period_to: get(r, 3)?,
+        profile: get(r, 4)?,
+        released_at: get(r, 5)?,
+        released_by: get(r, 6)?,
+        numerator,
+        denominator,
+        percent: salw_core::indicator::percent(numerator, denominator),
+        figures: get(r, 9)?,
+        revises: get(r, 10)?,
+    })
+}
+
+/// seq, template, period_from, period_to, question, answer, entered_at, entered_by.
+fn decode_answer(r: &Row) -> Result<ReportAnswer> {
+    Ok(ReportAnswer {
+        seq: get(r, 0)?,
+        template: get(r, 1)?,
+        period_from: get(r, 2)?,
+        period_to: get(r, 3)?,
+        question: get(r, 4)?,
+        answer: get(r, 5)?,
+        entered_at: get(r, 6)?,
+        entered_by: get(r, 7)?,
+    })
+}
+
+/// Every recovery (seizure, find, surrender) in a period, not superseded, with what the
+/// indicator needs of its weapon (`events_recoveries` and `weapons_id_indicator` hold every
+/// column read). The order is of no consequence to any computation.
+const RECOVERIES_SQL: &str = "SELECT e.occurred_on, e.kind, coalesce(e.criminal, false),
+        w.category, w.calibre, w.antique, w.awaiting_mark, w.tracing
+    FROM events e JOIN weapons w ON w.id = e.weapon_id
+    WHERE e.kind IN ('seized', 'found', 'surrendered')
+      AND e.occurred_on >= $1 AND e.occurred_on <= $2
+      AND NOT EXISTS (SELECT 1 FROM events c WHERE c.supersedes = e.id)";
+
+/// A period's recoveries with what the questionnaire reads of them, and for a recovery from a
+/// person, that person's recorded sex.
+const PERIOD_RECOVERIES_SQL: &str = "SELECT e.kind, coalesce(e.criminal, false), w.unodc_type,
+        w.tracing, e.from_holder, p.sex
+    FROM events e JOIN weapons w ON w.id = e.weapon_id
+    LEFT JOIN persons p ON p.id = e.from_holder
+    WHERE e.kind IN ('seized', 'found', 'surrendered')
+      AND e.occurred_on >= $1 AND e.occurred_on <= $2
+      AND NOT EXISTS (SELECT 1 FROM events c WHERE c.supersedes = e.id)";
+
+/// The events of a period by kind, superseded ones left out.
+const PERIOD_COUNTS_SQL: &str = "SELECT e.kind, count(*) FROM events e
+    WHERE e.occurred_on >= $1 AND e.occurred_on <= $2
+      AND NOT EXISTS (SELECT 1 FROM events c WHERE c.supersedes = e.id)
+    GROUP BY e.kind";
+
+/// A period's traces by outcome.
+const TRACED_COUNTS_SQL: &str = "SELECT coalesce(e.trace_outcome, 'none'), count(*)
+    FROM events e
+    WHERE e.kind = 'traced' AND e.occurred_on >= $1 AND e.occurred_on <= $2
+      AND NOT EXISTS (SELECT 1 FROM events c WHERE c.supersedes = e.id)
+    GROUP BY 1";
+
+const EVENTS_OF_SQL: &str = "SELECT j.payload, e.seq, j.recorded_at, j.recorded_by
+    FROM events e JOIN journal j ON j.seq = e.seq WHERE e.weapon_id = $1 ORDER BY e.seq";
+
+const INSERT_JOURNAL_SQL: &str = "INSERT INTO journal (seq, id, kind, subject, occurred_at,
+        recorded_at, recorded_by, source, payload, hash)
+    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)";
+
+const INSERT_WEAPON_SQL: &str = "INSERT INTO weapons (id, reference, identity_key, category,
+        country, manufacturer, model, serial, awaiting_mark, status, holder, tracing, seq,
+        antique, calibre, unodc_type)
+    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
+    ON CONFLICT DO NOTHING";
+
+const INSERT_EVENT_SQL: &str = "INSERT INTO events (id, weapon_id, kind, occurred_on, seq,
+        criminal, supersedes, from_holder, trace_outcome)
+    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)";
+
+impl PgBackend {
+    /// A prepared statement, prepared once per connection.
+    fn stmt(&mut self, sql: &'static str) -> Result<Statement> {
+        if let Some(s) = self.statements.get(sql) {
+            return Ok(s.clone());
+        }
+        let s = self.client.prepare(sql).map_err(db)?;
+        self.statements.insert(sql, s.clone());
+        Ok(s)
+    }
+
+    fn query_opt(
+        &mut self,
+        sql: &'static str,
+        params: &[&(dyn ToSql + Sync)],
+    ) -> Result<Option<Row>> {
+        let s = self.stmt(sql)?;
+        self.client.query_opt(&s, params).map_err(db)
+    }
+
+    fn query(&mut self, sql: &'static str, params: &[&(dyn ToSql + Sync)]) -> Result<Vec<Row>> {
+        let s = self.stmt(sql)?;
+        self.client.query(&s, params).map_err(db)
+    }
+
+    fn execute(&mut self, sql: &'static str, params: &[&(dyn ToSql + Sync)]) -> Result<u64> {
+        let s = self.stmt(sql)?;
+        self.client.execute(&s, params).map_err(db)
+    }
+
+    /// Hands the rows one at a time as they arrive, without holding them all in memory.
+    fn stream(
+        &mut self,
+        sql: &'static str,
+        params: &[&(dyn ToSql + Sync)],
+        each: &mut dyn FnMut(&Row) -> Result<()>,
+    ) -> Result<()> {
+        let s = self.stmt(sql)?;
+        let mut rows = self
+            .client
+            .query_raw(&s, params.iter().copied())
+            .map_err(db)?;
+        while let Some(row) = rows.next().map_err(db)? {
+            each(&row)?;
+        }
+        Ok(())
+    }
+
+    /// Each row's first column, a record as JSON, decoded and handed to `visit`.
+    fn scan_payloads<T: serde::de::DeserializeOwned>(
+        &mut self,
+        sql: &'static str,
+        what: &str,
+        visit: &mut dyn FnMut(T) -> Result<()>,
+    ) -> Result<()> {
+        self.stream(sql, &[], &mut |row| {
+            let payload: String = get(row, 0)?;
+            visit(serde_json::from_str(&payload).map_err(|e| corrupt(what, e))?)
+        })
+    }
+
+    /// Sends what a bulk load buffered (journal entries, weapon rows) with COPY, so that what
+    /// is read next sees it. Nothing when nothing waits.
+    pub(crate) fn flush(&mut self) -> Result<()> {
+        if !self.pending_journal.is_empty() {
+            let entries = std::mem::take(&mut self.pending_journal);
+            let writer = self
+                .client
+                .copy_in(
+                    "COPY journal (seq, id, kind, subject, occurred_at, recorded_at, recorded_by,
+                         source, payload, hash) FROM STDIN (FORMAT binary)",
+                )
+                .map_err(db)?;
+            let mut writer = BinaryCopyInWriter::new(writer, &JOURNAL_TYPES);
+            for e in &entries {
+                writer.write(&journal_values(e, &&e.hash[..])).map_err(db)?;
+            }
+            self.copied += writer.finish().map_err(db)?;
+        }
+        if !self.pending_weapons.is_empty() {
+            let rows = std::mem::take(&mut self.pending_weapons);
+            // The ordinal is left to its sequence: in the order of the rows, as registered.
+            let sql = format!("COPY weapons ({WEAPON_COLUMNS}) FROM STDIN (FORMAT binary)");
+            let writer = self.client.copy_in(sql.as_str()).map_err(db)?;
+            let mut writer = BinaryCopyInWriter::new(writer, &WEAPON_TYPES);
+            for row in &rows {
+                writer.write(&row.values()).map_err(db)?;
+            }
+            self.copied += writer.finish().map_err(db)?;
+        }
+        Ok(())
+    }
+
+    fn flush_if_full(&mut self) -> Result<()> {
+        if self.pending_journal.len() + self.pending_weapons.len() >= COPY_CHUNK {
+            self.flush()?;
+        }
+        Ok(())
+    }
+
+    /// Before a read or write of the weapons and what refers to them: sends what waits and
+    /// builds what a bulk load dropped (as the SQLite backend does), so that lookups by id use
+    /// an index and a clash surfaces now.
+    pub(crate) fn settle(&mut self) -> Result<()> {
+        self.flush()?;
+        self.build_deferred_indexes()
+    }
+
+    /// Which unique column of weapons a refused row clashes with.
+    fn weapon_clash(&mut self, w: &Weapon, key: Option<&str>) -> Result<Clash> {
+        let row = self
+            .query_opt(
+                "SELECT EXISTS (SELECT 1 FROM weapons WHERE id = $1),
+                        EXISTS (SELECT 1 FROM weapons WHERE identity_key = $2),
+                        EXISTS (SELECT 1 FROM weapons WHERE reference = $3)",
+                &[&w.id, &key, &w.reference],
+            )?
+            .ok_or_else(|| StoreError::Backend("no answer to a clash query".into()))?;
+        if get::<bool>(&row, 0)? {
+            Ok(Clash::Id)
+        } else if get::<bool>(&row, 1)? {
+            Ok(Clash::IdentityKey)
+        } else if get::<bool>(&row, 2)? {
+            Ok(Clash::Reference)
+        } else {
+            Err(StoreError::Backend(format!(
+                "weapon {} was refused, but no unique column clashes",
+                w.id
+            )))
+        }
+    }
+}
+
 impl Backend for PgBackend {
+    fn destruction_block(&mut self, weapon: Uuid) -> Result<Option<String>> {
+        self.settle()?;
+        let facts = salw_store::stockpile::destruction_facts(self, weapon)?;
+        Ok(salw_core::stockpile::destruction_refusal(&facts))
+    }
+
     fn begin(&mut self) -> Result<()> {
-        unimplemented!()
+        self.client.batch_execute("BEGIN").map_err(db)?;
+        self.in_transaction = true;
+        // One writer at a time, across processes: the journal head read next stays the head.
+        if let Err(e) = self
+            .client
+            .execute("SELECT pg_advisory_xact_lock($1)", &[&WRITE_LOCK])
+        {
+            let _ = self.rollback();
+            return Err(db(e));
+        }
+        Ok(())
     }
+
     fn commit(&mut self) -> Result<()> {
-        unimplemented!()
+        // Never commit without the unique indexes, nor with rows still buffered.
+        if let Err(e) = self.settle() {
+            let _ = self.rollback();
+            return Err(e);
+        }
+        self.in_transaction = false;
+        self.client.batch_execute("COMMIT").map_err(db)
     }
+
     fn rollback(&mut self) -> Result<()> {
-        unimplemented!()
+        // The rollback brings back what was dropped; what waits is dropped with it.
+        self.deferred = None;
+        self.pending_journal.clear();
+        self.pending_weapons.clear();
+        self.in_transaction = false;
+        self.client.batch_execute("ROLLBACK").map_err(db)
     }
+
+    fn defer_weapon_indexes(&mut self) -> Result<bool> {
+        if self.deferred.is_some() {
+            return Ok(true);
+        }
+        if !self.in_transaction {
+            return Ok(false);
+        }
+        let empty: bool = self
+            .client
+            .query_one("SELECT NOT EXISTS (SELECT 1 FROM weapons)", &[])
+            .map_err(db)
+            .and_then(|r| get(&r, 0))?;
+        if !empty {
+            return Ok(false);
+        }
+        // The definitions are read from the catalogue, so that what is built again is exactly
+        // what the migrations made (and whatever index another part of the schema added).
+        let foreign_keys = self
+            .client
+            .query(
+                "SELECT format('ALTER TABLE %s DROP CONSTRAINT %I', conrelid::regclass, conname),
+                        format('ALTER TABLE %s ADD CONSTRAINT %I %s', conrelid::regclass, conname,
+                               pg_get_constraintdef(oid))
+                 FROM pg_constraint
+                 WHERE contype = 'f' AND confrelid = 'weapons'::regclass
+                 ORDER BY conname",
+                &[],
+            )
+            .map_err(db)?;
+        let indexes = self
+            .client
+            .query(
+                "SELECT format('DROP INDEX %s', i.indexrelid::regclass),
+                        pg_get_indexdef(i.indexrelid)
+                 FROM pg_index i
+                 WHERE i.indrelid = 'weapons'::regclass AND NOT i.indisprimary
+                   AND NOT EXISTS (SELECT 1 FROM pg_constraint c
+                                   WHERE c.conindid = i.indexrelid AND c.conrelid = i.indrelid
+                                     AND c.contype IN ('p', 'u', 'x'))
+                 ORDER BY i.indisunique DESC, i.indexrelid::regclass::text",
+                &[],
+            )
+            .map_err(db)?;
+        let mut deferred = Deferred {
+            indexes: Vec::with_capacity(indexes.len()),
+            foreign_keys: Vec::with_capacity(foreign_keys.len()),
+        };
+        // The foreign keys first: they depend on the unique index on the id.
+        for (rows, rebuild) in [
+            (&foreign_keys, &mut deferred.foreign_keys),
+            (&indexes, &mut deferred.indexes),
+        ] {
+            for row in rows {
+                let drop: String = get(row, 0)?;
+                self.client.batch_execute(&drop).map_err(db)?;
+                rebuild.push(get(row, 1)?);
+            }
+        }
+        self.deferred = Some(deferred);
+        self.copied = 0;
+        Ok(true)
+    }
+
+    fn build_deferred_indexes(&mut self) -> Result<()> {
+        if self.deferred.is_none() {
+            return Ok(());
+        }
+        self.flush()?;
+        let Some(deferred) = self.deferred.take() else {
+            return Ok(());
+        };
+        for sql in deferred.indexes.iter().chain(&deferred.foreign_keys) {
+            match self.client.batch_execute(sql) {
+                Ok(()) => {}
+                Err(e) if e.code() == Some(&SqlState::UNIQUE_VIOLATION) => {
+                    return Err(StoreError::DeferredClash);
+                }
+                Err(e) => return Err(db(e)),
+            }
+        }
+        // The planner's figures still describe the empty table: refresh them after a big load.
+        if self.copied >= COPY_CHUNK as u64 {
+            self.client
+                .batch_execute("ANALYZE weapons; ANALYZE journal")
+                .map_err(db)?;
+        }
+        self.copied = 0;
+        Ok(())
+    }
+
     fn meta(&mut self, key: &str) -> Result<Option<String>> {
-        unimplemented!()
+        self.query_opt("SELECT value FROM meta WHERE key = $1", &[&key])?
+            .map(|r| get(&r, 0))
+            .transpose()
     }
+
     fn set_meta(&mut self, key: &str, value: &str) -> Result<()> {
-        unimplemented!()
+        self.execute(
+            "INSERT INTO meta (key, value) VALUES ($1, $2)
+             ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            &[&key, &value],
+        )
+        .map(|_| ())
     }
+
+    fn meta_entries(&mut self) -> Result<Vec<(String, String)>> {
+        self.query(
+            "SELECT key, value FROM meta ORDER BY key COLLATE \"C\"",
+            &[],
+        )?
+        .iter()
+        .map(|r| Ok((get(r, 0)?, get(r, 1)?)))
+        .collect()
+    }
+
     fn journal_head(&mut self) -> Result<Option<(i64, Hash)>> {
-        unimplemented!()
+        self.flush()?;
+        let Some(row) = self.query_opt(
+            "SELECT seq, hash FROM journal ORDER BY seq DESC LIMIT 1",
+            &[],
+        )?
+        else {
+            return Ok(None);
+        };
+        Ok(Some((get(&row, 0)?, hash32(get(&row, 1)?)?)))
     }
-    fn append(&mut self, entry: &JournalEntry) -> Result<()> {
-        unimplemented!()
+
+    fn append(&mut self, e: &JournalEntry) -> Result<()> {
+        if self.deferred.is_some() {
+            self.pending_journal.push(e.clone());
+            return self.flush_if_full();
+        }
+        self.execute(INSERT_JOURNAL_SQL, &journal_values(e, &&e.hash[..]))
+            .map(|_| ())
     }
+
     fn scan_journal(&mut self, visit: &mut dyn FnMut(JournalEntry) -> Result<()>) -> Result<()> {
-        unimplemented!()
+        self.flush()?;
+        self.stream(
+            "SELECT seq, id, kind, subject, occurred_at, recorded_at, recorded_by, source,
+                    payload, hash
+             FROM journal ORDER BY seq",
+            &[],
+            &mut |row| {
+                let entry = JournalEntry {
+                    seq: get(row, 0)?,
+                    id: get(row, 1)?,
+                    kind: get(row, 2)?,
+                    subject: get(row, 3)?,
+                    occurred_at: get(row, 4)?,
+                    recorded_at: get(row, 5)?,
+                    recorded_by: get(row, 6)?,
+                    source: get(row, 7)?,
+                    payload: get(row, 8)?,
+                    // A hash of the wrong length is a broken link, for verify to report.
+                    hash: hash32(get(row, 9)?).unwrap_or([0xff; 32]),
+                };
+                visit(entry)
+            },
+        )
     }
+
     fn put_signed_head(&mut self, head: &SignedHead) -> Result<()> {
-        unimplemented!()
+        self.execute(
+            "INSERT INTO journal_heads (seq, hash, signature, signed_at) VALUES ($1, $2, $3, $4)
+             ON CONFLICT (seq) DO UPDATE SET hash = excluded.hash,
+                 signature = excluded.signature, signed_at = excluded.signed_at",
+            &[
+                &head.seq,
+                &&head.hash[..],
+                &&head.signature[..],
+                &head.signed_at,
+            ],
+        )
+        .map(|_| ())
     }
+
     fn last_signed_head(&mut self) -> Result<Option<SignedHead>> {
-        unimplemented!()
+        self.query_opt(
+            "SELECT seq, hash, signature, signed_at FROM journal_heads ORDER BY seq DESC LIMIT 1",
+            &[],
+        )?
+        .map(|r| decode_head(&r))
+        .transpose()
     }
+
+    fn scan_signed_heads(&mut self, visit: &mut dyn FnMut(SignedHead) -> Result<()>) -> Result<()> {
+        self.stream(
+            "SELECT seq, hash, signature, signed_at FROM journal_heads ORDER BY seq",
+            &[],
+            &mut |row| visit(decode_head(row)?),
+        )
+    }
+
     fn weapon(&mut self, id: Uuid) -> Result<Option<StoredWeapon>> {
-        unimplemented!()
+        self.settle()?;
+        const SQL: &str = "SELECT w.status, w.holder, w.seq, j.payload
+            FROM weapons w JOIN journal j ON j.seq = w.seq WHERE w.id = $1";
+        self.query_opt(SQL, &[&id])?
+            .map(|r| decode_weapon(&r))
+            .transpose()
     }
+
     fn weapon_id_by_key(&mut self, key: &str) -> Result<Option<Uuid>> {
-        unimplemented!()
+        self.settle()?;
+        self.query_opt("SELECT id FROM weapons WHERE identity_key = $1", &[&key])?
+            .map(|r| get(&r, 0))
+            .transpose()
     }
+
     fn weapon_id_by_reference(&mut self, reference: &str) -> Result<Option<Uuid>> {
-        unimplemented!()
+        self.settle()?;
+        self.query_opt("SELECT id FROM weapons WHERE reference = $1", &[&reference])?
+            .map(|r| get(&r, 0))
+            .transpose()
     }
+
     fn insert_weapon(
         &mut self,
         weapon: &Weapon,
@@ -160,117 +801,558 @@ impl Backend for PgBackend {
         state: &WeaponState,
         seq: i64,
     ) -> Result<Option<Clash>> {
-        unimplemented!()
+        let row = WeaponRow::new(weapon, key, state, seq);
+        if self.deferred.is_some() {
+            // No unique index to ask: a clash surfaces when they are built.
+            self.pending_weapons.push(row);
+            self.flush_if_full()?;
+            return Ok(None);
+        }
+        // ON CONFLICT: a refused row must not abort the transaction (the registry goes on to
+        // compare it with the one registered); which column clashed is asked only then.
+        if self.execute(INSERT_WEAPON_SQL, &row.values())? == 1 {
+            return Ok(None);
+        }
+        self.weapon_clash(weapon, key).map(Some)
     }
+
     fn update_weapon_state(&mut self, id: Uuid, state: &WeaponState) -> Result<()> {
-        unimplemented!()
+        self.settle()?;
+        self.execute(
+            "UPDATE weapons SET status = $2, holder = $3, tracing = $4, awaiting_mark = $5
+             WHERE id = $1",
+            &[
+                &id,
+                &state.status.as_str(),
+                &state.holder,
+                &state.tracing.map(|t| t.as_str()),
+                &state.awaiting_mark,
+            ],
+        )
+        .map(|_| ())
     }
+
     fn scan_serials(&mut self, after: i64, visit: &mut dyn FnMut(i64, String)) -> Result<()> {
-        unimplemented!()
+        self.settle()?;
+        // `ordinal` comes from a sequence when the row is inserted; rows are never deleted.
+        self.stream(
+            "SELECT ordinal, serial FROM weapons
+             WHERE ordinal > $1 AND serial IS NOT NULL ORDER BY ordinal",
+            &[&after],
+            &mut |row| {
+                visit(get(row, 0)?, get(row, 1)?);
+                Ok(())
+            },
+        )
     }
+
     fn weapons_at(&mut self, ordinals: &[i64]) -> Result<Vec<(i64, StoredWeapon)>> {
-        unimplemented!()
+        self.settle()?;
+        if ordinals.is_empty() {
+            return Ok(Vec::new());
+        }
+        let rows = self.query(
+            "SELECT w.status, w.holder, w.seq, j.payload, w.ordinal
+             FROM weapons w JOIN journal j ON j.seq = w.seq WHERE w.ordinal = ANY($1)",
+            &[&ordinals],
+        )?;
+        let mut by_ordinal = HashMap::with_capacity(rows.len());
+        for row in &rows {
+            by_ordinal.insert(get::<i64>(row, 4)?, decode_weapon(row)?);
+        }
+        Ok(ordinals
+            .iter()
+            .filter_map(|o| by_ordinal.get(o).map(|w| (*o, w.clone())))
+            .collect())
     }
+
     fn list_weapons(&mut self, filter: &WeaponFilter) -> Result<Vec<StoredWeapon>> {
-        unimplemented!()
+        self.settle()?;
+        let mut sql = format!("{WEAPON_SELECT} WHERE true");
+        let mut args: Vec<String> = Vec::new();
+        if let Some(status) = filter.status {
+            args.push(status.as_str().to_owned());
+            sql.push_str(&format!(" AND w.status = ${}", args.len()));
+        }
+        if let Some(category) = &filter.category {
+            args.push(salw_core::category::fold_name(category));
+            sql.push_str(&format!(" AND w.category = ${}", args.len()));
+        }
+        if let Some(serial) = &filter.serial {
+            args.push(serial.clone());
+            sql.push_str(&format!(" AND w.serial = ${}", args.len()));
+        }
+        let limit = filter.limit.clamp(1, i64::MAX as u64);
+        sql.push_str(&format!(" ORDER BY w.seq LIMIT {limit}"));
+        let params: Vec<&(dyn ToSql + Sync)> =
+            args.iter().map(|a| a as &(dyn ToSql + Sync)).collect();
+        self.client
+            .query(&sql, &params)
+            .map_err(db)?
+            .iter()
+            .map(decode_weapon)
+            .collect()
     }
+
     fn person(&mut self, id: Uuid) -> Result<Option<Person>> {
-        unimplemented!()
+        self.flush()?;
+        let Some(row) = self.query_opt(
+            "SELECT j.payload FROM persons p JOIN journal j ON j.seq = p.seq WHERE p.id = $1",
+            &[&id],
+        )?
+        else {
+            return Ok(None);
+        };
+        let payload: String = get(&row, 0)?;
+        serde_json::from_str(&payload)
+            .map(Some)
+            .map_err(|e| corrupt("person record", e))
     }
+
     fn person_id_by_reference(&mut self, reference: &str) -> Result<Option<Uuid>> {
-        unimplemented!()
+        self.query_opt("SELECT id FROM persons WHERE reference = $1", &[&reference])?
+            .map(|r| get(&r, 0))
+            .transpose()
     }
-    fn insert_person(&mut self, person: &Person, seq: i64) -> Result<Option<Clash>> {
-        unimplemented!()
+
+    fn insert_person(&mut self, p: &Person, seq: i64) -> Result<Option<Clash>> {
+        let licensee = p.kind == PersonKind::Individual && p.roles.contains(&Role::Licensee);
+        let inserted = self.execute(
+            "INSERT INTO persons (id, reference, kind, name, sex, seq, licensee)
+             VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING",
+            &[
+                &p.id,
+                &p.reference,
+                &p.kind.as_str(),
+                &p.name,
+                &p.sex.map(|x| x.as_str()),
+                &seq,
+                &licensee,
+            ],
+        )?;
+        if inserted == 1 {
+            return Ok(None);
+        }
+        let row = self.query_opt(
+            "SELECT EXISTS (SELECT 1 FROM persons WHERE id = $1)",
+            &[&p.id],
+        )?;
+        match row.map(|r| get::<bool>(&r, 0)).transpose()? {
+            Some(true) => Ok(Some(Clash::Id)),
+            _ if p.reference.is_some() => Ok(Some(Clash::Reference)),
+            _ => Err(StoreError::Backend(format!(
+                "person {} was refused, but no unique column clashes",
+                p.id
+            ))),
+        }
     }
+
     fn event(&mut self, id: Uuid) -> Result<Option<LifecycleEvent>> {
-        unimplemented!()
+        self.settle()?;
+        let Some(row) = self.query_opt(
+            "SELECT j.payload FROM events e JOIN journal j ON j.seq = e.seq WHERE e.id = $1",
+            &[&id],
+        )?
+        else {
+            return Ok(None);
+        };
+        let payload: String = get(&row, 0)?;
+        serde_json::from_str(&payload)
+            .map(Some)
+            .map_err(|e| corrupt("event record", e))
     }
+
     fn events_of(&mut self, weapon: Uuid) -> Result<Vec<StoredEvent>> {
-        unimplemented!()
+        self.settle()?;
+        self.query(EVENTS_OF_SQL, &[&weapon])?
+            .iter()
+            .map(decode_event)
+            .collect()
     }
-    fn insert_event(&mut self, event: &LifecycleEvent, seq: i64) -> Result<()> {
-        unimplemented!()
+
+    fn insert_event(&mut self, e: &LifecycleEvent, seq: i64) -> Result<()> {
+        // The weapon row must be there for the foreign key.
+        self.settle()?;
+        let criminal = e
+            .seizure_basis
+            .map(|b| b == salw_core::event::SeizureBasis::CriminalOffence);
+        self.execute(
+            INSERT_EVENT_SQL,
+            &[
+                &e.id,
+                &e.weapon_id,
+                &e.kind.as_str(),
+                &e.occurred_on.to_string(),
+                &seq,
+                &criminal,
+                &e.supersedes,
+                &e.from_holder,
+                &e.trace_outcome.map(|o| o.as_str()),
+            ],
+        )
+        .map(|_| ())
     }
+
     fn recent_events(&mut self, limit: u64) -> Result<Vec<StoredEvent>> {
-        unimplemented!()
+        self.settle()?;
+        let limit = limit.min(i64::MAX as u64) as i64;
+        self.query(
+            "SELECT j.payload, e.seq, j.recorded_at, j.recorded_by
+             FROM events e JOIN journal j ON j.seq = e.seq ORDER BY e.seq DESC LIMIT $1",
+            &[&limit],
+        )?
+        .iter()
+        .map(decode_event)
+        .collect()
     }
+
     fn recoveries(
         &mut self,
         from: &str,
         to: &str,
         visit: &mut dyn FnMut(Recovery) -> Result<()>,
     ) -> Result<()> {
-        unimplemented!()
+        self.settle()?;
+        self.stream(RECOVERIES_SQL, &[&from, &to], &mut |r| {
+            visit(Recovery {
+                occurred_on: get(r, 0)?,
+                kind: get(r, 1)?,
+                criminal: get(r, 2)?,
+                category: get(r, 3)?,
+                calibre: get(r, 4)?,
+                antique: get(r, 5)?,
+                uniquely_marked: !get::<bool>(r, 6)?,
+                tracing: get(r, 7)?,
+            })
+        })
     }
+
     fn period_recoveries(
         &mut self,
         from: &str,
         to: &str,
         visit: &mut dyn FnMut(PeriodRecovery) -> Result<()>,
     ) -> Result<()> {
-        unimplemented!()
+        self.settle()?;
+        self.stream(PERIOD_RECOVERIES_SQL, &[&from, &to], &mut |r| {
+            let holder: Option<Uuid> = get(r, 4)?;
+            visit(PeriodRecovery {
+                kind: get(r, 0)?,
+                criminal: get(r, 1)?,
+                unodc_type: get(r, 2)?,
+                tracing: get(r, 3)?,
+                from_holder: match holder {
+                    Some(id) => Some((id.hyphenated().to_string(), get(r, 5)?)),
+                    None => None,
+                },
+            })
+        })
     }
+
     fn licensees_by_sex(&mut self) -> Result<Vec<(Option<String>, u64)>> {
-        unimplemented!()
+        // As SQLite orders them: no sex recorded first, then by the word's bytes.
+        self.query(
+            "SELECT sex, count(*) FROM persons WHERE licensee
+             GROUP BY sex ORDER BY sex COLLATE \"C\" NULLS FIRST",
+            &[],
+        )?
+        .iter()
+        .map(|r| Ok((get(r, 0)?, count(get(r, 1)?))))
+        .collect()
     }
+
     fn marking_counts(&mut self) -> Result<(u64, u64)> {
-        unimplemented!()
+        self.settle()?;
+        let row = self
+            .query_opt(
+                "SELECT count(*), count(*) FILTER (WHERE awaiting_mark AND status <> 'destroyed')
+                 FROM weapons",
+                &[],
+            )?
+            .ok_or_else(|| StoreError::Backend("no answer to a count".into()))?;
+        Ok((count(get(&row, 0)?), count(get(&row, 1)?)))
     }
+
     fn period_transfers(
         &mut self,
         from: &str,
         to: &str,
         visit: &mut dyn FnMut(PeriodTransfer) -> Result<()>,
     ) -> Result<()> {
-        unimplemented!()
+        self.settle()?;
+        self.stream(
+            "SELECT e.id, e.weapon_id, e.kind, j.payload::json ->> 'country',
+                    w.category, w.reference, w.calibre
+             FROM events e
+             JOIN journal j ON j.seq = e.seq
+             JOIN weapons w ON w.id = e.weapon_id
+             WHERE e.kind IN ('exported', 'imported')
+               AND e.occurred_on >= $1 AND e.occurred_on <= $2
+               AND NOT EXISTS (SELECT 1 FROM events c WHERE c.supersedes = e.id)
+             ORDER BY e.seq",
+            &[&from, &to],
+            &mut |r| {
+                visit(PeriodTransfer {
+                    event_id: get(r, 0)?,
+                    weapon_id: get(r, 1)?,
+                    kind: get(r, 2)?,
+                    country: get(r, 3)?,
+                    category: get(r, 4)?,
+                    reference: get(r, 5)?,
+                    calibre: get(r, 6)?,
+                })
+            },
+        )
     }
+
     fn period_event_counts(&mut self, from: &str, to: &str) -> Result<PeriodEventCounts> {
-        unimplemented!()
+        self.settle()?;
+        let mut counts = PeriodEventCounts::default();
+        for r in self.query(PERIOD_COUNTS_SQL, &[&from, &to])? {
+            counts.by_kind.insert(get(&r, 0)?, count(get(&r, 1)?));
+        }
+        for r in self.query(TRACED_COUNTS_SQL, &[&from, &to])? {
+            counts
+                .traces_by_outcome
+                .insert(get(&r, 0)?, count(get(&r, 1)?));
+        }
+        Ok(counts)
     }
+
     fn releases(
         &mut self,
         indicator: &str,
         period: Option<(&str, &str)>,
         profile: Option<&str>,
-    ) -> Result<Vec<salw_store::reports::Release>> {
-        unimplemented!()
+    ) -> Result<Vec<Release>> {
+        let (from, to) = period.unzip();
+        self.query(
+            "SELECT seq, indicator, period_from, period_to, profile, released_at, released_by,
+                    numerator, denominator, figures, revises
+             FROM indicator_releases
+             WHERE indicator = $1 AND ($2::text IS NULL OR period_from = $2)
+               AND ($3::text IS NULL OR period_to = $3) AND ($4::text IS NULL OR profile = $4)
+             ORDER BY seq",
+            &[&indicator, &from, &to, &profile],
+        )?
+        .iter()
+        .map(decode_release)
+        .collect()
     }
-    fn insert_release(&mut self, release: &salw_store::reports::Release) -> Result<i64> {
-        unimplemented!()
+
+    fn all_releases(&mut self) -> Result<Vec<Release>> {
+        self.query(
+            "SELECT seq, indicator, period_from, period_to, profile, released_at, released_by,
+                    numerator, denominator, figures, revises
+             FROM indicator_releases ORDER BY seq",
+            &[],
+        )?
+        .iter()
+        .map(decode_release)
+        .collect()
     }
-    fn report_answers(&mut self, template: &str) -> Result<Vec<salw_store::reports::ReportAnswer>> {
-        unimplemented!()
+
+    fn insert_release(&mut self, r: &Release) -> Result<i64> {
+        let numerator = r.numerator.min(i64::MAX as u64) as i64;
+        let denominator = r.denominator.min(i64::MAX as u64) as i64;
+        let row = self
+            .query_opt(
+                "INSERT INTO indicator_releases (indicator, period_from, period_to, profile,
+                     released_at, released_by, numerator, denominator, figures, revises)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING seq",
+                &[
+                    &r.indicator,
+                    &r.period_from,
+                    &r.period_to,
+                    &r.profile,
+                    &r.released_at,
+                    &r.released_by,
+                    &numerator,
+                    &denominator,
+                    &r.figures,
+                    &r.revises,
+                ],
+            )?
+            .ok_or_else(|| StoreError::Backend("a release was not inserted".into()))?;
+        get(&row, 0)
     }
-    fn insert_report_answer(&mut self, answer: &salw_store::reports::ReportAnswer) -> Result<i64> {
-        unimplemented!()
+
+    fn report_answers(&mut self, template: &str) -> Result<Vec<ReportAnswer>> {
+        self.query(
+            "SELECT seq, template, period_from, period_to, question, answer, entered_at,
+                    entered_by
+             FROM report_answers WHERE template = $1 ORDER BY seq",
+            &[&template],
+        )?
+        .iter()
+        .map(decode_answer)
+        .collect()
     }
+
+    fn all_report_answers(&mut self) -> Result<Vec<ReportAnswer>> {
+        self.query(
+            "SELECT seq, template, period_from, period_to, question, answer, entered_at,
+                    entered_by
+             FROM report_answers ORDER BY seq",
+            &[],
+        )?
+        .iter()
+        .map(decode_answer)
+        .collect()
+    }
+
+    fn insert_report_answer(&mut self, a: &ReportAnswer) -> Result<i64> {
+        let row = self
+            .query_opt(
+                "INSERT INTO report_answers (template, period_from, period_to, question, answer,
+                     entered_at, entered_by)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING seq",
+                &[
+                    &a.template,
+                    &a.period_from,
+                    &a.period_to,
+                    &a.question,
+                    &a.answer,
+                    &a.entered_at,
+                    &a.entered_by,
+                ],
+            )?
+            .ok_or_else(|| StoreError::Backend("an answer was not inserted".into()))?;
+        get(&row, 0)
+    }
+
     fn put_blob(&mut self, hash: &str, media_type: &str, bytes: &[u8]) -> Result<()> {
-        unimplemented!()
+        self.execute(
+            "INSERT INTO blobs (hash, media_type, bytes) VALUES ($1, $2, $3)
+             ON CONFLICT (hash) DO NOTHING",
+            &[&hash, &media_type, &bytes],
+        )
+        .map(|_| ())
     }
+
     fn blob(&mut self, hash: &str) -> Result<Option<(String, Vec<u8>)>> {
-        unimplemented!()
+        self.query_opt(
+            "SELECT media_type, bytes FROM blobs WHERE hash = $1",
+            &[&hash],
+        )?
+        .map(|r| Ok((get(&r, 0)?, get(&r, 1)?)))
+        .transpose()
     }
+
     fn insert_photo(&mut self, photo: &PhotoRecord, seq: i64) -> Result<bool> {
-        unimplemented!()
+        self.settle()?;
+        let inserted = self.execute(
+            "INSERT INTO weapon_photos (weapon_id, hash, seq) VALUES ($1, $2, $3)
+             ON CONFLICT (weapon_id, hash) DO NOTHING",
+            &[&photo.weapon_id, &photo.hash, &seq],
+        )?;
+        Ok(inserted == 1)
     }
+
     fn photos_of(&mut self, weapon: Uuid) -> Result<Vec<StoredPhoto>> {
-        unimplemented!()
+        self.settle()?;
+        self.query(
+            "SELECT j.payload, p.seq, j.recorded_at, j.recorded_by
+             FROM weapon_photos p JOIN journal j ON j.seq = p.seq
+             WHERE p.weapon_id = $1 ORDER BY p.seq",
+            &[&weapon],
+        )?
+        .iter()
+        .map(|r| {
+            let payload: String = get(r, 0)?;
+            Ok(StoredPhoto {
+                photo: serde_json::from_str(&payload).map_err(|e| corrupt("photo record", e))?,
+                seq: get(r, 1)?,
+                recorded_at: get(r, 2)?,
+                recorded_by: get(r, 3)?,
+            })
+        })
+        .collect()
     }
+
     fn photo_hashes(&mut self) -> Result<Vec<String>> {
-        unimplemented!()
+        self.query(
+            "SELECT DISTINCT hash COLLATE \"C\" FROM weapon_photos ORDER BY 1",
+            &[],
+        )?
+        .iter()
+        .map(|r| get(r, 0))
+        .collect()
     }
+
+    fn blob_hashes(&mut self) -> Result<Vec<String>> {
+        self.query("SELECT hash FROM blobs ORDER BY seq", &[])?
+            .iter()
+            .map(|r| get(r, 0))
+            .collect()
+    }
+
     fn summary(&mut self) -> Result<Summary> {
-        unimplemented!()
+        self.settle()?;
+        let row = self
+            .query_opt(
+                "SELECT (SELECT count(*) FROM weapons), (SELECT count(*) FROM persons),
+                        (SELECT count(*) FROM events), (SELECT count(*) FROM journal),
+                        (SELECT count(*) FROM weapons
+                         WHERE awaiting_mark AND status <> 'destroyed')",
+                &[],
+            )?
+            .ok_or_else(|| StoreError::Backend("no answer to a count".into()))?;
+        let mut groups = |sql: &'static str| -> Result<Vec<(String, u64)>> {
+            self.query(sql, &[])?
+                .iter()
+                .map(|r| Ok((get(r, 0)?, count(get(r, 1)?))))
+                .collect()
+        };
+        // Ties by name, byte by byte, as SQLite orders them.
+        let by_status = groups(
+            "SELECT status, count(*) FROM weapons GROUP BY status
+             ORDER BY 2 DESC, status COLLATE \"C\"",
+        )?;
+        let by_category = groups(
+            "SELECT category, count(*) FROM weapons GROUP BY category
+             ORDER BY 2 DESC, category COLLATE \"C\"",
+        )?;
+        let by_event_kind = groups(
+            "SELECT kind, count(*) FROM events GROUP BY kind ORDER BY 2 DESC, kind COLLATE \"C\"",
+        )?;
+        Ok(Summary {
+            weapons: count(get(&row, 0)?),
+            persons: count(get(&row, 1)?),
+            events: count(get(&row, 2)?),
+            journal_entries: count(get(&row, 3)?),
+            by_status,
+            by_category,
+            by_event_kind,
+            inadequately_marked: count(get(&row, 4)?),
+        })
     }
+
     fn scan_persons(&mut self, visit: &mut dyn FnMut(Person) -> Result<()>) -> Result<()> {
-        unimplemented!()
+        self.flush()?;
+        self.scan_payloads(
+            "SELECT j.payload FROM persons p JOIN journal j ON j.seq = p.seq ORDER BY p.seq",
+            "person",
+            visit,
+        )
     }
+
     fn scan_weapons(&mut self, visit: &mut dyn FnMut(Weapon) -> Result<()>) -> Result<()> {
-        unimplemented!()
+        self.settle()?;
+        self.scan_payloads(
+            "SELECT j.payload FROM weapons w JOIN journal j ON j.seq = w.seq ORDER BY w.seq",
+            "weapon",
+            visit,
+        )
     }
+
     fn scan_events(&mut self, visit: &mut dyn FnMut(LifecycleEvent) -> Result<()>) -> Result<()> {
-        unimplemented!()
+        self.settle()?;
+        self.scan_payloads(
+            "SELECT j.payload FROM events e JOIN journal j ON j.seq = e.seq ORDER BY e.seq",
+            "event",
+            visit,
+        )
     }
 }
 

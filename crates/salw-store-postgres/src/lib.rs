@@ -44,7 +44,7 @@ pub const WRITE_LOCK: i64 = 0x7361_6c77;
 const COPY_CHUNK: usize = 10_000;
 
 pub struct PgBackend {
-    client: Client,
+    client: OwnClient,
     /// Whether a transaction is open (`begin` .. `commit`/`rollback`).
     in_transaction: bool,
     /// Prepared statements of the hot paths, by their SQL.
@@ -57,6 +57,37 @@ pub struct PgBackend {
     pending_weapons: Vec<WeaponRow>,
     /// Rows sent with COPY in this bulk load, to decide whether to refresh the statistics.
     copied: u64,
+}
+
+/// The connection, closed on a thread of its own when dropped inside an async runtime: the
+/// `postgres` client closes by blocking on its own runtime, which tokio forbids on a worker
+/// thread (a server dropping a connection at shutdown would abort).
+struct OwnClient(std::mem::ManuallyDrop<Client>);
+
+impl std::ops::Deref for OwnClient {
+    type Target = Client;
+    fn deref(&self) -> &Client {
+        &self.0
+    }
+}
+
+impl std::ops::DerefMut for OwnClient {
+    fn deref_mut(&mut self) -> &mut Client {
+        &mut self.0
+    }
+}
+
+impl Drop for OwnClient {
+    fn drop(&mut self) {
+        // SAFETY: the client is taken once, here, and `self` is not used afterwards.
+        let client = unsafe { std::mem::ManuallyDrop::take(&mut self.0) };
+        if tokio::runtime::Handle::try_current().is_ok() {
+            let closing = std::thread::spawn(move || drop(client));
+            let _ = closing.join();
+        } else {
+            drop(client);
+        }
+    }
 }
 
 /// What a bulk load dropped, as the SQL that makes it again.
@@ -216,12 +247,14 @@ impl PgBackend {
     /// with libpq's parameters such as `?options=-csearch_path%3Dsalw`) and applies pending
     /// migrations. With `create` false, a database without a registry schema is refused.
     pub fn open(url: &str, create: bool) -> Result<Self> {
-        let mut client = Client::connect(url, NoTls).map_err(|e| {
-            StoreError::Invalid(format!(
-                "cannot connect to the PostgreSQL registry {}: {e}",
-                redact(url)
-            ))
-        })?;
+        let mut client = Client::connect(url, NoTls)
+            .map(|c| OwnClient(std::mem::ManuallyDrop::new(c)))
+            .map_err(|e| {
+                StoreError::Invalid(format!(
+                    "cannot connect to the PostgreSQL registry {}: {e}",
+                    redact(url)
+                ))
+            })?;
         if !create && !migrations::has_schema(&mut client)? {
             return Err(StoreError::Invalid(format!(
                 "no registry in {}; create one with `salw --db {} init`",

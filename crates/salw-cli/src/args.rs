@@ -103,6 +103,19 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Copy a whole registry, journal included, into a new one on another backend: a SQLite
+    /// file into PostgreSQL or back (docs/postgresql.md). The target must be empty; the copy
+    /// is one transaction, checked with `verify` before it is reported done.
+    Migrate {
+        /// The registry to copy: a file or a postgres:// URL.
+        #[arg(long, value_name = "FILE|URL")]
+        from: String,
+        /// Where to copy it: a new file or an empty PostgreSQL database (or schema).
+        #[arg(long, value_name = "FILE|URL")]
+        to: String,
+        #[arg(long)]
+        json: bool,
+    },
     /// Build a synthetic national registry that looks like a real one.
     Demo {
         /// Number of weapons.

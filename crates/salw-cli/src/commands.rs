@@ -119,6 +119,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Import { files, kind, json } => import(&cli, files, *kind, *json),
         Command::Export { format, out } => export(&cli, *format, out),
         Command::Verify { json } => verify(&cli, *json),
+        Command::Migrate { from, to, json } => crate::migrate::migrate(&cli, from, to, *json),
         Command::Demo {
             records,
             seed,

@@ -6,6 +6,7 @@ mod args;
 mod assess;
 mod commands;
 mod indicator;
+mod migrate;
 mod node;
 mod output;
 mod peers;

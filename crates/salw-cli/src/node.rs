@@ -88,6 +88,12 @@ pub fn load_key(path: &Path) -> Result<SigningKey> {
 /// Creates a new key file; never overwrites one.
 pub fn create_key(path: &Path) -> Result<SigningKey> {
     let key = SigningKey::generate(&mut rand::rngs::OsRng);
+    write_key(path, &key)?;
+    Ok(key)
+}
+
+/// Writes a key to a new file readable by its owner only; never overwrites one.
+pub fn write_key(path: &Path, key: &SigningKey) -> Result<()> {
     let mut options = fs::OpenOptions::new();
     options.write(true).create_new(true);
     #[cfg(unix)]
@@ -103,7 +109,7 @@ pub fn create_key(path: &Path) -> Result<SigningKey> {
     })?;
     writeln!(file, "{}", hex::encode(key.to_bytes()))?;
     file.sync_all()?;
-    Ok(key)
+    Ok(())
 }
 
 pub fn context(cli: &Cli, source: &str) -> WriteContext {

@@ -44,7 +44,9 @@ impl Location {
     pub fn open(&self, create: bool) -> Result<AnyBackend> {
         Ok(match self {
             Location::File(path) => AnyBackend::Sqlite(SqliteBackend::open(path, create)?),
-            Location::Postgres(url) => AnyBackend::Postgres(PgBackend::open(url, create)?),
+            Location::Postgres(url) => {
+                AnyBackend::Postgres(Box::new(PgBackend::open(url, create)?))
+            }
         })
     }
 
@@ -93,7 +95,7 @@ impl fmt::Debug for Location {
 /// One of the backends, behind every storage trait (`salw_store::Store`).
 pub enum AnyBackend {
     Sqlite(SqliteBackend),
-    Postgres(PgBackend),
+    Postgres(Box<PgBackend>),
 }
 
 impl AnyBackend {

@@ -3,6 +3,7 @@
 //! `schema/*.sql` beside this file.
 
 use postgres::Client;
+use salw_store::StoreError;
 use salw_store::backend::Result;
 
 use crate::db;
@@ -29,7 +30,35 @@ pub fn has_schema(client: &mut Client) -> Result<bool> {
     Ok(row.get(0))
 }
 
+/// The versions applied, without a lock or a write (`None`: no registry schema yet).
+fn applied(client: &mut Client) -> Result<Option<Vec<i64>>> {
+    if !has_schema(client)? {
+        return Ok(None);
+    }
+    Ok(Some(
+        client
+            .query("SELECT version FROM schema_migrations", &[])
+            .map_err(db)?
+            .iter()
+            .map(|r| r.get(0))
+            .collect(),
+    ))
+}
+
 pub fn apply(client: &mut Client) -> Result<()> {
+    let newest = MIGRATIONS.iter().map(|m| m.0).max().unwrap_or(0);
+    // Nothing to do is found without writing or locking: a read replica (a hot standby,
+    // read-only) opens for reports.
+    if let Some(applied) = applied(client)? {
+        if let Some(unknown) = applied.iter().find(|v| **v > newest) {
+            return Err(StoreError::Invalid(format!(
+                "this registry's schema is at version {unknown}, made by a newer salw (this one knows up to {newest}): upgrade salw"
+            )));
+        }
+        if MIGRATIONS.iter().all(|m| applied.contains(&m.0)) {
+            return Ok(());
+        }
+    }
     // Two processes opening a new database at once: one migrates, the other waits.
     let mut tx = client.transaction().map_err(db)?;
     tx.execute("SELECT pg_advisory_xact_lock($1)", &[&crate::WRITE_LOCK])

@@ -18,11 +18,11 @@ mod stockpile;
 mod traces;
 
 use std::collections::HashMap;
+use std::io::Write;
 
-use postgres::binary_copy::BinaryCopyInWriter;
 use postgres::error::SqlState;
 use postgres::fallible_iterator::FallibleIterator;
-use postgres::types::{FromSql, ToSql, Type};
+use postgres::types::{FromSql, ToSql};
 use postgres::{Client, NoTls, Row, Statement};
 use salw_core::lifecycle::{WeaponState, WeaponStatus};
 use salw_core::person::{PersonKind, Role};
@@ -44,17 +44,21 @@ pub const WRITE_LOCK: i64 = 0x7361_6c77;
 const COPY_CHUNK: usize = 10_000;
 
 pub struct PgBackend {
-    client: OwnClient,
+    /// The connection; `None` while it is lent to `copier` (`conn` takes it back).
+    client: Option<OwnClient>,
+    /// The thread that runs a bulk load's COPYs while the rows after them are prepared.
+    copier: Option<Copier>,
+    /// A COPY of this transaction failed: it must not commit (cleared by `rollback`).
+    poisoned: bool,
     /// Whether a transaction is open (`begin` .. `commit`/`rollback`).
     in_transaction: bool,
     /// Prepared statements of the hot paths, by their SQL.
     statements: HashMap<&'static str, Statement>,
     /// What `defer_weapon_indexes` dropped, while a bulk load runs; `None` otherwise.
     deferred: Option<Deferred>,
-    /// Journal entries and weapon rows of a bulk load not yet sent (`flush` sends them with
-    /// COPY). Empty unless `deferred` is set.
-    pending_journal: Vec<JournalEntry>,
-    pending_weapons: Vec<WeaponRow>,
+    /// Journal entries and weapon rows of a bulk load not yet sent, encoded for COPY (`ship`
+    /// sends them). Empty unless `deferred` is set.
+    pending: Batch,
     /// Rows sent with COPY in this bulk load, to decide whether to refresh the statistics.
     copied: u64,
 }
@@ -86,6 +90,257 @@ impl Drop for OwnClient {
             let _ = closing.join();
         } else {
             drop(client);
+        }
+    }
+}
+
+/// Rows of one table encoded for `COPY … FROM STDIN (FORMAT binary)`, written as they come
+/// (no copy of the record is kept): the header, then per row its field count and each field
+/// as a length and bytes (-1: NULL); the trailer is added when sent.
+#[derive(Default)]
+struct CopyBuf {
+    bytes: Vec<u8>,
+    rows: u64,
+}
+
+/// The signature, the flags (none) and the length of the header extension (none).
+const COPY_HEADER: &[u8] = b"PGCOPY\n\xff\r\n\0\0\0\0\0\0\0\0\0";
+
+impl CopyBuf {
+    fn row(&mut self, fields: i16) {
+        if self.bytes.is_empty() {
+            self.bytes.reserve(1 << 20);
+            self.bytes.extend_from_slice(COPY_HEADER);
+        }
+        self.bytes.extend_from_slice(&fields.to_be_bytes());
+        self.rows += 1;
+    }
+
+    fn field(&mut self, value: &[u8]) -> Result<()> {
+        let len = i32::try_from(value.len())
+            .map_err(|_| StoreError::Invalid("a value is too long for PostgreSQL".into()))?;
+        self.bytes.extend_from_slice(&len.to_be_bytes());
+        self.bytes.extend_from_slice(value);
+        Ok(())
+    }
+
+    fn null(&mut self) {
+        self.bytes.extend_from_slice(&(-1i32).to_be_bytes());
+    }
+
+    fn text(&mut self, value: &str) -> Result<()> {
+        self.field(value.as_bytes())
+    }
+
+    fn opt_text(&mut self, value: Option<&str>) -> Result<()> {
+        match value {
+            Some(v) => self.text(v),
+            None => {
+                self.null();
+                Ok(())
+            }
+        }
+    }
+
+    fn uuid(&mut self, value: &Uuid) -> Result<()> {
+        self.field(value.as_bytes())
+    }
+
+    fn opt_uuid(&mut self, value: Option<&Uuid>) -> Result<()> {
+        match value {
+            Some(v) => self.uuid(v),
+            None => {
+                self.null();
+                Ok(())
+            }
+        }
+    }
+
+    fn bool(&mut self, value: bool) -> Result<()> {
+        self.field(&[u8::from(value)])
+    }
+
+    fn int8(&mut self, value: i64) -> Result<()> {
+        self.field(&value.to_be_bytes())
+    }
+
+    /// A journal entry, in the columns of `COPY_JOURNAL_SQL`.
+    fn journal(&mut self, e: &JournalEntry) -> Result<()> {
+        self.row(10);
+        self.int8(e.seq)?;
+        self.uuid(&e.id)?;
+        for text in [
+            &e.kind,
+            &e.subject,
+            &e.occurred_at,
+            &e.recorded_at,
+            &e.recorded_by,
+            &e.source,
+            &e.payload,
+        ] {
+            self.text(text)?;
+        }
+        self.field(&e.hash)
+    }
+
+    /// A weapon's projection row, in the columns of `COPY_WEAPONS_SQL`.
+    fn weapon(
+        &mut self,
+        w: &Weapon,
+        key: Option<&str>,
+        state: &WeaponState,
+        seq: i64,
+    ) -> Result<()> {
+        self.row(16);
+        self.uuid(&w.id)?;
+        self.opt_text(w.reference.as_deref())?;
+        self.opt_text(key)?;
+        self.text(&w.category)?;
+        self.opt_text(w.country.as_deref())?;
+        self.opt_text(w.manufacturer.as_deref())?;
+        self.opt_text(w.model.as_deref())?;
+        self.opt_text(w.serial.as_deref())?;
+        self.bool(state.awaiting_mark)?;
+        self.text(state.status.as_str())?;
+        self.opt_uuid(state.holder.as_ref())?;
+        self.opt_text(state.tracing.map(|t| t.as_str()))?;
+        self.int8(seq)?;
+        self.bool(w.antique)?;
+        self.opt_text(w.calibre.as_deref())?;
+        self.opt_text(w.unodc_type.map(|t| t.as_str()))
+    }
+
+    /// Sends the rows with one COPY; nothing when there are none.
+    fn copy(&self, client: &mut Client, sql: &str) -> Result<u64> {
+        if self.rows == 0 {
+            return Ok(0);
+        }
+        let mut writer = client.copy_in(sql).map_err(db)?;
+        writer.write_all(&self.bytes).map_err(io)?;
+        writer.write_all(&(-1i16).to_be_bytes()).map_err(io)?;
+        writer.finish().map_err(db)
+    }
+}
+
+/// An error of writing to a COPY: the server's, when it is one.
+fn io(e: std::io::Error) -> StoreError {
+    match e
+        .into_inner()
+        .map(|inner| inner.downcast::<postgres::Error>())
+    {
+        Some(Ok(e)) => db(*e),
+        Some(Err(other)) => StoreError::Backend(other.to_string()),
+        None => StoreError::Backend("a COPY could not be written".into()),
+    }
+}
+
+const COPY_JOURNAL_SQL: &str = "COPY journal (seq, id, kind, subject, occurred_at, recorded_at,
+        recorded_by, source, payload, hash) FROM STDIN (FORMAT binary)";
+
+/// The ordinal is left to its sequence: in the order of the rows, as registered.
+const COPY_WEAPONS_SQL: &str = "COPY weapons (id, reference, identity_key, category, country,
+        manufacturer, model, serial, awaiting_mark, status, holder, tracing, seq, antique,
+        calibre, unodc_type) FROM STDIN (FORMAT binary)";
+
+/// What a bulk load buffered between two COPYs: the journal's rows are sent first.
+#[derive(Default)]
+struct Batch {
+    journal: CopyBuf,
+    weapons: CopyBuf,
+}
+
+impl Batch {
+    fn rows(&self) -> u64 {
+        self.journal.rows + self.weapons.rows
+    }
+
+    fn copy(&self, client: &mut Client) -> Result<()> {
+        self.journal.copy(client, COPY_JOURNAL_SQL)?;
+        self.weapons.copy(client, COPY_WEAPONS_SQL)?;
+        Ok(())
+    }
+}
+
+/// Batches waiting for the COPY thread at most: the reader is held back beyond that.
+const COPY_QUEUE: usize = 2;
+
+/// The thread that holds the connection during a bulk load and runs each batch's COPYs in
+/// order while the next batch is prepared, so that the client's work and the server's
+/// overlap. It stops at the first error, and hands the connection back with it (`stop`).
+struct Copier {
+    batches: Option<std::sync::mpsc::SyncSender<Batch>>,
+    thread: Option<std::thread::JoinHandle<Lent>>,
+}
+
+/// What the COPY thread hands back: the connection and whether every COPY succeeded (`None`
+/// when it never received the connection).
+type Lent = Option<(OwnClient, Result<()>)>;
+
+impl Copier {
+    /// Lends the connection in `slot` to a new thread; leaves it there if no thread can be
+    /// started.
+    fn start(slot: &mut Option<OwnClient>) -> Option<Copier> {
+        let client = slot.take()?;
+        use std::sync::mpsc::sync_channel;
+        let (give, take) = sync_channel::<OwnClient>(1);
+        let (batches, queue) = sync_channel::<Batch>(COPY_QUEUE);
+        let thread = std::thread::Builder::new()
+            .name("salw-copy".into())
+            .spawn(move || {
+                let mut client = take.recv().ok()?;
+                let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                    // The first error ends the thread: the next batch sent is refused.
+                    for batch in queue {
+                        batch.copy(&mut client)?;
+                    }
+                    Ok(())
+                }))
+                .unwrap_or_else(|_| Err(StoreError::Backend("the COPY thread failed".into())));
+                Some((client, result))
+            });
+        let Ok(thread) = thread else {
+            *slot = Some(client);
+            return None;
+        };
+        if let Err(back) = give.send(client) {
+            *slot = Some(back.0);
+            return None;
+        }
+        Some(Copier {
+            batches: Some(batches),
+            thread: Some(thread),
+        })
+    }
+
+    /// Hands a batch to the thread; `false` when it has stopped (`stop` tells why).
+    fn send(&mut self, batch: Batch) -> bool {
+        match &self.batches {
+            Some(batches) => batches.send(batch).is_ok(),
+            None => false,
+        }
+    }
+
+    /// Waits until the batches sent are written (or one failed) and takes the connection
+    /// back, with the thread's outcome.
+    fn stop(&mut self) -> (Option<OwnClient>, Result<()>) {
+        drop(self.batches.take());
+        match self.thread.take().map(|t| t.join()) {
+            Some(Ok(Some((client, result)))) => (Some(client), result),
+            _ => (
+                None,
+                Err(StoreError::Backend(
+                    "the connection to PostgreSQL was lost with the thread that ran COPY".into(),
+                )),
+            ),
+        }
+    }
+}
+
+impl Drop for Copier {
+    fn drop(&mut self) {
+        // The connection closes here, as it would without the thread (see `OwnClient`).
+        if self.thread.is_some() {
+            let _ = self.stop();
         }
     }
 }
@@ -161,41 +416,6 @@ impl WeaponRow {
         ]
     }
 }
-
-const WEAPON_COLUMNS: &str = "id, reference, identity_key, category, country, manufacturer, \
-    model, serial, awaiting_mark, status, holder, tracing, seq, antique, calibre, unodc_type";
-
-const WEAPON_TYPES: [Type; 16] = [
-    Type::UUID,
-    Type::TEXT,
-    Type::TEXT,
-    Type::TEXT,
-    Type::TEXT,
-    Type::TEXT,
-    Type::TEXT,
-    Type::TEXT,
-    Type::BOOL,
-    Type::TEXT,
-    Type::UUID,
-    Type::TEXT,
-    Type::INT8,
-    Type::BOOL,
-    Type::TEXT,
-    Type::TEXT,
-];
-
-const JOURNAL_TYPES: [Type; 10] = [
-    Type::INT8,
-    Type::UUID,
-    Type::TEXT,
-    Type::TEXT,
-    Type::TEXT,
-    Type::TEXT,
-    Type::TEXT,
-    Type::TEXT,
-    Type::TEXT,
-    Type::BYTEA,
-];
 
 /// The columns of a journal row; `hash` is the entry's hash as a slice (BYTEA).
 fn journal_values<'a>(e: &'a JournalEntry, hash: &'a &'a [u8]) -> [&'a (dyn ToSql + Sync); 10] {

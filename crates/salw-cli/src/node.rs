@@ -38,22 +38,19 @@ pub fn key_path(cli: &Cli, db: &Location) -> Result<PathBuf> {
     })
 }
 
-/// The marking search index's folder: beside a registry file (`.search`), or, for a registry
-/// on a PostgreSQL server, beside the key file (its path with `.search` in place of `.key`);
-/// each process keeps its own and brings it up to date from the registry.
+/// The marking search index's folder (`Location::index_dir`): beside a registry file, or
+/// beside the key file for a registry on a PostgreSQL server; each process keeps its own and
+/// brings it up to date from the registry.
 pub fn index_dir(cli: &Cli, db: &Location) -> Result<PathBuf> {
     match db {
         Location::File(path) => Ok(salw_search::index_dir(path)),
-        Location::Postgres(_) => Ok(index_dir_at(db, &key_path(cli, db)?)),
+        Location::Postgres(_) => Ok(db.index_dir(&key_path(cli, db)?)),
     }
 }
 
 /// As `index_dir`, with the key file already known.
 pub fn index_dir_at(db: &Location, key_file: &Path) -> PathBuf {
-    match db {
-        Location::File(path) => salw_search::index_dir(path),
-        Location::Postgres(_) => key_file.with_extension("search"),
-    }
+    db.index_dir(key_file)
 }
 
 pub fn open(cli: &Cli, write: bool) -> Result<Reg> {

@@ -63,6 +63,32 @@ impl Location {
         }
     }
 
+    /// The marking search index's folder. Beside a registry file: `FILE.search`. For a
+    /// database: beside the key file, named after the key file and the database
+    /// (`node.3f2a…e1.search`): a copy of the same node's registry elsewhere (the file it was
+    /// migrated from, a restored dump) numbers its weapons its own way and gets its own index.
+    pub fn index_dir(&self, key_file: &Path) -> PathBuf {
+        match self {
+            Location::File(path) => {
+                let mut name = path.as_os_str().to_owned();
+                name.push(".search");
+                PathBuf::from(name)
+            }
+            Location::Postgres(url) => {
+                // FNV-1a of the URL without its password: stable across runs and versions.
+                let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+                for byte in redact(url).bytes() {
+                    hash = (hash ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3);
+                }
+                let stem = key_file
+                    .file_stem()
+                    .map(|s| s.to_string_lossy().into_owned())
+                    .unwrap_or_else(|| "salw".into());
+                key_file.with_file_name(format!("{stem}.{hash:016x}.search"))
+            }
+        }
+    }
+
     pub fn is_file(&self) -> bool {
         matches!(self, Location::File(_))
     }
@@ -152,5 +178,45 @@ impl AnyBackend {
             AnyBackend::Sqlite(_) => "SQLite",
             AnyBackend::Postgres(_) => "PostgreSQL",
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_location_is_a_file_unless_it_is_a_postgres_url_and_never_shows_its_password() {
+        assert_eq!(
+            Location::parse("registry.db"),
+            Location::File(PathBuf::from("registry.db"))
+        );
+        let db = Location::parse("postgresql://salw:s3cret@db.example:5433/salw?options=x");
+        assert!(!db.is_file());
+        let shown = db.to_string();
+        assert!(!shown.contains("s3cret"), "{shown}");
+        assert!(shown.contains("salw:***@db.example:5433/salw"), "{shown}");
+        assert!(!format!("{db:?}").contains("s3cret"));
+    }
+
+    #[test]
+    fn each_database_gets_its_own_search_index_beside_the_key() {
+        let key = Path::new("/etc/salw/node.key");
+        let file = Location::parse("/srv/registry.db");
+        assert_eq!(
+            file.index_dir(key),
+            PathBuf::from("/srv/registry.db.search")
+        );
+        let one = Location::parse("postgres://salw:a@db/salw").index_dir(key);
+        let same_other_password = Location::parse("postgres://salw:b@db/salw").index_dir(key);
+        let another = Location::parse("postgres://salw:a@db/salw_restored").index_dir(key);
+        assert_eq!(one, same_other_password);
+        assert_ne!(one, another);
+        assert_eq!(one.parent(), Some(Path::new("/etc/salw")));
+        let name = one.file_name().and_then(|n| n.to_str()).unwrap_or_default();
+        assert!(
+            name.starts_with("node.") && name.ends_with(".search"),
+            "{name}"
+        );
     }
 }

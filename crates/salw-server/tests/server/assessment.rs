@@ -19,7 +19,7 @@ fn figure(report: &Value, clause: &str) -> String {
 }
 
 #[test]
-fn an_assessment_is_kept_all_or_none_scored_ranked_and_shows_live_registry_figures() {
+pub(crate) fn an_assessment_is_kept_all_or_none_scored_ranked_and_shows_live_registry_figures() {
     let server = TestServer::start(120);
     // One bad clause among good ones: nothing kept, each problem named.
     let (code, refused) = server.json(

@@ -468,7 +468,7 @@ fn right_role(e: &Endpoint) -> Role {
 }
 
 #[test]
-fn bad_requests_get_a_4xx_that_names_the_problem_and_write_nothing() {
+pub(crate) fn bad_requests_get_a_4xx_that_names_the_problem_and_write_nothing() {
     let server = TestServer::start(100);
     let weapon = server.some_weapon("registered")["weapon"]["id"]
         .as_str()

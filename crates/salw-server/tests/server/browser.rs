@@ -25,7 +25,7 @@ fn string(v: &serde_json::Value, what: &str) -> String {
 }
 
 #[test]
-fn login_form_leads_to_the_dashboard() {
+pub(crate) fn login_form_leads_to_the_dashboard() {
     let server = TestServer::start(WEAPONS);
     let b = Browser::start("login");
     let expected = weapon_count(&server);
@@ -82,7 +82,7 @@ fn look_alike(c: char) -> Option<char> {
 }
 
 #[test]
-fn investigator_finds_a_misread_serial_and_opens_the_weapon() {
+pub(crate) fn investigator_finds_a_misread_serial_and_opens_the_weapon() {
     let server = TestServer::start(WEAPONS);
     let b = Browser::start("search");
     let weapon = server.some_weapon("stolen");
@@ -230,7 +230,7 @@ fn registrar_sees_the_message_next_to_the_wrong_field_and_keeps_the_rest() {
 }
 
 #[test]
-fn registrar_seizes_a_weapon_and_sees_it_on_the_timeline() {
+pub(crate) fn registrar_seizes_a_weapon_and_sees_it_on_the_timeline() {
     let server = TestServer::start(WEAPONS);
     let b = Browser::start("seize");
     let weapon = server.some_weapon("registered");
@@ -280,7 +280,7 @@ fn registrar_seizes_a_weapon_and_sees_it_on_the_timeline() {
 }
 
 #[test]
-fn registrar_import_with_a_bad_row_lists_the_line_and_writes_nothing() {
+pub(crate) fn registrar_import_with_a_bad_row_lists_the_line_and_writes_nothing() {
     let server = TestServer::start(WEAPONS);
     let b = Browser::start("import");
     let before = weapon_count(&server);
@@ -777,7 +777,7 @@ fn registrar_records_twenty_weapons_at_a_collection_point_by_keyboard_alone() {
 }
 
 #[test]
-fn a_stock_count_finds_one_weapon_missing_and_ends_with_a_recorded_loss() {
+pub(crate) fn a_stock_count_finds_one_weapon_missing_and_ends_with_a_recorded_loss() {
     let server = TestServer::start(WEAPONS);
     let b = Browser::start("stock-count");
     b.log_in(&server.base, "registrar", PASSWORD);

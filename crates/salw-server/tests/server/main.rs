@@ -1,5 +1,6 @@
 //! The server's one integration-test binary: a real server on port 0 over a real SQLite file,
-//! spoken to over real HTTP (and, in `browser`, by headless Chromium).
+//! spoken to over real HTTP (and, in `browser`, by headless Chromium). `mod postgres` runs a
+//! set of them again with the registry in PostgreSQL.
 
 mod assessment;
 mod bad_input;
@@ -17,8 +18,7 @@ use std::sync::Arc;
 
 use salw_access::Role;
 use salw_store::{Registry, RowError, Staged, WriteContext};
-use salw_store_any::Location;
-use salw_store_sqlite::SqliteBackend;
+use salw_store_any::{AnyBackend, Location};
 
 /// What the servers of this test binary logged (tracing), for tests that check a reason was
 /// logged. Installed by `capture_logs`, once for the whole binary.
@@ -60,7 +60,9 @@ pub const PASSWORD: &str = "test password 1";
 
 pub struct TestServer {
     pub base: String,
+    /// The registry file (unused when the registry is in PostgreSQL: see `location`).
     pub db: PathBuf,
+    pub location: Location,
     /// An API token per role, for accounts named after the role.
     pub tokens: HashMap<Role, String>,
     /// The node's signing key.
@@ -88,13 +90,21 @@ impl TestServer {
     pub fn start_as(weapons: u64, country: &str, seed: u8) -> TestServer {
         let dir = tempfile::tempdir().expect("tempdir");
         let db = dir.path().join("registry.db");
+        let location = if ON_POSTGRES.with(|on| on.get()) {
+            Location::Postgres(
+                salw_store_any::fresh_test_database("server").expect("SALW_TEST_POSTGRES"),
+            )
+        } else {
+            Location::File(db.clone())
+        };
+        let index_dir = location.index_dir(&dir.path().join("registry.key"));
         let key = ed25519_dalek::SigningKey::from_bytes(&[seed; 32]);
         let ctx = WriteContext {
             recorded_by: "test".into(),
             source: "test".into(),
             now: chrono::Utc::now(),
         };
-        let mut reg = Registry::new(SqliteBackend::open(&db, true).expect("create"));
+        let mut reg = Registry::new(location.open(true).expect("create"));
         reg.init(Some(country), &key, &ctx).expect("init");
         let mut reg = reg.with_signing_key(key.clone());
         let outcome = reg
@@ -122,14 +132,8 @@ impl TestServer {
             ..Default::default()
         };
         let key_copy = key.clone();
-        let state = salw_server::AppState::open(
-            config,
-            &Location::File(db.clone()),
-            &salw_search::index_dir(&db),
-            key,
-            &mut |_| {},
-        )
-        .expect("server state");
+        let state = salw_server::AppState::open(config, &location, &index_dir, key, &mut |_| {})
+            .expect("server state");
         let runtime = Arc::new(
             tokio::runtime::Builder::new_multi_thread()
                 .worker_threads(2)
@@ -147,11 +151,17 @@ impl TestServer {
         TestServer {
             base: format!("http://{address}"),
             db,
+            location,
             tokens,
             key: key_copy,
             _dir: dir,
             _runtime: runtime,
         }
+    }
+
+    /// A connection to the registry behind the server's back (as a CLI command beside it).
+    pub fn backend(&self) -> AnyBackend {
+        self.location.open(false).expect("open the registry")
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -284,8 +294,8 @@ impl TestServer {
     /// Registers TZ as a partner, at an address where nothing answers: trace requests to it
     /// are drafted and sent, never answered.
     pub fn add_trace_partner(&self) {
-        let mut backend = SqliteBackend::open(&self.db, false).expect("open");
-        let node = Registry::new(SqliteBackend::open(&self.db, false).expect("open"))
+        let mut backend = self.backend();
+        let node = Registry::new(self.backend())
             .node()
             .expect("node")
             .expect("initialised");
@@ -330,8 +340,8 @@ impl TestServer {
 
     /// Registers `other` (of `country`) as this node's partner, at its address.
     pub fn trust(&self, other: &TestServer, country: &str) {
-        let mut backend = SqliteBackend::open(&self.db, false).expect("open");
-        let node = Registry::new(SqliteBackend::open(&self.db, false).expect("open"))
+        let mut backend = self.backend();
+        let node = Registry::new(self.backend())
             .node()
             .expect("node")
             .expect("initialised");
@@ -447,4 +457,103 @@ fn call_raw_at(
         rest.to_owned()
     };
     (status, body)
+}
+
+thread_local! {
+    /// Set by `on_postgres`: the servers this test starts keep their registry in PostgreSQL.
+    static ON_POSTGRES: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Runs a test of this binary again with the registry in PostgreSQL (a fresh schema of the
+/// database SALW_TEST_POSTGRES names per server): the same requests, the same answers.
+fn on_postgres(test: fn()) {
+    if salw_store_any::fresh_test_database("server-probe").is_none() {
+        return;
+    }
+    ON_POSTGRES.with(|on| on.set(true));
+    test();
+}
+
+/// The server over a registry in PostgreSQL (issue: the second storage backend): every route
+/// for every role, bad input, the stockpile and assessment APIs, and the browser's stories.
+mod postgres {
+    use super::on_postgres;
+
+    #[test]
+    fn every_endpoint_answers_each_role_as_the_role_model_says() {
+        on_postgres(super::roles::every_endpoint_answers_each_role_as_the_role_model_says);
+    }
+
+    #[test]
+    fn the_login_page_is_where_a_page_sends_those_without_a_session_and_a_session_works() {
+        on_postgres(super::roles::the_login_page_is_where_a_page_sends_those_without_a_session_and_a_session_works);
+    }
+
+    #[test]
+    fn five_failed_logins_lock_the_name_for_a_while_and_are_audited() {
+        on_postgres(super::roles::five_failed_logins_lock_the_name_for_a_while_and_are_audited);
+    }
+
+    #[test]
+    fn an_account_disabled_or_given_a_new_password_outside_the_server_loses_its_sessions() {
+        on_postgres(super::roles::an_account_disabled_or_given_a_new_password_outside_the_server_loses_its_sessions);
+    }
+
+    #[test]
+    fn the_traces_page_and_api_show_the_traces_and_the_partner_figures() {
+        on_postgres(super::roles::the_traces_page_and_api_show_the_traces_and_the_partner_figures);
+    }
+
+    #[test]
+    fn bad_requests_get_a_4xx_that_names_the_problem_and_write_nothing() {
+        on_postgres(
+            super::bad_input::bad_requests_get_a_4xx_that_names_the_problem_and_write_nothing,
+        );
+    }
+
+    #[test]
+    fn a_serial_check_misses_a_weapon_and_its_discrepancy_ends_in_a_recorded_loss() {
+        on_postgres(super::stock::a_serial_check_misses_a_weapon_and_its_discrepancy_ends_in_a_recorded_loss);
+    }
+
+    #[test]
+    fn an_intake_is_all_or_none_and_a_destruction_refuses_held_or_traced_weapons() {
+        on_postgres(
+            super::stock::an_intake_is_all_or_none_and_a_destruction_refuses_held_or_traced_weapons,
+        );
+    }
+
+    #[test]
+    fn an_assessment_is_kept_all_or_none_scored_ranked_and_shows_live_registry_figures() {
+        on_postgres(super::assessment::an_assessment_is_kept_all_or_none_scored_ranked_and_shows_live_registry_figures);
+    }
+
+    #[test]
+    fn login_form_leads_to_the_dashboard() {
+        on_postgres(super::browser::login_form_leads_to_the_dashboard);
+    }
+
+    #[test]
+    fn investigator_finds_a_misread_serial_and_opens_the_weapon() {
+        on_postgres(super::browser::investigator_finds_a_misread_serial_and_opens_the_weapon);
+    }
+
+    #[test]
+    fn registrar_seizes_a_weapon_and_sees_it_on_the_timeline() {
+        on_postgres(super::browser::registrar_seizes_a_weapon_and_sees_it_on_the_timeline);
+    }
+
+    #[test]
+    fn registrar_import_with_a_bad_row_lists_the_line_and_writes_nothing() {
+        on_postgres(
+            super::browser::registrar_import_with_a_bad_row_lists_the_line_and_writes_nothing,
+        );
+    }
+
+    #[test]
+    fn a_stock_count_finds_one_weapon_missing_and_ends_with_a_recorded_loss() {
+        on_postgres(
+            super::browser::a_stock_count_finds_one_weapon_missing_and_ends_with_a_recorded_loss,
+        );
+    }
 }

@@ -282,19 +282,16 @@ fn sample(
         ("POST", "/federation/v1/inbox") => {
             // Public: a ping signed by a partner the server knows (registered here once).
             let partner = ed25519_dalek::SigningKey::from_bytes(&[8; 32]);
-            let mut backend =
-                salw_store_sqlite::SqliteBackend::open(&server.db, false).expect("open");
+            let mut backend = server.backend();
             if !salw_store::FederationBackend::peers(&mut backend)
                 .expect("peers")
                 .iter()
                 .any(|p| p.country == "UG")
             {
-                let node = salw_store::Registry::new(
-                    salw_store_sqlite::SqliteBackend::open(&server.db, false).expect("open"),
-                )
-                .node()
-                .expect("node")
-                .expect("initialised");
+                let node = salw_store::Registry::new(server.backend())
+                    .node()
+                    .expect("node")
+                    .expect("initialised");
                 salw_server::federation::add_peer(
                     &mut backend,
                     &node,
@@ -477,7 +474,7 @@ fn allowed(e: &Endpoint, role: Role) -> bool {
 }
 
 #[test]
-fn every_endpoint_answers_each_role_as_the_role_model_says() {
+pub(crate) fn every_endpoint_answers_each_role_as_the_role_model_says() {
     let server = TestServer::start(300);
     let weapon = server.some_weapon("registered")["weapon"]["id"]
         .as_str()
@@ -540,7 +537,7 @@ fn every_endpoint_answers_each_role_as_the_role_model_says() {
 }
 
 #[test]
-fn the_login_page_is_where_a_page_sends_those_without_a_session_and_a_session_works() {
+pub(crate) fn the_login_page_is_where_a_page_sends_those_without_a_session_and_a_session_works() {
     let server = TestServer::start(50);
     let (status, _) = server.call("GET", "/search?q=1", None, None, None);
     assert_eq!(status, 303);
@@ -587,7 +584,7 @@ fn the_login_page_is_where_a_page_sends_those_without_a_session_and_a_session_wo
 }
 
 #[test]
-fn five_failed_logins_lock_the_name_for_a_while_and_are_audited() {
+pub(crate) fn five_failed_logins_lock_the_name_for_a_while_and_are_audited() {
     let server = TestServer::start(10);
     for _ in 0..5 {
         assert_eq!(server.login("auditor", "not the password"), None);
@@ -660,14 +657,13 @@ fn every_route_is_in_the_endpoint_table_and_the_openapi_snapshot_is_current() {
 }
 
 #[test]
-fn an_account_disabled_or_given_a_new_password_outside_the_server_loses_its_sessions() {
+pub(crate) fn an_account_disabled_or_given_a_new_password_outside_the_server_loses_its_sessions() {
     let server = TestServer::start(10);
     let cookie = server.login("analyst", PASSWORD).expect("a session");
     let (status, _) = server.call_with_cookie("GET", "/", None, None, None, Some(&cookie));
     assert_eq!(status, 200);
     // As `salw user disable analyst` does, on the registry file, behind the server's back.
-    let mut backend =
-        salw_store_sqlite::SqliteBackend::open(&server.db, false).expect("open the registry");
+    let mut backend = server.backend();
     use salw_store::AccessBackend;
     backend
         .update_account("analyst", None, None, Some(true))
@@ -708,11 +704,11 @@ fn an_account_disabled_or_given_a_new_password_outside_the_server_loses_its_sess
 }
 
 #[test]
-fn the_traces_page_and_api_show_the_traces_and_the_partner_figures() {
+pub(crate) fn the_traces_page_and_api_show_the_traces_and_the_partner_figures() {
     use salw_store::{TraceBackend, TraceRecord, TraceStep};
     let server = TestServer::start(50);
     {
-        let mut b = salw_store_sqlite::SqliteBackend::open(&server.db, false).expect("open");
+        let mut b = server.backend();
         b.insert_trace(&TraceRecord {
             id: "01a22816-0000-7000-8000-000000000001".into(),
             role: "received".into(),

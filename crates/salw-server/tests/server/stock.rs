@@ -138,7 +138,7 @@ fn field_named(e: &Value, field: &str) -> bool {
 }
 
 #[test]
-fn a_serial_check_misses_a_weapon_and_its_discrepancy_ends_in_a_recorded_loss() {
+pub(crate) fn a_serial_check_misses_a_weapon_and_its_discrepancy_ends_in_a_recorded_loss() {
     let server = TestServer::start(150);
     let (armoury, weapon, _) = armoury(&server);
     // The analyst sees aggregates only: no armoury's holdings.
@@ -346,7 +346,7 @@ fn a_serial_check_misses_a_weapon_and_its_discrepancy_ends_in_a_recorded_loss() 
 }
 
 #[test]
-fn an_intake_is_all_or_none_and_a_destruction_refuses_held_or_traced_weapons() {
+pub(crate) fn an_intake_is_all_or_none_and_a_destruction_refuses_held_or_traced_weapons() {
     let server = TestServer::start(120);
     let (code, e) = server.json(
         "POST",

@@ -352,23 +352,14 @@ fn a_weapon_reported_stolen_in_one_state_and_seized_in_another_is_a_hit_on_both_
 
     record(&ke, &id(first), "reported_stolen", json!({}));
     record(&ke, &id(second), "reported_stolen", json!({}));
-    let chosen = salw_server::alerts::set_sharing_partners(
-        &mut salw_store_sqlite::SqliteBackend::open(&ke.db, false).expect("open"),
-        &["UG".to_owned()],
-    )
-    .expect("share");
+    let chosen = salw_server::alerts::set_sharing_partners(&mut ke.backend(), &["UG".to_owned()])
+        .expect("share");
     assert_eq!(chosen, ["UG"]);
     // Only registered partners can be chosen.
-    let refused = salw_server::alerts::set_sharing_partners(
-        &mut salw_store_sqlite::SqliteBackend::open(&ke.db, false).expect("open"),
-        &["TZ".to_owned()],
-    );
+    let refused = salw_server::alerts::set_sharing_partners(&mut ke.backend(), &["TZ".to_owned()]);
     assert!(refused.is_err());
-    salw_server::alerts::set_sharing_partners(
-        &mut salw_store_sqlite::SqliteBackend::open(&ke.db, false).expect("open"),
-        &["UG".to_owned()],
-    )
-    .expect("share");
+    salw_server::alerts::set_sharing_partners(&mut ke.backend(), &["UG".to_owned()])
+        .expect("share");
 
     // (Both demo registries come from the same generator: other hits happen too; these
     // assertions look at the weapons of this test.)
@@ -447,10 +438,7 @@ fn a_weapon_reported_stolen_in_one_state_and_seized_in_another_is_a_hit_on_both_
 fn a_weapon_registered_beside_the_server_is_found_by_its_search_at_once() {
     let server = TestServer::start(100);
     // Another process (`salw weapon add`, `salw import`) writes to the same registry file.
-    let mut reg = salw_store::Registry::new(
-        salw_store_sqlite::SqliteBackend::open(&server.db, false).expect("open"),
-    )
-    .with_signing_key(server.key.clone());
+    let mut reg = salw_store::Registry::new(server.backend()).with_signing_key(server.key.clone());
     let mut record = serde_json::Map::new();
     for (k, v) in [
         ("category", "rifle"),

@@ -50,7 +50,7 @@ fn audit_row(r: &Row) -> Result<AuditRecord> {
 
 impl AccessBackend for PgBackend {
     fn account(&mut self, name: &str) -> Result<Option<Account>> {
-        self.client
+        self.conn()?
             .query_opt(
                 &format!("SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE name = $1"),
                 &[&name],
@@ -62,7 +62,7 @@ impl AccessBackend for PgBackend {
     }
 
     fn accounts(&mut self) -> Result<Vec<Account>> {
-        self.client
+        self.conn()?
             .query(
                 &format!("SELECT {ACCOUNT_COLUMNS} FROM accounts ORDER BY name"),
                 &[],
@@ -75,7 +75,7 @@ impl AccessBackend for PgBackend {
 
     fn insert_account(&mut self, a: &Account) -> Result<bool> {
         let inserted = self
-            .client
+            .conn()?
             .execute(
                 &format!(
                     "INSERT INTO accounts ({ACCOUNT_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6)
@@ -102,7 +102,7 @@ impl AccessBackend for PgBackend {
         disabled: Option<bool>,
     ) -> Result<bool> {
         let changed = self
-            .client
+            .conn()?
             .execute(
                 "UPDATE accounts SET role = coalesce($2::text, role),
                      password_hash = coalesce($3::text, password_hash),
@@ -115,7 +115,7 @@ impl AccessBackend for PgBackend {
     }
 
     fn insert_token(&mut self, t: &ApiToken) -> Result<()> {
-        self.client
+        self.conn()?
             .execute(
                 &format!(
                     "INSERT INTO api_tokens ({TOKEN_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6)"
@@ -134,7 +134,7 @@ impl AccessBackend for PgBackend {
     }
 
     fn token(&mut self, hash: &str) -> Result<Option<ApiToken>> {
-        self.client
+        self.conn()?
             .query_opt(
                 &format!("SELECT {TOKEN_COLUMNS} FROM api_tokens WHERE hash = $1"),
                 &[&hash],
@@ -147,7 +147,7 @@ impl AccessBackend for PgBackend {
 
     fn tokens_of(&mut self, account: &str) -> Result<Vec<ApiToken>> {
         // `hash` breaks ties so that the order is the same on every read.
-        self.client
+        self.conn()?
             .query(
                 &format!(
                     "SELECT {TOKEN_COLUMNS} FROM api_tokens WHERE account = $1
@@ -163,7 +163,7 @@ impl AccessBackend for PgBackend {
 
     fn revoke_token(&mut self, account: &str, prefix: &str) -> Result<bool> {
         let changed = self
-            .client
+            .conn()?
             .execute(
                 "UPDATE api_tokens SET revoked = true
                  WHERE account = $1 AND prefix = $2 AND NOT revoked",
@@ -175,7 +175,7 @@ impl AccessBackend for PgBackend {
 
     fn audit_head(&mut self) -> Result<Option<(i64, Hash)>> {
         let Some(row) = self
-            .client
+            .conn()?
             .query_opt("SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1", &[])
             .map_err(db)?
         else {
@@ -187,7 +187,7 @@ impl AccessBackend for PgBackend {
 
     fn insert_audit(&mut self, r: &AuditRecord) -> Result<()> {
         let d = &r.draft;
-        self.client
+        self.conn()?
             .execute(
                 &format!(
                     "INSERT INTO audit ({AUDIT_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"
@@ -209,7 +209,7 @@ impl AccessBackend for PgBackend {
 
     fn audit(&mut self, f: &AuditFilter) -> Result<Vec<AuditRecord>> {
         let limit = f.limit.min(i64::MAX as u64) as i64;
-        self.client
+        self.conn()?
             .query(
                 &format!(
                     "SELECT {AUDIT_COLUMNS} FROM audit
@@ -228,7 +228,7 @@ impl AccessBackend for PgBackend {
     fn scan_audit(&mut self, visit: &mut dyn FnMut(AuditRecord) -> Result<()>) -> Result<()> {
         // Streamed, not collected: the trail grows with every request served.
         let mut rows = self
-            .client
+            .conn()?
             .query_raw(
                 &format!("SELECT {AUDIT_COLUMNS} FROM audit ORDER BY seq"),
                 std::iter::empty::<i64>(),

@@ -67,7 +67,7 @@ impl AlertBackend for PgBackend {
         n: u64,
     ) -> Result<Vec<(i64, LostStolen)>> {
         self.build_deferred_indexes()?;
-        self.client
+        self.conn()?
             .query(
                 &format!(
                     "SELECT e.id, e.weapon_id, e.kind, e.occurred_on, w.country, w.manufacturer,
@@ -108,7 +108,7 @@ impl AlertBackend for PgBackend {
     fn record_shared(&mut self, event_id: &str, partner: &str, message_id: &str) -> Result<()> {
         let event = Uuid::parse_str(event_id)
             .map_err(|e| StoreError::Invalid(format!("event id {event_id}: {e}")))?;
-        self.client
+        self.conn()?
             .execute(
                 "INSERT INTO alerts_shared (event_id, partner, message_id) VALUES ($1, $2, $3)",
                 &[&event, &partner, &message_id],
@@ -119,7 +119,7 @@ impl AlertBackend for PgBackend {
 
     fn insert_partner_alert(&mut self, a: &PartnerAlert) -> Result<bool> {
         let n = self
-            .client
+            .conn()?
             .execute(
                 &format!(
                     "INSERT INTO partner_alerts ({ALERT_COLUMNS})
@@ -145,7 +145,7 @@ impl AlertBackend for PgBackend {
     }
 
     fn partner_alerts_for(&mut self, identity_key: &str) -> Result<Vec<PartnerAlert>> {
-        self.client
+        self.conn()?
             .query(
                 &format!(
                     "SELECT {ALERT_COLUMNS} FROM partner_alerts WHERE identity_key = $1
@@ -160,7 +160,7 @@ impl AlertBackend for PgBackend {
     }
 
     fn partner_alert_records(&mut self) -> Result<Vec<PartnerAlert>> {
-        self.client
+        self.conn()?
             .query(
                 &format!("SELECT {ALERT_COLUMNS} FROM partner_alerts ORDER BY seq"),
                 &[],
@@ -172,7 +172,7 @@ impl AlertBackend for PgBackend {
     }
 
     fn shared_alert_records(&mut self) -> Result<Vec<SharedAlert>> {
-        self.client
+        self.conn()?
             .query(
                 "SELECT event_id, partner, message_id FROM alerts_shared ORDER BY seq",
                 &[],
@@ -191,7 +191,7 @@ impl AlertBackend for PgBackend {
     }
 
     fn partner_alert_counts(&mut self) -> Result<Vec<(String, u64)>> {
-        self.client
+        self.conn()?
             .query(
                 "SELECT partner, count(*) FROM partner_alerts GROUP BY partner ORDER BY partner",
                 &[],
@@ -206,7 +206,7 @@ impl AlertBackend for PgBackend {
     }
 
     fn has_partner_alerts(&mut self) -> Result<bool> {
-        self.client
+        self.conn()?
             .query_one("SELECT EXISTS (SELECT 1 FROM partner_alerts)", &[])
             .map_err(db)?
             .try_get(0)
@@ -215,7 +215,7 @@ impl AlertBackend for PgBackend {
 
     fn recoveries_after(&mut self, after: i64, n: u64) -> Result<Vec<Recovery>> {
         self.build_deferred_indexes()?;
-        self.client
+        self.conn()?
             .query(
                 &format!(
                     "SELECT e.seq, e.id, e.weapon_id, e.kind, e.occurred_on, w.identity_key
@@ -248,7 +248,7 @@ impl AlertBackend for PgBackend {
         self.build_deferred_indexes()?;
         // A message shares one report; LIMIT 1 keeps a read from failing if that ever changed.
         let Some(row) = self
-            .client
+            .conn()?
             .query_opt(
                 "SELECT e.weapon_id FROM alerts_shared s JOIN events e ON e.id = s.event_id
                  WHERE s.message_id = $1 LIMIT 1",
@@ -264,7 +264,7 @@ impl AlertBackend for PgBackend {
 
     fn insert_alert_hit(&mut self, h: &AlertHit) -> Result<bool> {
         let n = self
-            .client
+            .conn()?
             .execute(
                 "INSERT INTO alert_hits (direction, alert, partner, weapon_id, recovery,
                      recovered_on, detail, at)
@@ -286,7 +286,7 @@ impl AlertBackend for PgBackend {
     }
 
     fn alert_hits(&mut self) -> Result<Vec<AlertHit>> {
-        self.client
+        self.conn()?
             .query(
                 &format!(
                     "SELECT {HIT_COLUMNS} FROM alert_hits h
@@ -302,7 +302,7 @@ impl AlertBackend for PgBackend {
     }
 
     fn hits_to_notify(&mut self) -> Result<Vec<AlertHit>> {
-        self.client
+        self.conn()?
             .query(
                 &format!(
                     "SELECT {HIT_COLUMNS} FROM alert_hits h
@@ -318,7 +318,7 @@ impl AlertBackend for PgBackend {
     }
 
     fn record_notice(&mut self, seq: i64, message_id: &str) -> Result<()> {
-        self.client
+        self.conn()?
             .execute(
                 "INSERT INTO alert_notices (hit, message_id) VALUES ($1, $2)",
                 &[&seq, &message_id],

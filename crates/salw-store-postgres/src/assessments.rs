@@ -47,7 +47,7 @@ fn two_counts(r: &Row) -> Result<(u64, u64)> {
 
 impl AssessBackend for PgBackend {
     fn assessment_entries(&mut self, assessment: Option<&str>) -> Result<Vec<StoredEntry>> {
-        self.client
+        self.conn()?
             .query(
                 "SELECT seq, assessment, checklist, clause, status, note, document, owner, due,
                         entered_at, entered_by, figure
@@ -63,7 +63,7 @@ impl AssessBackend for PgBackend {
     fn insert_assessment_entry(&mut self, e: &StoredEntry) -> Result<i64> {
         let due = e.entry.due.map(|d| d.to_string());
         let row = self
-            .client
+            .conn()?
             .query_one(
                 "INSERT INTO assessment_entries (assessment, checklist, clause, status, note,
                      document, owner, due, entered_at, entered_by, figure)
@@ -88,7 +88,7 @@ impl AssessBackend for PgBackend {
     }
 
     fn assistance_records(&mut self) -> Result<Vec<AssistanceRecord>> {
-        self.client
+        self.conn()?
             .query(
                 "SELECT seq, kind, id, body, entered_at, entered_by FROM assistance ORDER BY seq",
                 &[],
@@ -111,7 +111,7 @@ impl AssessBackend for PgBackend {
     fn insert_assistance_record(&mut self, a: &AssistanceRecord) -> Result<bool> {
         // No conflict target: the unique index is partial (results are never unique).
         let n = self
-            .client
+            .conn()?
             .execute(
                 "INSERT INTO assistance (kind, id, body, entered_at, entered_by)
                  VALUES ($1, $2, $3, $4, $5)
@@ -125,7 +125,7 @@ impl AssessBackend for PgBackend {
     fn individuals_sex_recorded(&mut self) -> Result<(u64, u64)> {
         self.build_deferred_indexes()?;
         let row = self
-            .client
+            .conn()?
             .query_one(
                 "SELECT count(*), count(sex) FROM persons WHERE kind = 'individual'",
                 &[],
@@ -137,7 +137,7 @@ impl AssessBackend for PgBackend {
     fn weapons_awaiting_mark(&mut self) -> Result<(u64, u64)> {
         self.build_deferred_indexes()?;
         let row = self
-            .client
+            .conn()?
             .query_one(
                 "SELECT count(*), count(*) FILTER (WHERE awaiting_mark) FROM weapons
                  WHERE status <> 'destroyed'",

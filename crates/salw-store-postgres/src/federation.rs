@@ -59,7 +59,7 @@ fn limit(n: u64) -> i64 {
 impl FederationBackend for PgBackend {
     fn insert_peer(&mut self, p: &PeerRecord) -> Result<i64> {
         let row = self
-            .client
+            .conn()?
             .query_one(
                 &format!(
                     "INSERT INTO peers ({PEER_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6)
@@ -79,7 +79,7 @@ impl FederationBackend for PgBackend {
     }
 
     fn peers(&mut self) -> Result<Vec<PeerRecord>> {
-        self.client
+        self.conn()?
             .query(
                 &format!(
                     "SELECT {PEER_COLUMNS} FROM peers p
@@ -96,7 +96,7 @@ impl FederationBackend for PgBackend {
     }
 
     fn peer_history(&mut self) -> Result<Vec<PeerRecord>> {
-        self.client
+        self.conn()?
             .query(
                 &format!("SELECT {PEER_COLUMNS} FROM peers ORDER BY seq"),
                 &[],
@@ -109,7 +109,7 @@ impl FederationBackend for PgBackend {
 
     fn enqueue(&mut self, m: &OutboxMessage) -> Result<bool> {
         let inserted = self
-            .client
+            .conn()?
             .execute(
                 &format!(
                     "INSERT INTO outbox ({OUTBOX_COLUMNS})
@@ -135,7 +135,7 @@ impl FederationBackend for PgBackend {
     }
 
     fn due_messages(&mut self, now: &str, n: u64) -> Result<Vec<OutboxMessage>> {
-        self.client
+        self.conn()?
             .query(
                 &format!(
                     "SELECT {OUTBOX_COLUMNS} FROM outbox
@@ -157,7 +157,7 @@ impl FederationBackend for PgBackend {
         next_attempt_at: &str,
         error: &str,
     ) -> Result<()> {
-        self.client
+        self.conn()?
             .execute(
                 "UPDATE outbox SET attempts = $2, next_attempt_at = $3, last_error = $4
                  WHERE id = $1",
@@ -168,7 +168,7 @@ impl FederationBackend for PgBackend {
     }
 
     fn mark_delivered(&mut self, id: &str, at: &str, attempts: i64) -> Result<()> {
-        self.client
+        self.conn()?
             .execute(
                 "UPDATE outbox SET delivered_at = $2, attempts = $3
                  WHERE id = $1 AND delivered_at IS NULL",
@@ -179,7 +179,7 @@ impl FederationBackend for PgBackend {
     }
 
     fn abandon(&mut self, id: &str, why: &str) -> Result<()> {
-        self.client
+        self.conn()?
             .execute(
                 "UPDATE outbox SET abandoned = $2 WHERE id = $1",
                 &[&id, &why],
@@ -189,7 +189,7 @@ impl FederationBackend for PgBackend {
     }
 
     fn outbox(&mut self, n: u64) -> Result<Vec<OutboxMessage>> {
-        self.client
+        self.conn()?
             .query(
                 &format!(
                     "SELECT {OUTBOX_COLUMNS} FROM outbox ORDER BY created_at DESC, id DESC LIMIT $1"
@@ -203,7 +203,7 @@ impl FederationBackend for PgBackend {
     }
 
     fn sent(&mut self, id: &str) -> Result<Option<OutboxMessage>> {
-        self.client
+        self.conn()?
             .query_opt(
                 &format!("SELECT {OUTBOX_COLUMNS} FROM outbox WHERE id = $1"),
                 &[&id],
@@ -215,7 +215,7 @@ impl FederationBackend for PgBackend {
     }
 
     fn next_due(&mut self) -> Result<Option<String>> {
-        self.client
+        self.conn()?
             .query_one(
                 "SELECT min(next_attempt_at) FROM outbox
                  WHERE delivered_at IS NULL AND abandoned IS NULL",
@@ -227,7 +227,7 @@ impl FederationBackend for PgBackend {
     }
 
     fn inbox_digest(&mut self, id: &str) -> Result<Option<String>> {
-        self.client
+        self.conn()?
             .query_opt("SELECT digest FROM inbox WHERE id = $1", &[&id])
             .map_err(db)?
             .map(|r| r.try_get(0).map_err(db))
@@ -236,7 +236,7 @@ impl FederationBackend for PgBackend {
 
     fn insert_inbox(&mut self, m: &InboxMessage) -> Result<bool> {
         let inserted = self
-            .client
+            .conn()?
             .execute(
                 &format!(
                     "INSERT INTO inbox ({INBOX_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
@@ -258,7 +258,7 @@ impl FederationBackend for PgBackend {
     }
 
     fn received(&mut self, id: &str) -> Result<Option<InboxMessage>> {
-        self.client
+        self.conn()?
             .query_opt(
                 &format!("SELECT {INBOX_COLUMNS} FROM inbox WHERE id = $1"),
                 &[&id],
@@ -270,7 +270,7 @@ impl FederationBackend for PgBackend {
     }
 
     fn mark_processed(&mut self, id: &str, at: &str) -> Result<()> {
-        self.client
+        self.conn()?
             .execute(
                 "UPDATE inbox SET processed_at = $2 WHERE id = $1 AND processed_at IS NULL",
                 &[&id, &at],
@@ -280,7 +280,7 @@ impl FederationBackend for PgBackend {
     }
 
     fn inbox(&mut self, n: u64) -> Result<Vec<InboxMessage>> {
-        self.client
+        self.conn()?
             .query(
                 &format!(
                     "SELECT {INBOX_COLUMNS} FROM inbox ORDER BY received_at DESC, id DESC LIMIT $1"

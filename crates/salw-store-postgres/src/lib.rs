@@ -433,6 +433,18 @@ fn journal_values<'a>(e: &'a JournalEntry, hash: &'a &'a [u8]) -> [&'a (dyn ToSq
     ]
 }
 
+/// What went wrong, in the server's words when it said something (the error's own text is
+/// only "db error"), else with the cause (a refused connection, a bad URL).
+fn describe(e: &postgres::Error) -> String {
+    if let Some(d) = e.as_db_error() {
+        return format!("{}: {}", d.severity(), d.message());
+    }
+    match std::error::Error::source(e) {
+        Some(cause) => format!("{e}: {cause}"),
+        None => e.to_string(),
+    }
+}
+
 pub(crate) fn db(e: postgres::Error) -> StoreError {
     // The error's own text is only "db error": the server's message says what went wrong.
     match e.as_db_error() {
@@ -471,8 +483,9 @@ impl PgBackend {
             .map(|c| OwnClient(std::mem::ManuallyDrop::new(c)))
             .map_err(|e| {
                 StoreError::Invalid(format!(
-                    "cannot connect to the PostgreSQL registry {}: {e}",
-                    redact(url)
+                    "cannot connect to the PostgreSQL registry {}: {}",
+                    redact(url),
+                    describe(&e)
                 ))
             })?;
         if !create && !migrations::has_schema(&mut client)? {
@@ -484,19 +497,55 @@ impl PgBackend {
         }
         migrations::apply(&mut client)?;
         Ok(PgBackend {
-            client,
+            client: Some(client),
+            copier: None,
+            poisoned: false,
             in_transaction: false,
             statements: HashMap::new(),
             deferred: None,
-            pending_journal: Vec::new(),
-            pending_weapons: Vec::new(),
+            pending: Batch::default(),
             copied: 0,
         })
     }
 
-    /// The client, for tests that tamper with the database behind the program's back.
+    /// The client, for tests that tamper with the database behind the program's back. A
+    /// bulk load's COPY still running is waited for; if it failed, the transaction can no
+    /// longer commit (the error is lost to the caller, not the outcome).
+    ///
+    /// # Panics
+    /// When the connection was lost with the thread that ran a COPY (it never is: the thread
+    /// hands it back even when it fails).
     pub fn client(&mut self) -> &mut Client {
-        &mut self.client
+        let _ = self.reclaim();
+        match self.client.as_deref_mut() {
+            Some(client) => client,
+            None => panic!("the connection to PostgreSQL was lost"),
+        }
+    }
+
+    /// The connection, for any use other than a bulk load's buffered rows: a COPY still
+    /// running is waited for first, and its error is this call's.
+    pub(crate) fn conn(&mut self) -> Result<&mut Client> {
+        self.reclaim()?;
+        self.client
+            .as_deref_mut()
+            .ok_or_else(|| StoreError::Backend("the connection to PostgreSQL was lost".into()))
+    }
+
+    /// Takes the connection back from the COPY thread (when it has it), once the batches it
+    /// was given are written. A failed COPY poisons the transaction.
+    fn reclaim(&mut self) -> Result<()> {
+        let Some(mut copier) = self.copier.take() else {
+            return Ok(());
+        };
+        let (client, result) = copier.stop();
+        if client.is_some() {
+            self.client = client;
+        }
+        if result.is_err() {
+            self.poisoned = true;
+        }
+        result
     }
 }
 
@@ -663,7 +712,7 @@ impl PgBackend {
         if let Some(s) = self.statements.get(sql) {
             return Ok(s.clone());
         }
-        let s = self.client.prepare(sql).map_err(db)?;
+        let s = self.conn()?.prepare(sql).map_err(db)?;
         self.statements.insert(sql, s.clone());
         Ok(s)
     }
@@ -674,17 +723,17 @@ impl PgBackend {
         params: &[&(dyn ToSql + Sync)],
     ) -> Result<Option<Row>> {
         let s = self.stmt(sql)?;
-        self.client.query_opt(&s, params).map_err(db)
+        self.conn()?.query_opt(&s, params).map_err(db)
     }
 
     fn query(&mut self, sql: &'static str, params: &[&(dyn ToSql + Sync)]) -> Result<Vec<Row>> {
         let s = self.stmt(sql)?;
-        self.client.query(&s, params).map_err(db)
+        self.conn()?.query(&s, params).map_err(db)
     }
 
     fn execute(&mut self, sql: &'static str, params: &[&(dyn ToSql + Sync)]) -> Result<u64> {
         let s = self.stmt(sql)?;
-        self.client.execute(&s, params).map_err(db)
+        self.conn()?.execute(&s, params).map_err(db)
     }
 
     /// Hands the rows one at a time as they arrive, without holding them all in memory.
@@ -696,7 +745,7 @@ impl PgBackend {
     ) -> Result<()> {
         let s = self.stmt(sql)?;
         let mut rows = self
-            .client
+            .conn()?
             .query_raw(&s, params.iter().copied())
             .map_err(db)?;
         while let Some(row) = rows.next().map_err(db)? {
@@ -718,41 +767,48 @@ impl PgBackend {
         })
     }
 
-    /// Sends what a bulk load buffered (journal entries, weapon rows) with COPY, so that what
-    /// is read next sees it. Nothing when nothing waits.
+    /// Sends what a bulk load buffered (journal entries, weapon rows) with COPY and waits
+    /// until it is written, so that what is read next sees it. A COPY that failed in the
+    /// background is this call's error.
     pub(crate) fn flush(&mut self) -> Result<()> {
-        if !self.pending_journal.is_empty() {
-            let entries = std::mem::take(&mut self.pending_journal);
-            let writer = self
-                .client
-                .copy_in(
-                    "COPY journal (seq, id, kind, subject, occurred_at, recorded_at, recorded_by,
-                         source, payload, hash) FROM STDIN (FORMAT binary)",
-                )
-                .map_err(db)?;
-            let mut writer = BinaryCopyInWriter::new(writer, &JOURNAL_TYPES);
-            for e in &entries {
-                writer.write(&journal_values(e, &&e.hash[..])).map_err(db)?;
-            }
-            self.copied += writer.finish().map_err(db)?;
-        }
-        if !self.pending_weapons.is_empty() {
-            let rows = std::mem::take(&mut self.pending_weapons);
-            // The ordinal is left to its sequence: in the order of the rows, as registered.
-            let sql = format!("COPY weapons ({WEAPON_COLUMNS}) FROM STDIN (FORMAT binary)");
-            let writer = self.client.copy_in(sql.as_str()).map_err(db)?;
-            let mut writer = BinaryCopyInWriter::new(writer, &WEAPON_TYPES);
-            for row in &rows {
-                writer.write(&row.values()).map_err(db)?;
-            }
-            self.copied += writer.finish().map_err(db)?;
+        self.ship(false)?;
+        self.conn().map(|_| ())
+    }
+
+    /// Sends what waits once a batch is full, without waiting for the server.
+    fn flush_if_full(&mut self) -> Result<()> {
+        if self.pending.rows() >= COPY_CHUNK as u64 {
+            self.ship(true)?;
         }
         Ok(())
     }
 
-    fn flush_if_full(&mut self) -> Result<()> {
-        if self.pending_journal.len() + self.pending_weapons.len() >= COPY_CHUNK {
-            self.flush()?;
+    /// Hands what waits to the COPY thread (started when `background` and the connection is
+    /// here), or runs the COPYs now. A failure of the thread is returned here at the latest.
+    fn ship(&mut self, background: bool) -> Result<()> {
+        if self.pending.rows() == 0 {
+            return Ok(());
+        }
+        let batch = std::mem::take(&mut self.pending);
+        self.copied += batch.rows();
+        if self.copier.is_none() && background {
+            self.copier = Copier::start(&mut self.client);
+        }
+        if let Some(copier) = &mut self.copier {
+            if copier.send(batch) {
+                return Ok(());
+            }
+            // The thread stopped at an error: that error is the answer.
+            self.poisoned = true;
+            self.reclaim()?;
+            return Err(StoreError::Backend(
+                "the COPY thread stopped without saying why".into(),
+            ));
+        }
+        let client = self.conn()?;
+        if let Err(e) = batch.copy(client) {
+            self.poisoned = true;
+            return Err(e);
         }
         Ok(())
     }
@@ -798,11 +854,11 @@ impl Backend for PgBackend {
     }
 
     fn begin(&mut self) -> Result<()> {
-        self.client.batch_execute("BEGIN").map_err(db)?;
+        self.conn()?.batch_execute("BEGIN").map_err(db)?;
         self.in_transaction = true;
         // One writer at a time, across processes: the journal head read next stays the head.
         if let Err(e) = self
-            .client
+            .conn()?
             .execute("SELECT pg_advisory_xact_lock($1)", &[&WRITE_LOCK])
         {
             let _ = self.rollback();
@@ -812,22 +868,34 @@ impl Backend for PgBackend {
     }
 
     fn commit(&mut self) -> Result<()> {
-        // Never commit without the unique indexes, nor with rows still buffered.
-        if let Err(e) = self.settle() {
+        // Never commit without the unique indexes, nor with rows still buffered, nor after a
+        // COPY failed (the server would answer COMMIT with a silent ROLLBACK).
+        let settled = self.settle().and_then(|()| {
+            if self.poisoned {
+                Err(StoreError::Backend(
+                    "a COPY of this transaction failed: nothing is committed".into(),
+                ))
+            } else {
+                Ok(())
+            }
+        });
+        if let Err(e) = settled {
             let _ = self.rollback();
             return Err(e);
         }
         self.in_transaction = false;
-        self.client.batch_execute("COMMIT").map_err(db)
+        self.conn()?.batch_execute("COMMIT").map_err(db)
     }
 
     fn rollback(&mut self) -> Result<()> {
-        // The rollback brings back what was dropped; what waits is dropped with it.
+        // The rollback brings back what was dropped; what waits is dropped with it, and so is
+        // the error of a COPY still running (it is rolled back too).
         self.deferred = None;
-        self.pending_journal.clear();
-        self.pending_weapons.clear();
+        self.pending = Batch::default();
+        let _ = self.reclaim();
+        self.poisoned = false;
         self.in_transaction = false;
-        self.client.batch_execute("ROLLBACK").map_err(db)
+        self.conn()?.batch_execute("ROLLBACK").map_err(db)
     }
 
     fn defer_weapon_indexes(&mut self) -> Result<bool> {
@@ -838,7 +906,7 @@ impl Backend for PgBackend {
             return Ok(false);
         }
         let empty: bool = self
-            .client
+            .conn()?
             .query_one("SELECT NOT EXISTS (SELECT 1 FROM weapons)", &[])
             .map_err(db)
             .and_then(|r| get(&r, 0))?;
@@ -848,7 +916,7 @@ impl Backend for PgBackend {
         // The definitions are read from the catalogue, so that what is built again is exactly
         // what the migrations made (and whatever index another part of the schema added).
         let foreign_keys = self
-            .client
+            .conn()?
             .query(
                 "SELECT format('ALTER TABLE %s DROP CONSTRAINT %I', conrelid::regclass, conname),
                         format('ALTER TABLE %s ADD CONSTRAINT %I %s', conrelid::regclass, conname,
@@ -860,7 +928,7 @@ impl Backend for PgBackend {
             )
             .map_err(db)?;
         let indexes = self
-            .client
+            .conn()?
             .query(
                 "SELECT format('DROP INDEX %s', i.indexrelid::regclass),
                         pg_get_indexdef(i.indexrelid)
@@ -884,7 +952,7 @@ impl Backend for PgBackend {
         ] {
             for row in rows {
                 let drop: String = get(row, 0)?;
-                self.client.batch_execute(&drop).map_err(db)?;
+                self.conn()?.batch_execute(&drop).map_err(db)?;
                 rebuild.push(get(row, 1)?);
             }
         }
@@ -901,8 +969,14 @@ impl Backend for PgBackend {
         let Some(deferred) = self.deferred.take() else {
             return Ok(());
         };
+        let analyze = std::mem::take(&mut self.copied) >= COPY_CHUNK as u64;
+        let client = self.conn()?;
+        // Each index is sorted in memory rather than on disk (for this transaction only).
+        client
+            .batch_execute("SET LOCAL maintenance_work_mem = '256MB'")
+            .map_err(db)?;
         for sql in deferred.indexes.iter().chain(&deferred.foreign_keys) {
-            match self.client.batch_execute(sql) {
+            match client.batch_execute(sql) {
                 Ok(()) => {}
                 Err(e) if e.code() == Some(&SqlState::UNIQUE_VIOLATION) => {
                     return Err(StoreError::DeferredClash);
@@ -910,13 +984,13 @@ impl Backend for PgBackend {
                 Err(e) => return Err(db(e)),
             }
         }
-        // The planner's figures still describe the empty table: refresh them after a big load.
-        if self.copied >= COPY_CHUNK as u64 {
-            self.client
-                .batch_execute("ANALYZE weapons; ANALYZE journal")
-                .map_err(db)?;
+        // The planner's figures still describe the empty table: refresh them after a big load
+        // (the reports filter and join weapons). Not the journal's: it is only read by its
+        // primary key or in full, and sampling its long rows cost more than the rest of the
+        // index builds; autovacuum analyzes it after the commit.
+        if analyze {
+            client.batch_execute("ANALYZE weapons").map_err(db)?;
         }
-        self.copied = 0;
         Ok(())
     }
 
@@ -959,7 +1033,7 @@ impl Backend for PgBackend {
 
     fn append(&mut self, e: &JournalEntry) -> Result<()> {
         if self.deferred.is_some() {
-            self.pending_journal.push(e.clone());
+            self.pending.journal.journal(e)?;
             return self.flush_if_full();
         }
         self.execute(INSERT_JOURNAL_SQL, &journal_values(e, &&e.hash[..]))
@@ -1054,13 +1128,13 @@ impl Backend for PgBackend {
         state: &WeaponState,
         seq: i64,
     ) -> Result<Option<Clash>> {
-        let row = WeaponRow::new(weapon, key, state, seq);
         if self.deferred.is_some() {
             // No unique index to ask: a clash surfaces when they are built.
-            self.pending_weapons.push(row);
+            self.pending.weapons.weapon(weapon, key, state, seq)?;
             self.flush_if_full()?;
             return Ok(None);
         }
+        let row = WeaponRow::new(weapon, key, state, seq);
         // ON CONFLICT: a refused row must not abort the transaction (the registry goes on to
         // compare it with the one registered); which column clashed is asked only then.
         if self.execute(INSERT_WEAPON_SQL, &row.values())? == 1 {
@@ -1139,7 +1213,7 @@ impl Backend for PgBackend {
         sql.push_str(&format!(" ORDER BY w.seq LIMIT {limit}"));
         let params: Vec<&(dyn ToSql + Sync)> =
             args.iter().map(|a| a as &(dyn ToSql + Sync)).collect();
-        self.client
+        self.conn()?
             .query(&sql, &params)
             .map_err(db)?
             .iter()

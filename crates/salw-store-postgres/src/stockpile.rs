@@ -35,7 +35,7 @@ fn held_row(r: &Row) -> Result<HeldWeapon> {
 
 impl StockBackend for PgBackend {
     fn stock_records(&mut self, kind: &str, id: Option<&str>) -> Result<Vec<StockRecord>> {
-        self.client
+        self.conn()?
             .query(
                 "SELECT seq, kind, id, body, entered_at, entered_by FROM stock_records
                  WHERE kind = $1 AND ($2::text IS NULL OR id = $2) ORDER BY seq",
@@ -59,7 +59,7 @@ impl StockBackend for PgBackend {
     fn insert_stock_record(&mut self, s: &StockRecord) -> Result<bool> {
         // No conflict target: the unique index is partial (only some kinds are unique by id).
         let n = self
-            .client
+            .conn()?
             .execute(
                 "INSERT INTO stock_records (kind, id, body, entered_at, entered_by)
                  VALUES ($1, $2, $3, $4, $5)
@@ -72,7 +72,7 @@ impl StockBackend for PgBackend {
 
     fn weapons_held_by(&mut self, holder: Uuid) -> Result<Vec<HeldWeapon>> {
         self.build_deferred_indexes()?;
-        self.client
+        self.conn()?
             .query(
                 "SELECT id, serial, reference, status, manufacturer, model, category FROM weapons
                  WHERE holder = $1 ORDER BY ordinal",
@@ -86,7 +86,7 @@ impl StockBackend for PgBackend {
 
     fn holders(&mut self) -> Result<Vec<(Uuid, u64, u64)>> {
         self.build_deferred_indexes()?;
-        self.client
+        self.conn()?
             .query(
                 "SELECT holder,
                         count(*) FILTER (WHERE status NOT IN
@@ -111,7 +111,7 @@ impl StockBackend for PgBackend {
 
     fn deactivated_then_recovered(&mut self) -> Result<Vec<Uuid>> {
         self.build_deferred_indexes()?;
-        self.client
+        self.conn()?
             .query(
                 "SELECT DISTINCT d.weapon_id FROM events d
                  JOIN events r ON r.weapon_id = d.weapon_id

@@ -45,7 +45,7 @@ fn step_row(r: &Row) -> Result<TraceStep> {
 
 impl TraceBackend for PgBackend {
     fn insert_trace(&mut self, t: &TraceRecord) -> Result<()> {
-        self.client
+        self.conn()?
             .execute(
                 &format!(
                     "INSERT INTO traces ({TRACE_COLUMNS})
@@ -71,7 +71,7 @@ impl TraceBackend for PgBackend {
     }
 
     fn add_trace_step(&mut self, s: &TraceStep) -> Result<()> {
-        self.client
+        self.conn()?
             .execute(
                 &format!(
                     "INSERT INTO trace_steps ({STEP_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"
@@ -92,7 +92,7 @@ impl TraceBackend for PgBackend {
     }
 
     fn traces(&mut self) -> Result<Vec<TraceRecord>> {
-        self.client
+        self.conn()?
             .query(
                 &format!("SELECT {TRACE_COLUMNS} FROM traces ORDER BY created_at DESC, id DESC"),
                 &[],
@@ -104,7 +104,7 @@ impl TraceBackend for PgBackend {
     }
 
     fn trace(&mut self, id: &str) -> Result<Option<TraceRecord>> {
-        self.client
+        self.conn()?
             .query_opt(
                 &format!("SELECT {TRACE_COLUMNS} FROM traces WHERE id = $1"),
                 &[&id],
@@ -116,7 +116,7 @@ impl TraceBackend for PgBackend {
     }
 
     fn trace_steps(&mut self, id: &str) -> Result<Vec<TraceStep>> {
-        self.client
+        self.conn()?
             .query(
                 &format!("SELECT {STEP_COLUMNS} FROM trace_steps WHERE trace_id = $1 ORDER BY seq"),
                 &[&id],
@@ -129,7 +129,7 @@ impl TraceBackend for PgBackend {
 
     fn trace_of_request(&mut self, message_id: &str) -> Result<Option<TraceRecord>> {
         // The first such step, as SQLite's rowid order gives it (a message carries one request).
-        self.client
+        self.conn()?
             .query_opt(
                 &format!(
                     "SELECT {TRACE_COLUMNS} FROM traces WHERE id =

@@ -905,3 +905,66 @@ fn deferred_rows_wait_for_copy_until_something_reads_them() {
     b.commit().expect("commit");
     assert_eq!(in_table(&mut b), 1);
 }
+
+#[test]
+fn a_copy_that_fails_in_the_background_is_the_loads_error_and_nothing_is_committed() {
+    use salw_core::lifecycle::WeaponState;
+    // A rule the server enforces and the registry does not know: the batch holding the row
+    // that breaks it fails its COPY on the COPY thread, while the next rows are prepared.
+    const RULE: &str = "ALTER TABLE weapons ADD CONSTRAINT no_bad_serial CHECK (serial <> 'BAD-1')";
+    let Some((mut reg, _)) = registry("copy failure") else {
+        return;
+    };
+    reg.backend()
+        .client()
+        .batch_execute(RULE)
+        .expect("constraint");
+    let before = journal_entries(&mut reg);
+    let mut rows: Vec<Row> = (0..25_000)
+        .map(|i| weapon(Uuid::now_v7(), &format!("F-{i}")))
+        .collect();
+    rows[10] = weapon(Uuid::now_v7(), "BAD-1");
+    let failed = reg
+        .write_bulk(&ctx(), rows, &mut |_| {})
+        .expect_err("the failed COPY is the load's error");
+    assert!(failed.to_string().contains("no_bad_serial"), "{failed}");
+    assert_eq!(reg.backend().summary().expect("summary").weapons, 0);
+    assert_eq!(journal_entries(&mut reg), before);
+    // The indexes the load dropped are back, and the registry writes again.
+    write(&mut reg, vec![weapon(Uuid::now_v7(), "F-OK")]);
+    assert_eq!(reg.backend().summary().expect("summary").weapons, 1);
+
+    // Straight on the backend: the error comes back from a later call, at the latest from
+    // commit, which then refuses to commit.
+    let Some(url) = fresh_test_database("copy failure backend") else {
+        return;
+    };
+    let mut b = PgBackend::open(&url, true).expect("open");
+    b.client().batch_execute(RULE).expect("constraint");
+    b.begin().expect("begin");
+    assert!(b.defer_weapon_indexes().expect("defer"));
+    let mut seen = None;
+    for i in 0..25_000i64 {
+        let serial = if i == 3 {
+            "BAD-1".to_owned()
+        } else {
+            format!("G-{i}")
+        };
+        let w: salw_core::Weapon = serde_json::from_value(json!({"id": Uuid::now_v7(),
+            "category": "rifle", "serial": serial, "manufacturer": "M", "country": "BE"}))
+        .expect("weapon");
+        if let Err(e) = b.insert_weapon(&w, None, &WeaponState::initial(&w), i + 1) {
+            seen = Some(e.to_string());
+            break;
+        }
+    }
+    let refused = b.commit().expect_err("a failed COPY never commits");
+    let error = seen.unwrap_or_else(|| refused.to_string());
+    assert!(error.contains("no_bad_serial"), "{error}");
+    let weapons: i64 = b
+        .client()
+        .query_one("SELECT count(*) FROM weapons", &[])
+        .expect("count")
+        .get(0);
+    assert_eq!(weapons, 0);
+}

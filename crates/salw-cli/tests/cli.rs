@@ -4050,6 +4050,64 @@ fn a_stock_count_discrepancy_intake_and_destruction_from_the_command_line() {
     node.ok(&["verify"]);
 }
 
+/// Eight `salw import` processes at once into one registry, each a file of its own: every
+/// weapon kept, one journal that verifies, each file's entries together (a write is never
+/// interleaved with another).
+#[test]
+fn eight_processes_writing_at_once_keep_one_verifiable_journal() {
+    let node = Node::new();
+    let before = node.journal_len();
+    let files: Vec<PathBuf> = (0..8)
+        .map(|w| {
+            let mut csv = String::from("category,manufacturer,country,serial\n");
+            for n in 0..40 {
+                csv.push_str(&format!("rifle,Writer {w} Arms,BE,P{w}-{n:03}\n"));
+            }
+            node.write(&format!("writer-{w}.csv"), &csv)
+        })
+        .collect();
+    let children: Vec<_> = files
+        .iter()
+        .enumerate()
+        .map(|(w, file)| {
+            Command::new(salw_bin())
+                .args(node.location_args())
+                .args(["import", s(file)])
+                .env("SALW_USER", format!("writer-{w}"))
+                .env_remove("SALW_DATABASE")
+                .stdout(std::process::Stdio::null())
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .expect("salw import starts")
+        })
+        .collect();
+    for child in children {
+        let out = child.wait_with_output().expect("salw import ends");
+        assert!(out.status.success(), "{}", stderr(&out));
+    }
+    let verify = node.json(&["verify", "--json"]);
+    assert_eq!(verify["first_broken"], Value::Null, "{verify}");
+    assert_eq!(verify["head_seq"].as_i64(), Some(before + 8 * 40));
+    assert_eq!(verify["signed_head_seq"], verify["head_seq"]);
+    // Each import's 40 entries are one run of the journal.
+    let mut backend = salw_store_any::Location::from_path(&node.db)
+        .open(false)
+        .expect("open");
+    let mut writers = Vec::new();
+    salw_store::Backend::scan_journal(&mut backend, &mut |e| {
+        if e.seq > before {
+            writers.push(e.recorded_by);
+        }
+        Ok(())
+    })
+    .expect("scan");
+    let runs = writers.windows(2).filter(|p| p[0] != p[1]).count();
+    assert_eq!(
+        runs, 7,
+        "the eight imports' entries interleave: {writers:?}"
+    );
+}
+
 /// The story of a registry again, with every registry in PostgreSQL (`on_postgres`): the
 /// same commands, the same answers (issue: the second storage backend).
 mod postgres {
@@ -4184,5 +4242,10 @@ mod postgres {
     #[test]
     fn two_served_nodes_deliver_a_ping_queued_by_the_cli() {
         on_postgres(super::two_served_nodes_deliver_a_ping_queued_by_the_cli);
+    }
+
+    #[test]
+    fn eight_processes_writing_at_once_keep_one_verifiable_journal() {
+        on_postgres(super::eight_processes_writing_at_once_keep_one_verifiable_journal);
     }
 }

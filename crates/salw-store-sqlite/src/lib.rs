@@ -40,6 +40,14 @@ fn db(e: rusqlite::Error) -> StoreError {
     StoreError::Backend(e.to_string())
 }
 
+/// SQLITE_BUSY or SQLITE_LOCKED: another connection holds what this one asked for.
+fn is_busy(e: &rusqlite::Error) -> bool {
+    matches!(
+        e.sqlite_error_code(),
+        Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked)
+    )
+}
+
 fn corrupt(what: &str, e: impl std::fmt::Display) -> StoreError {
     StoreError::Corrupt(format!("{what}: {e}"))
 }
@@ -67,8 +75,13 @@ impl SqliteBackend {
     pub fn from_connection(mut conn: Connection) -> Result<Self> {
         conn.busy_timeout(std::time::Duration::from_secs(30))
             .map_err(db)?;
-        conn.pragma_update(None, "journal_mode", "WAL")
-            .map_err(db)?;
+        // A bulk import in another process may hold the file in rollback-journal mode for a
+        // while (`begin_bulk`): then this connection works in that mode, as safely, and the
+        // importer puts the WAL back when it ends.
+        match conn.pragma_update(None, "journal_mode", "WAL") {
+            Err(e) if is_busy(&e) => {}
+            other => other.map_err(db)?,
+        }
         conn.pragma_update(None, "synchronous", "FULL")
             .map_err(db)?;
         // 64 MiB of page cache: bulk imports touch large indexes; peak memory stays well bounded.
@@ -90,10 +103,16 @@ impl SqliteBackend {
     /// again at the checkpoint. Equally safe against a crash (a hot journal is rolled back on the
     /// next open). Returns whether the switch took place; the WAL comes back with `end_bulk`.
     pub fn begin_bulk(&mut self) -> Result<bool> {
-        let mode: String = self
+        // Another connection has the file open (a server, another import): the mode cannot
+        // change; the import goes on through the WAL.
+        let mode: String = match self
             .conn
             .query_row("PRAGMA journal_mode = DELETE", [], |r| r.get(0))
-            .map_err(db)?;
+        {
+            Ok(mode) => mode,
+            Err(e) if is_busy(&e) => "wal".into(),
+            Err(e) => return Err(db(e)),
+        };
         // The unique indexes of a big registry are walked at random (or, when deferred, sorted
         // in memory): keep more of them in memory (128 MiB).
         self.conn
@@ -106,9 +125,12 @@ impl SqliteBackend {
         self.conn
             .pragma_update(None, "cache_size", -65536)
             .map_err(db)?;
-        self.conn
-            .pragma_update(None, "journal_mode", "WAL")
-            .map_err(db)
+        // Others opened the file meanwhile: they work in rollback-journal mode, and the next
+        // connection to open it alone puts the WAL back. The import itself is committed.
+        match self.conn.pragma_update(None, "journal_mode", "WAL") {
+            Err(e) if is_busy(&e) => Ok(()),
+            other => other.map_err(db),
+        }
     }
 
     fn stored_events(&self, sql: &str, args: impl rusqlite::Params) -> Result<Vec<StoredEvent>> {

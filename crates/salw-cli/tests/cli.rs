@@ -4108,6 +4108,108 @@ fn eight_processes_writing_at_once_keep_one_verifiable_journal() {
     );
 }
 
+/// `salw migrate` from a SQLite file into PostgreSQL and back into a new file: each copy
+/// verifies with the source's head, holds the same records (the same export, byte for byte),
+/// the same summary, accounts and stock records, answers the same search, and takes writes
+/// with the key that came with it; a copy over a registry is refused and changes nothing.
+#[test]
+fn a_registry_migrated_to_postgresql_and_back_is_the_same_registry() {
+    let Some(url) = salw_store_any::fresh_test_database("migrate") else {
+        return;
+    };
+    let node = Node::new();
+    node.ok(&["demo", "--records", "400", "--seed", "9"]);
+    node.ok(&["user", "add", "amina", "--role", "investigator"]);
+    let serial = node
+        .json(&["weapon", "list", "--json"])
+        .as_array()
+        .and_then(|list| {
+            list.iter()
+                .filter_map(|w| w["weapon"]["serial"].as_str().or(w["serial"].as_str()))
+                .find(|s| s.len() >= 5)
+                .map(str::to_owned)
+        })
+        .expect("a weapon with a serial");
+    // The serial as a worn marking: its last character gone.
+    let worn = format!("{}?", &serial[..serial.len() - 1]);
+    let head = node.json(&["verify", "--json"])["head_hash"].clone();
+    let source_export = node.path("source.jsonl");
+    node.ok(&["export", "--format", "jsonl", "--out", s(&source_export)]);
+
+    let key = node.path("registry.db.key");
+    let migrate = |from: &str, to: &str| {
+        Command::new(salw_bin())
+            .args(["migrate", "--from", from, "--to", to, "--json"])
+            // The source's key, for a source on a server (copied beside a new file).
+            .args(["--key-file", s(&key)])
+            .env_remove("SALW_DATABASE")
+            .output()
+            .expect("salw migrate")
+    };
+    let out = migrate(s(&node.db), &url);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let report: Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(report["head_hash"], head);
+    assert_eq!(report["copied"]["weapons"].as_u64(), Some(400));
+
+    let pg = Node {
+        dir: tempfile::tempdir().expect("dir"),
+        db: PathBuf::from(&url),
+        key_file: Some(key.clone()),
+    };
+    let back = Node {
+        dir: tempfile::tempdir().expect("dir"),
+        db: PathBuf::new(),
+        key_file: None,
+    };
+    let back = Node {
+        db: back.path("back.db"),
+        ..back
+    };
+    let out = migrate(&url, s(&back.db));
+    assert!(out.status.success(), "{}", stderr(&out));
+    for copy in [&pg, &back] {
+        assert_eq!(copy.json(&["verify", "--json"])["head_hash"], head);
+        let export = copy.path("copy.jsonl");
+        copy.ok(&["export", "--format", "jsonl", "--out", s(&export)]);
+        assert!(
+            std::fs::read(&source_export).expect("read") == std::fs::read(&export).expect("read"),
+            "the copy's records differ"
+        );
+        assert_eq!(
+            copy.json(&["summary", "--json"]),
+            node.json(&["summary", "--json"])
+        );
+        assert_eq!(
+            copy.json(&["user", "list", "--json"]),
+            node.json(&["user", "list", "--json"])
+        );
+        let hit = first_hit(copy, &[&worn]);
+        assert!(hit.is_object(), "no hit for {worn}");
+        assert_eq!(hit, first_hit(&node, &[&worn]));
+    }
+    // The key came with the file: the copy takes writes.
+    assert!(back.path("back.db.key").exists());
+    back.add_weapon(&[
+        "--category",
+        "rifle",
+        "--manufacturer",
+        "FN",
+        "--country",
+        "BE",
+        "--serial",
+        "AFTER-1",
+    ]);
+    // Never over a registry: refused, nothing changed.
+    let out = migrate(s(&node.db), &url);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("not empty"), "{}", stderr(&out));
+    assert_eq!(pg.json(&["verify", "--json"])["head_hash"], head);
+    let out = migrate(s(&node.db), s(&back.db));
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("exists"), "{}", stderr(&out));
+}
+
 /// The story of a registry again, with every registry in PostgreSQL (`on_postgres`): the
 /// same commands, the same answers (issue: the second storage backend).
 mod postgres {

@@ -10,7 +10,7 @@ use serde::Deserialize;
 #[derive(Clone, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Config {
-    /// The registry file.
+    /// The registry: a file, or a `postgres://` URL (docs/postgresql.md).
     pub db: Option<PathBuf>,
     /// The node's signing key file (default: the registry file's name with `.key`).
     pub key_file: Option<PathBuf>,
@@ -55,7 +55,14 @@ impl Default for Config {
 impl fmt::Debug for Config {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Config")
-            .field("db", &self.db)
+            // A database URL may hold a password: never logged.
+            .field(
+                "db",
+                &self
+                    .db
+                    .as_ref()
+                    .map(|db| salw_store_any::redact(&db.to_string_lossy())),
+            )
             .field("key_file", &self.key_file)
             .field("listen", &self.listen)
             .field("secure_cookies", &self.secure_cookies)
@@ -180,6 +187,19 @@ mod tests {
         let shown = format!("{c:?}");
         assert!(!shown.contains("s3cret-value"), "{shown}");
         assert!(shown.contains("[redacted]"));
+        // A database URL's password is not shown either.
+        std::fs::write(
+            &path,
+            "db = \"postgres://salw:db-s3cret@db.example/salw\"\n",
+        )
+        .expect("write");
+        let c = Config::load(Some(&path), std::iter::empty()).expect("load");
+        let shown = format!("{c:?}");
+        assert!(!shown.contains("db-s3cret"), "{shown}");
+        assert!(
+            shown.contains("postgres://salw:***@db.example/salw"),
+            "{shown}"
+        );
 
         std::fs::write(&path, "listen = 8080\n").expect("write");
         let e = Config::load(Some(&path), std::iter::empty()).unwrap_err();

@@ -182,8 +182,9 @@ fn init(cli: &Cli, country: Option<&str>) -> Result<ExitCode> {
     let db = node::location(cli)?;
     let existing = match &db {
         Location::File(path) if !path.exists() => None,
-        // A database that holds no registry yet gets its schema below.
-        Location::Postgres(_) => db.open(true).ok(),
+        // A database that holds no registry yet gets its schema here; one that cannot be
+        // reached is said before a key file is made.
+        Location::Postgres(_) => Some(db.open(true)?),
         Location::File(_) => Some(db.open(false)?),
     };
     if let Some(backend) = existing

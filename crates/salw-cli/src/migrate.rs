@@ -3,6 +3,7 @@
 //! checked: the target's journal verifies and ends at the source's head.
 
 use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{Context, Result, bail};
@@ -36,6 +37,11 @@ pub fn migrate(cli: &Cli, from: &str, to: &str, json: bool) -> Result<ExitCode> 
             path.display()
         );
     }
+    // The key goes with a file: a different key already where the copy would look for it is
+    // refused before anything is copied (writes would be signed with it).
+    let node_key = from_reg.node()?.map(|n| n.public_key).unwrap_or_default();
+    let source_key = node::key_path(cli, &source).ok();
+    let key_plan = plan_key(source_key.as_deref(), &target, &node_key)?;
     let mut to_backend = target
         .open(true)
         .with_context(|| format!("--to {target}"))?;
@@ -58,18 +64,18 @@ pub fn migrate(cli: &Cli, from: &str, to: &str, json: bool) -> Result<ExitCode> 
     let report = match copied {
         Ok(report) => report,
         Err(e) => {
-            if let Location::File(path) = &target {
-                // The copy wrote nothing; the empty file it made is not a registry.
-                let _ = std::fs::remove_file(path);
-            }
+            // The copy wrote nothing; a file it made is not a registry.
+            drop(to_backend);
+            remove_new_file(&target);
             return Err(e)
                 .with_context(|| format!("copying {source} into {target}: nothing was written"));
         }
     };
-    let source_head = from_reg.verify()?;
     let mut to_reg = Registry::new(to_backend);
     let target_head = to_reg.verify()?;
-    if !target_head.intact() || target_head.head_hash != source_head.head_hash {
+    // Against the head the copy read, not the source's head now (it may have been written to
+    // since).
+    if !target_head.intact() || target_head.head_hash != report.head_hash {
         bail!(
             "the copy in {target} does not verify ({}): do not use it",
             target_head
@@ -78,7 +84,7 @@ pub fn migrate(cli: &Cli, from: &str, to: &str, json: bool) -> Result<ExitCode> 
                 .unwrap_or("its journal ends elsewhere than the source's")
         );
     }
-    let key_note = key_note(cli, &source, &target)?;
+    let key_note = key_plan.carry_out()?;
     if json {
         println!(
             "{}",
@@ -106,39 +112,89 @@ pub fn migrate(cli: &Cli, from: &str, to: &str, json: bool) -> Result<ExitCode> 
             "the copy verifies: {} entries, head {} (the source's)",
             target_head.entries, target_head.head_hash
         );
-        if let Some(note) = key_note {
-            println!("{note}");
-        }
+        println!("{key_note}");
     }
     Ok(ExitCode::SUCCESS)
 }
 
-/// The node's signing key goes with its registry: copied beside a target file when it is
-/// found and nothing is there yet; otherwise where to find it is said.
-fn key_note(cli: &Cli, source: &Location, target: &Location) -> Result<Option<String>> {
-    let Ok(source_key) = node::key_path(cli, source) else {
-        return Ok(None);
+/// Removes a registry file this command made and could not fill (with SQLite's side files).
+fn remove_new_file(target: &Location) {
+    if let Some(path) = target.beside("") {
+        for suffix in ["", "-wal", "-shm", "-journal"] {
+            let mut name = path.clone().into_os_string();
+            name.push(suffix);
+            let _ = std::fs::remove_file(name);
+        }
+    }
+}
+
+/// What becomes of the node's signing key: copied beside a new file, or where to find it.
+enum KeyPlan {
+    Copy { from: PathBuf, to: PathBuf },
+    Note(String),
+}
+
+impl KeyPlan {
+    fn carry_out(self) -> Result<String> {
+        match self {
+            KeyPlan::Copy { from, to } => {
+                let key = node::load_key(&from)?;
+                node::write_key(&to, &key)?;
+                Ok(format!(
+                    "signing key copied to {} (mode 0600)",
+                    to.display()
+                ))
+            }
+            KeyPlan::Note(note) => Ok(note),
+        }
+    }
+}
+
+/// Decided before copying: the source's key must be the node's (its public key), and a key
+/// file already beside a target file must be the same key.
+fn plan_key(source_key: Option<&Path>, target: &Location, node_key: &str) -> Result<KeyPlan> {
+    let Some(source_key) = source_key else {
+        return Ok(KeyPlan::Note(
+            "the node's signing key was not given (--key-file): writes to the copy need it".into(),
+        ));
     };
     if !source_key.exists() {
-        return Ok(Some(format!(
+        return Ok(KeyPlan::Note(format!(
             "the node's signing key was not found at {}: writes to the copy need it",
             source_key.display()
         )));
     }
-    Ok(Some(match target.beside(".key") {
-        Some(target_key) if !target_key.exists() => {
-            let key = node::load_key(&source_key)?;
-            node::write_key(&target_key, &key)?;
-            format!("signing key copied to {} (mode 0600)", target_key.display())
-        }
-        Some(target_key) => format!(
-            "a key file is already at {}: the copy's key is {}",
-            target_key.display(),
+    let public = |path: &Path| -> Result<String> {
+        Ok(hex::encode(
+            node::load_key(path)?.verifying_key().as_bytes(),
+        ))
+    };
+    if public(source_key)? != node_key {
+        bail!(
+            "{} is not this registry's signing key (its public key differs from the node's): give the right one with --key-file",
             source_key.display()
-        ),
-        None => format!(
+        );
+    }
+    Ok(match target.beside(".key") {
+        Some(target_key) if target_key.exists() => {
+            if public(&target_key)? != node_key {
+                bail!(
+                    "{} holds another node's signing key: move it away first (writes to the copy would be signed with it)",
+                    target_key.display()
+                );
+            }
+            KeyPlan::Note(format!(
+                "the signing key is already at {}",
+                target_key.display()
+            ))
+        }
+        Some(target_key) => KeyPlan::Copy {
+            from: source_key.to_owned(),
+            to: target_key,
+        },
+        None => KeyPlan::Note(format!(
             "the node's signing key stays in {}: give it with --key-file when using {target}",
             source_key.display()
-        ),
-    }))
+        )),
+    })
 }

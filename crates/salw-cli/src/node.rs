@@ -44,7 +44,22 @@ pub fn key_path(cli: &Cli, db: &Location) -> Result<PathBuf> {
 pub fn index_dir(cli: &Cli, db: &Location) -> Result<PathBuf> {
     match db {
         Location::File(path) => Ok(salw_search::index_dir(path)),
-        Location::Postgres(_) => Ok(db.index_dir(&key_path(cli, db)?)),
+        Location::Postgres(_) => match key_path(cli, db) {
+            Ok(key) => Ok(db.index_dir(&key)),
+            // A reader without the key (a statistician on the read replica): this user's cache.
+            Err(_) => {
+                let cache = std::env::var_os("XDG_CACHE_HOME")
+                    .map(PathBuf::from)
+                    .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache")))
+                    .ok_or_else(|| {
+                        anyhow!("no place for the search index: give --key-file (the index sits beside it)")
+                    })?
+                    .join("salw");
+                fs::create_dir_all(&cache)
+                    .with_context(|| format!("creating {}", cache.display()))?;
+                Ok(db.index_dir(&cache.join("node.key")))
+            }
+        },
     }
 }
 

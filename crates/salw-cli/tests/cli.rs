@@ -4208,6 +4208,17 @@ fn a_registry_migrated_to_postgresql_and_back_is_the_same_registry() {
     let out = migrate(s(&node.db), s(&back.db));
     assert_eq!(out.status.code(), Some(1));
     assert!(stderr(&out).contains("exists"), "{}", stderr(&out));
+    // Another node's key where the copy would look for its own: refused before copying.
+    let other = back.path("other.db");
+    std::fs::write(back.path("other.db.key"), format!("{}\n", "11".repeat(32))).expect("key");
+    let out = migrate(s(&node.db), s(&other));
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("another node's signing key"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(!other.exists(), "a refused copy left a file");
 }
 
 /// The story of a registry again, with every registry in PostgreSQL (`on_postgres`): the

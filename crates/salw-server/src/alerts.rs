@@ -25,10 +25,7 @@ use crate::federation::{self, FederationError, field};
 
 /// Where the partners this node shares its alerts with are kept: "RS,UG".
 pub const PARTNERS_META: &str = "alerts.partners";
-/// The last recovery (events rowid) matched against the partners' alerts.
-const CURSOR_META: &str = "alerts.recoveries_checked";
-/// The last report (events rowid) looked at for a partner: `alerts.shared_checked.UG`.
-const SHARED_CURSOR_META: &str = "alerts.shared_checked";
+use salw_store::alerts::{RECOVERIES_CURSOR_META as CURSOR_META, SHARED_CURSOR_META};
 /// Marks a report that cannot be shared (it does not identify its weapon).
 const UNIDENTIFIABLE: &str = "not shared: no serial, country, manufacturer or model";
 

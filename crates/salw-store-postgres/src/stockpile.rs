@@ -116,7 +116,7 @@ impl StockBackend for PgBackend {
                 "SELECT DISTINCT d.weapon_id FROM events d
                  JOIN events r ON r.weapon_id = d.weapon_id
                       AND r.kind IN ('seized', 'found', 'surrendered', 'recovered')
-                 WHERE d.kind = 'deactivated'",
+                 WHERE d.kind = 'deactivated' ORDER BY d.weapon_id",
                 &[],
             )
             .map_err(db)?

@@ -113,7 +113,7 @@ impl StockBackend for SqliteBackend {
                 "SELECT DISTINCT d.weapon_id FROM events d INDEXED BY events_deactivated
                  JOIN events r ON r.weapon_id = d.weapon_id
                       AND r.kind IN ('seized', 'found', 'surrendered', 'recovered')
-                 WHERE d.kind = 'deactivated'",
+                 WHERE d.kind = 'deactivated' ORDER BY d.weapon_id",
             )
             .map_err(db)?;
         let rows = stmt.query_map([], |r| r.get::<_, Uuid>(0)).map_err(db)?;

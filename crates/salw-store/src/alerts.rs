@@ -88,6 +88,22 @@ pub struct Recovery {
     pub identity_key: Option<String>,
 }
 
+/// The last recovery matched against the partners' alerts (a cursor of `recoveries_after`).
+pub const RECOVERIES_CURSOR_META: &str = "alerts.recoveries_checked";
+/// The last report looked at for a partner (a cursor of `lost_stolen_unshared`), per partner:
+/// `alerts.shared_checked.UG`.
+pub const SHARED_CURSOR_META: &str = "alerts.shared_checked";
+
+/// Whether a setting is one of the cursors above: positions in one backend's order of events,
+/// meaningless in another's (a registry copied elsewhere starts them again from the beginning,
+/// which shares nothing twice and keeps no hit twice).
+pub fn is_cursor_meta(key: &str) -> bool {
+    key == RECOVERIES_CURSOR_META
+        || key
+            .strip_prefix(SHARED_CURSOR_META)
+            .is_some_and(|rest| rest.starts_with('.'))
+}
+
 pub trait AlertBackend: Backend {
     /// Lost and stolen reports (not superseded) written after the cursor `after` and not yet
     /// shared with `partner`, oldest first, each with its cursor.
@@ -120,11 +136,7 @@ pub trait AlertBackend: Backend {
     /// Notes the message that told the reporting State of hit `seq`.
     fn record_notice(&mut self, seq: i64, message_id: &str) -> Result<()>;
     /// Every note of what was shared with whom, in the order kept (for copying a registry).
-    fn shared_alert_records(&mut self) -> Result<Vec<SharedAlert>> {
-        Err(crate::backend::unsupported("shared_alert_records"))
-    }
+    fn shared_alert_records(&mut self) -> Result<Vec<SharedAlert>>;
     /// Every alert received, in the order kept (for copying a registry).
-    fn partner_alert_records(&mut self) -> Result<Vec<PartnerAlert>> {
-        Err(crate::backend::unsupported("partner_alert_records"))
-    }
+    fn partner_alert_records(&mut self) -> Result<Vec<PartnerAlert>>;
 }

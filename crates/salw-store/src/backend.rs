@@ -115,11 +115,6 @@ pub struct WeaponFilter {
     pub limit: u64,
 }
 
-/// What a method added for `copy` answers until a backend implements it.
-pub(crate) fn unsupported(method: &str) -> StoreError {
-    StoreError::Invalid(format!("not supported by this backend: {method}"))
-}
-
 pub trait Backend {
     fn begin(&mut self) -> Result<()>;
     fn commit(&mut self) -> Result<()>;
@@ -158,12 +153,8 @@ pub trait Backend {
     fn put_signed_head(&mut self, head: &SignedHead) -> Result<()>;
     fn last_signed_head(&mut self) -> Result<Option<SignedHead>>;
     /// Every signed head kept, in sequence order (for copying a whole registry, `copy`).
-    fn scan_signed_heads(
-        &mut self,
-        _visit: &mut dyn FnMut(SignedHead) -> Result<()>,
-    ) -> Result<()> {
-        Err(unsupported("scan_signed_heads"))
-    }
+    fn scan_signed_heads(&mut self, _visit: &mut dyn FnMut(SignedHead) -> Result<()>)
+    -> Result<()>;
 
     fn weapon(&mut self, id: Uuid) -> Result<Option<StoredWeapon>>;
     fn weapon_id_by_key(&mut self, key: &str) -> Result<Option<Uuid>>;
@@ -250,18 +241,14 @@ pub trait Backend {
     /// Appends a release; returns its sequence number.
     fn insert_release(&mut self, release: &crate::reports::Release) -> Result<i64>;
     /// Every release of every indicator, oldest first (for copying a whole registry).
-    fn all_releases(&mut self) -> Result<Vec<crate::reports::Release>> {
-        Err(unsupported("all_releases"))
-    }
+    fn all_releases(&mut self) -> Result<Vec<crate::reports::Release>>;
 
     /// Every answer given to a report template's questions, oldest first (all periods).
     fn report_answers(&mut self, template: &str) -> Result<Vec<crate::reports::ReportAnswer>>;
     /// Appends an answer (the `seq` given is ignored); returns its sequence number.
     fn insert_report_answer(&mut self, answer: &crate::reports::ReportAnswer) -> Result<i64>;
     /// Every answer to every template's questions, oldest first (for copying a whole registry).
-    fn all_report_answers(&mut self) -> Result<Vec<crate::reports::ReportAnswer>> {
-        Err(unsupported("all_report_answers"))
-    }
+    fn all_report_answers(&mut self) -> Result<Vec<crate::reports::ReportAnswer>>;
 
     /// Stores bytes under their hash; nothing when that hash is stored already.
     fn put_blob(&mut self, hash: &str, media_type: &str, bytes: &[u8]) -> Result<()>;
@@ -275,9 +262,7 @@ pub trait Backend {
     fn photo_hashes(&mut self) -> Result<Vec<String>>;
     /// The hash of every blob stored, photos and destruction evidence alike, in the order
     /// they were stored (for copying a whole registry).
-    fn blob_hashes(&mut self) -> Result<Vec<String>> {
-        Err(unsupported("blob_hashes"))
-    }
+    fn blob_hashes(&mut self) -> Result<Vec<String>>;
 
     fn summary(&mut self) -> Result<Summary>;
 

@@ -5,7 +5,9 @@
 //! writes it into an empty target in one transaction: a copy that fails leaves the target as
 //! it was. What is copied:
 //!
-//! - the settings (`Backend::meta_entries`), every key;
+//! - the settings (`Backend::meta_entries`), every key but the alert rounds' cursors
+//!   (`alerts::is_cursor_meta`: positions in the source backend's order of events; the target
+//!   starts its rounds again from the beginning, sharing nothing twice);
 //! - the journal, entry by entry, verbatim (same sequence numbers, ids, times and hashes; the
 //!   chain is checked on the way, and a broken source is refused), and the projections rebuilt
 //!   from it as `Registry` writes them (`journal::kind` says what each kind of entry holds): a
@@ -74,6 +76,10 @@ pub struct CopyReport {
     pub assessment_entries: u64,
     pub assistance_records: u64,
     pub stock_records: u64,
+    /// The last journal entry copied: the source's head when the copy began (what the copy's
+    /// own `verify` must end at, whatever the source has received since).
+    pub head_seq: i64,
+    pub head_hash: String,
     /// Rows of append-only tables that got another sequence number in the target than in the
     /// source (a source with gaps in its numbering); none when copying from SQLite.
     pub renumbered: u64,
@@ -144,6 +150,9 @@ fn copy_all<S: Store + ?Sized, T: Store + ?Sized>(
     let mut report = CopyReport::default();
 
     for (key, value) in from.meta_entries()? {
+        if crate::alerts::is_cursor_meta(&key) {
+            continue;
+        }
         to.set_meta(&key, &value)?;
         report.meta += 1;
     }
@@ -222,6 +231,8 @@ fn copy_journal<S: Store + ?Sized, T: Store + ?Sized>(
         Ok(())
     })?;
     to.build_deferred_indexes()?;
+    report.head_seq = previous.0;
+    report.head_hash = hex::encode(previous.1);
     progress("journal", report.journal_entries);
 
     // Each weapon's state after its last event: what `Registry::write_event` leaves, since

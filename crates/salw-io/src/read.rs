@@ -274,6 +274,16 @@ impl<R: Read> Rows<R> {
                         }
                     }
                 };
+                // A NUL character is no part of any marking or name, and a database (PostgreSQL)
+                // cannot keep it: refused here, naming the column.
+                if let Some(name) = header
+                    .iter()
+                    .zip(record.iter())
+                    .find(|(_, text)| text.contains('\0'))
+                    .map(|(name, _)| name.clone())
+                {
+                    return Some(Err(self.error(line, &name, NUL_REFUSED)));
+                }
                 if kind == RecordKind::Weapon {
                     // The bulk path: weapons straight from the cells, without a JSON object between.
                     let file = self.file.clone();
@@ -354,6 +364,10 @@ impl<R: Read> Rows<R> {
             let text = buffer.trim();
             if text.is_empty() {
                 continue;
+            }
+            // JSON writes a NUL only as the escape \u0000 (see the CSV side).
+            if text.to_ascii_lowercase().contains("\\u0000") {
+                return Some(Err(self.error(n, "line", NUL_REFUSED)));
             }
             let object = match serde_json::from_str::<Value>(text) {
                 Ok(Value::Object(map)) => map,
@@ -574,6 +588,24 @@ fn take_ref(
     }
 }
 
+const NUL_REFUSED: &str = "holds a NUL character (\\0), which no field may hold";
+
+/// The first string in `value` (nested) holding a NUL character, by its key.
+fn nul_field(object: &Map<String, Value>) -> Option<String> {
+    fn holds_nul(value: &Value) -> bool {
+        match value {
+            Value::String(s) => s.contains('\0'),
+            Value::Array(items) => items.iter().any(holds_nul),
+            Value::Object(map) => map.values().any(holds_nul),
+            _ => false,
+        }
+    }
+    object
+        .iter()
+        .find(|(key, value)| key.contains('\0') || holds_nul(value))
+        .map(|(key, _)| key.replace('\0', "\\0"))
+}
+
 fn has_id(object: &Map<String, Value>) -> bool {
     object.get("id").is_some_and(|v| !v.is_null())
 }
@@ -591,6 +623,14 @@ pub fn to_record(
         line,
         record,
     };
+    if let Some(field) = nul_field(&object) {
+        return Err(RowError {
+            file: file.to_owned(),
+            line,
+            field,
+            reason: NUL_REFUSED.into(),
+        });
+    }
     let given_id = has_id(&object);
     if !given_id {
         object.insert("id".into(), Value::String(Uuid::nil().to_string()));
@@ -643,5 +683,35 @@ pub fn to_record(
                 derive_id,
             }))))
         }
+    }
+}
+
+#[cfg(test)]
+mod nul_tests {
+    use super::*;
+
+    fn first(text: &str, format: Format) -> RowError {
+        Rows::new(text.as_bytes(), format, "f", Some(RecordKind::Weapon))
+            .find_map(Result::err)
+            .expect("refused")
+    }
+
+    #[test]
+    fn a_nul_character_is_refused_naming_the_column_or_line() {
+        let e = first(
+            "category,manufacturer,country,serial\nrifle,FN,BE,A\0B\n",
+            Format::Csv,
+        );
+        assert_eq!((e.line, e.field.as_str()), (2, "serial"), "{e:?}");
+        assert!(e.reason.contains("NUL"), "{e:?}");
+        let e = first(
+            "{\"category\":\"rifle\",\"manufacturer\":\"FN\",\"country\":\"BE\",\"serial\":\"A\\u0000B\"}\n",
+            Format::Jsonl,
+        );
+        assert_eq!((e.line, e.field.as_str()), (1, "line"), "{e:?}");
+        let mut object = Map::new();
+        object.insert("model".into(), Value::String("M\0".into()));
+        let e = to_record(RecordKind::Weapon, object, "", 0).expect_err("refused");
+        assert_eq!(e.field, "model");
     }
 }

@@ -28,14 +28,14 @@ impl<S: Send + Sync> FromRequestParts<S> for Params {
                 ApiError::field(
                     StatusCode::BAD_REQUEST,
                     "query",
-                    "is not valid UTF-8 once decoded",
+                    "is not valid percent-encoded UTF-8 (or holds a NUL, %00)",
                 )
             })?;
             let v = decode(v).ok_or_else(|| {
                 ApiError::field(
                     StatusCode::BAD_REQUEST,
                     &k,
-                    "is not valid UTF-8 once decoded",
+                    "is not valid percent-encoded UTF-8 (or holds a NUL, %00)",
                 )
             })?;
             if map.insert(k.clone(), v).is_some() {
@@ -59,7 +59,11 @@ pub fn decode(text: &str) -> Option<String> {
             b'+' => out.push(b' '),
             b'%' if i + 2 < bytes.len() => {
                 let hex = std::str::from_utf8(&bytes[i + 1..i + 3]).ok()?;
-                out.push(u8::from_str_radix(hex, 16).ok()?);
+                // %00: a NUL is no part of any value, and the database cannot keep it.
+                match u8::from_str_radix(hex, 16).ok()? {
+                    0 => return None,
+                    byte => out.push(byte),
+                }
                 i += 2;
             }
             b'%' => return None,
@@ -150,6 +154,14 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
 }
 
 pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+    // JSON writes a NUL only as \u0000: no value may hold one (the database cannot keep it).
+    if bytes.windows(6).any(|w| w.eq_ignore_ascii_case(b"\\u0000")) {
+        return Err(ApiError::field(
+            StatusCode::BAD_REQUEST,
+            "body",
+            "holds a NUL character (\\u0000), which no field may hold",
+        ));
+    }
     let de = &mut serde_json::Deserializer::from_slice(bytes);
     serde_path_to_error::deserialize(de).map_err(|e| {
         let path = e.path().to_string();
@@ -257,6 +269,7 @@ mod tests {
         assert_eq!(decode("%"), None);
         assert_eq!(decode("%4"), None);
         assert_eq!(decode("%zz"), None);
+        assert_eq!(decode("a%00b"), None, "a NUL is refused");
         assert_eq!(decode("%FF"), None);
     }
 }

@@ -360,6 +360,23 @@ fn generate(e: &Endpoint, weapon: &str, trace: &str) -> Vec<Bad> {
             None,
             Some("q"),
         ));
+        // A NUL is refused before anything reads or audits it (PostgreSQL cannot keep one).
+        out.push(bad(
+            "a NUL in the query",
+            "/api/v1/search?q=AB%00CD",
+            None,
+            None,
+            Some("q"),
+        ));
+    }
+    if e.path == "/api/v1/weapons" && e.method == "POST" {
+        out.push(bad(
+            "a NUL in a field",
+            e.path,
+            Some("application/json"),
+            Some(br#"{"category": "rifle", "manufacturer": "FN", "country": "BE", "serial": "A\u0000B"}"#.to_vec()),
+            Some("body"),
+        ));
     }
     if e.path.contains("{id}") {
         let with = |id: &str| e.path.replace("{id}", id);

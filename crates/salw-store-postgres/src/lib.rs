@@ -38,12 +38,15 @@ use salw_store::{
 use uuid::Uuid;
 
 /// The advisory lock every write transaction holds (an arbitrary constant: "salw" in ASCII).
-pub const WRITE_LOCK: i64 = 0x7361_6c77;
+pub const WRITE_LOCK: i32 = 0x7361_6c77;
 
 /// Rows buffered during a bulk load are written with COPY once this many are waiting.
 const COPY_CHUNK: usize = 10_000;
 
 pub struct PgBackend {
+    /// Where to connect again when the connection is lost (never shown: it may hold a
+    /// password).
+    url: String,
     /// The connection; `None` while it is lent to `copier` (`conn` takes it back).
     client: Option<OwnClient>,
     /// The thread that runs a bulk load's COPYs while the rows after them are prepared.
@@ -469,6 +472,19 @@ pub(crate) fn hash32(bytes: Vec<u8>) -> Result<Hash> {
         .map_err(|_| StoreError::Corrupt("a journal hash is not 32 bytes".into()))
 }
 
+/// A new connection, closed safely wherever it is dropped (`OwnClient`).
+fn connect(url: &str) -> Result<OwnClient> {
+    Client::connect(url, NoTls)
+        .map(|c| OwnClient(std::mem::ManuallyDrop::new(c)))
+        .map_err(|e| {
+            StoreError::Invalid(format!(
+                "cannot connect to the PostgreSQL registry {}: {}",
+                redact(url),
+                describe(&e)
+            ))
+        })
+}
+
 /// Whether a database location names a PostgreSQL server rather than a file.
 pub fn is_postgres_url(location: &str) -> bool {
     location.starts_with("postgres://") || location.starts_with("postgresql://")
@@ -479,15 +495,7 @@ impl PgBackend {
     /// with libpq's parameters such as `?options=-csearch_path%3Dsalw`) and applies pending
     /// migrations. With `create` false, a database without a registry schema is refused.
     pub fn open(url: &str, create: bool) -> Result<Self> {
-        let mut client = Client::connect(url, NoTls)
-            .map(|c| OwnClient(std::mem::ManuallyDrop::new(c)))
-            .map_err(|e| {
-                StoreError::Invalid(format!(
-                    "cannot connect to the PostgreSQL registry {}: {}",
-                    redact(url),
-                    describe(&e)
-                ))
-            })?;
+        let mut client = connect(url)?;
         if !create && !migrations::has_schema(&mut client)? {
             return Err(StoreError::Invalid(format!(
                 "no registry in {}; create one with `salw --db {} init`",
@@ -497,6 +505,7 @@ impl PgBackend {
         }
         migrations::apply(&mut client)?;
         Ok(PgBackend {
+            url: url.to_owned(),
             client: Some(client),
             copier: None,
             poisoned: false,
@@ -527,6 +536,13 @@ impl PgBackend {
     /// running is waited for first, and its error is this call's.
     pub(crate) fn conn(&mut self) -> Result<&mut Client> {
         self.reclaim()?;
+        // The server restarted, failed over, or a firewall dropped an idle connection: the
+        // call that met it failed; outside a transaction, the next one connects again (a
+        // long-running server would otherwise fail every write until restarted).
+        if !self.in_transaction && self.client.as_ref().is_some_and(|c| c.is_closed()) {
+            self.client = Some(connect(&self.url)?);
+            self.statements.clear();
+        }
         self.client
             .as_deref_mut()
             .ok_or_else(|| StoreError::Backend("the connection to PostgreSQL was lost".into()))
@@ -549,26 +565,36 @@ impl PgBackend {
     }
 }
 
-/// The URL without its password, for messages (secrets are never printed).
+/// The URL without its password, for messages (secrets are never printed): the credentials
+/// end at the first `@` after the scheme, as the connection's own parser reads them, and a
+/// `password=` parameter is hidden too.
 pub fn redact(url: &str) -> String {
     let Some((scheme, rest)) = url.split_once("://") else {
         return url.to_owned();
     };
-    let (authority, tail) = match rest.find('/') {
-        Some(i) => rest.split_at(i),
-        None => (rest, ""),
+    let rest = match rest.split_once('@') {
+        Some((userinfo, after)) => match userinfo.split_once(':') {
+            Some((user, _)) => format!("{user}:***@{after}"),
+            None => format!("{userinfo}@{after}"),
+        },
+        None => rest.to_owned(),
     };
-    match authority.rsplit_once('@') {
-        Some((userinfo, host)) => {
-            let user = userinfo.split(':').next().unwrap_or("");
-            if userinfo.contains(':') {
-                format!("{scheme}://{user}:***@{host}{tail}")
-            } else {
-                format!("{scheme}://{user}@{host}{tail}")
-            }
+    let rest = match rest.split_once('?') {
+        Some((base, query)) => {
+            let query: Vec<String> = query
+                .split('&')
+                .map(|pair| match pair.split_once('=') {
+                    Some((key, _)) if key.eq_ignore_ascii_case("password") => {
+                        format!("{key}=***")
+                    }
+                    _ => pair.to_owned(),
+                })
+                .collect();
+            format!("{base}?{}", query.join("&"))
         }
-        None => url.to_owned(),
-    }
+        None => rest,
+    };
+    format!("{scheme}://{rest}")
 }
 
 /// A column of a row, as an error rather than a panic when the database holds something else.
@@ -854,15 +880,31 @@ impl Backend for PgBackend {
     }
 
     fn begin(&mut self) -> Result<()> {
-        self.conn()?.batch_execute("BEGIN").map_err(db)?;
-        self.in_transaction = true;
-        // One writer at a time, across processes: the journal head read next stays the head.
-        if let Err(e) = self
-            .conn()?
-            .execute("SELECT pg_advisory_xact_lock($1)", &[&WRITE_LOCK])
-        {
+        // A transaction left open (a write that panicked half-way) is abandoned, never carried
+        // on: PostgreSQL would only warn of a BEGIN inside it.
+        if self.in_transaction {
             let _ = self.rollback();
-            return Err(db(e));
+        }
+        // READ COMMITTED whatever the server's default: each statement after the lock sees
+        // what the writer before committed (the journal head read next is the head).
+        self.conn()?
+            .batch_execute("BEGIN ISOLATION LEVEL READ COMMITTED; SET LOCAL lock_timeout = '30s'")
+            .map_err(db)?;
+        self.in_transaction = true;
+        // One writer at a time per registry (per schema), across processes; like SQLite's
+        // busy timeout, a writer gives up after 30 s of waiting (the message says why).
+        if let Err(e) = self.conn()?.execute(
+            "SELECT pg_advisory_xact_lock($1, hashtext(current_schema()))",
+            &[&WRITE_LOCK],
+        ) {
+            let _ = self.rollback();
+            return Err(match e.as_db_error().map(|d| d.code().code()) {
+                Some("55P03") => StoreError::Backend(
+                    "another write to this registry has held it for 30 s (a bulk import?): try again when it ends"
+                        .into(),
+                ),
+                _ => db(e),
+            });
         }
         Ok(())
     }
@@ -1730,4 +1772,39 @@ pub fn fresh_test_database(label: &str) -> Option<String> {
         .unwrap_or_else(|e| panic!("creating schema {schema}: {e}"));
     let separator = if base.contains('?') { '&' } else { '?' };
     Some(format!("{base}{separator}options=-csearch_path%3D{schema}"))
+}
+
+#[cfg(test)]
+mod redact_tests {
+    use super::redact;
+
+    #[test]
+    fn no_form_of_url_shows_its_password() {
+        for (url, shown) in [
+            (
+                "postgres://salw:s3cret@db/salw",
+                "postgres://salw:***@db/salw",
+            ),
+            ("postgres://salw@db/salw", "postgres://salw@db/salw"),
+            // The connection's parser ends the credentials at the first `@`.
+            (
+                "postgres://salw:pa/ss@db/salw",
+                "postgres://salw:***@db/salw",
+            ),
+            (
+                "postgres://salw:pa?ss@db/salw",
+                "postgres://salw:***@db/salw",
+            ),
+            (
+                "postgres://salw@db/salw?password=s3cret&options=x",
+                "postgres://salw@db/salw?password=***&options=x",
+            ),
+            (
+                "postgresql:///salw?host=/run/pg",
+                "postgresql:///salw?host=/run/pg",
+            ),
+        ] {
+            assert_eq!(redact(url), shown, "{url}");
+        }
+    }
 }

@@ -61,8 +61,11 @@ pub fn apply(client: &mut Client) -> Result<()> {
     }
     // Two processes opening a new database at once: one migrates, the other waits.
     let mut tx = client.transaction().map_err(db)?;
-    tx.execute("SELECT pg_advisory_xact_lock($1)", &[&crate::WRITE_LOCK])
-        .map_err(db)?;
+    tx.execute(
+        "SELECT pg_advisory_xact_lock($1, hashtext(current_schema()))",
+        &[&crate::WRITE_LOCK],
+    )
+    .map_err(db)?;
     tx.batch_execute(
         "CREATE TABLE IF NOT EXISTS schema_migrations (
             version BIGINT PRIMARY KEY,

@@ -1,5 +1,5 @@
-//! The stockpile workflows on PostgreSQL, as crates/salw-store-sqlite/tests/stockpile.rs runs
-//! them on SQLite (docs/stockpile.md): a count that finds one
+//! The stockpile workflows on a real SQLite file and on PostgreSQL (when SALW_TEST_POSTGRES
+//! names a database), the same test for both (docs/stockpile.md): a count that finds one
 //! weapon missing and one it did not expect, the discrepancy closed only with a resolution and
 //! a confirmed theft recorded; a destruction batch refused for a weapon under trace or held as
 //! evidence (nothing written), then done; a deactivated weapon that turns up again.
@@ -15,7 +15,7 @@ use salw_store::stockpile::{self as stock, Hold, Keeper, StockBackend};
 use salw_store::{
     Backend, EventDraft, Record, RecordRef, Registry, RowError, Staged, WriteContext,
 };
-use salw_store_postgres::{PgBackend, fresh_test_database};
+use salw_store_any::{AnyBackend, Location, fresh_test_database};
 use serde_json::json;
 use uuid::Uuid;
 
@@ -61,23 +61,35 @@ fn event(weapon: Uuid, kind: EventKind, on: &str, to: Option<Uuid>) -> Result<St
     })))
 }
 
-fn write(reg: &mut Registry<PgBackend>, records: Vec<Result<Staged, RowError>>) {
+fn write(reg: &mut Registry<AnyBackend>, records: Vec<Result<Staged, RowError>>) {
     let o = reg.write(&ctx(), records, &mut |_| {}).expect("write");
     assert!(o.committed(), "{:?}", o.errors);
 }
 
 struct Depot {
-    reg: Registry<PgBackend>,
+    reg: Registry<AnyBackend>,
     armoury: Uuid,
     weapons: Vec<Uuid>,
+    _dir: tempfile::TempDir,
 }
 
-/// An armoury holding five rifles (serials R-1 … R-5), R-5 out on issue, in a fresh schema;
-/// None when no PostgreSQL server is named (SALW_TEST_POSTGRES).
-fn depot(label: &str) -> Option<Depot> {
-    let url = fresh_test_database(label)?;
+/// Which backend a test runs on.
+#[derive(Clone, Copy)]
+enum Db {
+    Sqlite,
+    Postgres,
+}
+
+/// An armoury holding five rifles (serials R-1 … R-5), R-5 out on issue; `None` on
+/// PostgreSQL when no database is named.
+fn depot(db: Db) -> Option<Depot> {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let location = match db {
+        Db::Sqlite => Location::File(dir.path().join("r.db")),
+        Db::Postgres => Location::Postgres(fresh_test_database("stockpile")?),
+    };
     let key = ed25519_dalek::SigningKey::from_bytes(&[5u8; 32]);
-    let mut reg = Registry::new(PgBackend::open(&url, true).expect("create"));
+    let mut reg = Registry::new(location.open(true).expect("create"));
     reg.init(Some("MW"), &key, &ctx()).expect("init");
     let mut reg = reg.with_signing_key(key);
     let armoury = Uuid::now_v7();
@@ -125,6 +137,7 @@ fn depot(label: &str) -> Option<Depot> {
         reg,
         armoury,
         weapons,
+        _dir: dir,
     })
 }
 
@@ -150,7 +163,7 @@ fn counted_on() -> NaiveDate {
     chrono::Utc::now().date_naive() - chrono::Days::new(10)
 }
 
-fn status(reg: &mut Registry<PgBackend>, w: Uuid) -> WeaponStatus {
+fn status(reg: &mut Registry<AnyBackend>, w: Uuid) -> WeaponStatus {
     reg.backend()
         .weapon(w)
         .expect("read")
@@ -158,14 +171,13 @@ fn status(reg: &mut Registry<PgBackend>, w: Uuid) -> WeaponStatus {
         .status
 }
 
-#[test]
-fn a_count_finds_a_weapon_missing_and_its_discrepancy_ends_in_a_recorded_theft() {
+fn a_count_finds_a_weapon_missing_and_its_discrepancy_ends_in_a_recorded_theft(db: Db) {
     let Some(Depot {
         mut reg,
         armoury,
         weapons,
         ..
-    }) = depot("stock count")
+    }) = depot(db)
     else {
         return;
     };
@@ -242,7 +254,7 @@ fn a_count_finds_a_weapon_missing_and_its_discrepancy_ends_in_a_recorded_theft()
     assert!(twice[0].contains("entered already"), "{twice:?}");
 
     // Closing without a resolution, or before an investigation, is refused.
-    let step = |reg: &mut Registry<PgBackend>, a, r, note: &str| {
+    let step = |reg: &mut Registry<AnyBackend>, a, r, note: &str| {
         stock::step_discrepancy(
             reg,
             &ctx(),
@@ -300,7 +312,7 @@ fn a_count_finds_a_weapon_missing_and_its_discrepancy_ends_in_a_recorded_theft()
     assert_eq!(counted[0].last_full_count, Some(counted_on()));
     // The self-assessment's evidence: counted ten days ago, on time under the yearly policy;
     // overdue under a policy of a count every five days.
-    let figure = |reg: &mut Registry<PgBackend>| {
+    let figure = |reg: &mut Registry<AnyBackend>| {
         let checklist =
             salw_assess::checklist::load(salw_assess::checklist::CURRENT).expect("checklist");
         salw_store::assessments::figures(reg.backend(), &checklist).expect("figures")
@@ -331,11 +343,10 @@ fn a_count_finds_a_weapon_missing_and_its_discrepancy_ends_in_a_recorded_theft()
     assert!(reg.verify().expect("verify").intact());
 }
 
-#[test]
-fn a_sample_count_expects_only_the_weapons_chosen_when_planned() {
+fn a_sample_count_expects_only_the_weapons_chosen_when_planned(db: Db) {
     let Some(Depot {
         mut reg, armoury, ..
-    }) = depot("stock sample")
+    }) = depot(db)
     else {
         return;
     };
@@ -390,11 +401,10 @@ fn a_sample_count_expects_only_the_weapons_chosen_when_planned() {
     );
 }
 
-#[test]
-fn returning_a_weapon_never_issued_is_refused() {
+fn returning_a_weapon_never_issued_is_refused(db: Db) {
     let Some(Depot {
         mut reg, weapons, ..
-    }) = depot("stock return")
+    }) = depot(db)
     else {
         return;
     };
@@ -418,11 +428,10 @@ fn returning_a_weapon_never_issued_is_refused() {
     assert_eq!(status(&mut reg, weapons[4]), WeaponStatus::Registered);
 }
 
-#[test]
-fn a_destruction_batch_refuses_weapons_under_trace_or_held_as_evidence_and_writes_nothing() {
+fn a_destruction_batch_refuses_weapons_under_trace_or_held_as_evidence_and_writes_nothing(db: Db) {
     let Some(Depot {
         mut reg, weapons, ..
-    }) = depot("stock destroy")
+    }) = depot(db)
     else {
         return;
     };
@@ -545,12 +554,11 @@ fn a_destruction_batch_refuses_weapons_under_trace_or_held_as_evidence_and_write
     assert!(reg.verify().expect("verify").intact());
 }
 
-#[test]
-fn a_weapon_a_partner_state_is_tracing_is_not_destroyed_until_the_trace_is_closed() {
+fn a_weapon_a_partner_state_is_tracing_is_not_destroyed_until_the_trace_is_closed(db: Db) {
     use salw_store::{TraceBackend, TraceRecord, TraceStep};
     let Some(Depot {
         mut reg, weapons, ..
-    }) = depot("stock trace")
+    }) = depot(db)
     else {
         return;
     };
@@ -611,11 +619,10 @@ fn a_weapon_a_partner_state_is_tracing_is_not_destroyed_until_the_trace_is_close
     assert_eq!(status(&mut reg, w), WeaponStatus::Destroyed);
 }
 
-#[test]
-fn a_deactivated_weapon_seized_later_raises_a_reactivation_alert() {
+fn a_deactivated_weapon_seized_later_raises_a_reactivation_alert(db: Db) {
     let Some(Depot {
         mut reg, weapons, ..
-    }) = depot("stock reactivation")
+    }) = depot(db)
     else {
         return;
     };
@@ -640,11 +647,13 @@ fn a_deactivated_weapon_seized_later_raises_a_reactivation_alert() {
     assert_eq!(alerts[0].serial.as_deref(), Some("R-1"));
 }
 
-#[test]
-fn stockpile_records_are_never_changed_or_deleted() {
+fn stockpile_records_are_never_changed_or_deleted(db: Db) {
     let Some(Depot {
-        mut reg, armoury, ..
-    }) = depot("stock fixed")
+        mut reg,
+        armoury,
+        _dir,
+        ..
+    }) = depot(db)
     else {
         return;
     };
@@ -652,26 +661,111 @@ fn stockpile_records_are_never_changed_or_deleted() {
     stock::plan_count(reg.backend(), plan(armoury, "C-9"), &keeper(), today)
         .expect("store")
         .expect("planned");
-    // The trigger's words, as the server sent them.
-    let refusal = |sql: &str, client: &mut postgres::Client| {
-        let e = client.execute(sql, &[]).expect_err(sql);
-        e.as_db_error().map(|d| d.message().to_owned())
+    // Behind the program's back, on the backend's own connection: the trigger's words.
+    let refusal = |reg: &mut Registry<AnyBackend>, sql: &str| -> String {
+        match reg.backend() {
+            AnyBackend::Sqlite(b) => b.connection().execute(sql, []).expect_err(sql).to_string(),
+            AnyBackend::Postgres(b) => {
+                let e = b.client().execute(sql, &[]).expect_err(sql);
+                e.as_db_error()
+                    .map_or_else(|| e.to_string(), |d| d.message().to_owned())
+            }
+        }
     };
-    let client = reg.backend().client();
-    let upd = refusal("UPDATE stock_records SET body = '{}'", client);
-    assert!(
-        upd.as_deref().is_some_and(|m| m.contains("never changed")),
-        "{upd:?}"
-    );
-    let del = refusal("DELETE FROM stock_records", client);
-    assert!(
-        del.as_deref().is_some_and(|m| m.contains("never deleted")),
-        "{del:?}"
-    );
+    let upd = refusal(&mut reg, "UPDATE stock_records SET body = '{}'");
+    assert!(upd.contains("never changed"), "{upd}");
+    let del = refusal(&mut reg, "DELETE FROM stock_records");
+    assert!(del.contains("never deleted"), "{del}");
     assert_eq!(
         StockBackend::stock_records(reg.backend(), "count", None)
             .expect("read")
             .len(),
         1
     );
+}
+
+mod sqlite {
+    use super::Db;
+
+    #[test]
+    fn a_count_finds_a_weapon_missing_and_its_discrepancy_ends_in_a_recorded_theft() {
+        super::a_count_finds_a_weapon_missing_and_its_discrepancy_ends_in_a_recorded_theft(
+            Db::Sqlite,
+        );
+    }
+
+    #[test]
+    fn a_sample_count_expects_only_the_weapons_chosen_when_planned() {
+        super::a_sample_count_expects_only_the_weapons_chosen_when_planned(Db::Sqlite);
+    }
+
+    #[test]
+    fn returning_a_weapon_never_issued_is_refused() {
+        super::returning_a_weapon_never_issued_is_refused(Db::Sqlite);
+    }
+
+    #[test]
+    fn a_destruction_batch_refuses_weapons_under_trace_or_held_as_evidence_and_writes_nothing() {
+        super::a_destruction_batch_refuses_weapons_under_trace_or_held_as_evidence_and_writes_nothing(Db::Sqlite);
+    }
+
+    #[test]
+    fn a_weapon_a_partner_state_is_tracing_is_not_destroyed_until_the_trace_is_closed() {
+        super::a_weapon_a_partner_state_is_tracing_is_not_destroyed_until_the_trace_is_closed(
+            Db::Sqlite,
+        );
+    }
+
+    #[test]
+    fn a_deactivated_weapon_seized_later_raises_a_reactivation_alert() {
+        super::a_deactivated_weapon_seized_later_raises_a_reactivation_alert(Db::Sqlite);
+    }
+
+    #[test]
+    fn stockpile_records_are_never_changed_or_deleted() {
+        super::stockpile_records_are_never_changed_or_deleted(Db::Sqlite);
+    }
+}
+
+mod postgres {
+    use super::Db;
+
+    #[test]
+    fn a_count_finds_a_weapon_missing_and_its_discrepancy_ends_in_a_recorded_theft() {
+        super::a_count_finds_a_weapon_missing_and_its_discrepancy_ends_in_a_recorded_theft(
+            Db::Postgres,
+        );
+    }
+
+    #[test]
+    fn a_sample_count_expects_only_the_weapons_chosen_when_planned() {
+        super::a_sample_count_expects_only_the_weapons_chosen_when_planned(Db::Postgres);
+    }
+
+    #[test]
+    fn returning_a_weapon_never_issued_is_refused() {
+        super::returning_a_weapon_never_issued_is_refused(Db::Postgres);
+    }
+
+    #[test]
+    fn a_destruction_batch_refuses_weapons_under_trace_or_held_as_evidence_and_writes_nothing() {
+        super::a_destruction_batch_refuses_weapons_under_trace_or_held_as_evidence_and_writes_nothing(Db::Postgres);
+    }
+
+    #[test]
+    fn a_weapon_a_partner_state_is_tracing_is_not_destroyed_until_the_trace_is_closed() {
+        super::a_weapon_a_partner_state_is_tracing_is_not_destroyed_until_the_trace_is_closed(
+            Db::Postgres,
+        );
+    }
+
+    #[test]
+    fn a_deactivated_weapon_seized_later_raises_a_reactivation_alert() {
+        super::a_deactivated_weapon_seized_later_raises_a_reactivation_alert(Db::Postgres);
+    }
+
+    #[test]
+    fn stockpile_records_are_never_changed_or_deleted() {
+        super::stockpile_records_are_never_changed_or_deleted(Db::Postgres);
+    }
 }

@@ -172,6 +172,18 @@ impl AppState {
         T: Send + 'static,
         F: FnOnce(&mut Reg) -> Result<T, ApiError> + Send + 'static,
     {
+        self.read_after(|_| {}, f).await
+    }
+
+    /// As `read`, with `before` run on the connection first, outside the read transaction:
+    /// a failure there (logged, not fatal) must not spoil the transaction, as one failed
+    /// statement does on PostgreSQL.
+    async fn read_after<T, B, F>(self: &Arc<Self>, before: B, f: F) -> Result<T, ApiError>
+    where
+        T: Send + 'static,
+        B: FnOnce(&mut Reg) + Send + 'static,
+        F: FnOnce(&mut Reg) -> Result<T, ApiError> + Send + 'static,
+    {
         let state = self.clone();
         // The slot goes with the work: a request given up by its client still holds it until
         // its blocking work ends.
@@ -188,6 +200,7 @@ impl AppState {
                 Some(reg) => reg,
                 None => open_reader(&state.db)?,
             };
+            before(&mut reg);
             let (result, clean) = in_read_transaction(&mut reg, f);
             if clean {
                 lock(&state.readers).push(reg);
@@ -205,11 +218,14 @@ impl AppState {
         F: FnOnce(&mut Reg, &Searcher) -> Result<T, ApiError> + Send + 'static,
     {
         let state = self.clone();
-        self.read(move |reg| {
-            state.catch_up(reg.backend());
-            let searcher = state.searcher.read().unwrap_or_else(|p| p.into_inner());
-            f(reg, &searcher)
-        })
+        let catching_up = self.clone();
+        self.read_after(
+            move |reg| catching_up.catch_up(reg.backend()),
+            move |reg| {
+                let searcher = state.searcher.read().unwrap_or_else(|p| p.into_inner());
+                f(reg, &searcher)
+            },
+        )
         .await
     }
 

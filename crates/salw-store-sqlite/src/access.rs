@@ -157,7 +157,7 @@ impl AccessBackend for SqliteBackend {
     fn tokens_of(&mut self, account: &str) -> Result<Vec<ApiToken>> {
         self.conn
             .prepare_cached(&format!(
-                "SELECT {TOKEN_COLUMNS} FROM api_tokens WHERE account = ?1 ORDER BY created_at"
+                "SELECT {TOKEN_COLUMNS} FROM api_tokens WHERE account = ?1 ORDER BY created_at, hash"
             ))
             .and_then(|mut s| s.query_map([account], token_row)?.collect())
             .map_err(db)

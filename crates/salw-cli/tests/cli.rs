@@ -1437,6 +1437,29 @@ fn the_marking_search_finds_misread_worn_and_foreign_script_serials() {
     let none = node.json(&["search", "52 01234", "--country", "FR", "--json"]);
     assert_eq!(none["hits"].as_array().map(Vec::len), Some(0));
 
+    // Both ends worn: each character the `*`s cover costs one, so 52-0123[4] (three) ranks
+    // above 56-0123[45] (four), whether the answer has room for one, two or three.
+    let worn = |limit: &str| -> Vec<(String, u64)> {
+        let out = node.json(&["search", "*0123*", "--limit", limit, "--json"]);
+        out["hits"]
+            .as_array()
+            .expect("hits")
+            .iter()
+            .map(|h| {
+                let id = h["weapon_id"].as_str().unwrap_or_default().to_owned();
+                (id, h["score"].as_u64().unwrap_or_default())
+            })
+            .collect()
+    };
+    let three = worn("3");
+    let scores: Vec<u64> = three.iter().map(|h| h.1).collect();
+    assert_eq!(scores, vec![97, 97, 96], "{three:?}");
+    assert_eq!(three[2].0, id_of(&list, "S-4"));
+    for limit in ["1", "2"] {
+        let fewer = worn(limit);
+        assert_eq!(fewer[..], three[..fewer.len()], "--limit {limit}");
+    }
+
     // The text form marks the reinterpreted characters on the serial itself.
     let text = node.ok(&["search", "52O1234", "--limit", "1"]);
     assert!(
@@ -1480,10 +1503,30 @@ fn the_search_index_is_kept_beside_the_registry_follows_writes_and_rebuilds() {
     assert_eq!(stderr(&out), "");
     let hits: Value = serde_json::from_str(&stdout(&out)).expect("json");
     assert_eq!(hits["hits"][0]["weapon_id"], id.as_str());
+    // A make filter: decided from the index's make codes for indexed weapons, from the
+    // manufacturer read with the delta for the new one (a Glock, like S-2).
+    let makes = |node: &Node, query: &str, make: &str| -> Vec<String> {
+        let out = node.json(&["search", query, "--make", make, "--json"]);
+        out["hits"]
+            .as_array()
+            .expect("hits")
+            .iter()
+            .filter_map(|h| h["weapon_id"].as_str().map(str::to_owned))
+            .collect()
+    };
+    assert_eq!(makes(&node, "ZZ9OO1", "glock"), vec![id.clone()]);
+    assert!(makes(&node, "ZZ9OO1", "zastava").is_empty());
+    let s2 = makes(&node, "TA1234", "GLOCK");
+    assert_eq!(s2.len(), 1);
+    assert!(makes(&node, "TA1234", "Norinco").is_empty());
 
     let meta = node.json(&["index", "rebuild", "--json"]);
     assert_eq!(meta["weapons"], 7);
     assert_eq!(meta["max_ordinal"], 7);
+    // The same answers once the new weapon is in the index itself.
+    assert_eq!(makes(&node, "ZZ9OO1", "glock"), vec![id.clone()]);
+    assert!(makes(&node, "ZZ9OO1", "zastava").is_empty());
+    assert_eq!(makes(&node, "TA1234", "GLOCK"), s2);
 
     // An index copied from another registry is not trusted: it is rebuilt.
     let other = Node::new();

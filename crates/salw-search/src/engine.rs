@@ -7,16 +7,16 @@ use std::path::{Path, PathBuf};
 
 use salw_core::key::fold;
 use salw_core::lifecycle::WeaponStatus;
-use salw_store::{Backend, StoreError, StoredWeapon};
+use salw_store::{Backend, SearchRow, SerialRow, StoreError};
 use serde::Serialize;
 use uuid::Uuid;
 
 use crate::confusion::{FULL, TRANSPOSE, canonical};
-use crate::index::{IndexError, IndexMeta, SearchIndex};
+use crate::index::{IndexError, IndexMeta, NO_MAKE, SearchIndex};
 use crate::matcher::Matcher;
 use crate::normalise::normalise;
 use crate::query::{Element, MAX_PATTERN, Pattern, Query, parse};
-use crate::rank::align;
+use crate::rank::{UNKNOWN, align};
 
 /// Above this many weapons registered since the index was built, it is rebuilt before searching
 /// (below, they are searched one by one: cheap for a few thousand).
@@ -25,8 +25,10 @@ pub const DELTA_LIMIT: usize = 50_000;
 /// filters, which leave out most of what is read.
 const MAX_CANDIDATES: usize = 400;
 const MAX_FILTERED_CANDIDATES: usize = 4000;
-/// How many unknown characters a leading `*` of `*1234*` is first read as.
-const INFIX_FRONT: usize = 4;
+/// How many unknown characters a leading `*` of `*1234*` is first read as, in stages: each
+/// stage walks every key prefix of that length (at four, some 1.7 million steps and 250 ms
+/// over 10 M weapons; at two, a few thousand).
+const INFIX_FRONTS: [usize; 3] = [2, 3, 4];
 /// A query with a `*` needs this many known characters before edits are allowed around them.
 const MIN_FIXED_FOR_EDITS: usize = 6;
 
@@ -58,22 +60,18 @@ impl Filters {
         self == &Filters::default()
     }
 
-    fn admit(&self, w: &StoredWeapon) -> bool {
-        let part = |wanted: &Option<String>, values: &[Option<&str>]| match wanted {
-            None => true,
-            Some(wanted) => {
-                let wanted = fold(wanted);
-                values.iter().flatten().any(|v| fold(v).contains(&wanted))
-            }
-        };
-        let weapon = &w.weapon;
-        part(&self.make, &[weapon.manufacturer.as_deref()])
+    fn admit(&self, weapon: &SearchRow) -> bool {
+        self.admit_make(weapon.manufacturer.as_deref())
             && part(&self.model, &[weapon.model.as_deref()])
             && part(
                 &self.calibre,
                 &[
                     weapon.calibre.as_deref(),
-                    weapon.calibre_canonical.as_deref(),
+                    // What registration derives from the calibre (`Weapon::calibre_canonical`).
+                    weapon
+                        .calibre
+                        .as_deref()
+                        .and_then(salw_core::calibre::canonical),
                 ],
             )
             && self.country.as_ref().is_none_or(|c| {
@@ -84,11 +82,72 @@ impl Filters {
             })
             && part(
                 &self.kind,
-                &[
-                    Some(weapon.category.as_str()),
-                    weapon.unodc_type.map(|t| t.as_str()),
-                ],
+                &[Some(weapon.category.as_str()), weapon.unodc_type.as_deref()],
             )
+    }
+
+    /// The make filter alone, on a manufacturer as recorded.
+    fn admit_make(&self, manufacturer: Option<&str>) -> bool {
+        part(&self.make, &[manufacturer])
+    }
+}
+
+/// A filter on a part: each given value is compared without case, spaces and dashes.
+fn part(wanted: &Option<String>, values: &[Option<&str>]) -> bool {
+    match wanted {
+        None => true,
+        Some(wanted) => {
+            let wanted = fold(wanted);
+            values.iter().flatten().any(|v| fold(v).contains(&wanted))
+        }
+    }
+}
+
+/// Which candidates the make filter leaves, known before any is read from the registry: the
+/// filter applied once to each manufacturer the index knows, then looked up by make code.
+/// Never stricter than `Filters::admit`, which still decides on what is read.
+struct MakeScope<'a> {
+    /// By make code; `None` when there is no make filter.
+    admitted: Option<Vec<bool>>,
+    filters: &'a Filters,
+}
+
+impl Searcher {
+    fn make_scope<'a>(&self, filters: &'a Filters) -> MakeScope<'a> {
+        let admitted = match (&filters.make, &self.index) {
+            (Some(_), Some(index)) => Some(
+                index
+                    .make_names()
+                    .iter()
+                    .enumerate()
+                    .map(|(code, name)| {
+                        code != usize::from(NO_MAKE) && filters.admit_make(Some(name))
+                    })
+                    .collect(),
+            ),
+            _ => None,
+        };
+        MakeScope { admitted, filters }
+    }
+
+    /// Whether the weapon at `ordinal` may pass the make filter (false only when it surely
+    /// does not).
+    fn may_admit(&self, scope: &MakeScope, ordinal: i64) -> bool {
+        if scope.filters.make.is_none() {
+            return true;
+        }
+        if let Ok(at) = self.delta.binary_search_by_key(&ordinal, |d| d.ordinal) {
+            return scope
+                .filters
+                .admit_make(self.delta[at].manufacturer.as_deref());
+        }
+        let (Some(index), Some(admitted)) = (&self.index, &scope.admitted) else {
+            return true;
+        };
+        match index.make_code(ordinal) {
+            Some(code) => admitted.get(usize::from(code)).copied().unwrap_or(true),
+            None => true,
+        }
     }
 }
 
@@ -115,8 +174,16 @@ pub struct Hit {
 /// The index of one registry, ready to search.
 pub struct Searcher {
     index: Option<SearchIndex>,
-    /// Weapons registered since the index was built: (ordinal, canonical key).
-    delta: Vec<(i64, Vec<u8>)>,
+    /// Weapons registered since the index was built, in ordinal order.
+    delta: Vec<DeltaWeapon>,
+}
+
+/// A weapon the persisted index does not hold yet.
+struct DeltaWeapon {
+    ordinal: i64,
+    /// The canonical key of its serial.
+    key: Vec<u8>,
+    manufacturer: Option<String>,
 }
 
 /// Where the index of the registry file `db` lives: beside it.
@@ -128,12 +195,16 @@ pub fn index_dir(db: &Path) -> PathBuf {
 
 /// The canonical keys of the weapons with an ordinal above `after` (what the index does not
 /// hold, or everything for the brute-force scan).
-fn keys_after<B: Backend>(backend: &mut B, after: i64) -> Result<Vec<(i64, Vec<u8>)>, SearchError> {
+fn keys_after<B: Backend>(backend: &mut B, after: i64) -> Result<Vec<DeltaWeapon>, SearchError> {
     let mut keys = Vec::new();
-    backend.scan_serials(after, &mut |ordinal, serial| {
-        let key = canonical(&normalise(&serial));
+    backend.scan_serials(after, &mut |row| {
+        let key = canonical(&normalise(&row.serial));
         if !key.is_empty() {
-            keys.push((ordinal, key));
+            keys.push(DeltaWeapon {
+                ordinal: row.ordinal,
+                key,
+                manufacturer: row.manufacturer,
+            });
         }
     })?;
     Ok(keys)
@@ -145,9 +216,9 @@ pub fn rebuild<B: Backend>(
     dir: &Path,
     registry: &str,
 ) -> Result<IndexMeta, SearchError> {
-    let mut serials = Vec::new();
-    backend.scan_serials(0, &mut |ordinal, serial| serials.push((ordinal, serial)))?;
-    Ok(SearchIndex::build(dir, registry, serials)?)
+    let mut rows: Vec<SerialRow> = Vec::new();
+    backend.scan_serials(0, &mut |row| rows.push(row))?;
+    Ok(SearchIndex::build(dir, registry, rows)?)
 }
 
 impl Searcher {
@@ -172,7 +243,7 @@ impl Searcher {
         };
         let missing_last = match &index {
             Some(i) if i.meta.max_ordinal > 0 => {
-                backend.weapons_at(&[i.meta.max_ordinal])?.is_empty()
+                backend.search_rows_at(&[i.meta.max_ordinal])?.is_empty()
             }
             _ => false,
         };
@@ -231,7 +302,7 @@ impl Searcher {
         let last = self
             .delta
             .last()
-            .map(|(ordinal, _)| *ordinal)
+            .map(|d| d.ordinal)
             .or_else(|| self.index.as_ref().map(|i| i.meta.max_ordinal))
             .unwrap_or(0);
         let new = keys_after(backend, last)?;
@@ -243,7 +314,7 @@ impl Searcher {
     pub fn last_ordinal(&self) -> i64 {
         self.delta
             .last()
-            .map(|(ordinal, _)| *ordinal)
+            .map(|d| d.ordinal)
             .or_else(|| self.index.as_ref().map(|i| i.meta.max_ordinal))
             .unwrap_or(0)
     }
@@ -281,16 +352,25 @@ impl Searcher {
         // costs ten times more; type the marking with `?` where it is in doubt).
         if !brute {
             // `*1234*`: a leading `*` makes the walk visit every key. Worn ends are short: try
-            // up to four unknown characters in front first.
+            // up to two, three, then four unknown characters in front first. A key that needs
+            // more in front than a stage allows costs at least one (`UNKNOWN`) for each, so a
+            // full answer whose worst hit costs less than that is the answer.
             if query
                 .patterns
                 .iter()
                 .any(|p| p.starts_with_run() && p.ends_with_run())
             {
-                let near = self.candidates_with(&query, TRANSPOSE, Some(INFIX_FRONT));
-                if near.exact {
+                for front in INFIX_FRONTS {
+                    let near = self.candidates_with(&query, TRANSPOSE, Some(front));
+                    if !near.exact {
+                        continue;
+                    }
                     let found = self.rank(backend, &query, filters, &near, limit)?;
-                    if !found.hits.is_empty() {
+                    let worst = found.hits.last().map(|h| 100u32.saturating_sub(h.score));
+                    let beyond = UNKNOWN * (front as u32 + 1);
+                    let settled = found.hits.len() >= limit && worst.is_some_and(|w| w < beyond);
+                    let last = Some(&front) == INFIX_FRONTS.last();
+                    if settled || (last && !found.hits.is_empty()) {
                         return Ok(found);
                     }
                 }
@@ -394,10 +474,10 @@ impl Searcher {
                     }
                 }
             }
-            for (ordinal, key) in &self.delta {
-                if let Some(walked) = forward.cost(key) {
+            for d in &self.delta {
+                if let Some(walked) = forward.cost(&d.key) {
                     found.exact |= walked == 0;
-                    found.add(*ordinal, order_cost(key, walked));
+                    found.add(d.ordinal, order_cost(&d.key, walked));
                 }
             }
         }
@@ -412,7 +492,14 @@ impl Searcher {
         candidates: &Candidates,
         limit: usize,
     ) -> Result<Found, SearchError> {
-        let mut order: Vec<(u8, i64)> = candidates.costs.iter().map(|(&o, &c)| (c, o)).collect();
+        // The make filter is decided from the index's make codes before anything is read.
+        let scope = self.make_scope(filters);
+        let mut order: Vec<(u8, i64)> = candidates
+            .costs
+            .iter()
+            .filter(|&(&o, _)| self.may_admit(&scope, o))
+            .map(|(&o, &c)| (c, o))
+            .collect();
         order.sort_unstable();
         let most = if filters.is_empty() {
             MAX_CANDIDATES
@@ -449,11 +536,11 @@ impl Searcher {
             }
             read += chunk.len();
             let ordinals: Vec<i64> = chunk.iter().map(|&(_, o)| o).collect();
-            for (ordinal, stored) in backend.weapons_at(&ordinals)? {
-                if !filters.admit(&stored) {
+            for row in backend.search_rows_at(&ordinals)? {
+                if !filters.admit(&row) {
                     continue;
                 }
-                let Some(serial) = stored.weapon.serial.clone() else {
+                let Some(serial) = row.serial else {
                     continue;
                 };
                 let record = normalise(&serial);
@@ -467,27 +554,26 @@ impl Searcher {
                 };
                 let mut explanation = crate::query::reinterpretations(&pattern.text);
                 explanation.extend(alignment.explanation);
-                let wanted = matches!(stored.status, WeaponStatus::Lost | WeaponStatus::Stolen);
+                let wanted = matches!(row.status, WeaponStatus::Lost | WeaponStatus::Stolen);
                 if wanted {
-                    explanation.push(format!("reported {}", stored.status.as_str()));
+                    explanation.push(format!("reported {}", row.status.as_str()));
                 }
-                let w = stored.weapon;
                 hits.push((
                     alignment.cost,
                     !wanted,
-                    ordinal,
+                    row.ordinal,
                     Hit {
-                        weapon_id: w.id,
+                        weapon_id: row.id,
                         score: 100u32.saturating_sub(alignment.cost),
                         serial,
                         marked: alignment.marked,
                         explanation,
-                        manufacturer: w.manufacturer,
-                        model: w.model,
-                        calibre: w.calibre,
-                        country: w.country,
-                        category: w.category,
-                        status: stored.status,
+                        manufacturer: row.manufacturer,
+                        model: row.model,
+                        calibre: row.calibre,
+                        country: row.country,
+                        category: row.category,
+                        status: row.status,
                     },
                 ));
             }

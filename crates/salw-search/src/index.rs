@@ -1,6 +1,9 @@
 //! The persisted index (DESIGN.md "Marking search", step 3): two finite-state transducers
 //! keyed by canonical serial, forwards and reversed (for a lost prefix), each key mapped to the
 //! weapon's row ordinal, or, when several weapons share the key, to a list in `postings`.
+//! Beside them, each ordinal's manufacturer as a two-byte code into a dictionary (`makes.bin`,
+//! `makes.json`), so that a search with a make filter leaves out the other makes' weapons
+//! without reading them from the registry.
 //! Written to a new directory and swapped in by rename, so that a reader never sees half an
 //! index; opened by memory-mapping, so that a registry of millions opens at once.
 //!
@@ -14,12 +17,16 @@ use fst::{IntoStreamer, Map, MapBuilder, Streamer};
 use memmap2::Mmap;
 use serde::{Deserialize, Serialize};
 
+use salw_store::SerialRow;
+
 use crate::confusion::canonical;
 use crate::matcher::Matcher;
 use crate::normalise::{NORMALISER_VERSION, normalise};
 
-/// Bump when the files' layout changes.
-pub const FORMAT_VERSION: u32 = 1;
+/// Bump when the files' layout changes (2: the make codes; postings of four bytes).
+pub const FORMAT_VERSION: u32 = 2;
+/// What a build says of a registry whose ordinals do not fit the postings' four bytes.
+const TOO_MANY: &str = "a weapon row ordinal above 4,294,967,295 (the index holds four bytes)";
 /// A value with this bit set is an offset into `postings`, not an ordinal.
 const SHARED: u64 = 1 << 63;
 /// The most keys one automaton walk hands back (a query like `*1*` would match everything).
@@ -61,7 +68,23 @@ pub struct IndexFile {
     pub blake3: String,
 }
 
-const FILES: [&str; 3] = ["forward.fst", "reverse.fst", "postings.bin"];
+const FILES: [&str; 5] = [
+    "forward.fst",
+    "reverse.fst",
+    "postings.bin",
+    "makes.bin",
+    "makes.json",
+];
+/// The make code of a weapon with no manufacturer recorded.
+pub const NO_MAKE: u16 = 0;
+/// The make code of a manufacturer past the dictionary's room: the registry must be read.
+pub const OTHER_MAKE: u16 = u16::MAX;
+/// Ordinals are dense in practice (one per weapon); a registry whose ordinals are far sparser
+/// than its weapons (many rolled-back imports on PostgreSQL) gets no make codes rather than a
+/// mostly empty array: its filtered searches read the registry, as without the codes.
+fn make_codes_fit(max_ordinal: i64, weapons: u64) -> bool {
+    u64::try_from(max_ordinal).is_ok_and(|m| m <= 4 * weapons + (1 << 20))
+}
 /// The file in the index directory naming the build in use; replaced by rename, so that a
 /// reader finds either the old build or the new one, whole.
 const CURRENT: &str = "current";
@@ -73,6 +96,10 @@ pub struct SearchIndex {
     forward: Map<Mmap>,
     reverse: Map<Mmap>,
     postings: Mmap,
+    /// Little-endian u16 per ordinal, from 0: the make code.
+    makes: Mmap,
+    /// The manufacturer of each code (`NO_MAKE` is "").
+    make_names: Vec<String>,
     pub meta: IndexMeta,
 }
 
@@ -149,20 +176,25 @@ impl Keys {
 }
 
 impl SearchIndex {
-    /// Builds the index of `serials` (row ordinal, serial as recorded) into `dir`, replacing
+    /// Builds the index of `rows` (what `Backend::scan_serials` gives) into `dir`, replacing
     /// what is there only once the new index is complete.
     pub fn build(
         dir: &Path,
         registry: &str,
-        serials: impl IntoIterator<Item = (i64, String)>,
+        rows: impl IntoIterator<Item = SerialRow>,
     ) -> Result<IndexMeta, IndexError> {
         let started = std::time::Instant::now();
         let mut keys = Keys::new();
         let mut weapons = 0u64;
         let mut max_ordinal = 0i64;
-        for (ordinal, serial) in serials {
+        let mut make_names: Vec<String> = vec![String::new()];
+        let mut make_code: std::collections::HashMap<String, u16> = Default::default();
+        // (ordinal, code) of every weapon with a make; laid out by ordinal once all are known.
+        let mut made: Vec<(u64, u16)> = Vec::new();
+        for row in rows {
+            let ordinal = row.ordinal;
             max_ordinal = max_ordinal.max(ordinal);
-            let key = canonical(&normalise(&serial));
+            let key = canonical(&normalise(&row.serial));
             if key.is_empty() || key.len() > u16::MAX as usize || ordinal < 0 {
                 continue;
             }
@@ -171,8 +203,31 @@ impl SearchIndex {
             }
             keys.push(&key, ordinal as u64);
             weapons += 1;
+            if let Some(make) = row.manufacturer {
+                let next = make_names.len();
+                let code = match make_code.get(&make) {
+                    Some(&code) => code,
+                    None if next < usize::from(OTHER_MAKE) => {
+                        let code = next as u16;
+                        make_names.push(make.clone());
+                        make_code.insert(make, code);
+                        code
+                    }
+                    None => OTHER_MAKE,
+                };
+                made.push((ordinal as u64, code));
+            }
         }
         keys.sort();
+        let mut makes = Vec::new();
+        if make_codes_fit(max_ordinal, weapons) {
+            let mut codes = vec![NO_MAKE; max_ordinal.max(0) as usize + 1];
+            for (ordinal, code) in made {
+                codes[ordinal as usize] = code;
+            }
+            makes = codes.iter().flat_map(|c| c.to_le_bytes()).collect();
+        }
+        drop(make_code);
 
         fs::create_dir_all(dir).map_err(io(dir))?;
         let nanos = std::time::SystemTime::now()
@@ -206,14 +261,18 @@ impl SearchIndex {
             let value = if j - i == 1 {
                 keys.entries[i].2
             } else {
+                // A count, then the ordinals: four bytes each (checked below).
                 let offset = postings_len;
+                let word = |n: u64| u32::try_from(n).map_err(|_| broken(&fresh, TOO_MANY));
                 postings
-                    .write_all(&((j - i) as u64).to_le_bytes())
+                    .write_all(&word((j - i) as u64)?.to_le_bytes())
                     .map_err(io(&fresh))?;
                 for e in &keys.entries[i..j] {
-                    postings.write_all(&e.2.to_le_bytes()).map_err(io(&fresh))?;
+                    postings
+                        .write_all(&word(e.2)?.to_le_bytes())
+                        .map_err(io(&fresh))?;
                 }
-                postings_len += 8 * (j - i + 1) as u64;
+                postings_len += 4 * (j - i + 1) as u64;
                 SHARED | offset
             };
             forward.insert(key, value).map_err(|e| broken(&fresh, e))?;
@@ -233,6 +292,9 @@ impl SearchIndex {
                 .map_err(|e| broken(&fresh, e))?;
         }
         reverse.finish().map_err(|e| broken(&fresh, e))?;
+        write_synced(&fresh.join("makes.bin"), &makes)?;
+        let names = serde_json::to_vec(&make_names).map_err(|e| broken(&fresh, e))?;
+        write_synced(&fresh.join("makes.json"), &names)?;
 
         let mut files = Vec::new();
         for name in FILES {
@@ -315,6 +377,10 @@ impl SearchIndex {
             }
             maps.push(bytes);
         }
+        let names = maps.pop().ok_or_else(|| broken(&at, "no makes.json"))?;
+        let make_names: Vec<String> =
+            serde_json::from_slice(&names).map_err(|e| broken(&at.join("makes.json"), e))?;
+        let makes = maps.pop().ok_or_else(|| broken(&at, "no makes.bin"))?;
         let postings = maps.pop().ok_or_else(|| broken(&at, "no postings"))?;
         let reverse = maps.pop().ok_or_else(|| broken(&at, "no reverse.fst"))?;
         let forward = maps.pop().ok_or_else(|| broken(&at, "no forward.fst"))?;
@@ -323,8 +389,24 @@ impl SearchIndex {
             forward: fst(forward, "forward.fst")?,
             reverse: fst(reverse, "reverse.fst")?,
             postings,
+            makes,
+            make_names,
             meta,
         }))
+    }
+
+    /// The manufacturers the index knows, by code (`NO_MAKE` is "").
+    pub fn make_names(&self) -> &[String] {
+        &self.make_names
+    }
+
+    /// The make code of the weapon at `ordinal`; `None` when the index cannot say (a
+    /// manufacturer past the dictionary, or no codes kept): then the registry says.
+    pub fn make_code(&self, ordinal: i64) -> Option<u16> {
+        let at = usize::try_from(ordinal).ok()?.checked_mul(2)?;
+        let bytes = self.makes.get(at..at + 2)?;
+        let code = u16::from_le_bytes([bytes[0], bytes[1]]);
+        (code != OTHER_MAKE && usize::from(code) < self.make_names.len()).then_some(code)
     }
 
     /// Whether the index was built by this program's normaliser and layout.
@@ -369,11 +451,11 @@ impl SearchIndex {
         }
         let at = (value & !SHARED) as usize;
         let word = |k: usize| -> Option<u64> {
-            let bytes = self.postings.get(at + 8 * k..at + 8 * k + 8)?;
-            Some(u64::from_le_bytes(bytes.try_into().ok()?))
+            let bytes = self.postings.get(at + 4 * k..at + 4 * k + 4)?;
+            Some(u64::from(u32::from_le_bytes(bytes.try_into().ok()?)))
         };
         // Bounded by what the file holds (it was checked on open, but an offset is only a number).
-        let room = (self.postings.len().saturating_sub(at) / 8).saturating_sub(1);
+        let room = (self.postings.len().saturating_sub(at) / 4).saturating_sub(1);
         let n = (word(0).unwrap_or(0) as usize).min(room);
         (1..=n).filter_map(word).map(|v| v as i64).collect()
     }
@@ -383,6 +465,14 @@ impl SearchIndex {
 mod tests {
     use super::*;
     use crate::query::parse;
+
+    fn row(ordinal: i64, serial: &str, make: Option<&str>) -> SerialRow {
+        SerialRow {
+            ordinal,
+            serial: serial.to_owned(),
+            manufacturer: make.map(str::to_owned),
+        }
+    }
 
     #[test]
     fn built_opened_and_walked_forwards_and_backwards() {
@@ -398,12 +488,21 @@ mod tests {
         let meta = SearchIndex::build(
             &path,
             "r1",
-            serials.iter().map(|(o, s)| (*o, s.to_string())),
+            serials
+                .iter()
+                .map(|(o, s)| row(*o, s, (*o != 2).then_some("Zastava"))),
         )
         .expect("build");
         assert_eq!((meta.weapons, meta.keys, meta.max_ordinal), (4, 3, 5));
         let index = SearchIndex::open(&path).expect("open").expect("there");
         assert!(index.current());
+        // Make codes by ordinal: one dictionary entry per manufacturer; none recorded is 0.
+        assert_eq!(index.make_names(), ["", "Zastava"]);
+        assert_eq!(index.make_code(1), Some(1));
+        assert_eq!(index.make_code(2), Some(NO_MAKE));
+        assert_eq!(index.make_code(4), Some(1));
+        assert_eq!(index.make_code(6), None);
+        assert_eq!(index.make_code(-1), None);
         assert_eq!(index.exact(&canonical("5201234")), vec![1, 2]);
         assert_eq!(index.exact(&canonical("TA1234")), vec![4]);
         let q = parse("*1234").expect("parse");
@@ -413,7 +512,7 @@ mod tests {
         let found: Vec<_> = keys.iter().flat_map(|(_, o)| o.clone()).collect();
         assert_eq!(found, vec![1, 2, 4]);
         // A rebuild replaces the index whole.
-        SearchIndex::build(&path, "r1", [(7, "X1".to_string())]).expect("rebuild");
+        SearchIndex::build(&path, "r1", [row(7, "X1", None)]).expect("rebuild");
         let index = SearchIndex::open(&path).expect("open").expect("there");
         assert_eq!(index.meta.weapons, 1);
         assert!(index.exact(&canonical("5201234")).is_empty());
@@ -422,5 +521,28 @@ mod tests {
                 .expect("ok")
                 .is_none()
         );
+    }
+
+    #[test]
+    fn sparse_ordinals_get_no_make_codes_and_a_cut_file_is_refused() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("r.db.search");
+        // Two weapons at ordinals millions apart: no array of millions of empty codes.
+        SearchIndex::build(
+            &path,
+            "r1",
+            [row(1, "A1", Some("CZ")), row(50_000_000, "B2", Some("CZ"))],
+        )
+        .expect("build");
+        let index = SearchIndex::open(&path).expect("open").expect("there");
+        assert_eq!(index.make_code(1), None);
+        assert_eq!(index.exact(b"A1"), vec![1]);
+        // A make file cut short (a crash mid-write) is caught on open, not read.
+        SearchIndex::build(&path, "r1", [row(1, "A1", Some("CZ"))]).expect("build");
+        let build = fs::read_to_string(path.join(CURRENT)).expect("current");
+        let makes = path.join(build.trim()).join("makes.bin");
+        fs::write(&makes, [1u8]).expect("cut");
+        let err = SearchIndex::open(&path).err().expect("refused");
+        assert!(err.to_string().contains("makes.bin"), "{err}");
     }
 }

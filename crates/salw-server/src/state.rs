@@ -239,7 +239,7 @@ impl AppState {
             .unwrap_or_else(|p| p.into_inner())
             .last_ordinal();
         let mut newer = false;
-        if let Err(e) = salw_store::Backend::scan_serials(backend, last, &mut |_, _| newer = true) {
+        if let Err(e) = salw_store::Backend::scan_serials(backend, last, &mut |_| newer = true) {
             tracing::warn!("the search index could not look for new weapons: {e}");
             return;
         }

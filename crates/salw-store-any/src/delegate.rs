@@ -11,7 +11,8 @@ use salw_store::alerts::{
 };
 use salw_store::assessments::{AssessBackend, AssistanceRecord, StoredEntry};
 use salw_store::backend::{
-    PeriodEventCounts, PeriodRecovery, PeriodTransfer, Recovery, Result, WeaponFilter,
+    PeriodEventCounts, PeriodRecovery, PeriodTransfer, Recovery, Result, SearchRow, SerialRow,
+    WeaponFilter,
 };
 use salw_store::federation::{FederationBackend, InboxMessage, OutboxMessage, PeerRecord};
 use salw_store::reports::{Release, ReportAnswer};
@@ -61,8 +62,9 @@ impl Backend for AnyBackend {
         fn weapon_id_by_reference(&mut self, reference: &str) -> Result<Option<Uuid>>;
         fn insert_weapon(&mut self, weapon: &Weapon, key: Option<&str>, state: &WeaponState, seq: i64) -> Result<Option<Clash>>;
         fn update_weapon_state(&mut self, id: Uuid, state: &WeaponState) -> Result<()>;
-        fn scan_serials(&mut self, after: i64, visit: &mut dyn FnMut(i64, String)) -> Result<()>;
+        fn scan_serials(&mut self, after: i64, visit: &mut dyn FnMut(SerialRow)) -> Result<()>;
         fn weapons_at(&mut self, ordinals: &[i64]) -> Result<Vec<(i64, StoredWeapon)>>;
+        fn search_rows_at(&mut self, ordinals: &[i64]) -> Result<Vec<SearchRow>>;
         fn list_weapons(&mut self, filter: &WeaponFilter) -> Result<Vec<StoredWeapon>>;
         fn person(&mut self, id: Uuid) -> Result<Option<Person>>;
         fn person_id_by_reference(&mut self, reference: &str) -> Result<Option<Uuid>>;

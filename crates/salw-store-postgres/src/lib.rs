@@ -28,7 +28,8 @@ use salw_core::lifecycle::{WeaponState, WeaponStatus};
 use salw_core::person::{PersonKind, Role};
 use salw_core::{LifecycleEvent, Person, Weapon};
 use salw_store::backend::{
-    PeriodEventCounts, PeriodRecovery, PeriodTransfer, Recovery, Result, WeaponFilter,
+    PeriodEventCounts, PeriodRecovery, PeriodTransfer, Recovery, Result, SearchRow, SerialRow,
+    WeaponFilter,
 };
 use salw_store::reports::{Release, ReportAnswer};
 use salw_store::{
@@ -1212,15 +1213,19 @@ impl Backend for PgBackend {
         .map(|_| ())
     }
 
-    fn scan_serials(&mut self, after: i64, visit: &mut dyn FnMut(i64, String)) -> Result<()> {
+    fn scan_serials(&mut self, after: i64, visit: &mut dyn FnMut(SerialRow)) -> Result<()> {
         self.settle()?;
         // `ordinal` comes from a sequence when the row is inserted; rows are never deleted.
         self.stream(
-            "SELECT ordinal, serial FROM weapons
+            "SELECT ordinal, serial, manufacturer FROM weapons
              WHERE ordinal > $1 AND serial IS NOT NULL ORDER BY ordinal",
             &[&after],
             &mut |row| {
-                visit(get(row, 0)?, get(row, 1)?);
+                visit(SerialRow {
+                    ordinal: get(row, 0)?,
+                    serial: get(row, 1)?,
+                    manufacturer: get(row, 2)?,
+                });
                 Ok(())
             },
         )
@@ -1243,6 +1248,45 @@ impl Backend for PgBackend {
         Ok(ordinals
             .iter()
             .filter_map(|o| by_ordinal.get(o).map(|w| (*o, w.clone())))
+            .collect())
+    }
+
+    fn search_rows_at(&mut self, ordinals: &[i64]) -> Result<Vec<SearchRow>> {
+        self.settle()?;
+        if ordinals.is_empty() {
+            return Ok(Vec::new());
+        }
+        let rows = self.query(
+            "SELECT ordinal, id, serial, manufacturer, model, calibre, country, category,
+                    unodc_type, status
+             FROM weapons WHERE ordinal = ANY($1)",
+            &[&ordinals],
+        )?;
+        let mut by_ordinal = HashMap::with_capacity(rows.len());
+        for row in &rows {
+            let ordinal: i64 = get(row, 0)?;
+            let status: String = get(row, 9)?;
+            by_ordinal.insert(
+                ordinal,
+                SearchRow {
+                    ordinal,
+                    id: get(row, 1)?,
+                    serial: get(row, 2)?,
+                    manufacturer: get(row, 3)?,
+                    model: get(row, 4)?,
+                    calibre: get(row, 5)?,
+                    country: get(row, 6)?,
+                    category: get(row, 7)?,
+                    unodc_type: get(row, 8)?,
+                    status: status
+                        .parse::<WeaponStatus>()
+                        .map_err(|e| corrupt("weapon status", e))?,
+                },
+            );
+        }
+        Ok(ordinals
+            .iter()
+            .filter_map(|o| by_ordinal.get(o).cloned())
             .collect())
     }
 

@@ -396,7 +396,7 @@ fn a_bulk_load_copies_its_rows_and_builds_the_indexes_once() {
     // Ordinals: one per weapon with a serial, in registration order.
     let mut serials = Vec::new();
     reg.backend()
-        .scan_serials(0, &mut |ordinal, serial| serials.push((ordinal, serial)))
+        .scan_serials(0, &mut |row| serials.push((row.ordinal, row.serial)))
         .expect("serials");
     assert_eq!(serials.len(), n + 1);
     assert!(serials.windows(2).all(|w| w[0].0 < w[1].0));
@@ -415,7 +415,7 @@ fn a_bulk_load_copies_its_rows_and_builds_the_indexes_once() {
     write(&mut reg, vec![weapon(later, "NEW-1")]);
     let mut delta = Vec::new();
     reg.backend()
-        .scan_serials(last, &mut |ordinal, serial| delta.push((ordinal, serial)))
+        .scan_serials(last, &mut |row| delta.push((row.ordinal, row.serial)))
         .expect("serials");
     assert_eq!(delta.len(), 1);
     assert_eq!(delta[0].1, "NEW-1");
@@ -812,7 +812,7 @@ fn writers_in_several_connections_take_turns_and_the_chain_never_forks() {
     assert_eq!(reg.backend().summary().expect("summary").weapons, 45);
     let mut ordinals = Vec::new();
     reg.backend()
-        .scan_serials(0, &mut |o, _| ordinals.push(o))
+        .scan_serials(0, &mut |row| ordinals.push(row.ordinal))
         .expect("serials");
     assert_eq!(ordinals.len(), 45);
 }

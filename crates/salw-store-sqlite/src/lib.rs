@@ -20,7 +20,8 @@ use salw_core::lifecycle::{WeaponState, WeaponStatus};
 use salw_core::person::{PersonKind, Role};
 use salw_core::{LifecycleEvent, Person, Weapon};
 use salw_store::backend::{
-    PeriodEventCounts, PeriodRecovery, PeriodTransfer, Recovery, Result, WeaponFilter,
+    PeriodEventCounts, PeriodRecovery, PeriodTransfer, Recovery, Result, SearchRow, SerialRow,
+    WeaponFilter,
 };
 use salw_store::reports::{Release, ReportAnswer};
 use salw_store::{
@@ -577,19 +578,24 @@ impl Backend for SqliteBackend {
             .map_err(db)
     }
 
-    fn scan_serials(&mut self, after: i64, visit: &mut dyn FnMut(i64, String)) -> Result<()> {
+    fn scan_serials(&mut self, after: i64, visit: &mut dyn FnMut(SerialRow)) -> Result<()> {
         self.build_deferred_indexes()?;
         // `ordinal` is the rowid, assigned in insertion order, never reused (rows are never
         // deleted) and kept by VACUUM (declared INTEGER PRIMARY KEY).
         let mut stmt = self
             .conn
             .prepare_cached(
-                "SELECT ordinal, serial FROM weapons WHERE ordinal > ?1 AND serial IS NOT NULL ORDER BY ordinal",
+                "SELECT ordinal, serial, manufacturer FROM weapons
+                 WHERE ordinal > ?1 AND serial IS NOT NULL ORDER BY ordinal",
             )
             .map_err(db)?;
         let mut rows = stmt.query([after]).map_err(db)?;
         while let Some(row) = rows.next().map_err(db)? {
-            visit(row.get(0).map_err(db)?, row.get(1).map_err(db)?);
+            visit(SerialRow {
+                ordinal: row.get(0).map_err(db)?,
+                serial: row.get(1).map_err(db)?,
+                manufacturer: row.get(2).map_err(db)?,
+            });
         }
         Ok(())
     }
@@ -608,6 +614,47 @@ impl Backend for SqliteBackend {
                 .map_err(db)?
             {
                 found.push((ordinal, Self::decode_weapon(row)?));
+            }
+        }
+        Ok(found)
+    }
+
+    fn search_rows_at(&mut self, ordinals: &[i64]) -> Result<Vec<SearchRow>> {
+        self.build_deferred_indexes()?;
+        let mut found = Vec::with_capacity(ordinals.len());
+        let mut stmt = self
+            .conn
+            .prepare_cached(
+                "SELECT id, serial, manufacturer, model, calibre, country, category, unodc_type, status
+                 FROM weapons WHERE ordinal = ?1",
+            )
+            .map_err(db)?;
+        for &ordinal in ordinals {
+            let row = stmt
+                .query_row([ordinal], |r| {
+                    Ok((
+                        SearchRow {
+                            ordinal,
+                            id: r.get(0)?,
+                            serial: r.get(1)?,
+                            manufacturer: r.get(2)?,
+                            model: r.get(3)?,
+                            calibre: r.get(4)?,
+                            country: r.get(5)?,
+                            category: r.get(6)?,
+                            unodc_type: r.get(7)?,
+                            status: WeaponStatus::Registered,
+                        },
+                        r.get::<_, String>(8)?,
+                    ))
+                })
+                .optional()
+                .map_err(db)?;
+            if let Some((mut row, status)) = row {
+                row.status = status
+                    .parse::<WeaponStatus>()
+                    .map_err(|e| corrupt("weapon status", e))?;
+                found.push(row);
             }
         }
         Ok(found)

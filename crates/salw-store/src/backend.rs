@@ -22,6 +22,33 @@ pub struct StoredWeapon {
     pub registered_seq: i64,
 }
 
+/// What the marking search indexes of one weapon (`Backend::scan_serials`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SerialRow {
+    /// The weapon's row ordinal: fixed at registration, growing with each new weapon.
+    pub ordinal: i64,
+    pub serial: String,
+    pub manufacturer: Option<String>,
+}
+
+/// What the marking search ranks, filters and shows of a candidate weapon: the columns of its
+/// row, without its record (which is a second read per candidate, in the journal, and a
+/// parse). Fixed at registration but for `status`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SearchRow {
+    pub ordinal: i64,
+    pub id: Uuid,
+    pub serial: Option<String>,
+    pub manufacturer: Option<String>,
+    pub model: Option<String>,
+    pub calibre: Option<String>,
+    pub country: Option<String>,
+    pub category: String,
+    /// The UNODC type's name (`UnodcType::as_str`).
+    pub unodc_type: Option<String>,
+    pub status: WeaponStatus,
+}
+
 /// An event with who recorded it and when.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct StoredEvent {
@@ -171,12 +198,15 @@ pub trait Backend {
         seq: i64,
     ) -> Result<Option<Clash>>;
     fn update_weapon_state(&mut self, id: Uuid, state: &WeaponState) -> Result<()>;
-    /// For the marking search index: each weapon's row ordinal and serial, for weapons with a
-    /// serial and an ordinal above `after`, in ordinal order. Ordinals are fixed when a weapon
-    /// is registered and grow with each new one, so that "above the last indexed" is the delta.
-    fn scan_serials(&mut self, after: i64, visit: &mut dyn FnMut(i64, String)) -> Result<()>;
+    /// For the marking search index: each weapon's row ordinal, serial and manufacturer, for
+    /// weapons with a serial and an ordinal above `after`, in ordinal order. Ordinals are fixed
+    /// when a weapon is registered and grow with each new one, so that "above the last indexed"
+    /// is the delta; the serial and the manufacturer never change once registered.
+    fn scan_serials(&mut self, after: i64, visit: &mut dyn FnMut(SerialRow)) -> Result<()>;
     /// The weapons at these row ordinals, in the order given; unknown ordinals are skipped.
     fn weapons_at(&mut self, ordinals: &[i64]) -> Result<Vec<(i64, StoredWeapon)>>;
+    /// As `weapons_at`, the search's columns only (no record read).
+    fn search_rows_at(&mut self, ordinals: &[i64]) -> Result<Vec<SearchRow>>;
     fn list_weapons(&mut self, filter: &WeaponFilter) -> Result<Vec<StoredWeapon>>;
 
     fn person(&mut self, id: Uuid) -> Result<Option<Person>>;

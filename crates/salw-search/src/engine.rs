@@ -7,12 +7,12 @@ use std::path::{Path, PathBuf};
 
 use salw_core::key::fold;
 use salw_core::lifecycle::WeaponStatus;
-use salw_store::{Backend, SearchRow, SerialRow, StoreError};
+use salw_store::{Backend, SearchRow, StoreError};
 use serde::Serialize;
 use uuid::Uuid;
 
 use crate::confusion::{FULL, TRANSPOSE, canonical};
-use crate::index::{IndexError, IndexMeta, NO_MAKE, SearchIndex};
+use crate::index::{IndexBuilder, IndexError, IndexMeta, NO_MAKE, SearchIndex};
 use crate::matcher::Matcher;
 use crate::normalise::normalise;
 use crate::query::{Element, MAX_PATTERN, Pattern, Query, parse};
@@ -216,9 +216,11 @@ pub fn rebuild<B: Backend>(
     dir: &Path,
     registry: &str,
 ) -> Result<IndexMeta, SearchError> {
-    let mut rows: Vec<SerialRow> = Vec::new();
-    backend.scan_serials(0, &mut |row| rows.push(row))?;
-    Ok(SearchIndex::build(dir, registry, rows)?)
+    // Each row goes into the builder as it is read: a registry of millions is never held
+    // whole in memory, only its keys.
+    let mut builder = IndexBuilder::new();
+    backend.scan_serials(0, &mut |row| builder.add(row))?;
+    Ok(builder.finish(dir, registry)?)
 }
 
 impl Searcher {
@@ -422,7 +424,7 @@ impl Searcher {
     fn candidates_with(&self, query: &Query, budget: u8, front: Option<usize>) -> Candidates {
         let mut found = Candidates::default();
         for pattern in &query.patterns {
-            let reversed = pattern.starts_with_run() && !pattern.ends_with_run();
+            let reversed = walk_reversed(pattern);
             let matcher = match front {
                 Some(most) if !reversed => Matcher::bounded_front(pattern, budget, most),
                 _ => Matcher::new(pattern, budget, reversed),
@@ -623,6 +625,26 @@ pub struct Found {
     /// Set when more weapons matched than were looked at: the hits are the best of those
     /// looked at, not necessarily of all. Narrow the query or add filters.
     pub incomplete: bool,
+}
+
+/// Whether a pattern is walked over the index of reversed keys: when its end is better known
+/// than its start (`*1234`, `??0402`, `0?0785`). A walk is narrow while it follows known
+/// characters and fans out at each unknown one (every branch of the index there), so it should
+/// meet the unknown ones as deep as it can. `*1234*` goes forwards, its front bounded.
+fn walk_reversed(pattern: &Pattern) -> bool {
+    let known = |elements: &mut dyn Iterator<Item = &Element>| {
+        elements
+            .take_while(|e| matches!(e, Element::Char { .. }))
+            .count()
+    };
+    match (pattern.starts_with_run(), pattern.ends_with_run()) {
+        (true, true) => false,
+        (true, false) => true,
+        (false, true) => false,
+        (false, false) => {
+            known(&mut pattern.elements.iter().rev()) > known(&mut pattern.elements.iter())
+        }
+    }
 }
 
 /// The query read as the end of a serial (`*` before) and as its start (`*` after), when the

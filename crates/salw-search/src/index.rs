@@ -183,51 +183,110 @@ impl SearchIndex {
         registry: &str,
         rows: impl IntoIterator<Item = SerialRow>,
     ) -> Result<IndexMeta, IndexError> {
-        let started = std::time::Instant::now();
-        let mut keys = Keys::new();
-        let mut weapons = 0u64;
-        let mut max_ordinal = 0i64;
-        let mut make_names: Vec<String> = vec![String::new()];
-        let mut make_code: std::collections::HashMap<String, u16> = Default::default();
-        // (ordinal, code) of every weapon with a make; laid out by ordinal once all are known.
-        let mut made: Vec<(u64, u16)> = Vec::new();
+        let mut builder = IndexBuilder::new();
         for row in rows {
-            let ordinal = row.ordinal;
-            max_ordinal = max_ordinal.max(ordinal);
-            let key = canonical(&normalise(&row.serial));
-            if key.is_empty() || key.len() > u16::MAX as usize || ordinal < 0 {
-                continue;
-            }
-            if keys.bytes.len() + key.len() > u32::MAX as usize {
-                return Err(broken(dir, "more than 4 GiB of serials"));
-            }
-            keys.push(&key, ordinal as u64);
-            weapons += 1;
-            if let Some(make) = row.manufacturer {
-                let next = make_names.len();
-                let code = match make_code.get(&make) {
-                    Some(&code) => code,
-                    None if next < usize::from(OTHER_MAKE) => {
-                        let code = next as u16;
-                        make_names.push(make.clone());
-                        make_code.insert(make, code);
-                        code
-                    }
-                    None => OTHER_MAKE,
-                };
-                made.push((ordinal as u64, code));
-            }
+            builder.add(row);
         }
-        keys.sort();
-        let mut makes = Vec::new();
-        if make_codes_fit(max_ordinal, weapons) {
-            let mut codes = vec![NO_MAKE; max_ordinal.max(0) as usize + 1];
-            for (ordinal, code) in made {
-                codes[ordinal as usize] = code;
+        builder.finish(dir, registry)
+    }
+}
+
+/// An index being built: rows are added one at a time as the registry is read (nothing of a
+/// row is kept but its canonical key, its ordinal and its make code), then `finish` writes it.
+pub struct IndexBuilder {
+    started: std::time::Instant,
+    keys: Keys,
+    weapons: u64,
+    max_ordinal: i64,
+    make_names: Vec<String>,
+    make_code: std::collections::HashMap<String, u16>,
+    /// By ordinal; `None` once the ordinals proved too sparse for an array (`make_codes_fit`).
+    codes: Option<Vec<u16>>,
+    /// More than 4 GiB of keys: said by `finish`.
+    overflow: bool,
+}
+
+impl Default for IndexBuilder {
+    fn default() -> Self {
+        IndexBuilder::new()
+    }
+}
+
+impl IndexBuilder {
+    pub fn new() -> IndexBuilder {
+        IndexBuilder {
+            started: std::time::Instant::now(),
+            keys: Keys::new(),
+            weapons: 0,
+            max_ordinal: 0,
+            make_names: vec![String::new()],
+            make_code: Default::default(),
+            codes: Some(Vec::new()),
+            overflow: false,
+        }
+    }
+
+    pub fn add(&mut self, row: SerialRow) {
+        let ordinal = row.ordinal;
+        self.max_ordinal = self.max_ordinal.max(ordinal);
+        let key = canonical(&normalise(&row.serial));
+        if key.is_empty() || key.len() > u16::MAX as usize || ordinal < 0 || self.overflow {
+            return;
+        }
+        if self.keys.bytes.len() + key.len() > u32::MAX as usize {
+            self.overflow = true;
+            return;
+        }
+        self.keys.push(&key, ordinal as u64);
+        self.weapons += 1;
+        let code = match row.manufacturer {
+            None => NO_MAKE,
+            Some(make) => match self.make_code.get(&make) {
+                Some(&code) => code,
+                None if self.make_names.len() < usize::from(OTHER_MAKE) => {
+                    let code = self.make_names.len() as u16;
+                    self.make_names.push(make.clone());
+                    self.make_code.insert(make, code);
+                    code
+                }
+                None => OTHER_MAKE,
+            },
+        };
+        if !make_codes_fit(ordinal, self.weapons) {
+            self.codes = None;
+        }
+        if let Some(codes) = &mut self.codes {
+            let at = ordinal as usize;
+            if codes.len() <= at {
+                codes.resize(at + 1, NO_MAKE);
             }
-            makes = codes.iter().flat_map(|c| c.to_le_bytes()).collect();
+            codes[at] = code;
+        }
+    }
+
+    /// Writes the index into `dir`, replacing what is there only once it is complete.
+    pub fn finish(self, dir: &Path, registry: &str) -> Result<IndexMeta, IndexError> {
+        let IndexBuilder {
+            started,
+            mut keys,
+            weapons,
+            max_ordinal,
+            make_names,
+            make_code,
+            codes,
+            overflow,
+        } = self;
+        if overflow {
+            return Err(broken(dir, "more than 4 GiB of serials"));
         }
         drop(make_code);
+        keys.sort();
+        let makes: Vec<u8> = match codes {
+            Some(codes) if make_codes_fit(max_ordinal, weapons) => {
+                codes.iter().flat_map(|c| c.to_le_bytes()).collect()
+            }
+            _ => Vec::new(),
+        };
 
         fs::create_dir_all(dir).map_err(io(dir))?;
         let nanos = std::time::SystemTime::now()
@@ -344,7 +403,9 @@ impl SearchIndex {
         }
         Ok(meta)
     }
+}
 
+impl SearchIndex {
     /// Opens the index in `dir`; `None` when there is none. A file that does not match what
     /// the build recorded (cut short, changed) is an error, never a panic later.
     pub fn open(dir: &Path) -> Result<Option<SearchIndex>, IndexError> {

@@ -2,7 +2,7 @@
 //! input (proptest). The cargo-fuzz targets in fuzz/ run the same functions without bounds.
 
 use proptest::prelude::*;
-use salw_search::confusion::{FULL, canonical};
+use salw_search::confusion::{FULL, TRANSPOSE, canonical};
 use salw_search::matcher::Matcher;
 use salw_search::normalise::{Reading, normalise, normalise_with};
 use salw_search::parse;
@@ -79,13 +79,40 @@ proptest! {
     }
 
     #[test]
-    fn the_reversed_matcher_agrees_with_the_forward_one(body in "[A-Z0-9]{2,10}", key in "[A-Z0-9]{1,12}") {
-        let query = parse(&format!("*{body}")).expect("parses");
+    fn the_reversed_matcher_agrees_with_the_forward_one(
+        body in "[A-Z0-9]{3,10}", key in "[A-Z0-9]{1,12}", run in any::<bool>(),
+        unknown in prop::collection::vec(any::<prop::sample::Index>(), 0..3),
+        budget in prop::sample::select(vec![0u8, TRANSPOSE, FULL, 2 * FULL]),
+        near in any::<bool>(), swap in any::<prop::sample::Index>(), front in "[A-Z0-9]{0,2}"
+    ) {
+        // The search walks whichever index meets the unknown characters last (`*1234`,
+        // `??0402`): both walks must find the same keys at the same cost. Half the keys are
+        // the body itself with two neighbours swapped and a few characters in front, so that
+        // most are found.
+        let key = if near {
+            let mut k: Vec<char> = body.chars().collect();
+            let i = swap.index(k.len() - 1);
+            k.swap(i, i + 1);
+            format!("{front}{}", k.into_iter().collect::<String>())
+        } else {
+            key
+        };
+        let mut chars: Vec<char> = body.chars().collect();
+        for at in &unknown {
+            let i = at.index(chars.len());
+            chars[i] = '?';
+        }
+        let body: String = chars.into_iter().collect();
+        let typed = format!("{}{body}", if run { "*" } else { "" });
+        // Too few known characters is refused by the parser (tested elsewhere).
+        let parsed = parse(&typed);
+        prop_assume!(parsed.is_ok());
+        let query = parsed.expect("parses");
         let pattern = &query.patterns[0];
-        let forward = Matcher::new(pattern, FULL, false).cost(key.as_bytes());
+        let forward = Matcher::new(pattern, budget, false).cost(key.as_bytes());
         let back: Vec<u8> = key.bytes().rev().collect();
-        let reversed = Matcher::new(pattern, FULL, true).cost(&back);
-        prop_assert_eq!(forward.is_some(), reversed.is_some());
+        let reversed = Matcher::new(pattern, budget, true).cost(&back);
+        prop_assert_eq!(forward, reversed, "{} against {}", typed, key);
     }
 }
 

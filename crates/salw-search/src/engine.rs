@@ -352,6 +352,8 @@ impl Searcher {
         // and `*` are free). When that finds the canonical key itself, the weapons bearing it
         // are the answer: one differing by a whole character more is not looked for (that walk
         // costs ten times more; type the marking with `?` where it is in doubt).
+        // The walk of tier 0 over every key, kept: a short `*` query's tier 1 is the same walk.
+        let mut tier0 = None;
         if !brute {
             // `*1234*`: a leading `*` makes the walk visit every key. Worn ends are short: try
             // up to two, three, then four unknown characters in front first. A key that needs
@@ -384,6 +386,7 @@ impl Searcher {
                     return Ok(found);
                 }
             }
+            tier0 = Some(near);
         }
         // A `*` with few known characters beside it matches a good part of any registry once a
         // whole edit is allowed: such a query gets no wider tier (the answer would be noise,
@@ -397,7 +400,10 @@ impl Searcher {
         let mut candidates = if brute {
             self.candidates(&query, 2 * FULL)
         } else if short_run {
-            self.candidates(&query, TRANSPOSE)
+            match tier0 {
+                Some(near) => near,
+                None => self.candidates(&query, TRANSPOSE),
+            }
         } else {
             self.candidates(&query, FULL)
         };

@@ -317,7 +317,15 @@ fn a_bulk_load_copies_its_rows_and_builds_the_indexes_once() {
         return;
     };
     let owner = Uuid::now_v7();
-    let n = 12_500; // more than one COPY chunk
+    let entries_before: i64 = reg
+        .backend()
+        .client()
+        .query_one("SELECT count(*) FROM journal", &[])
+        .expect("count")
+        .get(0);
+    // Six COPY chunks of 10,000 rows (a weapon is a journal row and a projection row): the
+    // buffers of the first chunks come back from the COPY thread and are filled again.
+    let n = 30_000;
     let ids: Vec<Uuid> = (0..n).map(|_| Uuid::now_v7()).collect();
     let mut rows = vec![person(
         json!({"id": owner, "kind": "individual", "name": "A Owner",
@@ -359,6 +367,22 @@ fn a_bulk_load_copies_its_rows_and_builds_the_indexes_once() {
     );
     let report = reg.verify().expect("verify");
     assert!(report.intact(), "{report:?}");
+    // Every row once: a buffer filled again without being emptied would send its rows twice.
+    let (rows, serials, entries): (i64, i64, i64) = {
+        let row = reg
+            .backend()
+            .client()
+            .query_one(
+                "SELECT (SELECT count(*) FROM weapons), (SELECT count(DISTINCT serial) FROM weapons),
+                        (SELECT count(*) FROM journal)",
+                &[],
+            )
+            .expect("counts");
+        (row.get(0), row.get(1), row.get(2))
+    };
+    assert_eq!((rows, serials), (n as i64 + 1, n as i64 + 1));
+    // One entry per record: the weapons, the person and the event.
+    assert_eq!(entries - entries_before, n as i64 + 3);
 
     // Everything dropped for the load is back.
     let client = reg.backend().client();

@@ -1460,6 +1460,36 @@ fn the_marking_search_finds_misread_worn_and_foreign_script_serials() {
         assert_eq!(fewer[..], three[..fewer.len()], "--limit {limit}");
     }
 
+    // Both ends worn and two characters swapped: nothing holds the marking as typed, so the
+    // walk over every key is ranked with the swap; a make no weapon has leaves nothing.
+    let swapped = node.json(&["search", "*0213*", "--json"]);
+    let swapped_ids: Vec<&Value> = swapped["hits"]
+        .as_array()
+        .expect("hits")
+        .iter()
+        .map(|h| &h["weapon_id"])
+        .collect();
+    assert!(
+        swapped_ids.contains(&&Value::from(id_of(&list, "S-4"))),
+        "{swapped}"
+    );
+    assert!(
+        swapped["hits"][0]["explanation"]
+            .to_string()
+            .contains("typed"),
+        "{swapped}"
+    );
+    for query in ["*0123*", "*0213*"] {
+        let other = node.json(&["search", query, "--make", "Beretta", "--json"]);
+        assert_eq!(other["hits"].as_array().map(Vec::len), Some(0), "{other}");
+        let norinco = node.json(&["search", query, "--make", "norinco", "--json"]);
+        assert_eq!(
+            norinco["hits"][0]["weapon_id"],
+            id_of(&list, "S-4"),
+            "{norinco}"
+        );
+    }
+
     // The text form marks the reinterpreted characters on the serial itself.
     let text = node.ok(&["search", "52O1234", "--limit", "1"]);
     assert!(

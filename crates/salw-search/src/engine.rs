@@ -352,8 +352,9 @@ impl Searcher {
         // and `*` are free). When that finds the canonical key itself, the weapons bearing it
         // are the answer: one differing by a whole character more is not looked for (that walk
         // costs ten times more; type the marking with `?` where it is in doubt).
-        // The walk of tier 0 over every key, kept: a short `*` query's tier 1 is the same walk.
-        let mut tier0 = None;
+        // Tier 0's candidates, and its answer when it ranked them: a short `*` query's tier 1
+        // is the same walk (and, once ranked, the same answer).
+        let mut tier0: Option<(Candidates, Option<Found>)> = None;
         if !brute {
             // `*1234*`: a leading `*` makes the walk visit every key. Worn ends are short: try
             // up to two, three, then four unknown characters in front first. A key that needs
@@ -380,13 +381,15 @@ impl Searcher {
                 }
             }
             let near = self.candidates(&query, TRANSPOSE);
+            let mut ranked = None;
             if near.exact {
                 let found = self.rank(backend, &query, filters, &near, limit)?;
                 if !found.hits.is_empty() {
                     return Ok(found);
                 }
+                ranked = Some(found);
             }
-            tier0 = Some(near);
+            tier0 = Some((near, ranked));
         }
         // A `*` with few known characters beside it matches a good part of any registry once a
         // whole edit is allowed: such a query gets no wider tier (the answer would be noise,
@@ -401,7 +404,9 @@ impl Searcher {
             self.candidates(&query, 2 * FULL)
         } else if short_run {
             match tier0 {
-                Some(near) => near,
+                // No wider tier follows a `*` query: this answer is the last.
+                Some((_, Some(found))) => return Ok(found),
+                Some((near, None)) => near,
                 None => self.candidates(&query, TRANSPOSE),
             }
         } else {

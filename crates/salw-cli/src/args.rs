@@ -644,17 +644,17 @@ pub struct SearchArgs {
     #[arg(required_unless_present = "batch", conflicts_with = "batch")]
     pub query: Option<String>,
     /// Only weapons of this manufacturer (a part of the name is enough).
-    #[arg(long)]
+    #[arg(long, value_parser = filter_value)]
     pub make: Option<String>,
-    #[arg(long)]
+    #[arg(long, value_parser = filter_value)]
     pub model: Option<String>,
-    #[arg(long)]
+    #[arg(long, value_parser = filter_value)]
     pub calibre: Option<String>,
     /// Category ("assault rifle") or UNODC type ("rifle").
-    #[arg(long = "type")]
+    #[arg(long = "type", value_parser = filter_value)]
     pub kind: Option<String>,
     /// Country of manufacture (ISO 3166 code).
-    #[arg(long)]
+    #[arg(long, value_parser = filter_value)]
     pub country: Option<String>,
     /// How many candidates at most.
     #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u16).range(1..=1000))]
@@ -1199,4 +1199,14 @@ pub enum DestructionCommand {
         #[arg(long, default_value = "")]
         caption: String,
     },
+}
+
+/// A search filter's value: a blank one would keep every weapon (a part that is empty is in
+/// every name) or none (no country is blank), never what was meant.
+fn filter_value(text: &str) -> Result<String, String> {
+    if text.trim().is_empty() {
+        Err("empty: give a value, or leave the option out for no filter".to_owned())
+    } else {
+        Ok(text.to_owned())
+    }
 }

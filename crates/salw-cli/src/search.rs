@@ -185,6 +185,21 @@ struct BatchQuery {
     kind: Option<String>,
 }
 
+/// The first filter of a batch line given as blank text: it would keep every weapon or none,
+/// never what was meant, so the line is answered with an error naming it.
+fn blank_filter(q: &BatchQuery) -> Option<&'static str> {
+    [
+        ("make", &q.make),
+        ("model", &q.model),
+        ("calibre", &q.calibre),
+        ("country", &q.country),
+        ("type", &q.kind),
+    ]
+    .into_iter()
+    .find(|(_, value)| value.as_deref().is_some_and(|v| v.trim().is_empty()))
+    .map(|(name, _)| name)
+}
+
 /// Answers one batch line (`n` counts from 0).
 fn answer_line<B: salw_store::Backend>(
     backend: &mut B,
@@ -209,6 +224,11 @@ fn answer_line<B: salw_store::Backend>(
                 .and_then(|v| v.get("id").cloned())
                 .unwrap_or(Value::Null);
             json!({ "id": id, "line": n + 1, "error": format!("not a query: {e}") })
+        }
+        Ok(q) if blank_filter(&q).is_some() => {
+            let field = blank_filter(&q).unwrap_or_default();
+            json!({ "id": q.id, "line": n + 1,
+                    "error": format!("{field}: empty; leave the field out (or null) for no filter") })
         }
         Ok(q) => {
             let filters = Filters {

@@ -1678,12 +1678,13 @@ fn a_batch_of_queries_answers_each_line_in_order() {
          \n\
          {\"id\": 7, \"serial\": \"*\"}\n\
          {\"id\": \"q4\", \"serial\": \"ТА1234\", \"type\": \"pistol\"}\n\
-         {\"id\": \"q5\", \"serial\": \"1\", \"colour\": \"red\"}\n",
+         {\"id\": \"q5\", \"serial\": \"1\", \"colour\": \"red\"}\n\
+         {\"id\": \"q6\", \"serial\": \"TA1234\", \"make\": \"Glock\", \"country\": \" \"}\n",
     );
     let out = node.run(&["search", "--batch", s(&batch), "--timings"]);
     assert_eq!(out.status.code(), Some(1), "refused lines make exit 1");
     assert!(
-        stderr(&out).contains("2 queries answered, 3 refused"),
+        stderr(&out).contains("2 queries answered, 4 refused"),
         "{}",
         stderr(&out)
     );
@@ -1691,7 +1692,7 @@ fn a_batch_of_queries_answers_each_line_in_order() {
         .lines()
         .map(|l| serde_json::from_str(l).expect("each line is JSON"))
         .collect();
-    assert_eq!(lines.len(), 5, "one line per query, blank lines skipped");
+    assert_eq!(lines.len(), 6, "one line per query, blank lines skipped");
     assert_eq!(lines[0]["id"], "q1");
     assert_eq!(lines[0]["hits"][0]["weapon_id"], id_of(&list, "S-6"));
     assert_eq!(lines[0]["hits"].as_array().map(Vec::len), Some(1));
@@ -1719,6 +1720,15 @@ fn a_batch_of_queries_answers_each_line_in_order() {
             .is_some_and(|e| e.contains("colour")),
         "{}",
         lines[4]
+    );
+    // A blank filter would keep no weapon (country) or every one (make): refused, named.
+    assert_eq!(lines[5]["id"], "q6");
+    assert!(
+        lines[5]["error"]
+            .as_str()
+            .is_some_and(|e| e.starts_with("country: empty")),
+        "{}",
+        lines[5]
     );
 
     // From standard input too; options that only make sense for one query are refused.
@@ -1753,6 +1763,15 @@ fn a_batch_of_queries_answers_each_line_in_order() {
     );
     let refused = node.run(&["search", "--batch", s(&batch), "--make", "Glock"]);
     assert_eq!(refused.status.code(), Some(2));
+    for option in ["--make", "--model", "--calibre", "--type", "--country"] {
+        let blank = node.run(&["search", "TA1234", option, " "]);
+        assert_eq!(blank.status.code(), Some(2), "{option}");
+        assert!(
+            stderr(&blank).contains(option) && stderr(&blank).contains("empty"),
+            "{option}: {}",
+            stderr(&blank)
+        );
+    }
 
     // Answered by several threads, the answers come back the same and in the same order.
     let many: String = (0..700)

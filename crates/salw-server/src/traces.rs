@@ -700,7 +700,11 @@ fn candidates<B: Backend>(backend: &mut B, request: &Value, index: Option<&Searc
         },
     };
     let filters = Filters {
-        make: request["make"].as_str().map(str::to_owned),
+        // A partner's blank make is no make (it would keep only weapons with any make).
+        make: request["make"]
+            .as_str()
+            .filter(|m| !m.trim().is_empty())
+            .map(str::to_owned),
         ..Filters::default()
     };
     let mut found = searcher.search(backend, serial, &filters, CANDIDATES);

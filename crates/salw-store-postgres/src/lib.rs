@@ -44,6 +44,10 @@ pub const WRITE_LOCK: i32 = 0x7361_6c77;
 /// Rows buffered during a bulk load are written with COPY once this many are waiting.
 const COPY_CHUNK: usize = 10_000;
 
+/// A journal this short (in entries) has its primary key dropped during a bulk load and built
+/// again at the end; a longer one keeps it (building it again would sort the old entries too).
+const SHORT_JOURNAL: i64 = 10_000;
+
 /// Bytes handed to the COPY writer at a time.
 const COPY_PIECE: usize = 256 * 1024;
 
@@ -193,12 +197,14 @@ impl CopyBuf {
     /// A weapon's projection row, in the columns of `COPY_WEAPONS_SQL`.
     fn weapon(
         &mut self,
+        ordinal: i64,
         w: &Weapon,
         key: Option<&str>,
         state: &WeaponState,
         seq: i64,
     ) -> Result<()> {
-        self.row(16);
+        self.row(17);
+        self.int8(ordinal)?;
         self.uuid(&w.id)?;
         self.opt_text(w.reference.as_deref())?;
         self.opt_text(key)?;
@@ -254,8 +260,10 @@ fn io(e: std::io::Error) -> StoreError {
 const COPY_JOURNAL_SQL: &str = "COPY journal (seq, id, kind, subject, occurred_at, recorded_at,
         recorded_by, source, payload, hash) FROM STDIN (FORMAT binary)";
 
-/// The ordinal is left to its sequence: in the order of the rows, as registered.
-const COPY_WEAPONS_SQL: &str = "COPY weapons (id, reference, identity_key, category, country,
+/// The ordinal is given, not left to its sequence: drawing from the sequence row by row cost
+/// the server more than the id's own column (`Deferred::next_ordinal`).
+const COPY_WEAPONS_SQL: &str =
+    "COPY weapons (ordinal, id, reference, identity_key, category, country,
         manufacturer, model, serial, awaiting_mark, status, holder, tracing, seq, antique,
         calibre, unodc_type) FROM STDIN (FORMAT binary)";
 
@@ -384,10 +392,22 @@ impl Drop for Copier {
 
 /// What a bulk load dropped, as the SQL that makes it again.
 struct Deferred {
+    /// The primary keys of weapons (the row ordinal) and, while it is short, of the journal
+    /// (the sequence number): kept up to date row by row they cost about a fifth of the
+    /// server's time in a load; built once at the end, a tenth of that.
+    primary_keys: Vec<String>,
     /// Indexes on weapons, unique ones first.
     indexes: Vec<String>,
     /// Foreign keys of other tables that refer to weapons (they need its unique id index).
     foreign_keys: Vec<String>,
+    /// The ordinal of the next weapon loaded. The first is drawn from the ordinals' sequence
+    /// when the load starts, the others counted here, in the order of the rows, and the
+    /// sequence is set to the last one before the indexes are built: the write lock keeps
+    /// every other writer from drawing meanwhile.
+    next_ordinal: i64,
+    /// The ordinals' sequence, and the first ordinal this load drew from it.
+    sequence: String,
+    first_ordinal: i64,
 }
 
 /// A weapon's projection row, as buffered for COPY.
@@ -1026,14 +1046,46 @@ impl Backend for PgBackend {
                 &[],
             )
             .map_err(db)?;
+        // The journal's key only while the journal is short (a new registry's first entries,
+        // its persons): building it again sorts the whole journal, old entries included. The
+        // write lock keeps every other writer out meanwhile, and the key, built again before
+        // the commit, checks that no sequence number was written twice.
+        let primary_keys = self
+            .conn()?
+            .query(
+                "SELECT format('ALTER TABLE %s DROP CONSTRAINT %I', conrelid::regclass, conname),
+                        format('ALTER TABLE %s ADD CONSTRAINT %I %s', conrelid::regclass, conname,
+                               pg_get_constraintdef(oid))
+                 FROM pg_constraint
+                 WHERE contype = 'p'
+                   AND (conrelid = 'weapons'::regclass
+                        OR (conrelid = 'journal'::regclass
+                            AND (SELECT coalesce(max(seq), 0) FROM journal) <= $1))
+                 ORDER BY conname",
+                &[&SHORT_JOURNAL],
+            )
+            .map_err(db)?;
+        let first = self
+            .conn()?
+            .query_one(
+                "SELECT s, nextval(s::regclass) FROM pg_get_serial_sequence('weapons', 'ordinal') AS s",
+                &[],
+            )
+            .map_err(db)?;
+        let first_ordinal: i64 = get(&first, 1)?;
         let mut deferred = Deferred {
+            primary_keys: Vec::with_capacity(primary_keys.len()),
             indexes: Vec::with_capacity(indexes.len()),
             foreign_keys: Vec::with_capacity(foreign_keys.len()),
+            next_ordinal: first_ordinal,
+            sequence: get(&first, 0)?,
+            first_ordinal,
         };
         // The foreign keys first: they depend on the unique index on the id.
         for (rows, rebuild) in [
             (&foreign_keys, &mut deferred.foreign_keys),
             (&indexes, &mut deferred.indexes),
+            (&primary_keys, &mut deferred.primary_keys),
         ] {
             for row in rows {
                 let drop: String = get(row, 0)?;
@@ -1056,10 +1108,28 @@ impl Backend for PgBackend {
         };
         let analyze = std::mem::take(&mut self.copied) >= COPY_CHUNK as u64;
         let client = self.conn()?;
+        // The next weapon written draws the ordinal after the last one loaded (or, when none
+        // was, the one drawn for the first).
+        let (last, drawn) = if deferred.next_ordinal > deferred.first_ordinal {
+            (deferred.next_ordinal - 1, true)
+        } else {
+            (deferred.first_ordinal, false)
+        };
+        client
+            .execute(
+                "SELECT setval($1::text::regclass, $2, $3)",
+                &[&deferred.sequence, &last, &drawn],
+            )
+            .map_err(db)?;
         // Each index is sorted in memory rather than on disk (for this transaction only).
         client
             .batch_execute("SET LOCAL maintenance_work_mem = '256MB'")
             .map_err(db)?;
+        // A primary key that clashes is a fault of the writer (the sequence number and the
+        // ordinal come from one writer under the write lock), not a clash of the file's rows.
+        for sql in &deferred.primary_keys {
+            client.batch_execute(sql).map_err(db)?;
+        }
         for sql in deferred.indexes.iter().chain(&deferred.foreign_keys) {
             match client.batch_execute(sql) {
                 Ok(()) => {}
@@ -1220,9 +1290,13 @@ impl Backend for PgBackend {
         state: &WeaponState,
         seq: i64,
     ) -> Result<Option<Clash>> {
-        if self.deferred.is_some() {
+        if let Some(deferred) = &mut self.deferred {
             // No unique index to ask: a clash surfaces when they are built.
-            self.pending.weapons.weapon(weapon, key, state, seq)?;
+            let ordinal = deferred.next_ordinal;
+            deferred.next_ordinal += 1;
+            self.pending
+                .weapons
+                .weapon(ordinal, weapon, key, state, seq)?;
             self.flush_if_full()?;
             return Ok(None);
         }

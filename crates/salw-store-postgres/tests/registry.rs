@@ -404,6 +404,18 @@ fn a_bulk_load_copies_its_rows_and_builds_the_indexes_once() {
     ] {
         assert!(indexes.iter().any(|i| i == wanted), "{wanted}: {indexes:?}");
     }
+    // The primary keys too: the load drops them with the rest (the journal is short).
+    let primary_keys: Vec<String> = client
+        .query(
+            "SELECT conrelid::regclass::text FROM pg_constraint WHERE contype = 'p'
+               AND conrelid IN ('weapons'::regclass, 'journal'::regclass) ORDER BY 1",
+            &[],
+        )
+        .expect("primary keys")
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    assert_eq!(primary_keys, ["journal", "weapons"]);
     let foreign_keys: i64 = client
         .query_one(
             "SELECT count(*) FROM pg_constraint WHERE contype = 'f'
@@ -426,6 +438,10 @@ fn a_bulk_load_copies_its_rows_and_builds_the_indexes_once() {
     assert!(serials.windows(2).all(|w| w[0].0 < w[1].0));
     assert_eq!(serials[0].1, "S-0");
     assert_eq!(serials[n].1, "LATE-1");
+    // The loaded weapons were given their ordinals one after the other; the weapon written
+    // after the event (row by row, once the indexes were built) drew the next one from the
+    // sequence, which the load had moved past its own.
+    assert!(serials.windows(2).all(|w| w[1].0 == w[0].0 + 1), "gap");
     let at = reg
         .backend()
         .weapons_at(&[serials[5].0, i64::MAX, serials[0].0])
@@ -443,6 +459,7 @@ fn a_bulk_load_copies_its_rows_and_builds_the_indexes_once() {
         .expect("serials");
     assert_eq!(delta.len(), 1);
     assert_eq!(delta[0].1, "NEW-1");
+    assert_eq!(delta[0].0, last + 1);
     assert_eq!(
         reg.backend().weapons_at(&[delta[0].0]).expect("at")[0]
             .1

@@ -223,6 +223,23 @@ impl CopyBuf {
         self.opt_text(w.unodc_type.map(|t| t.as_str()))
     }
 
+    /// An event's row, in the columns of `COPY_EVENTS_SQL`.
+    fn event(&mut self, e: &LifecycleEvent, seq: i64) -> Result<()> {
+        self.row(9);
+        self.uuid(&e.id)?;
+        self.uuid(&e.weapon_id)?;
+        self.text(e.kind.as_str())?;
+        self.text(&e.occurred_on.to_string())?;
+        self.int8(seq)?;
+        match criminal(e) {
+            Some(c) => self.bool(c)?,
+            None => self.null(),
+        }
+        self.opt_uuid(e.supersedes.as_ref())?;
+        self.opt_uuid(e.from_holder.as_ref())?;
+        self.opt_text(e.trace_outcome.map(|o| o.as_str()))
+    }
+
     /// Empties the buffer and keeps its memory, for the next batch.
     fn clear(&mut self) {
         self.bytes.clear();
@@ -267,21 +284,29 @@ const COPY_WEAPONS_SQL: &str =
         manufacturer, model, serial, awaiting_mark, status, holder, tracing, seq, antique,
         calibre, unodc_type) FROM STDIN (FORMAT binary)";
 
-/// What a bulk load buffered between two COPYs: the journal's rows are sent first.
+const COPY_EVENTS_SQL: &str = "COPY events (id, weapon_id, kind, occurred_on, seq, criminal,
+        supersedes, from_holder, trace_outcome) FROM STDIN (FORMAT binary)";
+
+/// What a bulk load buffered between two COPYs: the journal's rows are sent first, the events
+/// after the weapons they name.
 #[derive(Default)]
 struct Batch {
     journal: CopyBuf,
     weapons: CopyBuf,
+    /// Only `salw migrate` sends events this way: an import reads each event's weapon first,
+    /// which ends the bulk load's deferral (`settle`).
+    events: CopyBuf,
 }
 
 impl Batch {
     fn rows(&self) -> u64 {
-        self.journal.rows + self.weapons.rows
+        self.journal.rows + self.weapons.rows + self.events.rows
     }
 
     fn copy(&self, client: &mut Client) -> Result<()> {
         self.journal.copy(client, COPY_JOURNAL_SQL)?;
         self.weapons.copy(client, COPY_WEAPONS_SQL)?;
+        self.events.copy(client, COPY_EVENTS_SQL)?;
         Ok(())
     }
 
@@ -291,6 +316,7 @@ impl Batch {
     fn clear(&mut self) {
         self.journal.clear();
         self.weapons.clear();
+        self.events.clear();
     }
 }
 
@@ -781,6 +807,12 @@ const INSERT_WEAPON_SQL: &str = "INSERT INTO weapons (id, reference, identity_ke
         antique, calibre, unodc_type)
     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
     ON CONFLICT DO NOTHING";
+
+/// Whether a seizure was in connection with a criminal offence (NULL: not a seizure).
+fn criminal(e: &LifecycleEvent) -> Option<bool> {
+    e.seizure_basis
+        .map(|b| b == salw_core::event::SeizureBasis::CriminalOffence)
+}
 
 const INSERT_EVENT_SQL: &str = "INSERT INTO events (id, weapon_id, kind, occurred_on, seq,
         criminal, supersedes, from_holder, trace_outcome)
@@ -1507,11 +1539,13 @@ impl Backend for PgBackend {
     }
 
     fn insert_event(&mut self, e: &LifecycleEvent, seq: i64) -> Result<()> {
-        // The weapon row must be there for the foreign key.
+        if self.deferred.is_some() {
+            // The foreign key to the weapon is checked when it is made again, at the end.
+            self.pending.events.event(e, seq)?;
+            return self.flush_if_full();
+        }
         self.settle()?;
-        let criminal = e
-            .seizure_basis
-            .map(|b| b == salw_core::event::SeizureBasis::CriminalOffence);
+        let criminal = criminal(e);
         self.execute(
             INSERT_EVENT_SQL,
             &[

@@ -58,10 +58,12 @@ impl Backend for AnyBackend {
         fn last_signed_head(&mut self) -> Result<Option<SignedHead>>;
         fn scan_signed_heads(&mut self, _visit: &mut dyn FnMut(SignedHead) -> Result<()>) -> Result<()>;
         fn weapon(&mut self, id: Uuid) -> Result<Option<StoredWeapon>>;
+        fn weapons_by_id(&mut self, ids: &[Uuid]) -> Result<Vec<StoredWeapon>>;
         fn weapon_id_by_key(&mut self, key: &str) -> Result<Option<Uuid>>;
         fn weapon_id_by_reference(&mut self, reference: &str) -> Result<Option<Uuid>>;
         fn insert_weapon(&mut self, weapon: &Weapon, key: Option<&str>, state: &WeaponState, seq: i64) -> Result<Option<Clash>>;
         fn update_weapon_state(&mut self, id: Uuid, state: &WeaponState) -> Result<()>;
+        fn update_weapon_states(&mut self, states: &[(Uuid, WeaponState)]) -> Result<()>;
         fn scan_serials(&mut self, after: i64, visit: &mut dyn FnMut(SerialRow)) -> Result<()>;
         fn weapons_at(&mut self, ordinals: &[i64]) -> Result<Vec<(i64, StoredWeapon)>>;
         fn search_rows_at(&mut self, ordinals: &[i64]) -> Result<Vec<SearchRow>>;
@@ -71,6 +73,7 @@ impl Backend for AnyBackend {
         fn insert_person(&mut self, person: &Person, seq: i64) -> Result<Option<Clash>>;
         fn event(&mut self, id: Uuid) -> Result<Option<LifecycleEvent>>;
         fn events_of(&mut self, weapon: Uuid) -> Result<Vec<StoredEvent>>;
+        fn weapons_with_events(&mut self, ids: &[Uuid]) -> Result<Vec<(StoredWeapon, Vec<StoredEvent>)>>;
         fn insert_event(&mut self, event: &LifecycleEvent, seq: i64) -> Result<()>;
         fn recent_events(&mut self, limit: u64) -> Result<Vec<StoredEvent>>;
         fn recoveries(&mut self, from: &str, to: &str, visit: &mut dyn FnMut(Recovery) -> Result<()>) -> Result<()>;

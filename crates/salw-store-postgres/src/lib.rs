@@ -1047,26 +1047,47 @@ impl Backend for PgBackend {
             return Ok(false);
         }
         // The definitions are read from the catalogue, so that what is built again is exactly
-        // what the migrations made (and whatever index another part of the schema added).
-        // Except `weapons_holder`, which stays: it holds only weapons with a holder, and a
-        // weapon is registered with none, so a load adds nothing to it, where building it
-        // again would read the whole table (0.13 s at 1 M weapons).
-        let foreign_keys = self
+        // what the migrations made (and whatever index another part of the schema added): each
+        // row says whether it is a primary key, how to drop it and how to make it again.
+        // The foreign keys of other tables that refer to weapons, and the primary keys. The
+        // journal's key only while the journal is short (a new registry's first entries, its
+        // persons): building it again sorts the whole journal, old entries included. The write
+        // lock keeps every other writer out meanwhile, and the key, built again before the
+        // commit, checks that no sequence number was written twice.
+        let constraints = self
             .conn()?
             .query(
-                "SELECT format('ALTER TABLE %s DROP CONSTRAINT %I', conrelid::regclass, conname),
+                "SELECT contype = 'p',
+                        format('ALTER TABLE %s DROP CONSTRAINT %I', conrelid::regclass, conname),
                         format('ALTER TABLE %s ADD CONSTRAINT %I %s', conrelid::regclass, conname,
                                pg_get_constraintdef(oid))
                  FROM pg_constraint
-                 WHERE contype = 'f' AND confrelid = 'weapons'::regclass
+                 WHERE (contype = 'f' AND confrelid = 'weapons'::regclass)
+                    OR (contype = 'p'
+                        AND (conrelid = 'weapons'::regclass
+                             OR (conrelid = 'journal'::regclass
+                                 AND (SELECT coalesce(max(seq), 0) FROM journal) <= $1)))
                  ORDER BY conname",
-                &[],
+                &[&SHORT_JOURNAL],
             )
             .map_err(db)?;
+        let mut primary_keys = Vec::new();
+        let mut foreign_keys = Vec::new();
+        for row in constraints {
+            if get::<bool>(&row, 0)? {
+                primary_keys.push(row);
+            } else {
+                foreign_keys.push(row);
+            }
+        }
+        // The other indexes on weapons. Except `weapons_holder`, which stays: it holds only
+        // weapons with a holder, and a weapon is registered with none, so a load adds nothing
+        // to it, where building it again would read the whole table (0.13 s at 1 M weapons).
         let indexes = self
             .conn()?
             .query(
-                "SELECT format('DROP INDEX %s', i.indexrelid::regclass),
+                "SELECT false,
+                        format('DROP INDEX %s', i.indexrelid::regclass),
                         pg_get_indexdef(i.indexrelid)
                  FROM pg_index i
                  WHERE i.indrelid = 'weapons'::regclass AND NOT i.indisprimary
@@ -1076,25 +1097,6 @@ impl Backend for PgBackend {
                                      AND c.contype IN ('p', 'u', 'x'))
                  ORDER BY i.indisunique DESC, i.indexrelid::regclass::text",
                 &[],
-            )
-            .map_err(db)?;
-        // The journal's key only while the journal is short (a new registry's first entries,
-        // its persons): building it again sorts the whole journal, old entries included. The
-        // write lock keeps every other writer out meanwhile, and the key, built again before
-        // the commit, checks that no sequence number was written twice.
-        let primary_keys = self
-            .conn()?
-            .query(
-                "SELECT format('ALTER TABLE %s DROP CONSTRAINT %I', conrelid::regclass, conname),
-                        format('ALTER TABLE %s ADD CONSTRAINT %I %s', conrelid::regclass, conname,
-                               pg_get_constraintdef(oid))
-                 FROM pg_constraint
-                 WHERE contype = 'p'
-                   AND (conrelid = 'weapons'::regclass
-                        OR (conrelid = 'journal'::regclass
-                            AND (SELECT coalesce(max(seq), 0) FROM journal) <= $1))
-                 ORDER BY conname",
-                &[&SHORT_JOURNAL],
             )
             .map_err(db)?;
         let first = self
@@ -1120,9 +1122,9 @@ impl Backend for PgBackend {
             (&primary_keys, &mut deferred.primary_keys),
         ] {
             for row in rows {
-                let drop: String = get(row, 0)?;
+                let drop: String = get(row, 1)?;
                 self.conn()?.batch_execute(&drop).map_err(db)?;
-                rebuild.push(get(row, 1)?);
+                rebuild.push(get(row, 2)?);
             }
         }
         self.deferred = Some(deferred);
@@ -1301,6 +1303,21 @@ impl Backend for PgBackend {
             .transpose()
     }
 
+    fn weapons_by_id(&mut self, ids: &[Uuid]) -> Result<Vec<StoredWeapon>> {
+        self.settle()?;
+        let wanted = ids.to_vec();
+        let mut found: HashMap<Uuid, StoredWeapon> = HashMap::with_capacity(ids.len());
+        for row in self.query(
+            "SELECT w.status, w.holder, w.seq, j.payload
+             FROM weapons w JOIN journal j ON j.seq = w.seq WHERE w.id = ANY($1)",
+            &[&wanted],
+        )? {
+            let weapon = decode_weapon(&row)?;
+            found.insert(weapon.weapon.id, weapon);
+        }
+        Ok(ids.iter().filter_map(|id| found.remove(id)).collect())
+    }
+
     fn weapon_id_by_key(&mut self, key: &str) -> Result<Option<Uuid>> {
         self.settle()?;
         self.query_opt("SELECT id FROM weapons WHERE identity_key = $1", &[&key])?
@@ -1353,6 +1370,30 @@ impl Backend for PgBackend {
                 &state.tracing.map(|t| t.as_str()),
                 &state.awaiting_mark,
             ],
+        )
+        .map(|_| ())
+    }
+
+    fn update_weapon_states(&mut self, states: &[(Uuid, WeaponState)]) -> Result<()> {
+        self.settle()?;
+        if states.is_empty() {
+            return Ok(());
+        }
+        let ids: Vec<Uuid> = states.iter().map(|(id, _)| *id).collect();
+        let statuses: Vec<&str> = states.iter().map(|(_, s)| s.status.as_str()).collect();
+        let holders: Vec<Option<Uuid>> = states.iter().map(|(_, s)| s.holder).collect();
+        let tracings: Vec<Option<&str>> = states
+            .iter()
+            .map(|(_, s)| s.tracing.map(|t| t.as_str()))
+            .collect();
+        let awaiting: Vec<bool> = states.iter().map(|(_, s)| s.awaiting_mark).collect();
+        self.execute(
+            "UPDATE weapons w SET status = u.status, holder = u.holder, tracing = u.tracing,
+                    awaiting_mark = u.awaiting_mark
+             FROM unnest($1::uuid[], $2::text[], $3::uuid[], $4::text[], $5::bool[])
+                  AS u (id, status, holder, tracing, awaiting_mark)
+             WHERE w.id = u.id",
+            &[&ids, &statuses, &holders, &tracings, &awaiting],
         )
         .map(|_| ())
     }
@@ -1536,6 +1577,30 @@ impl Backend for PgBackend {
             .iter()
             .map(decode_event)
             .collect()
+    }
+
+    fn weapons_with_events(
+        &mut self,
+        ids: &[Uuid],
+    ) -> Result<Vec<(StoredWeapon, Vec<StoredEvent>)>> {
+        let wanted = ids.to_vec();
+        let mut found: HashMap<Uuid, (StoredWeapon, Vec<StoredEvent>)> = self
+            .weapons_by_id(ids)?
+            .into_iter()
+            .map(|w| (w.weapon.id, (w, Vec::new())))
+            .collect();
+        for row in self.query(
+            "SELECT j.payload, e.seq, j.recorded_at, j.recorded_by, e.weapon_id
+             FROM events e JOIN journal j ON j.seq = e.seq
+             WHERE e.weapon_id = ANY($1) ORDER BY e.seq",
+            &[&wanted],
+        )? {
+            let weapon_id: Uuid = get(&row, 4)?;
+            if let Some((_, events)) = found.get_mut(&weapon_id) {
+                events.push(decode_event(&row)?);
+            }
+        }
+        Ok(ids.iter().filter_map(|id| found.remove(id)).collect())
     }
 
     fn insert_event(&mut self, e: &LifecycleEvent, seq: i64) -> Result<()> {

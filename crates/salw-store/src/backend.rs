@@ -184,6 +184,15 @@ pub trait Backend {
     -> Result<()>;
 
     fn weapon(&mut self, id: Uuid) -> Result<Option<StoredWeapon>>;
+    /// `weapon` for many ids, in their order; an unknown id is skipped. The default asks one
+    /// by one; a backend over a network answers the whole list in one query.
+    fn weapons_by_id(&mut self, ids: &[Uuid]) -> Result<Vec<StoredWeapon>> {
+        let mut found = Vec::with_capacity(ids.len());
+        for &id in ids {
+            found.extend(self.weapon(id)?);
+        }
+        Ok(found)
+    }
     fn weapon_id_by_key(&mut self, key: &str) -> Result<Option<Uuid>>;
     fn weapon_id_by_reference(&mut self, reference: &str) -> Result<Option<Uuid>>;
     /// Inserts the projection row of a new weapon; on a clash with an existing id, identity key
@@ -198,6 +207,14 @@ pub trait Backend {
         seq: i64,
     ) -> Result<Option<Clash>>;
     fn update_weapon_state(&mut self, id: Uuid, state: &WeaponState) -> Result<()>;
+    /// `update_weapon_state` for many weapons; the default writes them one by one, a backend
+    /// over a network in one statement.
+    fn update_weapon_states(&mut self, states: &[(Uuid, WeaponState)]) -> Result<()> {
+        for (id, state) in states {
+            self.update_weapon_state(*id, state)?;
+        }
+        Ok(())
+    }
     /// For the marking search index: each weapon's row ordinal, serial and manufacturer, for
     /// weapons with a serial and an ordinal above `after`, in ordinal order. Ordinals are fixed
     /// when a weapon is registered and grow with each new one, so that "above the last indexed"
@@ -217,6 +234,22 @@ pub trait Backend {
     fn event(&mut self, id: Uuid) -> Result<Option<LifecycleEvent>>;
     /// A weapon's events in recording order, corrections included.
     fn events_of(&mut self, weapon: Uuid) -> Result<Vec<StoredEvent>>;
+    /// `weapon` and `events_of` for many weapons, in the order of `ids`; an unknown id is
+    /// skipped. The default asks weapon by weapon; a backend over a network answers the
+    /// whole list in two queries (`salw migrate` replays every weapon that has events).
+    fn weapons_with_events(
+        &mut self,
+        ids: &[Uuid],
+    ) -> Result<Vec<(StoredWeapon, Vec<StoredEvent>)>> {
+        let mut found = Vec::with_capacity(ids.len());
+        for &id in ids {
+            if let Some(weapon) = self.weapon(id)? {
+                let events = self.events_of(id)?;
+                found.push((weapon, events));
+            }
+        }
+        Ok(found)
+    }
     fn insert_event(&mut self, event: &LifecycleEvent, seq: i64) -> Result<()>;
     /// The last `limit` events recorded, newest first (the dashboard).
     fn recent_events(&mut self, limit: u64) -> Result<Vec<StoredEvent>>;

@@ -73,14 +73,16 @@ for run in $(seq "$runs"); do
     serve "$ke"
     ke_pid=$served_pid
     for _ in $(seq 12000); do
-        done_count=$(sqlite3 "$ke" "SELECT count(*) FROM outbox WHERE delivered_at IS NOT NULL")
+        # With a busy timeout: the server's own writes (its start, a checkpoint) may hold the
+        # file for a moment, and the bare CLI then fails at once with "database is locked".
+        done_count=$(sqlite3 -cmd ".timeout 10000" "$ke" "SELECT count(*) FROM outbox WHERE delivered_at IS NOT NULL")
         [[ $done_count -ge $messages ]] && break
         sleep 0.05
     done
     end=$(now)
     [[ $done_count -eq $messages ]] || { echo "only $done_count of $messages delivered in 10 minutes" >&2; tail "$ke.log" >&2; exit 1; }
     kill "$ke_pid"
-    received=$(sqlite3 "$ug" "SELECT count(*), count(DISTINCT id) FROM inbox WHERE kind = 'ping'")
+    received=$(sqlite3 -cmd ".timeout 10000" "$ug" "SELECT count(*), count(DISTINCT id) FROM inbox WHERE kind = 'ping'")
     [[ $received == "$messages|$messages" ]] || { echo "UG's inbox holds $received (count|distinct) pings, not $messages" >&2; exit 1; }
     steady=$(sqlite3 "$ke" "SELECT (julianday(max(delivered_at)) - julianday(min(delivered_at))) * 86400 FROM outbox")
     wall=$(awk -v s="$start" -v e="$end" 'BEGIN {print e - s}')

@@ -464,6 +464,11 @@ fn expand(files: &[PathBuf]) -> Result<Vec<PathBuf>> {
     Ok(out)
 }
 
+/// Rows the reading thread hands over at a time. A batch of prepared weapons is about 400
+/// bytes a row: at 128 rows it is a block the allocator reuses, where at 512 each batch was a
+/// large allocation of its own, freed by the other thread and faulted in again.
+const READ_BATCH: usize = 128;
+
 /// The files of one import, read and parsed on a second thread while the caller validates and
 /// writes: on a bulk import both cores work. Batches keep the channel's cost per row small.
 struct ImportReader {
@@ -513,17 +518,20 @@ impl ImportReader {
             std::sync::mpsc::sync_channel::<Vec<std::result::Result<Staged, RowError>>>(64);
         // The checks that need no registry run on the reading thread too.
         let thread = std::thread::spawn(move || {
-            let mut batch = Vec::with_capacity(512);
+            let mut batch = Vec::with_capacity(READ_BATCH);
             for row in sources.into_iter().flatten() {
                 match row {
                     Ok(staged) => {
-                        batch.extend(salw_store::prepare_ahead(staged, &categories, this_year))
+                        salw_store::prepare_ahead(staged, &categories, this_year, &mut batch)
                     }
                     Err(e) => batch.push(Err(e)),
                 }
-                if batch.len() >= 512
+                if batch.len() >= READ_BATCH
                     && sender
-                        .send(std::mem::replace(&mut batch, Vec::with_capacity(512)))
+                        .send(std::mem::replace(
+                            &mut batch,
+                            Vec::with_capacity(READ_BATCH),
+                        ))
                         .is_err()
                 {
                     return; // the writer stopped: nothing more to read

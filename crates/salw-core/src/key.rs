@@ -8,20 +8,21 @@ use unicode_normalization::UnicodeNormalization;
 /// dashes, dots and slashes that people type in different ways ("52-01234" = "52 01234").
 /// The text as marked is kept verbatim elsewhere; this is only for comparison.
 pub fn fold(part: &str) -> String {
+    let mut folded = String::with_capacity(part.len());
+    fold_into(part, &mut folded);
+    folded
+}
+
+/// `fold`, appended to `out`.
+fn fold_into(part: &str, out: &mut String) {
     let keep =
         |c: &char| !c.is_whitespace() && !matches!(c, '-' | '‐' | '–' | '—' | '.' | '/' | '_');
     if part.is_ascii() {
         // NFKC leaves ASCII as it is: skip it on the common path (bulk imports).
-        return part
-            .chars()
-            .filter(keep)
-            .map(|c| c.to_ascii_uppercase())
-            .collect();
+        out.extend(part.chars().filter(keep).map(|c| c.to_ascii_uppercase()));
+        return;
     }
-    part.nfkc()
-        .flat_map(char::to_uppercase)
-        .filter(keep)
-        .collect()
+    out.extend(part.nfkc().flat_map(char::to_uppercase).filter(keep));
 }
 
 /// The identity key, when every part of it is known; `None` otherwise (an unmarked craft weapon,
@@ -32,11 +33,20 @@ pub fn identity_key(
     model: Option<&str>,
     serial: Option<&str>,
 ) -> Option<String> {
-    let parts = [country?, manufacturer?, model?, serial?].map(fold);
-    if parts.iter().any(String::is_empty) {
-        return None;
+    let parts = [country?, manufacturer?, model?, serial?];
+    // Folded into one string (a bulk import computes a key per row).
+    let mut key = String::with_capacity(parts.iter().map(|p| p.len() + 1).sum());
+    for (i, part) in parts.into_iter().enumerate() {
+        if i > 0 {
+            key.push('|');
+        }
+        let start = key.len();
+        fold_into(part, &mut key);
+        if key.len() == start {
+            return None;
+        }
     }
-    Some(parts.join("|"))
+    Some(key)
 }
 
 #[cfg(test)]

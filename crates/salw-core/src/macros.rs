@@ -26,6 +26,8 @@ macro_rules! word_enum {
         impl std::str::FromStr for $name {
             type Err = String;
             fn from_str(s: &str) -> Result<Self, String> {
+                // As stored (and as most files give it): nothing to tidy.
+                $(if s == $text { return Ok($name::$variant); })+
                 let wanted = s.trim().to_lowercase().replace(['-', ' '], "_");
                 $(if wanted == $text { return Ok($name::$variant); })+
                 Err(format!("'{}' is not one of: {}", s.trim(), $name::choices()))
@@ -40,8 +42,18 @@ macro_rules! word_enum {
 
         impl<'de> serde::Deserialize<'de> for $name {
             fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-                let text = String::deserialize(d)?;
-                text.parse().map_err(serde::de::Error::custom)
+                // Parsed from the text where it lies, without a copy of it.
+                struct Word;
+                impl serde::de::Visitor<'_> for Word {
+                    type Value = $name;
+                    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                        f.write_str("a string")
+                    }
+                    fn visit_str<E: serde::de::Error>(self, text: &str) -> Result<$name, E> {
+                        text.parse().map_err(E::custom)
+                    }
+                }
+                d.deserialize_str(Word)
             }
         }
     };

@@ -184,11 +184,11 @@ pub struct Weapon {
 pub(crate) fn tidy(field: &mut Option<String>) {
     if let Some(text) = field.as_deref() {
         let trimmed = text.trim();
-        *field = if trimmed.is_empty() {
-            None
-        } else {
-            Some(trimmed.to_owned())
-        };
+        if trimmed.is_empty() {
+            *field = None;
+        } else if trimmed.len() != text.len() {
+            *field = Some(trimmed.to_owned());
+        }
     }
 }
 
@@ -293,7 +293,9 @@ impl Weapon {
         ] {
             tidy(field);
         }
-        self.category = crate::category::fold_name(&self.category);
+        if let std::borrow::Cow::Owned(folded) = crate::category::fold_name_cow(&self.category) {
+            self.category = folded;
+        }
 
         let category = if self.category.is_empty() {
             p.add(
@@ -321,7 +323,8 @@ impl Weapon {
 
         if let Some(code) = self.country.as_deref() {
             match country::parse(code) {
-                Ok(code) => self.country = Some(code.to_owned()),
+                Ok(parsed) if parsed == code => {}
+                Ok(parsed) => self.country = Some(parsed.to_owned()),
                 Err(reason) => p.add("country", reason),
             }
         }

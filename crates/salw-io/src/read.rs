@@ -99,6 +99,8 @@ pub struct Rows<R: Read> {
     bytes: Arc<AtomicU64>,
     pending: std::collections::VecDeque<RowError>,
     done: bool,
+    /// The CSV record read into (`next_csv`).
+    record: csv::StringRecord,
 }
 
 impl<R: Read> Rows<R> {
@@ -127,6 +129,7 @@ impl<R: Read> Rows<R> {
             bytes: Arc::new(AtomicU64::new(0)),
             pending: Default::default(),
             done: false,
+            record: csv::StringRecord::new(),
         }
     }
 
@@ -228,11 +231,21 @@ impl<R: Read> Rows<R> {
     }
 
     fn next_csv(&mut self) -> Option<Result<Staged, RowError>> {
+        // One record's buffers, filled again for each row.
+        let mut record = std::mem::take(&mut self.record);
+        let row = self.next_csv_into(&mut record);
+        self.record = record;
+        row
+    }
+
+    fn next_csv_into(
+        &mut self,
+        record: &mut csv::StringRecord,
+    ) -> Option<Result<Staged, RowError>> {
         let Source::Csv { reader, header, .. } = &mut self.source else {
             return None;
         };
-        let mut record = csv::StringRecord::new();
-        let result = reader.read_record(&mut record);
+        let result = reader.read_record(record);
         self.bytes
             .store(reader.position().byte(), Ordering::Relaxed);
         let line = record.position().map(|p| p.line()).unwrap_or(0);
@@ -287,8 +300,8 @@ impl<R: Read> Rows<R> {
                 if kind == RecordKind::Weapon {
                     // The bulk path: weapons straight from the cells, without a JSON object between.
                     let file = self.file.clone();
-                    return Some(match weapon_from_cells(header, &record) {
-                        Ok((weapon, given_id)) => Ok(weapon_with_id(weapon, given_id, &file, line)),
+                    return Some(match weapon_from_cells(header, record) {
+                        Ok((weapon, given_id)) => Ok(weapon_with_id(weapon, given_id, file, line)),
                         Err((field, reason)) => Err(RowError {
                             file,
                             line,
@@ -553,7 +566,7 @@ fn weapon_from_cells(
 }
 
 /// Gives a weapon read without an id the one derived from what identifies it.
-fn weapon_with_id(mut weapon: Weapon, given_id: bool, file: &str, line: u64) -> Staged {
+fn weapon_with_id(mut weapon: Weapon, given_id: bool, file: String, line: u64) -> Staged {
     if !given_id {
         weapon.id = match (&weapon.reference, weapon.identity_key()) {
             (Some(reference), _) => ids::derived("weapon-reference", &[reference.trim()]),
@@ -569,7 +582,7 @@ fn weapon_with_id(mut weapon: Weapon, given_id: bool, file: &str, line: u64) -> 
         };
     }
     Staged {
-        file: file.to_owned(),
+        file,
         line,
         record: Record::Weapon(weapon),
     }
@@ -643,7 +656,7 @@ pub fn to_record(
     match kind {
         RecordKind::Weapon => {
             let weapon: Weapon = deserialize(object, file, line)?;
-            Ok(weapon_with_id(weapon, given_id, file, line))
+            Ok(weapon_with_id(weapon, given_id, file.to_owned(), line))
         }
         RecordKind::Person => {
             let content = Value::Object(object.clone()).to_string();

@@ -203,11 +203,15 @@ impl CopyBuf {
         state: &WeaponState,
         seq: i64,
     ) -> Result<()> {
-        self.row(17);
+        self.row(18);
         self.int8(ordinal)?;
         self.uuid(&w.id)?;
         self.opt_text(w.reference.as_deref())?;
         self.opt_text(key)?;
+        match key {
+            Some(key) => self.field(&identity_hash(key))?,
+            None => self.null(),
+        }
         self.text(&w.category)?;
         self.opt_text(w.country.as_deref())?;
         self.opt_text(w.manufacturer.as_deref())?;
@@ -246,31 +250,43 @@ impl CopyBuf {
         self.rows = 0;
     }
 
-    /// Sends the rows with one COPY; nothing when there are none.
-    fn copy(&self, client: &mut Client, sql: &str) -> Result<u64> {
+    /// Sends the rows with one COPY; nothing when there are none. The server's errors are
+    /// told by `error`.
+    fn copy(
+        &self,
+        client: &mut Client,
+        sql: &str,
+        error: fn(postgres::Error) -> StoreError,
+    ) -> Result<u64> {
         if self.rows == 0 {
             return Ok(0);
         }
-        let mut writer = client.copy_in(sql).map_err(db)?;
+        let mut writer = client.copy_in(sql).map_err(error)?;
         // In pieces: the writer copies what it is given into a buffer of its own, which
         // stays small (and its memory reused) when fed a piece at a time.
+        let io = |e: std::io::Error| match e
+            .into_inner()
+            .map(|inner| inner.downcast::<postgres::Error>())
+        {
+            Some(Ok(e)) => error(*e),
+            Some(Err(other)) => StoreError::Backend(other.to_string()),
+            None => StoreError::Backend("a COPY could not be written".into()),
+        };
         for piece in self.bytes.chunks(COPY_PIECE) {
             writer.write_all(piece).map_err(io)?;
         }
         writer.write_all(&(-1i16).to_be_bytes()).map_err(io)?;
-        writer.finish().map_err(db)
+        writer.finish().map_err(error)
     }
 }
 
-/// An error of writing to a COPY: the server's, when it is one.
-fn io(e: std::io::Error) -> StoreError {
-    match e
-        .into_inner()
-        .map(|inner| inner.downcast::<postgres::Error>())
-    {
-        Some(Ok(e)) => db(*e),
-        Some(Err(other)) => StoreError::Backend(other.to_string()),
-        None => StoreError::Backend("a COPY could not be written".into()),
+/// An error of the weapons' COPY during a bulk load: a unique index kept through the load
+/// (`weapons_reference`) refusing a row is a clash in the file, for the second pass to name.
+fn weapons_copy_error(e: postgres::Error) -> StoreError {
+    if e.code() == Some(&SqlState::UNIQUE_VIOLATION) {
+        StoreError::DeferredClash
+    } else {
+        db(e)
     }
 }
 
@@ -280,7 +296,7 @@ const COPY_JOURNAL_SQL: &str = "COPY journal (seq, id, kind, subject, occurred_a
 /// The ordinal is given, not left to its sequence: drawing from the sequence row by row cost
 /// the server more than the id's own column (`Deferred::next_ordinal`).
 const COPY_WEAPONS_SQL: &str =
-    "COPY weapons (ordinal, id, reference, identity_key, category, country,
+    "COPY weapons (ordinal, id, reference, identity_key, identity_hash, category, country,
         manufacturer, model, serial, awaiting_mark, status, holder, tracing, seq, antique,
         calibre, unodc_type) FROM STDIN (FORMAT binary)";
 
@@ -304,9 +320,10 @@ impl Batch {
     }
 
     fn copy(&self, client: &mut Client) -> Result<()> {
-        self.journal.copy(client, COPY_JOURNAL_SQL)?;
-        self.weapons.copy(client, COPY_WEAPONS_SQL)?;
-        self.events.copy(client, COPY_EVENTS_SQL)?;
+        self.journal.copy(client, COPY_JOURNAL_SQL, db)?;
+        self.weapons
+            .copy(client, COPY_WEAPONS_SQL, weapons_copy_error)?;
+        self.events.copy(client, COPY_EVENTS_SQL, db)?;
         Ok(())
     }
 
@@ -441,6 +458,7 @@ struct WeaponRow {
     id: Uuid,
     reference: Option<String>,
     identity_key: Option<String>,
+    identity_hash: Option<Vec<u8>>,
     category: String,
     country: Option<String>,
     manufacturer: Option<String>,
@@ -462,6 +480,7 @@ impl WeaponRow {
             id: w.id,
             reference: w.reference.clone(),
             identity_key: key.map(str::to_owned),
+            identity_hash: key.map(|k| identity_hash(k).to_vec()),
             category: w.category.clone(),
             country: w.country.clone(),
             manufacturer: w.manufacturer.clone(),
@@ -478,11 +497,12 @@ impl WeaponRow {
         }
     }
 
-    fn values(&self) -> [&(dyn ToSql + Sync); 16] {
+    fn values(&self) -> [&(dyn ToSql + Sync); 17] {
         [
             &self.id,
             &self.reference,
             &self.identity_key,
+            &self.identity_hash,
             &self.category,
             &self.country,
             &self.manufacturer,
@@ -498,6 +518,16 @@ impl WeaponRow {
             &self.unodc_type,
         ]
     }
+}
+
+/// What the unique index on a weapon's identity key is over: the first 16 bytes of the key's
+/// SHA-256 (schema/3-bulk-indexes.sql says why, and computes the same for older rows).
+fn identity_hash(key: &str) -> [u8; 16] {
+    use sha2::Digest;
+    let digest = sha2::Sha256::digest(key.as_bytes());
+    let mut first = [0u8; 16];
+    first.copy_from_slice(&digest[..16]);
+    first
 }
 
 /// The columns of a journal row; `hash` is the entry's hash as a slice (BYTEA).
@@ -802,10 +832,10 @@ const INSERT_JOURNAL_SQL: &str = "INSERT INTO journal (seq, id, kind, subject, o
         recorded_at, recorded_by, source, payload, hash)
     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)";
 
-const INSERT_WEAPON_SQL: &str = "INSERT INTO weapons (id, reference, identity_key, category,
-        country, manufacturer, model, serial, awaiting_mark, status, holder, tracing, seq,
-        antique, calibre, unodc_type)
-    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
+const INSERT_WEAPON_SQL: &str = "INSERT INTO weapons (id, reference, identity_key,
+        identity_hash, category, country, manufacturer, model, serial, awaiting_mark, status,
+        holder, tracing, seq, antique, calibre, unodc_type)
+    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)
     ON CONFLICT DO NOTHING";
 
 /// Whether a seizure was in connection with a criminal offence (NULL: not a seizure).
@@ -943,9 +973,13 @@ impl PgBackend {
         let row = self
             .query_opt(
                 "SELECT EXISTS (SELECT 1 FROM weapons WHERE id = $1),
-                        EXISTS (SELECT 1 FROM weapons WHERE identity_key = $2),
+                        EXISTS (SELECT 1 FROM weapons WHERE identity_hash = $2),
                         EXISTS (SELECT 1 FROM weapons WHERE reference = $3)",
-                &[&w.id, &key, &w.reference],
+                &[
+                    &w.id,
+                    &key.map(identity_hash).as_ref().map(|h| &h[..]),
+                    &w.reference,
+                ],
             )?
             .ok_or_else(|| StoreError::Backend("no answer to a clash query".into()))?;
         if get::<bool>(&row, 0)? {
@@ -1080,9 +1114,12 @@ impl Backend for PgBackend {
                 foreign_keys.push(row);
             }
         }
-        // The other indexes on weapons. Except `weapons_holder`, which stays: it holds only
-        // weapons with a holder, and a weapon is registered with none, so a load adds nothing
-        // to it, where building it again would read the whole table (0.13 s at 1 M weapons).
+        // The other indexes on weapons. Except two partial ones, which stay: building either
+        // again would read the whole table (0.13 s and 0.34 s at 1 M weapons), where a load
+        // adds nothing or little to them. `weapons_holder` holds only weapons with a holder,
+        // and a weapon is registered with none; `weapons_reference` only those with an outside
+        // reference, which few have. A reference it finds twice fails the weapons' COPY: a
+        // clash, as when an index is built (`weapons_copy_error`).
         let indexes = self
             .conn()?
             .query(
@@ -1092,6 +1129,7 @@ impl Backend for PgBackend {
                  FROM pg_index i
                  WHERE i.indrelid = 'weapons'::regclass AND NOT i.indisprimary
                    AND i.indexrelid IS DISTINCT FROM to_regclass('weapons_holder')
+                   AND i.indexrelid IS DISTINCT FROM to_regclass('weapons_reference')
                    AND NOT EXISTS (SELECT 1 FROM pg_constraint c
                                    WHERE c.conindid = i.indexrelid AND c.conrelid = i.indrelid
                                      AND c.contype IN ('p', 'u', 'x'))
@@ -1320,9 +1358,12 @@ impl Backend for PgBackend {
 
     fn weapon_id_by_key(&mut self, key: &str) -> Result<Option<Uuid>> {
         self.settle()?;
-        self.query_opt("SELECT id FROM weapons WHERE identity_key = $1", &[&key])?
-            .map(|r| get(&r, 0))
-            .transpose()
+        self.query_opt(
+            "SELECT id FROM weapons WHERE identity_hash = $1 AND identity_key = $2",
+            &[&&identity_hash(key)[..], &key],
+        )?
+        .map(|r| get(&r, 0))
+        .transpose()
     }
 
     fn weapon_id_by_reference(&mut self, reference: &str) -> Result<Option<Uuid>> {
@@ -1492,7 +1533,8 @@ impl Backend for PgBackend {
             sql.push_str(&format!(" AND w.serial = ${}", args.len()));
         }
         let limit = filter.limit.clamp(1, i64::MAX as u64);
-        sql.push_str(&format!(" ORDER BY w.seq LIMIT {limit}"));
+        // Ordinal order is registration order (schema/3-bulk-indexes.sql).
+        sql.push_str(&format!(" ORDER BY w.ordinal LIMIT {limit}"));
         let params: Vec<&(dyn ToSql + Sync)> =
             args.iter().map(|a| a as &(dyn ToSql + Sync)).collect();
         self.conn()?
@@ -1975,7 +2017,7 @@ impl Backend for PgBackend {
     fn scan_weapons(&mut self, visit: &mut dyn FnMut(Weapon) -> Result<()>) -> Result<()> {
         self.settle()?;
         self.scan_payloads(
-            "SELECT j.payload FROM weapons w JOIN journal j ON j.seq = w.seq ORDER BY w.seq",
+            "SELECT j.payload FROM weapons w JOIN journal j ON j.seq = w.seq ORDER BY w.ordinal",
             "weapon",
             visit,
         )

@@ -20,6 +20,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "accounts, audit, federation, traces, alerts, assessments, stockpile",
         include_str!("schema/2-workflow.sql"),
     ),
+    (
+        3,
+        "weapons in ordinal order; the identity key unique by its hash",
+        include_str!("schema/3-bulk-indexes.sql"),
+    ),
 ];
 
 /// Whether the database holds a registry schema already.

@@ -75,7 +75,12 @@ pub fn prepare_weapon(
 ) -> Result<PreparedWeapon, ValidationError> {
     let weapon = weapon.prepare(categories, this_year)?;
     let key = weapon.identity_key();
-    let payload = serde_json::to_string(&weapon)
+    // Sized for a typical record, so that the text is not moved as it grows.
+    let mut payload = Vec::with_capacity(512);
+    serde_json::to_writer(&mut payload, &weapon)
+        .map_err(|e| ValidationError(vec![salw_core::FieldError::new("record", e.to_string())]))?;
+    // serde_json writes UTF-8 only.
+    let payload = String::from_utf8(payload)
         .map_err(|e| ValidationError(vec![salw_core::FieldError::new("record", e.to_string())]))?;
     Ok(PreparedWeapon {
         weapon,
@@ -84,34 +89,32 @@ pub fn prepare_weapon(
     })
 }
 
-/// Prepares a staged weapon ahead of `Registry::write`; other records pass through.
+/// Prepares a staged weapon ahead of `Registry::write`, into `out`: the prepared weapon, or
+/// one error per problem; other records pass through.
 pub fn prepare_ahead(
     staged: Staged,
     categories: &CategorySet,
     this_year: i32,
-) -> Vec<Result<Staged, RowError>> {
+    out: &mut Vec<Result<Staged, RowError>>,
+) {
     let Staged { file, line, record } = staged;
     match record {
         Record::Weapon(weapon) => match prepare_weapon(weapon, categories, this_year) {
-            Ok(prepared) => vec![Ok(Staged {
+            Ok(prepared) => out.push(Ok(Staged {
                 file,
                 line,
                 record: Record::PreparedWeapon(prepared),
-            })],
-            Err(e) => {
-                e.0.into_iter()
-                    .map(|fe| {
-                        Err(RowError {
-                            file: file.clone(),
-                            line,
-                            field: fe.field,
-                            reason: fe.reason,
-                        })
-                    })
-                    .collect()
-            }
+            })),
+            Err(e) => out.extend(e.0.into_iter().map(|fe| {
+                Err(RowError {
+                    file: file.clone(),
+                    line,
+                    field: fe.field,
+                    reason: fe.reason,
+                })
+            })),
         },
-        record => vec![Ok(Staged { file, line, record })],
+        record => out.push(Ok(Staged { file, line, record })),
     }
 }
 

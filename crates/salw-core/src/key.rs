@@ -13,10 +13,21 @@ pub fn fold(part: &str) -> String {
     folded
 }
 
+/// Whether `fold` leaves nothing of the part (only separators), without folding it.
+pub fn folds_to_nothing(part: &str) -> bool {
+    if part.is_ascii() {
+        return !part.chars().any(|c| keep(&c));
+    }
+    fold(part).is_empty()
+}
+
+/// What `fold` keeps of a part: no spaces nor the separators people type in different ways.
+fn keep(c: &char) -> bool {
+    !c.is_whitespace() && !matches!(c, '-' | '‐' | '–' | '—' | '.' | '/' | '_')
+}
+
 /// `fold`, appended to `out`.
 fn fold_into(part: &str, out: &mut String) {
-    let keep =
-        |c: &char| !c.is_whitespace() && !matches!(c, '-' | '‐' | '–' | '—' | '.' | '/' | '_');
     if part.is_ascii() {
         // NFKC leaves ASCII as it is: skip it on the common path (bulk imports).
         out.extend(part.chars().filter(keep).map(|c| c.to_ascii_uppercase()));
@@ -52,6 +63,13 @@ pub fn identity_key(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    proptest::proptest! {
+        #[test]
+        fn folds_to_nothing_says_what_fold_gives(part in "[ a-z0-9./_\u{2013}\u{a0}\u{ff10}-]{0,6}") {
+            proptest::prop_assert_eq!(folds_to_nothing(&part), fold(&part).is_empty());
+        }
+    }
 
     #[test]
     fn separators_and_case_do_not_make_a_new_weapon() {

@@ -192,21 +192,30 @@ pub(crate) fn tidy(field: &mut Option<String>) {
     }
 }
 
-fn check_mark(p: &mut Problems, field: &str, mark: &Mark) {
+/// `field` names the mark in a message (made only when there is one).
+/// Trims the text where it lies, copying it only when there is something to trim.
+fn trim(text: &mut String) {
+    let trimmed = text.trim();
+    if trimmed.len() != text.len() {
+        *text = trimmed.to_owned();
+    }
+}
+
+fn check_mark(p: &mut Problems, field: impl Fn() -> String, mark: &Mark) {
     if mark.text.trim().is_empty() {
-        p.add(field, "a mark needs its text as read");
+        p.add(&field(), "a mark needs its text as read");
     }
     match (
         mark.condition,
         mark.recovered_text.as_deref().map(str::trim),
     ) {
         (Condition::Recovered, None | Some("")) => p.add(
-            field,
+            &field(),
             "a recovered mark needs the recovered value (recovered_text)",
         ),
         (Condition::Recovered, Some(_)) | (_, None) => {}
         (_, Some(_)) => p.add(
-            field,
+            &field(),
             "recovered_text is only for a mark in condition 'recovered'",
         ),
     }
@@ -259,7 +268,7 @@ impl Weapon {
     /// Whether the weapon carries a unique mark (ITI para 8).
     pub fn has_unique_mark(&self) -> bool {
         self.legible_serial()
-            .is_some_and(|s| !key::fold(s).is_empty())
+            .is_some_and(|s| !key::folds_to_nothing(s))
     }
 
     /// (country, manufacturer, model, serial), compared folded; `None` when a part is unknown.
@@ -373,16 +382,16 @@ impl Weapon {
 
         // Marks are checked as the user gave them, so that an index in a message is theirs.
         for (i, mark) in self.marks.iter_mut().enumerate() {
-            mark.text = mark.text.trim().to_owned();
+            trim(&mut mark.text);
             tidy(&mut mark.recovered_text);
-            check_mark(&mut p, &format!("marks[{i}]"), mark);
+            check_mark(&mut p, || format!("marks[{i}]"), mark);
         }
         for (i, component) in self.components.iter_mut().enumerate() {
             tidy(&mut component.serial);
             for (j, mark) in component.marks.iter_mut().enumerate() {
-                mark.text = mark.text.trim().to_owned();
+                trim(&mut mark.text);
                 tidy(&mut mark.recovered_text);
-                check_mark(&mut p, &format!("components[{i}].marks[{j}]"), mark);
+                check_mark(&mut p, || format!("components[{i}].marks[{j}]"), mark);
             }
         }
         // The serial is recorded as a mark on the frame unless the marks already say where.

@@ -59,11 +59,15 @@ impl JournalEntry {
     pub fn chain_hash(&self, previous: &Hash) -> Hash {
         let mut h = blake3::Hasher::new();
         h.update(previous);
-        let seq = self.seq.to_string();
-        let id = self.id.to_string();
+        // The decimal sequence number and the hyphenated id, written on the stack: a bulk
+        // import hashes an entry per row.
+        let mut seq_digits = itoa::Buffer::new();
+        let seq = seq_digits.format(self.seq);
+        let mut id_text = [0u8; uuid::fmt::Hyphenated::LENGTH];
+        let id = self.id.hyphenated().encode_lower(&mut id_text);
         for field in [
-            seq.as_str(),
-            id.as_str(),
+            seq,
+            &*id,
             &self.kind,
             &self.subject,
             &self.occurred_at,
@@ -120,6 +124,36 @@ impl SignedHead {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The canonical bytes as the module's documentation gives them, hashed by another
+    /// implementation (Python's `blake3` package): a change of the encoding would break every
+    /// registry's chain.
+    #[test]
+    fn the_chain_hash_is_the_documented_encoding() {
+        let entry = JournalEntry {
+            seq: 42,
+            id: "01890a5d-ac96-774b-bcce-b302099a8057"
+                .parse()
+                .expect("uuid"),
+            kind: "weapon.registered".into(),
+            subject: "weapon:01890a5d-ac96-774b-bcce-b302099a8057".into(),
+            occurred_at: "2026-12-03T14:32:23+00:00".into(),
+            recorded_at: "2026-12-03T14:32:23+00:00".into(),
+            recorded_by: "cli".into(),
+            source: "import:w.csv".into(),
+            payload: r#"{"id":"x","serial":"ÉA-1"}"#.into(),
+            hash: GENESIS,
+        };
+        let hex: String = entry
+            .chain_hash(&[7; 32])
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        assert_eq!(
+            hex,
+            "bf4b0f6bba0aa8dd67af9fe3d31430661715dc6ba5ecb3893956f831864ef43b"
+        );
+    }
 
     fn entry(seq: i64, payload: &str) -> JournalEntry {
         JournalEntry {

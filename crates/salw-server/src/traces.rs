@@ -901,6 +901,69 @@ pub fn partner_stats(views: &[TraceView]) -> Vec<PartnerStats> {
 mod tests {
     use super::*;
 
+    /// A partner may send its request with a blank make: that is no make, not a make no
+    /// weapon has, so a weapon recorded without a maker is still a candidate.
+    #[test]
+    fn a_blank_make_in_a_received_request_filters_nothing() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let ctx = salw_store::WriteContext {
+            recorded_by: "test".into(),
+            source: "test".into(),
+            now: Utc::now(),
+        };
+        let key = SigningKey::from_bytes(&[5u8; 32]);
+        let backend =
+            salw_store_sqlite::SqliteBackend::open(&dir.path().join("r.db"), true).expect("create");
+        let mut reg = salw_store::Registry::new(backend);
+        reg.init(Some("KE"), &key, &ctx).expect("init");
+        let mut reg = reg.with_signing_key(key);
+        let staged = |v: Value| -> Result<salw_store::Staged, salw_store::RowError> {
+            Ok(salw_store::Staged {
+                file: String::new(),
+                line: 0,
+                record: salw_store::Record::Weapon(serde_json::from_value(v).expect("weapon")),
+            })
+        };
+        let (made, unmade) = (Uuid::now_v7(), Uuid::now_v7());
+        let outcome = reg
+            .write(
+                &ctx,
+                [
+                    staged(
+                        json!({"id": made, "category": "rifle", "manufacturer": "Alpha Arms",
+                        "country": "BE", "serial": "KQ-4471"}),
+                    ),
+                    // No maker: recorded as inadequately marked.
+                    staged(
+                        json!({"id": unmade, "category": "rifle", "serial": "KQ-4472",
+                        "inadequately_marked": true, "follow_up": "mark_and_record"}),
+                    ),
+                ],
+                &mut |_| {},
+            )
+            .expect("write");
+        assert!(outcome.committed(), "{:?}", outcome.errors);
+        let mut found = |request: Value| -> Vec<String> {
+            candidates(reg.backend(), &request, None)["candidates"]
+                .as_array()
+                .expect("candidates")
+                .iter()
+                .filter_map(|h| h["weapon_id"].as_str().map(str::to_owned))
+                .collect()
+        };
+        for make in [json!(" "), json!(""), Value::Null] {
+            let ids = found(json!({"serial": "KQ-4472", "make": make}));
+            assert_eq!(
+                ids.first().map(String::as_str),
+                Some(unmade.to_string().as_str()),
+                "make {make}: {ids:?}"
+            );
+        }
+        // A make given still narrows the search to its weapons.
+        let ids = found(json!({"serial": "KQ-4472", "make": "Alpha Arms"}));
+        assert_eq!(ids, [made.to_string()]);
+    }
+
     fn record(role: &str, partner: &str) -> TraceRecord {
         TraceRecord {
             id: "t".into(),

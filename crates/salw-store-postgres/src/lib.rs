@@ -1153,7 +1153,10 @@ impl Backend for PgBackend {
             sequence: get(&first, 0)?,
             first_ordinal,
         };
-        // The foreign keys first: they depend on the unique index on the id.
+        // The foreign keys first: they depend on the unique index on the id. The journal is
+        // locked last: a statement that reads it with weapons, events or photos names those
+        // first, so it waits for the load (or the load for it) without holding the journal,
+        // and no deadlock forms; a write waits for the write lock before touching a table.
         for (rows, rebuild) in [
             (&foreign_keys, &mut deferred.foreign_keys),
             (&indexes, &mut deferred.indexes),

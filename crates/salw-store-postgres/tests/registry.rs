@@ -890,6 +890,50 @@ fn writers_in_several_connections_take_turns_and_the_chain_never_forks() {
 }
 
 #[test]
+fn a_bulk_load_keeps_the_primary_key_of_a_long_journal() {
+    let Some(url) = fresh_test_database("long journal") else {
+        return;
+    };
+    let mut b = PgBackend::open(&url, true).expect("open");
+    let primary_keys = |b: &mut PgBackend| -> Vec<String> {
+        b.client()
+            .query(
+                "SELECT conrelid::regclass::text FROM pg_constraint WHERE contype = 'p'
+                   AND conrelid IN ('weapons'::regclass, 'journal'::regclass) ORDER BY 1",
+                &[],
+            )
+            .expect("primary keys")
+            .iter()
+            .map(|r| r.get(0))
+            .collect()
+    };
+    // A journal past 10,000 entries (persons, say) with no weapon yet: rebuilding its key
+    // would sort every old entry, so the load keeps it, and drops only the weapons' key.
+    b.begin().expect("begin");
+    b.client()
+        .execute(
+            "INSERT INTO journal (seq, id, kind, subject, occurred_at, recorded_at,
+                                  recorded_by, source, payload, hash)
+             VALUES (10001, $1, 'person.registered', 'person:x', 't', 't', 't', 't', '{}',
+                     '\\x00')",
+            &[&Uuid::now_v7()],
+        )
+        .expect("a long journal");
+    assert!(b.defer_weapon_indexes().expect("defer"));
+    assert_eq!(primary_keys(&mut b), ["journal"]);
+    b.build_deferred_indexes().expect("build");
+    assert_eq!(primary_keys(&mut b), ["journal", "weapons"]);
+    b.rollback().expect("rollback");
+
+    // A short one is dropped with the weapons' key.
+    b.begin().expect("begin");
+    assert!(b.defer_weapon_indexes().expect("defer"));
+    assert_eq!(primary_keys(&mut b), Vec::<String>::new());
+    b.rollback().expect("rollback");
+    assert_eq!(primary_keys(&mut b), ["journal", "weapons"]);
+}
+
+#[test]
 fn deferred_rows_wait_for_copy_until_something_reads_them() {
     use salw_core::lifecycle::WeaponState;
     use salw_store::{JournalEntry, StoreError};

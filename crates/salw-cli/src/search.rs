@@ -216,7 +216,7 @@ fn answer_line<B: salw_store::Backend>(
     } else {
         serde_json::from_str::<BatchQuery>(&line).map_err(|e| e.to_string())
     };
-    let mut result = match parsed {
+    let mut result = match parsed.map(|q| (blank_filter(&q), q)) {
         Err(e) => {
             // The id, when the line has one, so that the answer can still be matched.
             let id = serde_json::from_str::<Value>(&line)
@@ -225,12 +225,11 @@ fn answer_line<B: salw_store::Backend>(
                 .unwrap_or(Value::Null);
             json!({ "id": id, "line": n + 1, "error": format!("not a query: {e}") })
         }
-        Ok(q) if blank_filter(&q).is_some() => {
-            let field = blank_filter(&q).unwrap_or_default();
+        Ok((Some(field), q)) => {
             json!({ "id": q.id, "line": n + 1,
                     "error": format!("{field}: empty; leave the field out (or null) for no filter") })
         }
-        Ok(q) => {
+        Ok((None, q)) => {
             let filters = Filters {
                 make: q.make,
                 model: q.model,

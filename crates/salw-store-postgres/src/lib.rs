@@ -227,6 +227,18 @@ impl CopyBuf {
         self.opt_text(w.unodc_type.map(|t| t.as_str()))
     }
 
+    /// A person's row, in the columns of `COPY_PERSONS_SQL`.
+    fn person(&mut self, p: &Person, seq: i64) -> Result<()> {
+        self.row(7);
+        self.uuid(&p.id)?;
+        self.opt_text(p.reference.as_deref())?;
+        self.text(p.kind.as_str())?;
+        self.text(&p.name)?;
+        self.opt_text(p.sex.map(|x| x.as_str()))?;
+        self.int8(seq)?;
+        self.bool(is_licensee(p))
+    }
+
     /// An event's row, in the columns of `COPY_EVENTS_SQL`.
     fn event(&mut self, e: &LifecycleEvent, seq: i64) -> Result<()> {
         self.row(9);
@@ -280,9 +292,10 @@ impl CopyBuf {
     }
 }
 
-/// An error of the weapons' COPY during a bulk load: a unique index kept through the load
-/// (`weapons_reference`) refusing a row is a clash in the file, for the second pass to name.
-fn weapons_copy_error(e: postgres::Error) -> StoreError {
+/// An error of the weapons' or persons' COPY during a bulk load: a unique index kept through
+/// the load (`weapons_reference`, the persons' id and reference) refusing a row is a clash in
+/// the file, for the second pass to name.
+fn clash_copy_error(e: postgres::Error) -> StoreError {
     if e.code() == Some(&SqlState::UNIQUE_VIOLATION) {
         StoreError::DeferredClash
     } else {
@@ -300,6 +313,9 @@ const COPY_WEAPONS_SQL: &str =
         manufacturer, model, serial, awaiting_mark, status, holder, tracing, seq, antique,
         calibre, unodc_type) FROM STDIN (FORMAT binary)";
 
+const COPY_PERSONS_SQL: &str =
+    "COPY persons (id, reference, kind, name, sex, seq, licensee) FROM STDIN (FORMAT binary)";
+
 const COPY_EVENTS_SQL: &str = "COPY events (id, weapon_id, kind, occurred_on, seq, criminal,
         supersedes, from_holder, trace_outcome) FROM STDIN (FORMAT binary)";
 
@@ -309,6 +325,7 @@ const COPY_EVENTS_SQL: &str = "COPY events (id, weapon_id, kind, occurred_on, se
 struct Batch {
     journal: CopyBuf,
     weapons: CopyBuf,
+    persons: CopyBuf,
     /// Only `salw migrate` sends events this way: an import reads each event's weapon first,
     /// which ends the bulk load's deferral (`settle`).
     events: CopyBuf,
@@ -316,13 +333,15 @@ struct Batch {
 
 impl Batch {
     fn rows(&self) -> u64 {
-        self.journal.rows + self.weapons.rows + self.events.rows
+        self.journal.rows + self.weapons.rows + self.persons.rows + self.events.rows
     }
 
     fn copy(&self, client: &mut Client) -> Result<()> {
         self.journal.copy(client, COPY_JOURNAL_SQL, db)?;
         self.weapons
-            .copy(client, COPY_WEAPONS_SQL, weapons_copy_error)?;
+            .copy(client, COPY_WEAPONS_SQL, clash_copy_error)?;
+        self.persons
+            .copy(client, COPY_PERSONS_SQL, clash_copy_error)?;
         self.events.copy(client, COPY_EVENTS_SQL, db)?;
         Ok(())
     }
@@ -333,6 +352,7 @@ impl Batch {
     fn clear(&mut self) {
         self.journal.clear();
         self.weapons.clear();
+        self.persons.clear();
         self.events.clear();
     }
 }
@@ -839,6 +859,11 @@ const INSERT_WEAPON_SQL: &str = "INSERT INTO weapons (id, reference, identity_ke
     ON CONFLICT DO NOTHING";
 
 /// Whether a seizure was in connection with a criminal offence (NULL: not a seizure).
+/// An individual with the `licensee` role (the reports' tables by sex).
+fn is_licensee(p: &Person) -> bool {
+    p.kind == PersonKind::Individual && p.roles.contains(&Role::Licensee)
+}
+
 fn criminal(e: &LifecycleEvent) -> Option<bool> {
     e.seizure_basis
         .map(|b| b == salw_core::event::SeizureBasis::CriminalOffence)
@@ -1119,7 +1144,7 @@ impl Backend for PgBackend {
         // adds nothing or little to them. `weapons_holder` holds only weapons with a holder,
         // and a weapon is registered with none; `weapons_reference` only those with an outside
         // reference, which few have. A reference it finds twice fails the weapons' COPY: a
-        // clash, as when an index is built (`weapons_copy_error`).
+        // clash, as when an index is built (`clash_copy_error`).
         let indexes = self
             .conn()?
             .query(
@@ -1564,13 +1589,21 @@ impl Backend for PgBackend {
     }
 
     fn person_id_by_reference(&mut self, reference: &str) -> Result<Option<Uuid>> {
+        self.flush()?;
         self.query_opt("SELECT id FROM persons WHERE reference = $1", &[&reference])?
             .map(|r| get(&r, 0))
             .transpose()
     }
 
     fn insert_person(&mut self, p: &Person, seq: i64) -> Result<Option<Clash>> {
-        let licensee = p.kind == PersonKind::Individual && p.roles.contains(&Role::Licensee);
+        if self.deferred.is_some() {
+            // The persons' unique indexes stay: a clash fails the COPY, and the import's
+            // row-by-row pass names it (`clash_copy_error`).
+            self.pending.persons.person(p, seq)?;
+            self.flush_if_full()?;
+            return Ok(None);
+        }
+        let licensee = is_licensee(p);
         let inserted = self.execute(
             "INSERT INTO persons (id, reference, kind, name, sex, seq, licensee)
              VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING",
@@ -1730,6 +1763,7 @@ impl Backend for PgBackend {
     }
 
     fn licensees_by_sex(&mut self) -> Result<Vec<(Option<String>, u64)>> {
+        self.flush()?;
         // As SQLite orders them: no sex recorded first, then by the word's bytes.
         self.query(
             "SELECT sex, count(*) FROM persons WHERE licensee

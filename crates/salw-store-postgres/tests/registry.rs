@@ -547,6 +547,49 @@ fn a_clash_in_a_bulk_load_writes_nothing_and_asks_for_the_row_by_row_pass() {
         outcome.errors[0].reason
     );
 
+    // Two persons with one reference: the persons' unique indexes stay through a load (they
+    // are sent with COPY too), and refuse the second row, which is a clash as well.
+    let persons_before = reg3.backend().summary().expect("summary").persons;
+    let (p, q) = (Uuid::now_v7(), Uuid::now_v7());
+    let unit = |id: Uuid, name: &str| {
+        person(json!({"id": id, "kind": "organisation", "name": name,
+            "reference": "UNIT-9", "roles": ["state_unit"]}))
+    };
+    let same_unit = || vec![unit(p, "Armoury"), weapon(c, "U-1"), unit(q, "Depot")];
+    assert!(
+        reg3.write_bulk(&ctx(), same_unit(), &mut |_| {})
+            .expect("bulk")
+            .is_none(),
+        "a clash of persons' references asks for the row-by-row pass"
+    );
+    let summary = reg3.backend().summary().expect("summary");
+    assert_eq!((summary.weapons, summary.persons), (0, persons_before));
+    let outcome = reg3.write(&ctx(), same_unit(), &mut |_| {}).expect("write");
+    assert_eq!(outcome.errors.len(), 1, "{:?}", outcome.errors);
+    assert_eq!(outcome.errors[0].field, "reference");
+    assert!(
+        outcome.errors[0].reason.contains(&p.to_string()[..8]),
+        "names the person that has it: {}",
+        outcome.errors[0].reason
+    );
+    // A person already registered, sent again with a bulk load: unchanged, not a clash.
+    assert_eq!(write(&mut reg3, vec![unit(p, "Armoury")]).persons_added, 1);
+    let again = || vec![unit(p, "Armoury"), weapon(c, "U-1")];
+    assert!(
+        reg3.write_bulk(&ctx(), again(), &mut |_| {})
+            .expect("bulk")
+            .is_none()
+    );
+    let outcome = write(&mut reg3, again());
+    assert_eq!(
+        (
+            outcome.persons_added,
+            outcome.weapons_added,
+            outcome.unchanged
+        ),
+        (0, 1, 1)
+    );
+
     // A clean bulk load after all that.
     let mut reg2 = registry("bulk clean")
         .map(|(r, _)| r)

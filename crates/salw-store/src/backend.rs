@@ -150,8 +150,9 @@ pub trait Backend {
     /// For a bulk load into an empty registry, inside the open transaction: the backend may
     /// drop the unique indexes on weapons and build them again, sorted, when they are next
     /// read or at `build_deferred_indexes`, which costs far less than keeping them up to date
-    /// row by row. Returns whether it did. While deferred, `insert_weapon` reports no clash;
-    /// a clash surfaces when the indexes are built, as `StoreError::DeferredClash`.
+    /// row by row. Returns whether it did. While deferred, `insert_weapon` (and, where the
+    /// backend sends persons in bulk too, `insert_person`) reports no clash; a clash surfaces
+    /// when the rows are sent or the indexes built, as `StoreError::DeferredClash`.
     fn defer_weapon_indexes(&mut self) -> Result<bool> {
         Ok(false)
     }

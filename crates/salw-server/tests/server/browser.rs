@@ -564,7 +564,7 @@ fn analyst_completes_a_module_s_assessment_and_downloads_the_gap_list() {
     b.click(&b.wait_for("#show"));
     b.wait_for_url("the assessment named", |u| u.contains("name=baseline"));
     // The first module opens: stockpile management, nine clauses, none assessed.
-    assert_eq!(b.find_all("#clauses fieldset.clause").len(), 9);
+    b.wait_for_count("#clauses fieldset.clause", 9);
     let status = |clause: &str, value: &str| {
         b.click(&b.wait_for(&format!(
             r#"input[name="status.{clause}"][value="{value}"]"#
@@ -766,11 +766,8 @@ fn registrar_records_twenty_weapons_at_a_collection_point_by_keyboard_alone() {
     }
     b.click(&b.wait_for("#destroy-batch"));
     b.wait_for_url("the certificate", |u| u.ends_with("/destruction/LL-D-1"));
-    assert_eq!(
-        b.find_all("#destroyed tr").len(),
-        5,
-        "four weapons and the header"
-    );
+    // Four weapons and the header.
+    b.wait_for_count("#destroyed tr", 5);
     b.goto(&server.url("/collection/LL-2026"));
     b.wait_for("#intake");
     assert!(b.find("#to-destroy").is_none(), "nothing left to destroy");

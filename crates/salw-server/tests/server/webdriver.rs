@@ -321,6 +321,15 @@ impl Browser {
         self.wait_until(&format!("an element {css}"), |b| b.find(css))
     }
 
+    /// Waits until `css` selects exactly `n` elements, and returns them. After a navigation the
+    /// address changes before the new page is parsed: counting at once may count too early.
+    pub fn wait_for_count(&self, css: &str, n: usize) -> Vec<Element> {
+        self.wait_until(&format!("{n} elements {css}"), |b| {
+            let found = b.find_all(css);
+            (found.len() == n).then_some(found)
+        })
+    }
+
     /// Waits for the element `css` selects to have text containing `expected`, and returns
     /// its text.
     pub fn wait_for_text(&self, css: &str, expected: &str) -> String {

@@ -1129,3 +1129,123 @@ fn a_copy_that_fails_in_the_background_is_the_loads_error_and_nothing_is_committ
         .get(0);
     assert_eq!(weapons, 0);
 }
+
+/// What a schema holds of indexes and constraints on the tables a bulk load drops them from,
+/// without the schema's name: the same in a copy as in its source.
+fn schema_shape(reg: &mut Registry<PgBackend>) -> Vec<String> {
+    reg.backend()
+        .client()
+        .query(
+            "SELECT 'index ' || replace(indexdef, current_schema() || '.', '')
+             FROM pg_indexes
+             WHERE schemaname = current_schema()
+               AND tablename IN ('events', 'weapons', 'journal', 'persons')
+             UNION ALL
+             SELECT 'constraint ' || conname || ' ' || pg_get_constraintdef(oid)
+             FROM pg_constraint
+             WHERE connamespace = current_schema()::regnamespace
+             ORDER BY 1",
+            &[],
+        )
+        .expect("shape")
+        .iter()
+        .map(|r| r.get(0))
+        .collect()
+}
+
+/// `salw migrate` into PostgreSQL: the journal, weapons, persons and events go with COPY and
+/// the indexes and keys dropped for it (the events' too, at the first event) are all back
+/// after the copy, as the migrations made them; the copy reads the same as its source.
+#[test]
+fn a_copy_into_an_empty_registry_builds_every_index_it_dropped_again() {
+    let (Some((mut source, _)), Some(target_url)) =
+        (registry("copy source"), fresh_test_database("copy target"))
+    else {
+        return;
+    };
+    let owner = Uuid::now_v7();
+    let w: Vec<Uuid> = (0..4).map(|_| Uuid::now_v7()).collect();
+    let mut rows = vec![person(
+        json!({"id": owner, "kind": "individual", "name": "A Owner", "sex": "male",
+        "roles": ["licensee"]}),
+    )];
+    rows.extend(
+        w.iter()
+            .enumerate()
+            .map(|(i, id)| weapon(*id, &format!("M-{i}"))),
+    );
+    write(&mut source, rows);
+    let (seizure, seized) = event_with(w[0], EventKind::Seized, "2024-03-01", |e| {
+        e.from_holder = Some(owner)
+    });
+    write(
+        &mut source,
+        vec![
+            event_with(w[1], EventKind::Transferred, "2024-01-01", |e| {
+                e.to_holder = Some(owner)
+            })
+            .1,
+            seized,
+            event(w[2], EventKind::Found, "2024-04-01"),
+        ],
+    );
+    // A correction: the seizure withdrawn.
+    write(
+        &mut source,
+        vec![
+            event_with(w[0], EventKind::Seized, "2024-03-02", |e| {
+                e.supersedes = Some(seizure);
+                e.reason = Some("the date was misread".into());
+                e.from_holder = Some(owner);
+            })
+            .1,
+        ],
+    );
+
+    let mut target = Registry::new(PgBackend::open(&target_url, true).expect("open"));
+    let shape = schema_shape(&mut target);
+    let report = salw_store::copy_registry(source.backend(), target.backend(), &mut |_, _| {})
+        .expect("copy");
+    assert_eq!(report.events, 4);
+    assert_eq!(
+        schema_shape(&mut target),
+        shape,
+        "what the load dropped is back"
+    );
+    assert!(
+        shape
+            .iter()
+            .any(|s| s.starts_with("index CREATE INDEX events_weapon")),
+        "{shape:?}"
+    );
+    assert!(target.verify().expect("verify").intact());
+    let recoveries = |reg: &mut Registry<PgBackend>| {
+        let mut found = Vec::new();
+        reg.backend()
+            .period_recoveries("2024-01-01", "2024-12-31", &mut |r| {
+                found.push(format!("{r:?}"));
+                Ok(())
+            })
+            .expect("recoveries");
+        // In no promised order.
+        found.sort();
+        found
+    };
+    let from_source = recoveries(&mut source);
+    assert_eq!(from_source.len(), 2, "the withdrawn seizure is left out");
+    assert_eq!(recoveries(&mut target), from_source);
+    for id in &w {
+        let events = |reg: &mut Registry<PgBackend>| {
+            let weapon = reg.backend().weapon(*id).expect("read").expect("weapon");
+            let events: Vec<_> = reg
+                .backend()
+                .events_of(*id)
+                .expect("events")
+                .into_iter()
+                .map(|e| (e.event, e.seq))
+                .collect();
+            (weapon.status, weapon.holder, events)
+        };
+        assert_eq!(events(&mut target), events(&mut source));
+    }
+}

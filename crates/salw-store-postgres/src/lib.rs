@@ -466,6 +466,11 @@ struct Deferred {
     /// Whether the events' indexes and primary key were dropped as well: at the first event
     /// the load sends with COPY (`salw migrate`, `defer_event_indexes`).
     events: bool,
+    /// Whether persons are sent with COPY too: only into a registry that had none, where a
+    /// clash can only be within the load. A person registered before and sent again (a
+    /// persons file imported again with the weapons) would fail the COPY and cost the whole
+    /// load its second, row-by-row pass; row by row it is found unchanged at once.
+    persons: bool,
     /// The ordinal of the next weapon loaded. The first is drawn from the ordinals' sequence
     /// when the load starts, the others counted here, in the order of the rows, and the
     /// sequence is set to the last one before the indexes are built: the write lock keeps
@@ -1000,7 +1005,9 @@ impl PgBackend {
     /// built once with the weapons'. Kept up to date row by row, the ten of them took most of
     /// a migration's time (2.8 s of 10.7 s for 140,306 events). The table is empty, as its
     /// rows refer to weapons, and already locked by the drop of its foreign key at the start of
-    /// the load: no lock is taken out of the order `defer_weapon_indexes` keeps.
+    /// the load: no lock is taken out of the order `defer_weapon_indexes` keeps. (A table with
+    /// a foreign key to events, which the schema has none of, would be locked here, after the
+    /// journal: lock it in `defer_weapon_indexes` before adding one.)
     fn defer_event_indexes(&mut self) -> Result<()> {
         let client = self.conn()?;
         // As for weapons: each row says whether it is a primary key, a foreign key (of another
@@ -1152,11 +1159,14 @@ impl Backend for PgBackend {
         if !self.in_transaction {
             return Ok(false);
         }
-        let empty: bool = self
+        let (empty, no_persons): (bool, bool) = self
             .conn()?
-            .query_one("SELECT NOT EXISTS (SELECT 1 FROM weapons)", &[])
+            .query_one(
+                "SELECT NOT EXISTS (SELECT 1 FROM weapons), NOT EXISTS (SELECT 1 FROM persons)",
+                &[],
+            )
             .map_err(db)
-            .and_then(|r| get(&r, 0))?;
+            .and_then(|r| Ok((get(&r, 0)?, get(&r, 1)?)))?;
         if !empty {
             return Ok(false);
         }
@@ -1230,6 +1240,7 @@ impl Backend for PgBackend {
             indexes: Vec::with_capacity(indexes.len()),
             foreign_keys: Vec::with_capacity(foreign_keys.len()),
             events: false,
+            persons: no_persons,
             next_ordinal: first_ordinal,
             sequence: get(&first, 0)?,
             first_ordinal,
@@ -1656,7 +1667,7 @@ impl Backend for PgBackend {
     }
 
     fn insert_person(&mut self, p: &Person, seq: i64) -> Result<Option<Clash>> {
-        if self.deferred.is_some() {
+        if self.deferred.as_ref().is_some_and(|d| d.persons) {
             // The persons' unique indexes stay: a clash fails the COPY, and the import's
             // row-by-row pass names it (`clash_copy_error`).
             self.pending.persons.person(p, seq)?;

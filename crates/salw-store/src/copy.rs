@@ -103,7 +103,15 @@ pub fn copy_registry<S: Store + ?Sized, T: Store + ?Sized>(
     to.begin()?;
     let copied = ensure_empty(to).and_then(|()| {
         from.begin()?;
-        let copied = copy_all(from, to, progress);
+        // A clash the target found only when building its deferred indexes: no second pass
+        // here (a registry's own records never clash), so it is said of the source.
+        let copied = copy_all(from, to, progress).map_err(|e| match e {
+            StoreError::DeferredClash => corrupt(
+                "two of its records share an id, an identity key or a reference, which a registry never holds (it was changed outside salw)"
+                    .into(),
+            ),
+            e => e,
+        });
         // Only read: nothing to keep.
         let _ = from.rollback();
         copied

@@ -83,6 +83,11 @@ enum Source<R: Read> {
         reader: csv::Reader<R>,
         header: Vec<String>,
         header_checked: bool,
+        /// Added to the csv crate's line numbers: 1 in a file whose lines end in CR LF (as
+        /// Excel writes them), where the crate counts each record's line before it has read
+        /// the LF of the line before (BurntSushi/rust-csv#395), so every row was named one
+        /// line too early.
+        line_offset: u64,
     },
     Jsonl {
         reader: BufReader<R>,
@@ -115,6 +120,7 @@ impl<R: Read> Rows<R> {
                     .from_reader(input),
                 header: Vec::new(),
                 header_checked: false,
+                line_offset: 0,
             },
             Format::Jsonl => Source::Jsonl {
                 reader: BufReader::new(input),
@@ -152,12 +158,17 @@ impl<R: Read> Rows<R> {
             reader,
             header,
             header_checked,
+            line_offset,
         } = &mut self.source
         else {
             return;
         };
         *header_checked = true;
-        match reader.headers() {
+        let read = reader.headers().cloned();
+        // Past a header line ended by LF the reader stands on line 2; by CR LF, still on
+        // line 1, the LF unread.
+        *line_offset = u64::from(reader.position().line() == 1);
+        match read {
             Ok(h) => {
                 *header = h
                     .iter()
@@ -242,17 +253,26 @@ impl<R: Read> Rows<R> {
         &mut self,
         record: &mut csv::StringRecord,
     ) -> Option<Result<Staged, RowError>> {
-        let Source::Csv { reader, header, .. } = &mut self.source else {
+        let Source::Csv {
+            reader,
+            header,
+            line_offset,
+            ..
+        } = &mut self.source
+        else {
             return None;
         };
         let result = reader.read_record(record);
         self.bytes
             .store(reader.position().byte(), Ordering::Relaxed);
-        let line = record.position().map(|p| p.line()).unwrap_or(0);
+        let line = record.position().map(|p| p.line()).unwrap_or(0) + *line_offset;
         match result {
             Ok(false) => None,
             Err(e) => {
-                let line = e.position().map(|p| p.line()).unwrap_or(line);
+                let line = e
+                    .position()
+                    .map(|p| p.line() + *line_offset)
+                    .unwrap_or(line);
                 // A malformed CSV cannot be resynchronised reliably: report and stop.
                 self.done = true;
                 let reason = match e.kind() {
@@ -731,5 +751,35 @@ mod nul_tests {
         object.insert("model".into(), Value::String("M\0".into()));
         let e = to_record(RecordKind::Weapon, object, "", 0).expect_err("refused");
         assert_eq!(e.field, "model");
+    }
+}
+
+#[cfg(test)]
+mod line_tests {
+    use super::*;
+
+    /// The line each row is named by, as a text editor numbers them.
+    fn lines(text: &str) -> Vec<(u64, bool)> {
+        Rows::new(text.as_bytes(), Format::Csv, "f", Some(RecordKind::Weapon))
+            .map(|row| match row {
+                Ok(staged) => (staged.line, true),
+                Err(e) => (e.line, false),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn rows_are_named_by_their_line_whether_lines_end_in_lf_or_cr_lf() {
+        // The third row holds a note over two lines; the last has a cell too many, which
+        // ends the file's reading.
+        let lf = "category,manufacturer,country,serial,notes\n\
+                  rifle,FN,BE,A1,\n\
+                  rifle,FN,BE,A2,\n\
+                  rifle,FN,BE,A3,\"two\nlines\"\n\
+                  rifle,FN,BE,A4,\n\
+                  rifle,FN,BE,A5,,extra\n";
+        let expected = vec![(2, true), (3, true), (4, true), (6, true), (7, false)];
+        assert_eq!(lines(lf), expected);
+        assert_eq!(lines(&lf.replace('\n', "\r\n")), expected);
     }
 }

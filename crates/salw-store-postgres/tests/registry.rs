@@ -10,7 +10,7 @@ use salw_core::event::{EventKind, SeizureBasis, TraceOutcome};
 use salw_core::lifecycle::WeaponStatus;
 use salw_store::backend::WeaponFilter;
 use salw_store::{
-    Backend, EventDraft, Record, RecordRef, Registry, RowError, Staged, WriteContext,
+    Backend, EventDraft, Record, RecordRef, Registry, RowError, Staged, StoreError, WriteContext,
 };
 use salw_store_postgres::{PgBackend, fresh_test_database};
 use serde_json::json;
@@ -1212,4 +1212,86 @@ fn a_copy_into_an_empty_registry_builds_every_index_it_dropped_again() {
         };
         assert_eq!(events(&mut target), events(&mut source));
     }
+}
+
+/// A source holding two weapons with one identity key (an entry appended behind the program's
+/// back, chained as the program would): the target, which deferred its indexes for the copy,
+/// finds the clash only when it builds them, and `salw migrate` says so of the source, in
+/// words, instead of asking for the row-by-row pass a bulk import makes then. Nothing is
+/// written.
+#[test]
+fn a_source_holding_two_weapons_with_one_identity_key_is_refused_when_the_indexes_are_built() {
+    let (Some((mut source, _)), Some(target_url)) =
+        (registry("twin source"), fresh_test_database("twin target"))
+    else {
+        return;
+    };
+    let w = Uuid::now_v7();
+    write(
+        &mut source,
+        vec![weapon(w, "TW-1"), weapon(Uuid::now_v7(), "TW-2")],
+    );
+    let mut entries = Vec::new();
+    source
+        .backend()
+        .scan_journal(&mut |e| {
+            entries.push(e);
+            Ok(())
+        })
+        .expect("journal");
+    let registered = entries
+        .iter()
+        .find(|e| e.subject == format!("weapon:{w}"))
+        .expect("the weapon's entry");
+    let mut payload: serde_json::Value =
+        serde_json::from_str(&registered.payload).expect("payload");
+    let twin = Uuid::now_v7();
+    payload["id"] = json!(twin);
+    let last = entries.last().expect("entries");
+    let mut forged = salw_store::JournalEntry {
+        seq: last.seq + 1,
+        id: Uuid::now_v7(),
+        subject: format!("weapon:{twin}"),
+        payload: payload.to_string(),
+        hash: [0; 32],
+        ..registered.clone()
+    };
+    forged.hash = forged.chain_hash(&last.hash);
+    source
+        .backend()
+        .client()
+        .execute(
+            "INSERT INTO journal (seq, id, kind, subject, occurred_at, recorded_at, recorded_by,
+                                  source, payload, hash)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+            &[
+                &forged.seq,
+                &forged.id,
+                &forged.kind,
+                &forged.subject,
+                &forged.occurred_at,
+                &forged.recorded_at,
+                &forged.recorded_by,
+                &forged.source,
+                &forged.payload,
+                &forged.hash.as_slice(),
+            ],
+        )
+        .expect("forge");
+
+    let mut target = Registry::new(PgBackend::open(&target_url, true).expect("open"));
+    let shape = schema_shape(&mut target);
+    match salw_store::copy_registry(source.backend(), target.backend(), &mut |_, _| {}) {
+        Err(StoreError::Corrupt(why)) => assert!(
+            why.contains("two of its records share an id, an identity key or a reference"),
+            "{why}"
+        ),
+        other => panic!("expected the source to be named corrupt, got {other:?}"),
+    }
+    assert_eq!(target.backend().journal_head().expect("head"), None);
+    assert_eq!(
+        schema_shape(&mut target),
+        shape,
+        "the rollback put back what the load dropped"
+    );
 }

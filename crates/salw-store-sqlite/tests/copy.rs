@@ -774,3 +774,73 @@ fn a_source_whose_journal_was_changed_is_not_copied() {
     }
     assert_eq!(target.journal_head().expect("head"), None);
 }
+
+/// A source that holds two weapons with one identity key (an entry added behind the program's
+/// back, with its chain hash recomputed): the copy names the entry and what clashes, in words,
+/// and writes nothing. (PostgreSQL finds it later, when it builds the indexes it deferred:
+/// salw-store-postgres's tests.)
+#[test]
+fn a_source_holding_two_weapons_with_one_identity_key_is_named_and_nothing_is_copied() {
+    let mut src = rich();
+    let forged = forge_a_twin(&mut src);
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut target = fresh(&dir, "f.db");
+    let empty = dump(&target);
+    match copy(src.reg.backend(), &mut target) {
+        Err(StoreError::Corrupt(why)) => assert!(
+            why.contains(&format!(
+                "(entry {}) clashes with another on its identity key",
+                forged
+            )),
+            "{why}"
+        ),
+        other => panic!("expected the source to be named corrupt, got {other:?}"),
+    }
+    assert_same(&dump(&target), &empty);
+}
+
+/// Appends to the source's journal a second registration of its first weapon under a new id,
+/// chained as the program would; returns the entry's sequence number.
+fn forge_a_twin(src: &mut Rich) -> i64 {
+    let entries = journal(src.reg.backend());
+    let registered = entries
+        .iter()
+        .find(|e| e.kind == salw_store::journal::kind::WEAPON_REGISTERED)
+        .expect("a weapon's entry");
+    let mut payload: serde_json::Value =
+        serde_json::from_str(&registered.payload).expect("payload");
+    let twin = Uuid::now_v7();
+    payload["id"] = json!(twin);
+    let last = entries.last().expect("entries");
+    let mut forged = salw_store::JournalEntry {
+        seq: last.seq + 1,
+        id: Uuid::now_v7(),
+        subject: format!("weapon:{twin}"),
+        payload: payload.to_string(),
+        hash: [0; 32],
+        ..registered.clone()
+    };
+    forged.hash = forged.chain_hash(&last.hash);
+    src.reg
+        .backend()
+        .connection()
+        .execute(
+            "INSERT INTO journal (seq, id, kind, subject, occurred_at, recorded_at, recorded_by,
+                                  source, payload, hash)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+            rusqlite::params![
+                forged.seq,
+                forged.id.to_string(),
+                forged.kind,
+                forged.subject,
+                forged.occurred_at,
+                forged.recorded_at,
+                forged.recorded_by,
+                forged.source,
+                forged.payload,
+                forged.hash.to_vec(),
+            ],
+        )
+        .expect("forge");
+    forged.seq
+}

@@ -133,6 +133,17 @@ pub enum Clash {
     Reference,
 }
 
+impl std::fmt::Display for Clash {
+    /// As a message names it: "clashes with another on its identity key".
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Clash::Id => "id",
+            Clash::IdentityKey => "identity key",
+            Clash::Reference => "reference",
+        })
+    }
+}
+
 /// Filters for listing weapons.
 #[derive(Debug, Clone, Default)]
 pub struct WeaponFilter {

@@ -315,7 +315,7 @@ fn project<T: Store + ?Sized>(
             let state = WeaponState::initial(&weapon);
             if let Some(clash) = to.insert_weapon(&weapon, key.as_deref(), &state, seq)? {
                 return Err(corrupt(format!(
-                    "weapon {} (entry {seq}) clashes with another on its {clash:?}",
+                    "weapon {} (entry {seq}) clashes with another on its {clash}",
                     weapon.id
                 )));
             }
@@ -326,7 +326,7 @@ fn project<T: Store + ?Sized>(
             let person: Person = serde_json::from_str(&entry.payload).map_err(decode_error)?;
             if let Some(clash) = to.insert_person(&person, seq)? {
                 return Err(corrupt(format!(
-                    "person {} (entry {seq}) clashes with another on its {clash:?}",
+                    "person {} (entry {seq}) clashes with another on its {clash}",
                     person.id
                 )));
             }

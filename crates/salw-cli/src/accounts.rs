@@ -162,7 +162,7 @@ pub fn serve(cli: &Cli, args: &ServeArgs) -> Result<ExitCode> {
         .try_init();
     tracing::info!("configuration: {config:?}");
     let db = match (&cli.db, &config.db, args.demo) {
-        (Some(db), _, _) | (None, Some(db), _) => Location::from_path(db),
+        (Some(db), _, _) | (None, Some(db), _) => Location::from_path(db)?,
         (None, None, true) => Location::File(PathBuf::from("salw-demo.db")),
         (None, None, false) => bail!(
             "no registry given: use --db FILE, `db = …` in the configuration, or `serve --demo`"

@@ -724,7 +724,7 @@ fn demo(
         .db
         .clone()
         .unwrap_or_else(|| PathBuf::from("salw-demo.db"));
-    let db = Location::from_path(&db);
+    let db = Location::from_path(&db)?;
     let key_file = node::key_path(cli, &db)?;
     let mut reg = salw_store::Registry::new(db.open(true)?);
     let fresh = reg.node()?.is_none();

@@ -16,8 +16,8 @@ use crate::args::Cli;
 use crate::node;
 
 pub fn migrate(cli: &Cli, from: &str, to: &str, json: bool) -> Result<ExitCode> {
-    let source = Location::parse(from);
-    let target = Location::parse(to);
+    let source = Location::parse(from).context("--from")?;
+    let target = Location::parse(to).context("--to")?;
     if source == target {
         bail!("--from and --to name the same registry ({source})");
     }

@@ -18,11 +18,12 @@ pub type Reg = Registry<AnyBackend>;
 
 /// Where the registry is: `--db` (or SALW_DATABASE), a file or a `postgres://` URL.
 pub fn location(cli: &Cli) -> Result<Location> {
-    cli.db.as_deref().map(Location::from_path).ok_or_else(|| {
+    let db = cli.db.as_deref().ok_or_else(|| {
         anyhow!(
             "no registry given: use --db FILE or --db postgres://USER@HOST/DB (or set SALW_DATABASE); `salw demo` builds one to try"
         )
-    })
+    })?;
+    Ok(Location::from_path(db)?)
 }
 
 /// The node's key file: `--key-file`, or beside a registry file (its path with `.key`). A

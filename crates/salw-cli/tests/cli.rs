@@ -174,6 +174,7 @@ impl Node {
 
     fn journal_len(&self) -> i64 {
         let mut backend = salw_store_any::Location::from_path(&self.db)
+            .expect("location")
             .open(false)
             .expect("open");
         salw_store::Backend::journal_head(&mut backend)
@@ -1158,6 +1159,59 @@ fn usage_errors_exit_2_and_missing_registry_exits_1() {
         .expect("runs");
     assert_eq!(out.status.code(), Some(1));
     assert!(stderr(&out).contains("--db"), "{}", stderr(&out));
+}
+
+#[test]
+fn a_registry_named_in_a_form_salw_does_not_open_is_refused_saying_what_it_opens() {
+    let dir = tempfile::tempdir().expect("dir");
+    for (db, scheme) in [
+        ("mysql://bob:secret@db.example/registry", "mysql://"),
+        ("sqlite://registry.db", "sqlite://"),
+    ] {
+        for args in [&["init"][..], &["verify"]] {
+            let out = Command::new(salw_bin())
+                .current_dir(dir.path())
+                .args(["--db", db])
+                .args(args)
+                .env_remove("SALW_DATABASE")
+                .output()
+                .expect("runs");
+            let err = stderr(&out);
+            assert_eq!(out.status.code(), Some(1), "{err}");
+            assert!(
+                err.contains(&format!("is a {scheme} URL"))
+                    && err.contains("a SQLite file (a path) or a PostgreSQL database"),
+                "{err}"
+            );
+            assert!(
+                !err.contains("secret"),
+                "the password is never shown: {err}"
+            );
+        }
+    }
+    let made: Vec<_> = std::fs::read_dir(dir.path()).expect("dir").collect();
+    assert!(made.is_empty(), "no file was made of the URL: {made:?}");
+
+    // A PostgreSQL URL whose search_path names no schema that exists.
+    let Some(url) = salw_store_any::fresh_test_database("cli-schema") else {
+        return;
+    };
+    let gone = url.replace("csearch_path%3Dt_", "csearch_path%3Dgone_t_");
+    assert_ne!(gone, url);
+    for args in [&["init"][..], &["verify"]] {
+        let out = Command::new(salw_bin())
+            .args(["--db", &gone, "--key-file"])
+            .arg(dir.path().join("node.key"))
+            .args(args)
+            .output()
+            .expect("runs");
+        let err = stderr(&out);
+        assert_eq!(out.status.code(), Some(1), "{err}");
+        assert!(
+            err.contains("names no schema that exists; create one (CREATE SCHEMA"),
+            "{err}"
+        );
+    }
 }
 
 #[test]
@@ -4183,6 +4237,7 @@ fn eight_processes_writing_at_once_keep_one_verifiable_journal() {
     assert_eq!(verify["signed_head_seq"], verify["head_seq"]);
     // Each import's 40 entries are one run of the journal.
     let mut backend = salw_store_any::Location::from_path(&node.db)
+        .expect("location")
         .open(false)
         .expect("open");
     let mut writers = Vec::new();

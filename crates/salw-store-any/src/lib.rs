@@ -15,6 +15,16 @@ use salw_store_sqlite::SqliteBackend;
 
 pub use salw_store_postgres::{fresh_test_database, is_postgres_url, redact};
 
+/// The scheme of a path written as a URL (`mysql://…`, `sqlite://…`): a registry given in a
+/// form salw does not open, which would otherwise be taken for a file name.
+fn url_scheme(text: &str) -> Option<&str> {
+    let (scheme, _) = text.split_once("://")?;
+    let mut chars = scheme.chars();
+    let first = chars.next()?;
+    (first.is_ascii_alphabetic() && chars.all(|c| c.is_ascii_alphanumeric() || "+.-".contains(c)))
+        .then_some(scheme)
+}
+
 /// Where a registry is.
 #[derive(Clone, PartialEq, Eq)]
 pub enum Location {
@@ -24,18 +34,26 @@ pub enum Location {
 }
 
 impl Location {
-    pub fn parse(text: &str) -> Location {
+    /// A `postgres://` or `postgresql://` URL, or a file's path. Refused: a URL of another
+    /// kind (`mysql://…`, `sqlite://…`), which would otherwise be taken for a file's name (and
+    /// its key file made beside it, the URL's password in the name).
+    pub fn parse(text: &str) -> Result<Location> {
         if is_postgres_url(text) {
-            Location::Postgres(text.to_owned())
-        } else {
-            Location::File(PathBuf::from(text))
+            return Ok(Location::Postgres(text.to_owned()));
         }
+        if let Some(scheme) = url_scheme(text) {
+            return Err(StoreError::Invalid(format!(
+                "'{}' is a {scheme}:// URL: a registry is a SQLite file (a path) or a PostgreSQL database (postgres://USER@HOST/DB)",
+                redact(text)
+            )));
+        }
+        Ok(Location::File(PathBuf::from(text)))
     }
 
-    pub fn from_path(path: &Path) -> Location {
+    pub fn from_path(path: &Path) -> Result<Location> {
         match path.to_str() {
             Some(text) => Location::parse(text),
-            None => Location::File(path.to_owned()),
+            None => Ok(Location::File(path.to_owned())),
         }
     }
 
@@ -188,28 +206,51 @@ mod tests {
     #[test]
     fn a_location_is_a_file_unless_it_is_a_postgres_url_and_never_shows_its_password() {
         assert_eq!(
-            Location::parse("registry.db"),
+            Location::parse("registry.db").expect("location"),
             Location::File(PathBuf::from("registry.db"))
         );
-        let db = Location::parse("postgresql://salw:s3cret@db.example:5433/salw?options=x");
+        let db = Location::parse("postgresql://salw:s3cret@db.example:5433/salw?options=x")
+            .expect("location");
         assert!(!db.is_file());
         let shown = db.to_string();
         assert!(!shown.contains("s3cret"), "{shown}");
         assert!(shown.contains("salw:***@db.example:5433/salw"), "{shown}");
         assert!(!format!("{db:?}").contains("s3cret"));
+        // Another kind of URL is not a file's name.
+        for url in [
+            "mysql://salw:s3cret@db/salw",
+            "sqlite://registry.db",
+            "file:///srv/r.db",
+        ] {
+            match Location::parse(url) {
+                Err(StoreError::Invalid(why)) => {
+                    assert!(why.contains("URL: a registry is a SQLite file"), "{why}");
+                    assert!(!why.contains("s3cret"), "{why}");
+                }
+                other => panic!("{url}: {other:?}"),
+            }
+        }
+        // A path with "://" after something that is not a scheme is still a path.
+        assert!(Location::parse("./a://b.db").expect("a path").is_file());
     }
 
     #[test]
     fn each_database_gets_its_own_search_index_beside_the_key() {
         let key = Path::new("/etc/salw/node.key");
-        let file = Location::parse("/srv/registry.db");
+        let file = Location::parse("/srv/registry.db").expect("location");
         assert_eq!(
             file.index_dir(key),
             PathBuf::from("/srv/registry.db.search")
         );
-        let one = Location::parse("postgres://salw:a@db/salw").index_dir(key);
-        let same_other_password = Location::parse("postgres://salw:b@db/salw").index_dir(key);
-        let another = Location::parse("postgres://salw:a@db/salw_restored").index_dir(key);
+        let one = Location::parse("postgres://salw:a@db/salw")
+            .expect("location")
+            .index_dir(key);
+        let same_other_password = Location::parse("postgres://salw:b@db/salw")
+            .expect("location")
+            .index_dir(key);
+        let another = Location::parse("postgres://salw:a@db/salw_restored")
+            .expect("location")
+            .index_dir(key);
         assert_eq!(one, same_other_password);
         assert_ne!(one, another);
         assert_eq!(one.parent(), Some(Path::new("/etc/salw")));

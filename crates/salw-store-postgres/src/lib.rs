@@ -634,6 +634,22 @@ impl PgBackend {
     /// migrations. With `create` false, a database without a registry schema is refused.
     pub fn open(url: &str, create: bool) -> Result<Self> {
         let mut client = connect(url)?;
+        // With a search_path that names no schema that exists, every table would be refused
+        // with "no schema has been selected to create in".
+        let schema: Option<String> = client
+            .query_one("SELECT current_schema()", &[])
+            .map_err(db)
+            .and_then(|r| get(&r, 0))?;
+        if schema.is_none() {
+            let path: String = client
+                .query_one("SHOW search_path", &[])
+                .map_err(db)
+                .and_then(|r| get(&r, 0))?;
+            return Err(StoreError::Invalid(format!(
+                "no schema to keep the registry in at {}: its search_path ({path}) names no schema that exists; create one (CREATE SCHEMA …) or name an existing one",
+                redact(url)
+            )));
+        }
         if !create && !migrations::has_schema(&mut client)? {
             return Err(StoreError::Invalid(format!(
                 "no registry in {}; create one with `salw --db {} init`",

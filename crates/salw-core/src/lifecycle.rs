@@ -227,6 +227,12 @@ pub fn step(
             next.ever_recovered_illicit = true;
         }
         Seized | Found | Surrendered => {
+            // Twice in State custody would count one weapon twice among the recovered arms
+            // (SDG 16.4.2) and the campaign's intake: it must leave custody first.
+            refuse(
+                &[S::Seized, S::Found, S::Surrendered],
+                "it is already in State custody; a weapon released from custody (a transfer) can be seized, found or surrendered again",
+            )?;
             enter(match event.kind {
                 Seized => S::Seized,
                 Found => S::Found,

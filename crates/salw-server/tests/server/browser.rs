@@ -698,9 +698,10 @@ fn registrar_records_twenty_weapons_at_a_collection_point_by_keyboard_alone() {
     assert_eq!(b.focused_id(), "category");
     b.screenshot("1-empty");
     for n in 1..=20 {
-        // Fields: category (kept: the first, revolver), maker (kept after the first weapon),
-        // model, serial, calibre, country, name; Enter in the name field records the weapon.
-        let maker = if n == 1 { "Taurus" } else { "" };
+        // Fields: category (chosen by typing its first letters, then kept), maker (kept
+        // after the first weapon), model, serial, calibre, country, name; Enter in the name
+        // field records the weapon.
+        let (category, maker) = if n == 1 { ("rev", "Taurus") } else { ("", "") };
         let (serial, country) = if n % 5 == 0 {
             (String::new(), "") // a worn-off serial: not adequately marked
         } else {
@@ -708,7 +709,7 @@ fn registrar_records_twenty_weapons_at_a_collection_point_by_keyboard_alone() {
         };
         let person = if n % 4 == 0 { "Grace Banda" } else { "" };
         b.keyboard(&format!(
-            "\t{maker}\tRT85\t{serial}\t.38 Special\t{country}\t{person}\n"
+            "{category}\t{maker}\tRT85\t{serial}\t.38 Special\t{country}\t{person}\n"
         ));
         b.wait_for_text("#intake-count", &n.to_string());
         assert_eq!(

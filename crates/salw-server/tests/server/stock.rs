@@ -403,6 +403,21 @@ pub(crate) fn an_intake_is_all_or_none_and_a_destruction_refuses_held_or_traced_
     let events = w["timeline"].to_string();
     assert!(events.contains("surrendered") && events.contains(&c), "{w}");
     assert!(events.contains("\"amnesty\":true"), "{w}");
+    // The same weapon handed in again (typed twice at the table): refused, the campaign's
+    // intake still one weapon.
+    let (code, e) = server.json(
+        "POST",
+        &format!("/api/v1/campaigns/{c}/intake"),
+        Role::Registrar,
+        &json!({"occurred_on": today(), "weapons": [
+            {"category": "revolver", "manufacturer": "Taurus", "country": "BR", "model": "RT85",
+             "calibre": ".38 Special", "serial": "IN-1"}]}),
+    );
+    assert_eq!(code, 422, "{e}");
+    assert_eq!(e["error"]["errors"][0]["line"], 1, "{e}");
+    assert!(e.to_string().contains("already in State custody"), "{e}");
+    let (_, r) = server.get_json(&format!("/api/v1/campaigns/{c}"), Role::Registrar);
+    assert_eq!(r["intake"].as_array().map(Vec::len), Some(2), "{r}");
 
     // Held as evidence, then under a trace: the batch is refused, nothing destroyed.
     let (code, e) = server.json(

@@ -549,7 +549,18 @@ impl ImportReader {
 }
 
 fn import(cli: &Cli, files: &[PathBuf], kind: Option<KindArg>, json: bool) -> Result<ExitCode> {
-    let files = expand(files)?;
+    let mut files = expand(files)?;
+    if kind.is_none() {
+        // Records refer to records read before them: persons first, then weapons, then files
+        // whose name does not say, then events, whatever order the shell's `*` gave them in
+        // (events.csv comes first alphabetically). Stable: files of one kind keep their order.
+        files.sort_by_key(|path| match salw_io::read_file_kind(path) {
+            Some(RecordKind::Person) => 0,
+            Some(RecordKind::Weapon) => 1,
+            None => 2,
+            Some(RecordKind::Event) => 3,
+        });
+    }
     let mut reg = node::open(cli, true)?;
     let source = format!(
         "import:{}",

@@ -823,7 +823,22 @@ R-3,shotgun,,,,,12 gauge,,true,destroy
         "events.csv",
         "weapon,kind,occurred_on,seizure_basis,country\nR-1,imported,2011-03-01,,AT\nR-1,seized,2020-05-01,criminal_offence,\nR-3,found,2021-01-01,,\n",
     );
-    let first = node.json(&["import", s(&weapons), s(&events), "--json"]);
+    // Two holders no one has registered: each is named unknown, and not also "the same".
+    let transfers = node.write(
+        "events-transfers.csv",
+        "weapon,kind,occurred_on,from_holder,to_holder\nR-2,transferred,2019-03-01,NOBODY-1,NOBODY-2\n",
+    );
+    let err = stderr(&node.run(&["import", s(&weapons), s(&transfers)]));
+    assert!(
+        err.contains("from_holder: no person or organisation has the id or reference 'NOBODY-1'")
+            && err.contains(
+                "to_holder: no person or organisation has the id or reference 'NOBODY-2'"
+            )
+            && !err.contains("the same as from_holder"),
+        "{err}"
+    );
+    // Named events first (as `import data/*` lists them): read after the weapons all the same.
+    let first = node.json(&["import", s(&events), s(&weapons), "--json"]);
     assert_eq!(first["weapons_added"], 3);
     assert_eq!(first["events_added"], 3);
     let len = node.journal_len();

@@ -674,8 +674,10 @@ impl<B: Backend> Registry<B> {
                             field,
                             format!("no person or organisation has the id or reference '{r}'"),
                         );
-                        // A stand-in, so that the rules below do not also call the holder missing.
-                        *slot = Some(Uuid::nil());
+                        // A stand-in, so that the rules below do not also call the holder
+                        // missing; the two differ, so that two holders both unknown are not
+                        // also called the same.
+                        *slot = Some(Uuid::from_u128(u128::from(field == "to_holder")));
                         unresolved = true;
                     }
                 }

@@ -225,7 +225,7 @@ pub fn count(cli: &Cli, command: &CountCommand) -> Result<ExitCode> {
                     );
                     if !p.independent() {
                         println!(
-                            "note: the counter is the custodian (DOMAIN.md §9 asks for someone independent)"
+                            "note: the counter is the custodian (ISACS 05.20 asks for someone independent)"
                         );
                     }
                     Ok(ExitCode::SUCCESS)

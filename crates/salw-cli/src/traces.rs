@@ -153,7 +153,7 @@ pub fn run(cli: &Cli, command: &TraceCommand) -> Result<ExitCode> {
                     }
                 }
                 Err(CreateError::Incomplete(missing)) => {
-                    eprintln!("the trace request is incomplete (DOMAIN.md §6); nothing was saved:");
+                    eprintln!("the trace request is incomplete (ITI para 17); nothing was saved:");
                     for (f, reason) in &missing {
                         eprintln!("  {f}: {reason}");
                     }

@@ -353,7 +353,7 @@ impl LifecycleEvent {
             Seized => require(
                 "seizure_basis",
                 self.seizure_basis.is_some(),
-                "the legal basis of the seizure, criminal_offence or administrative_violation (DOMAIN.md §5, §7)",
+                "the legal basis of the seizure, criminal_offence or administrative_violation (SDG 16.4.2 counts only the first)",
             ),
             Exported => require(
                 "country",

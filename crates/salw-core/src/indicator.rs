@@ -57,20 +57,20 @@ pub struct Item {
 /// Why an item is outside the indicator, when it is.
 pub fn excluded(item: &Item) -> Option<&'static str> {
     match item.kind {
-        ItemKind::Part => return Some("parts are out of scope (DOMAIN.md §7)"),
-        ItemKind::Ammunition => return Some("ammunition is out of scope (DOMAIN.md §7)"),
+        ItemKind::Part => return Some("parts are out of scope (SDG 16.4.2 metadata)"),
+        ItemKind::Ammunition => return Some("ammunition is out of scope (SDG 16.4.2 metadata)"),
         ItemKind::Weapon => {}
     }
     if item.antique {
-        return Some("antiques are out of scope (DOMAIN.md §7)");
+        return Some("antiques are out of scope (SDG 16.4.2 metadata)");
     }
     if item.category.to_lowercase().contains("mortar")
         && item.calibre_mm.is_some_and(|c| c >= 100.0)
     {
-        return Some("mortars of 100 mm or more are out of scope (DOMAIN.md §7)");
+        return Some("mortars of 100 mm or more are out of scope (SDG 16.4.2 metadata)");
     }
     if item.route == Route::Seized && !item.criminal {
-        return Some("an administrative seizure does not count (DOMAIN.md §7)");
+        return Some("an administrative seizure does not count (SDG 16.4.2 metadata)");
     }
     None
 }
@@ -285,7 +285,7 @@ pub fn compute<'a>(items: impl IntoIterator<Item = &'a Item>, profile: Profile) 
     }
 }
 
-/// Several periods or countries together: sums, then the ratio (DOMAIN.md §7), with the mean
+/// Several periods or countries together: sums, then the ratio (SDG 16.4.2 metadata), with the mean
 /// of the parts' percentages beside it (parts without a value are left out of the mean).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Pooled {

@@ -242,7 +242,7 @@ pub fn step(
         }
         Traced => {
             if !state.ever_recovered_illicit {
-                return Err("tracing concerns a seized, found, surrendered or recovered weapon; this one has no such event (DOMAIN.md §6)".into());
+                return Err("tracing concerns a seized, found, surrendered or recovered weapon; this one has no such event (ITI para 5)".into());
             }
             next.tracing = event.trace_outcome;
         }

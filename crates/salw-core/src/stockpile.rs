@@ -375,7 +375,7 @@ pub fn discrepancy_step(
         }
         if stage == S::Open {
             return Err(
-                "action: investigate the discrepancy before closing it (DOMAIN.md §9)".into(),
+                "action: investigate the discrepancy before closing it (ISACS 05.20)".into(),
             );
         }
         Ok(r)

@@ -1,4 +1,4 @@
-//! The bodies of the trace messages (DOMAIN.md §6): what each kind must carry, checked when
+//! The bodies of the trace messages (ITI para 17): what each kind must carry, checked when
 //! an envelope is read, so that a node never stores a trace message it cannot act on.
 //!
 //! - `trace-request`: `reference` (the requester's case reference), `priority` (`routine` or
@@ -94,7 +94,7 @@ pub fn check_body(kind: Kind, body: &Map<String, Value>) -> Result<(), Rejection
             if !body.get("request").is_some_and(Value::is_object) {
                 return Err(malformed(
                     "body.request",
-                    "must be an object: the recovery, marks and weapon (DOMAIN.md §6)",
+                    "must be an object: the recovery, marks and weapon (ITI para 17)",
                 ));
             }
         }

@@ -664,7 +664,7 @@ pub const ENDPOINTS: &[Endpoint] = &[
             "POST",
             "/api/v1/traces",
             May(Trace),
-            "Drafts a trace request from a weapon's recovery record; refused with each missing item of DOMAIN.md §6 named (docs/tracing.md)",
+            "Drafts a trace request from a weapon's recovery record; refused with each missing item ITI para 17 asks for named (docs/tracing.md)",
         )
     },
     Endpoint {

@@ -429,12 +429,25 @@ pub fn download(name: &str, format: &str, bytes: Vec<u8>) -> axum::response::Res
     } else {
         format!("attachment; filename=\"{name}.{format}\"")
     };
-    (
+    let mut response = (
         [
             (header::CONTENT_TYPE, media.to_owned()),
             (header::CONTENT_DISPOSITION, disposition),
         ],
         bytes,
     )
-        .into_response()
+        .into_response();
+    if format == "html" {
+        // A document to print: its styles are inline (it is also saved and opened as a file),
+        // which the pages' policy forbids. Nothing else may load or run in it.
+        response.headers_mut().insert(
+            header::CONTENT_SECURITY_POLICY,
+            header::HeaderValue::from_static(REPORT_POLICY),
+        );
+    }
+    response
 }
+
+/// The content security policy of a report shown in the browser: its inline styles, nothing
+/// else (no script, no other source, no form, no framing).
+pub const REPORT_POLICY: &str = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'none'; form-action 'none'; base-uri 'none'";

@@ -1163,7 +1163,9 @@ pub fn destroy<B: StockBackend>(
     for (i, w) in batch.weapons.iter().enumerate() {
         let field = format!("weapons[{i}]");
         if reg.backend().weapon(*w)?.is_none() {
-            problems.push(format!("{field}: {w} is not registered (only recorded weapons are destroyed, DOMAIN.md §10)"));
+            problems.push(format!(
+                "{field}: {w} is not registered (only marked and recorded weapons are destroyed)"
+            ));
             continue;
         }
         let facts = destruction_facts(reg.backend(), *w)?;

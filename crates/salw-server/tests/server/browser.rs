@@ -455,6 +455,16 @@ fn analyst_completes_the_poa_report_downloads_it_and_finds_the_answers_carried_i
     b.click(&b.wait_for(r#"#downloads a[href^="/reports/poa.html"]"#));
     b.wait_for_url("the printable report", |u| u.contains("/reports/poa.html"));
     assert!(b.source().contains("yes: the national commission"));
+    // Laid out as a document, with its own styles (the pages' policy forbids inline ones).
+    let body = b.wait_for("body");
+    assert_ne!(
+        b.css_value(&body, "max-width"),
+        "none",
+        "the report's styles apply"
+    );
+    let cell = b.wait_for("td");
+    assert_eq!(b.css_value(&cell, "border-top-style"), "solid");
+    b.screenshot("2b-printable");
     // The next period's draft carries them over, to confirm.
     b.goto(&format!(
         "{}/reports?period={}-{}",

@@ -421,6 +421,14 @@ impl Browser {
         self.must("GET", &format!("/element/{}/property/{name}", e.0), None)
     }
 
+    /// The computed value of a CSS property (`border-top-style`, `max-width`…).
+    pub fn css_value(&self, e: &Element, name: &str) -> String {
+        self.must("GET", &format!("/element/{}/css/{name}", e.0), None)
+            .as_str()
+            .expect("a CSS value is a string")
+            .to_owned()
+    }
+
     /// An HTML attribute, if the element has it.
     pub fn attribute(&self, e: &Element, name: &str) -> Option<String> {
         self.must("GET", &format!("/element/{}/attribute/{name}", e.0), None)

@@ -253,10 +253,39 @@ fn every_weapon_rule_is_refused_with_its_field_and_reason() {
     let node = Node::new();
     node.pistol("ABC123");
     let before = node.journal_len();
+    let long_serial = "A".repeat(33);
+    let spaced_serial = "1 2 ".repeat(17);
     let cases: &[(&[&str], &str)] = &[
         (
             &["--category", "ray gun", "--serial", "1"],
             "category: 'ray gun' is not a known category",
+        ),
+        // Longer than the marking search reads: it could never be found.
+        (
+            &[
+                "--category",
+                "rifle",
+                "--manufacturer",
+                "X",
+                "--country",
+                "BE",
+                "--serial",
+                &long_serial,
+            ],
+            "serial: 33 characters, 33 of them letters and digits: a serial has at most 32 letters and digits and 64 characters in all",
+        ),
+        (
+            &[
+                "--category",
+                "rifle",
+                "--manufacturer",
+                "X",
+                "--country",
+                "BE",
+                "--serial",
+                &spaced_serial,
+            ],
+            "serial: 67 characters, 34 of them letters and digits",
         ),
         (
             &[

@@ -201,6 +201,14 @@ fn trim(text: &mut String) {
     }
 }
 
+/// The most letters and digits a serial may have: the marking search reads patterns of up to
+/// 40 (`salw_search::query::MAX_PATTERN`), and a serial longer than that could be registered
+/// but never found. Serials are far shorter (rarely over 20).
+pub const MAX_SERIAL_ALNUM: usize = 32;
+
+/// The most characters a serial may have, separators included.
+pub const MAX_SERIAL_CHARS: usize = 64;
+
 fn check_mark(p: &mut Problems, field: impl Fn() -> String, mark: &Mark) {
     if mark.text.trim().is_empty() {
         p.add(&field(), "a mark needs its text as read");
@@ -335,6 +343,19 @@ impl Weapon {
                 Ok(parsed) if parsed == code => {}
                 Ok(parsed) => self.country = Some(parsed.to_owned()),
                 Err(reason) => p.add("country", reason),
+            }
+        }
+
+        if let Some(serial) = self.serial.as_deref() {
+            let letters_and_digits = serial.chars().filter(|c| c.is_alphanumeric()).count();
+            let all = serial.chars().count();
+            if letters_and_digits > MAX_SERIAL_ALNUM || all > MAX_SERIAL_CHARS {
+                p.add(
+                    "serial",
+                    format!(
+                        "{all} characters, {letters_and_digits} of them letters and digits: a serial has at most {MAX_SERIAL_ALNUM} letters and digits and {MAX_SERIAL_CHARS} characters in all (other text belongs in the notes or another mark)"
+                    ),
+                );
             }
         }
 

@@ -9,6 +9,10 @@ use crate::normalise::{Change, Normalised, Origin, Reading, push_char};
 /// The longest pattern searched (elements after normalisation); serials are far shorter.
 pub const MAX_PATTERN: usize = 40;
 
+// Every serial a registry accepts can be searched for, with room for letters that normalise
+// to two (`ß` → `ss`).
+const _: () = assert!(salw_core::weapon::MAX_SERIAL_ALNUM <= MAX_PATTERN);
+
 /// One element of a pattern.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Element {

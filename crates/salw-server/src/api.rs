@@ -1099,6 +1099,15 @@ pub async fn release_figure(
             format!("{from} is after to ({to})"),
         ));
     }
+    if let Some(reason) =
+        salw_store::reports::unfinished_period(&to.to_string(), &chrono::Utc::now().to_rfc3339())
+    {
+        return Err(ApiError::field(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "to",
+            reason,
+        ));
+    }
     let by = caller.name.clone();
     let released = state
         .write(move |reg| {

@@ -1523,6 +1523,8 @@ struct IndicatorsPage {
     chart_width: u64,
     releases: Vec<salw_store::reports::Release>,
     may_release: bool,
+    /// Why the period's figure cannot be released yet (it has not ended); empty when it can.
+    unfinished: String,
     notice: String,
     percent: String,
     rows: Vec<(&'static str, String, u64, u64)>,
@@ -1628,6 +1630,11 @@ pub async fn indicators(
         bars,
         releases,
         may_release: caller.may(Permission::ReleaseFigures),
+        unfinished: salw_store::reports::unfinished_period(
+            &request.to.to_string(),
+            &chrono::Utc::now().to_rfc3339(),
+        )
+        .unwrap_or_default(),
         notice: params.text("done").unwrap_or_default(),
         percent: pc(report.percent),
         rows,

@@ -194,7 +194,8 @@ pub enum Released {
 }
 
 /// Keeps a computed figure: a first release, a revision of the last one when the figures
-/// differ, or nothing when they are the same.
+/// differ, or nothing when they are the same. Refused for a period that has not ended by the
+/// day of the release (`at`, RFC 3339): its figure is not yet the period's.
 pub fn release<B: Backend + ?Sized>(
     backend: &mut B,
     from: &str,
@@ -203,6 +204,9 @@ pub fn release<B: Backend + ?Sized>(
     by: &str,
     at: &str,
 ) -> Result<Released> {
+    if let Some(reason) = unfinished_period(to, at) {
+        return Err(StoreError::Invalid(format!("to: {reason}")));
+    }
     let previous = backend
         .releases(SDG_16_4_2, Some((from, to)), Some(computed.profile))?
         .into_iter()
@@ -557,4 +561,14 @@ pub fn att_transfers<B: Backend + ?Sized>(
         Ok(())
     })?;
     Ok(transfers)
+}
+
+/// Why a figure for a period ending on `to` cannot be released on the day `at` (RFC 3339, or a
+/// date) begins with: the period has not ended. Comparing the ISO dates as text is comparing
+/// the days.
+pub fn unfinished_period(to: &str, at: &str) -> Option<String> {
+    let today = at.get(..10)?;
+    (to >= today).then(|| {
+        format!("the period ends on {to}, which is not over yet (today is {today}): a figure is released once its period has ended")
+    })
 }

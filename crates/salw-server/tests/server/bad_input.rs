@@ -307,6 +307,20 @@ fn generate(e: &Endpoint, weapon: &str, trace: &str) -> Vec<Bad> {
             ));
         }
     }
+    if e.path == "/api/v1/indicators/sdg-16-4-2/releases" {
+        let next_year = chrono::Datelike::year(&chrono::Utc::now()) + 1;
+        out.push(bad(
+            "a figure released for a period not over",
+            e.path,
+            json_ct,
+            Some(
+                json!({"from": format!("{next_year}-01-01"), "to": format!("{next_year}-12-31")})
+                    .to_string()
+                    .into_bytes(),
+            ),
+            Some("to"),
+        ));
+    }
     if e.path == "/api/v1/indicators/sdg-16-4-2" {
         let p = e.path;
         out.push(bad(

@@ -401,6 +401,12 @@ fn analyst_sees_the_sdg_trend_and_releases_a_figure() {
         "a header and one release"
     );
     b.screenshot("2-released");
+    // This year is not over: its figure is shown, not offered for release.
+    let year = chrono::Datelike::year(&chrono::Utc::now());
+    b.goto(&server.url(&format!("/indicators?from={year}-01-01&to={year}-12-31")));
+    let why = b.text(&b.wait_for("#not-releasable"));
+    assert!(why.contains("which is not over yet"), "{why}");
+    assert!(b.find("#release").is_none());
 }
 
 #[test]

@@ -225,15 +225,19 @@ pub async fn guard(
             .iter()
             .any(|e| e.path == matched.as_str())
         {
-            return ApiError::new(
+            let e = ApiError::new(
                 StatusCode::METHOD_NOT_ALLOWED,
                 format!(
                     "{} is not a method of {}",
                     request.method(),
                     matched.as_str()
                 ),
-            )
-            .into_response();
+            );
+            return if crate::is_api(request.uri().path()) {
+                e.into_response()
+            } else {
+                crate::pages::PageError(e).into_response()
+            };
         }
         // A route the table does not list has no access rule: refuse it rather than guess.
         // (A test checks that every route is in the table.)

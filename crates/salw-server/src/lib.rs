@@ -192,10 +192,26 @@ pub fn router(state: Shared) -> Router {
             state.clone(),
             auth::guard,
         ))
-        .fallback(|| async { error::ApiError::not_found("no such page or endpoint") })
+        .fallback(|uri: axum::http::Uri| async move { not_found(&uri) })
         .layer(DefaultBodyLimit::max(body_limit))
         .layer(axum::middleware::map_response(security_headers))
         .with_state(state)
+}
+
+/// A 404: JSON under `/api/`, a page elsewhere (someone typed or followed an address).
+fn not_found(uri: &axum::http::Uri) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    let e = error::ApiError::not_found("no such page or endpoint");
+    if is_api(uri.path()) {
+        e.into_response()
+    } else {
+        pages::PageError(e).into_response()
+    }
+}
+
+/// Whether a path is the JSON API's, whose errors are JSON; every other path is a page's.
+pub(crate) fn is_api(path: &str) -> bool {
+    path == "/api" || path.starts_with("/api/")
 }
 
 /// Headers every answer carries: no framing (clickjacking), no sniffing, no inline scripts

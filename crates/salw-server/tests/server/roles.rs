@@ -774,3 +774,38 @@ pub(crate) fn the_traces_page_and_api_show_the_traces_and_the_partner_figures() 
     let (status, _) = server.call("GET", "/api/v1/traces", Some(Role::Analyst), None, None);
     assert_eq!(status, 403);
 }
+
+#[test]
+fn an_address_that_is_no_page_answers_with_a_page_and_the_api_with_json() {
+    let server = TestServer::start(3);
+    let (code, body) = server.call("GET", "/no/such/page", Some(Role::Investigator), None, None);
+    assert_eq!(code, 404);
+    assert!(
+        body.contains("<html") && body.contains("no such page or endpoint"),
+        "{body}"
+    );
+    // GET on an address that only takes POST: a page too.
+    let (code, body) = server.call(
+        "GET",
+        "/indicators/release",
+        Some(Role::Analyst),
+        None,
+        None,
+    );
+    assert_eq!(code, 405);
+    assert!(
+        body.contains("<html") && body.contains("is not a method of"),
+        "{body}"
+    );
+    // The API stays JSON.
+    let (code, body) = server.call(
+        "GET",
+        "/api/v1/no-such",
+        Some(Role::Investigator),
+        None,
+        None,
+    );
+    assert_eq!(code, 404);
+    let json: serde_json::Value = serde_json::from_str(&body).expect("JSON");
+    assert_eq!(json["error"]["status"], 404, "{json}");
+}

@@ -479,9 +479,19 @@ fn deserialize<T: serde::de::DeserializeOwned>(
         } else {
             path
         };
-        let mut reason = without_position(&message).to_owned();
+        // The field is named apart: "missing field `x`" says no more than "required".
+        let missing = message.starts_with("missing field");
+        let mut reason = if missing {
+            "required".to_owned()
+        } else {
+            without_position(&message).to_owned()
+        };
         if matches!(field.as_str(), "occurred_on") {
-            reason.push_str(" (expected a date as YYYY-MM-DD)");
+            reason.push_str(if missing {
+                " (a date as YYYY-MM-DD)"
+            } else {
+                " (expected a date as YYYY-MM-DD)"
+            });
         }
         RowError {
             file: file.to_owned(),
@@ -781,5 +791,17 @@ mod line_tests {
         let expected = vec![(2, true), (3, true), (4, true), (6, true), (7, false)];
         assert_eq!(lines(lf), expected);
         assert_eq!(lines(&lf.replace('\n', "\r\n")), expected);
+    }
+
+    #[test]
+    fn a_missing_field_is_named_with_what_it_needs_not_in_serde_s_words() {
+        let text = "{\"weapon\": \"R-1\", \"kind\": \"seized\"}\n";
+        let errors: Vec<RowError> =
+            Rows::new(text.as_bytes(), Format::Jsonl, "f", Some(RecordKind::Event))
+                .filter_map(Result::err)
+                .collect();
+        assert_eq!(errors.len(), 1, "{errors:?}");
+        assert_eq!(errors[0].field, "occurred_on");
+        assert_eq!(errors[0].reason, "required (a date as YYYY-MM-DD)");
     }
 }

@@ -330,7 +330,7 @@ async fn step(
             Ok(match act.as_str() {
                 "close" => format!("closed; weapon: {}", step.detail),
                 _ => format!(
-                    "{} (message {})",
+                    "{}: message {} signed and queued; it is sent until it arrives (see Delivery)",
                     step.state,
                     step.message_id.unwrap_or_default()
                 ),
@@ -399,6 +399,8 @@ pub struct StepRow {
     pub at: String,
     pub by: String,
     pub detail: String,
+    /// What became of the message this node sent for the step; empty for the others.
+    pub delivery: String,
 }
 
 #[derive(Template)]
@@ -419,6 +421,8 @@ struct TracePage {
     search: String,
     candidates: Vec<CandidateRow>,
     steps: Vec<StepRow>,
+    /// The last message sent, when it has not arrived: said at the top, beside the state.
+    undelivered: String,
     may_act: bool,
     notice: String,
     error: String,
@@ -480,6 +484,12 @@ fn trace_page(caller: &Caller, v: TraceView, notice: String, error: String) -> T
         .steps
         .iter()
         .map(|s| StepRow {
+            delivery: s
+                .message_id
+                .as_ref()
+                .and_then(|id| v.deliveries.get(id))
+                .cloned()
+                .unwrap_or_default(),
             state: s.state.clone(),
             at: s.at.clone(),
             by: s.by.clone(),
@@ -495,8 +505,16 @@ fn trace_page(caller: &Caller, v: TraceView, notice: String, error: String) -> T
                 })
                 .unwrap_or_else(|| s.detail.clone()),
         })
-        .collect();
+        .collect::<Vec<StepRow>>();
+    let undelivered = steps
+        .iter()
+        .rev()
+        .find(|s| !s.delivery.is_empty())
+        .filter(|s| !s.delivery.starts_with("delivered"))
+        .map(|s| format!("the {} message is {}", s.state, s.delivery))
+        .unwrap_or_default();
     TracePage {
+        undelivered,
         nav: Nav::of(caller),
         may_act: caller.may(Permission::Trace),
         id: v.trace.id,

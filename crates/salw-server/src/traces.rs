@@ -89,6 +89,10 @@ pub struct TraceView {
     pub steps: Vec<TraceStep>,
     /// Why it is overdue at the time asked, if it is.
     pub overdue: Option<String>,
+    /// What became of each message this node sent for the trace, by message id: delivered,
+    /// still being tried, or given up (the outbox). A step says "sent" when the message is
+    /// signed and queued; this says whether it arrived.
+    pub deliveries: std::collections::BTreeMap<String, String>,
 }
 
 impl TraceView {
@@ -118,6 +122,7 @@ impl TraceView {
             state,
             steps,
             overdue,
+            deliveries: std::collections::BTreeMap::new(),
         }
     }
 
@@ -130,7 +135,7 @@ impl TraceView {
     }
 }
 
-pub fn view<B: TraceBackend>(
+pub fn view<B: TraceBackend + FederationBackend>(
     backend: &mut B,
     id: &str,
     now: DateTime<Utc>,
@@ -139,7 +144,31 @@ pub fn view<B: TraceBackend>(
         .trace(id.trim())?
         .ok_or_else(|| field("id", format!("no trace has the id '{}'", id.trim())))?;
     let steps = backend.trace_steps(&trace.id)?;
-    Ok(TraceView::new(trace, steps, now))
+    let mut view = TraceView::new(trace, steps, now);
+    for id in view.steps.iter().filter_map(|s| s.message_id.as_deref()) {
+        // Only the messages this node sent are in its outbox.
+        if let Some(m) = backend.sent(id)? {
+            view.deliveries.insert(id.to_owned(), delivery(&m));
+        }
+    }
+    Ok(view)
+}
+
+/// A sent message's fate, in words.
+pub fn delivery(m: &salw_store::OutboxMessage) -> String {
+    match (&m.delivered_at, &m.abandoned) {
+        (Some(at), _) => format!("delivered {at}"),
+        (None, Some(why)) => format!("not delivered: given up ({why})"),
+        (None, None) => format!(
+            "not delivered yet: {} attempt(s){}; next attempt {}",
+            m.attempts,
+            m.last_error
+                .as_deref()
+                .map(|e| format!(", the last failed: {e}"))
+                .unwrap_or_default(),
+            m.next_attempt_at
+        ),
+    }
 }
 
 pub fn list<B: TraceBackend>(
@@ -610,7 +639,7 @@ pub struct CloseInput {
 
 /// Checks a closure before anything is written (the caller records the weapon's `traced`
 /// event between this check and `close`).
-pub fn check_close<B: TraceBackend>(
+pub fn check_close<B: TraceBackend + FederationBackend>(
     backend: &mut B,
     id: &str,
     c: &CloseInput,

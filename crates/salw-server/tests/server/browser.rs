@@ -563,6 +563,12 @@ fn investigator_drafts_a_trace_request_from_a_seized_weapon_completes_it_and_sen
     b.click(&b.wait_for("#send"));
     b.wait_for_text("#notice", "sent");
     assert_eq!(b.text(&b.wait_for("#state")), "sent");
+    // Sent is queued and signed, not arrived: the partner (port 9) takes nothing.
+    let delivery = b.text(&b.wait_for("#undelivered"));
+    assert!(
+        delivery.starts_with("the sent message is not delivered yet"),
+        "{delivery}"
+    );
     b.screenshot("3-sent");
     let (_, list) = server.get_json("/api/v1/traces", Role::Investigator);
     assert_eq!(list["traces"][0]["state"], "sent");

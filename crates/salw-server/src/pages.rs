@@ -754,7 +754,14 @@ struct WeaponForm {
     form: Form,
     categories: Vec<String>,
     fields: &'static [(&'static str, &'static str, &'static str)],
+    follow_ups: &'static [(&'static str, &'static str)],
 }
+
+/// What is done with a weapon not adequately marked (ITI para 9): the value, and its words.
+const FOLLOW_UPS: &[(&str, &str)] = &[
+    ("mark_and_record", "mark it, then record its mark"),
+    ("destroy", "destroy it"),
+];
 
 pub(crate) async fn categories(state: &Shared) -> Result<Vec<String>, ApiError> {
     state
@@ -779,6 +786,7 @@ pub async fn weapon_form(
         form: Form::default(),
         categories: categories(&state).await?,
         fields: WEAPON_FIELDS,
+        follow_ups: FOLLOW_UPS,
     };
     Ok(render(&page))
 }
@@ -818,6 +826,14 @@ pub async fn weapon_create(
             object.insert((*name).into(), Value::String(v.to_owned()));
         }
     }
+    shown.extend(["inadequately_marked", "follow_up"]);
+    if form.value("inadequately_marked") == "yes" {
+        object.insert("inadequately_marked".into(), Value::Bool(true));
+    }
+    let follow_up = form.value("follow_up").trim();
+    if !follow_up.is_empty() {
+        object.insert("follow_up".into(), Value::String(follow_up.to_owned()));
+    }
     if !form.has_errors() {
         let outcome = api::write_record(&state, &caller, RecordKind::Weapon, object, "web").await?;
         if outcome.committed() {
@@ -833,6 +849,7 @@ pub async fn weapon_create(
         form,
         categories: categories(&state).await?,
         fields: WEAPON_FIELDS,
+        follow_ups: FOLLOW_UPS,
     };
     Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)).into_response())
 }

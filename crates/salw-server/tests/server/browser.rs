@@ -227,6 +227,28 @@ fn registrar_sees_the_message_next_to_the_wrong_field_and_keeps_the_rest() {
     b.screenshot("3-year-error");
 
     assert_eq!(weapon_count(&server), before, "nothing was registered");
+
+    // A craft rifle with no serial: recorded as not adequately marked, with what is to be
+    // done with it (ITI para 9), from the same form.
+    b.goto(&server.url("/weapons/new"));
+    select(&b, "#category", "rifle");
+    b.fill("#manufacturer", "craft");
+    b.click(&b.wait_for("#register"));
+    let serial = b.text(&b.wait_for("#serial-error"));
+    assert!(serial.contains("inadequately marked"), "{serial}");
+    b.click(&b.wait_for("#inadequately_marked"));
+    b.click(&b.wait_for("#register"));
+    let follow_up = b.text(&b.wait_for("#follow_up-error"));
+    assert!(follow_up.contains("needs its follow-up"), "{follow_up}");
+    assert_eq!(
+        b.property(&b.wait_for("#inadequately_marked"), "checked"),
+        true
+    );
+    select(&b, "#follow_up", "destroy");
+    b.click(&b.wait_for("#register"));
+    b.wait_for_url("the new weapon's page", |u| u.contains("recorded=weapon"));
+    b.screenshot("4-unmarked");
+    assert_eq!(weapon_count(&server), before + 1);
 }
 
 #[test]

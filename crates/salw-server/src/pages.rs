@@ -570,6 +570,9 @@ struct WeaponPage {
     holder: String,
     next_events: Vec<(&'static str, &'static str)>,
     notice: String,
+    /// Why the photo just sent was refused, and the caption that was typed with it.
+    photo_error: String,
+    caption: String,
 }
 
 fn person_name(view: &WeaponView, id: Option<uuid::Uuid>) -> Option<(String, String)> {
@@ -702,6 +705,8 @@ pub async fn weapon(
     } else {
         Vec::new()
     };
+    let photo_error = params.text("photo_error").unwrap_or_default();
+    let caption = params.text("caption").unwrap_or_default();
     let notice = match params.text("recorded").as_deref() {
         Some("weapon") => "The weapon was registered.".to_owned(),
         Some("photo") => "The photo was added.".to_owned(),
@@ -716,6 +721,8 @@ pub async fn weapon(
         holder,
         next_events: next,
         notice,
+        photo_error,
+        caption,
         view,
     };
     Ok(render(&page))
@@ -1111,9 +1118,32 @@ pub async fn photo_upload(
     multipart: Multipart,
 ) -> PageResult {
     let (photo, caption) = read_photo_form(&caller, multipart).await?;
+    let typed = caption.clone();
     let caption = Some(caption).filter(|c| !c.trim().is_empty());
-    let (record, _) = api::add_photo(&state, &caller, &id, photo, caption, "web").await?;
-    Ok(Redirect::to(&format!("/weapons/{}?recorded=photo", record.weapon_id)).into_response())
+    match api::add_photo(&state, &caller, &id, photo, caption, "web").await {
+        Ok((record, _)) => Ok(Redirect::to(&format!(
+            "/weapons/{}?recorded=photo",
+            record.weapon_id
+        ))
+        .into_response()),
+        // A file refused (not an image, too large, none chosen) is said on the weapon's page,
+        // beside the form, with the caption typed.
+        Err(e) if e.status.is_client_error() && e.status != StatusCode::NOT_FOUND => {
+            let why = e
+                .errors
+                .first()
+                .map(|f| f.reason.clone())
+                .unwrap_or(e.message);
+            Ok(Redirect::to(&format!(
+                "/weapons/{}?photo_error={}&caption={}#photos",
+                auth::urlencode(&id),
+                auth::urlencode(&why),
+                auth::urlencode(&typed)
+            ))
+            .into_response())
+        }
+        Err(e) => Err(e.into()),
+    }
 }
 
 /// A photo form's upload (fields `photo`, `caption`, `csrf`): the photo's bytes and the

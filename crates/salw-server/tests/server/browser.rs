@@ -298,6 +298,32 @@ pub(crate) fn registrar_seizes_a_weapon_and_sees_it_on_the_timeline() {
     assert!(b.find("#next-traced").is_some());
     assert!(b.find("#next-seized").is_none());
     b.screenshot("3-seized");
+
+    // A photo of the seizure: a file that is no image is refused on the weapon's page, the
+    // caption kept; the image then goes in.
+    let dir = tempfile::tempdir().expect("temp dir");
+    let text = dir.path().join("report.txt");
+    std::fs::write(&text, "not a photo").expect("write");
+    let jpeg = dir.path().join("seized.jpg");
+    std::fs::write(&jpeg, crate::roles::JPEG).expect("write");
+    b.send_keys(&b.wait_for("#photo"), text.to_str().expect("UTF-8 path"));
+    b.fill("#caption", "as found, left side");
+    b.click(&b.wait_for("#upload-photo"));
+    let refused = b.text(&b.wait_for("#photo-error"));
+    assert!(
+        refused.contains("not a JPEG, PNG or WebP image"),
+        "{refused}"
+    );
+    assert_eq!(b.value_of("#caption"), "as found, left side");
+    assert!(
+        b.find("#timeline").is_some(),
+        "still the weapon's page, whole"
+    );
+    b.screenshot("4-photo-refused");
+    b.send_keys(&b.wait_for("#photo"), jpeg.to_str().expect("UTF-8 path"));
+    b.click(&b.wait_for("#upload-photo"));
+    b.wait_for_text("#notice", "The photo was added.");
+    assert_eq!(b.find_all("#photos figure").len(), 1);
     b.screenshot_of(&b.wait_for("#timeline"), "4-timeline");
 }
 

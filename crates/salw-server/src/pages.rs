@@ -1844,3 +1844,36 @@ pub async fn traces(
         alerts,
     }))
 }
+
+/// Filters the templates use (askama finds them as `filters::NAME` beside each template).
+pub mod filters {
+    /// A stored RFC 3339 time as people read it: `2026-12-03 19:03:52 UTC` (the stored text has
+    /// nanoseconds and an offset); text that is not such a time is shown as it is.
+    pub fn when<T: std::fmt::Display>(value: T, _: &dyn askama::Values) -> askama::Result<String> {
+        let text = value.to_string();
+        Ok(chrono::DateTime::parse_from_rfc3339(&text)
+            .map(|t| {
+                t.with_timezone(&chrono::Utc)
+                    .format("%Y-%m-%d %H:%M:%S UTC")
+                    .to_string()
+            })
+            .unwrap_or(text))
+    }
+}
+
+#[cfg(test)]
+mod filter_tests {
+    #[test]
+    fn a_stored_time_is_shown_to_the_second_in_utc_and_other_text_as_it_is() {
+        let shown = |t: &str| super::filters::when(t, &()).expect("filter");
+        assert_eq!(
+            shown("2026-12-03T19:03:23.186306340+00:00"),
+            "2026-12-03 19:03:23 UTC"
+        );
+        assert_eq!(
+            shown("2026-12-03T21:03:23+02:00"),
+            "2026-12-03 19:03:23 UTC"
+        );
+        assert_eq!(shown("2026-12-03"), "2026-12-03");
+    }
+}

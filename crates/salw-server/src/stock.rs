@@ -4,6 +4,7 @@
 //! checked is salw_store::stockpile's and salw_core::stockpile's, as for `salw armoury`,
 //! `salw count`, `salw discrepancy`, `salw campaign`, `salw hold` and `salw destruction`.
 
+use crate::pages::filters;
 use askama::Template;
 use axum::Json;
 use axum::extract::{Extension, Request, State};

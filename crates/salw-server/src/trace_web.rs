@@ -3,6 +3,7 @@
 //! close), for the web interface and the API alike. The workflow itself is crate::traces',
 //! shared with `salw trace`.
 
+use crate::pages::filters;
 use std::collections::BTreeMap;
 
 use askama::Template;

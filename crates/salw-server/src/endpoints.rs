@@ -729,6 +729,8 @@ pub const ENDPOINTS: &[Endpoint] = &[
     page("POST", "/weapons/{id}/events", May(WriteRecords)),
     page("POST", "/weapons/{id}/photos", May(WriteRecords)),
     page("GET", "/photos/{hash}", May(ViewWeapon)),
+    page("GET", "/persons", May(ViewPerson)),
+    page("POST", "/persons", May(WriteRecords)),
     page("GET", "/persons/{id}", May(ViewPerson)),
     page("GET", "/import", May(Import)),
     page("POST", "/import", May(Import)),

@@ -136,6 +136,7 @@ pub fn router(state: Shared) -> Router {
         .route("/weapons/{id}/events", post(pages::event_create))
         .route("/weapons/{id}/photos", post(pages::photo_upload))
         .route("/photos/{hash}", get(pages::photo))
+        .route("/persons", get(pages::persons).post(pages::person_create))
         .route("/persons/{id}", get(pages::person))
         .route("/import", get(pages::import_page).post(pages::import))
         .route("/export", get(pages::export_page))

@@ -76,6 +76,8 @@ pub struct Nav {
     pub trace: bool,
     /// The Stockpile and Collection pages.
     pub stock: bool,
+    /// The Persons page (search and register persons and organisations).
+    pub persons: bool,
 }
 
 impl Nav {
@@ -93,6 +95,7 @@ impl Nav {
             audit: c.may(Permission::ReadAudit),
             trace: c.may(Permission::Trace),
             stock: c.may(Permission::ViewWeapon),
+            persons: c.may(Permission::ViewPerson),
         }
     }
 
@@ -110,6 +113,7 @@ impl Nav {
             audit: false,
             trace: false,
             stock: false,
+            persons: false,
         }
     }
 }
@@ -908,14 +912,14 @@ fn kind_fields(kind: EventKind) -> &'static [FieldSpec] {
         Transferred => &[(
             "to_holder",
             "New holder",
-            "the person's id or reference",
+            "the person's id or reference (find or register them on the Persons page)",
             &[],
         )],
         Issued => &[
             (
                 "to_holder",
                 "Issued to",
-                "the person's id or reference",
+                "the person's id or reference (find or register them on the Persons page)",
                 &[],
             ),
             ("reason", "Duty", "what it is issued for", &[]),
@@ -1196,13 +1200,16 @@ struct PersonPage {
     nav: Nav,
     person: salw_core::Person,
     fields: Vec<(&'static str, String)>,
+    notice: String,
 }
 
 pub async fn person(
     State(state): State<Shared>,
     Extension(caller): Extension<Caller>,
     PathParam(id): PathParam,
+    params: Params,
 ) -> PageResult {
+    params.only(&["recorded"])?;
     let person = api::load_person(&state, &caller, &id).await?;
     let mut fields = vec![("Kind", person.kind.as_str().to_owned())];
     for (label, value) in [
@@ -1215,12 +1222,207 @@ pub async fn person(
             fields.push((label, v.clone()));
         }
     }
+    if !person.roles.is_empty() {
+        let roles: Vec<String> = person
+            .roles
+            .iter()
+            .map(|r| r.as_str().replace('_', " "))
+            .collect();
+        fields.push(("Roles", roles.join(", ")));
+    }
+    if let Some(sex) = person.sex {
+        fields.push(("Sex", sex.as_str().to_owned()));
+    }
     let page = PersonPage {
         nav: Nav::of(&caller),
+        notice: match params.text("recorded").as_deref() {
+            Some("person") => "Registered.".to_owned(),
+            _ => String::new(),
+        },
         person,
         fields,
     };
     Ok(render(&page))
+}
+
+/// The most persons a search shows: a name typed in part finds many; the rest is narrowed.
+const PERSONS_SHOWN: usize = 50;
+
+/// (field, label, hint) of the new person form, after its kind.
+const PERSON_FIELDS: &[(&str, &str, &str)] = &[
+    (
+        "name",
+        "Name",
+        "as on the document; an organisation's full name",
+    ),
+    (
+        "reference",
+        "Reference",
+        "a unit's code or a licence file number, unique: events name the holder by it",
+    ),
+    ("country", "Country", "ISO 3166-1 code, e.g. KE"),
+    (
+        "identifier",
+        "Identifier",
+        "a licence, registration or identity document number",
+    ),
+    ("notes", "Notes", ""),
+];
+
+#[derive(Template)]
+#[template(path = "persons.html")]
+struct PersonsPage {
+    nav: Nav,
+    q: String,
+    /// (id, name, kind, reference) of the persons found.
+    found: Vec<(String, String, String, String)>,
+    searched: bool,
+    more: bool,
+    may_write: bool,
+    form: Form,
+    fields: &'static [(&'static str, &'static str, &'static str)],
+    roles: Vec<&'static str>,
+}
+
+impl PersonsPage {
+    fn new(caller: &Caller, form: Form) -> PersonsPage {
+        PersonsPage {
+            nav: Nav::of(caller),
+            q: String::new(),
+            found: Vec::new(),
+            searched: false,
+            more: false,
+            may_write: caller.may(Permission::WriteRecords),
+            form,
+            fields: PERSON_FIELDS,
+            roles: salw_core::person::Role::ALL
+                .iter()
+                .map(|r| r.as_str())
+                .collect(),
+        }
+    }
+}
+
+/// Persons and organisations found by a part of their name or reference (case folded), and
+/// the form to register one. Every search is audited: it shows persons' names.
+pub async fn persons(
+    State(state): State<Shared>,
+    Extension(caller): Extension<Caller>,
+    params: Params,
+) -> PageResult {
+    params.only(&["q"])?;
+    let mut page = PersonsPage::new(&caller, Form::default());
+    let q = params.text("q").unwrap_or_default().trim().to_owned();
+    if !q.is_empty() {
+        if q.chars().count() < 2 {
+            return Err(ApiError::field(
+                StatusCode::BAD_REQUEST,
+                "q",
+                "type at least two letters of a name or reference",
+            )
+            .into());
+        }
+        let needle = q.to_lowercase();
+        let (found, more) = state
+            .read(move |reg| {
+                let mut found = Vec::new();
+                let mut more = false;
+                reg.backend()
+                    .scan_persons(&mut |p| {
+                        let hit = p.name.to_lowercase().contains(&needle)
+                            || p.reference
+                                .as_deref()
+                                .is_some_and(|r| r.to_lowercase().contains(&needle));
+                        if hit {
+                            if found.len() < PERSONS_SHOWN {
+                                found.push(p);
+                            } else {
+                                more = true;
+                            }
+                        }
+                        Ok(())
+                    })
+                    .map_err(|e| ApiError::internal("searching persons", e))?;
+                Ok((found, more))
+            })
+            .await?;
+        api::audit(
+            &state,
+            &caller,
+            "search-persons",
+            &q,
+            format!(
+                "{} shown{}",
+                found.len(),
+                if more { ", more not shown" } else { "" }
+            ),
+        )
+        .await?;
+        page.found = found
+            .into_iter()
+            .map(|p| {
+                (
+                    p.id.to_string(),
+                    p.name,
+                    p.kind.as_str().to_owned(),
+                    p.reference.unwrap_or_default(),
+                )
+            })
+            .collect();
+        page.searched = true;
+        page.more = more;
+        page.q = q;
+    }
+    Ok(render(&page))
+}
+
+/// Registers a person or organisation from the form; its page next, or the form again with
+/// each message beside its field and what was typed.
+pub async fn person_create(
+    State(state): State<Shared>,
+    Extension(caller): Extension<Caller>,
+    request: Request,
+) -> PageResult {
+    let mut form = read_form(request).await?;
+    check_csrf(&caller, &form)?;
+    let mut object = Map::new();
+    object.insert("id".into(), Value::String(uuid::Uuid::now_v7().to_string()));
+    let mut shown: Vec<&str> = vec!["kind", "sex", "roles"];
+    for name in ["kind", "sex"] {
+        let v = form.value(name).trim();
+        if !v.is_empty() {
+            object.insert(name.into(), Value::String(v.to_owned()));
+        }
+    }
+    let role = form.value("roles").trim();
+    if !role.is_empty() {
+        object.insert(
+            "roles".into(),
+            Value::Array(vec![Value::String(role.to_owned())]),
+        );
+    }
+    for (name, _, _) in PERSON_FIELDS {
+        shown.push(name);
+        let v = form.value(name).trim();
+        if !v.is_empty() {
+            object.insert((*name).into(), Value::String(v.to_owned()));
+        }
+    }
+    if form.value("kind").trim().is_empty() {
+        form.fail(&shown, "kind", "required: an individual or an organisation");
+    }
+    if !form.has_errors() {
+        let outcome = api::write_record(&state, &caller, RecordKind::Person, object, "web").await?;
+        if outcome.committed() {
+            let id = outcome.ids.first().copied().unwrap_or_default();
+            return Ok(Redirect::to(&format!("/persons/{id}?recorded=person")).into_response());
+        }
+        for e in &outcome.errors {
+            form.fail(&shown, &e.field, &e.reason);
+        }
+    }
+    let page = PersonsPage::new(&caller, form);
+    Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)).into_response())
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -1016,3 +1016,54 @@ fn registrar_destroys_a_batch_from_the_page_after_a_refusal_and_prints_its_certi
     let (_, w) = server.get_json(&format!("/api/v1/weapons/{second}"), Role::Investigator);
     assert_eq!(w["weapon"]["status"], "destroyed");
 }
+
+#[test]
+fn registrar_registers_an_organisation_finds_it_by_part_of_its_name_and_opens_it() {
+    let server = TestServer::start(20);
+    let b = Browser::start("persons");
+    b.log_in(&server.base, "registrar", PASSWORD);
+    b.click(&b.wait_for(r#"header nav a[href="/persons"]"#));
+    b.wait_for("#new-person");
+    select(&b, "#kind", "organisation");
+    b.fill("#name", "Kisumu Central Police Armoury");
+    b.fill("#reference", "KSM-ARM-1");
+    b.fill("#country", "XX");
+    b.click(&b.wait_for("#register-person"));
+    let country = b.text(&b.wait_for("#country-error"));
+    assert!(country.contains("XX"), "{country}");
+    assert_eq!(b.value_of("#name"), "Kisumu Central Police Armoury");
+    assert_eq!(b.value_of("#kind"), "organisation");
+    b.screenshot("1-refused");
+    b.fill("#country", "KE");
+    select(&b, "#roles", "state_unit");
+    b.click(&b.wait_for("#register-person"));
+    b.wait_for_text("#notice", "Registered.");
+    let page = b.text(&b.wait_for("main"));
+    assert!(
+        page.contains("KSM-ARM-1") && page.contains("state unit"),
+        "{page}"
+    );
+
+    // Found again by a part of its name, in any case.
+    b.goto(&server.url("/persons"));
+    b.fill("#q", "central police");
+    b.click(&b.wait_for("#find"));
+    let rows = b.wait_for_count("#found tr", 2);
+    assert!(b.text(&rows[1]).contains("KSM-ARM-1"));
+    b.screenshot("2-found");
+    b.click(&b.wait_for("#found a"));
+    b.wait_for_url("the organisation's page", |u| u.contains("/persons/"));
+    b.goto(&server.url("/persons?q=nobody%20here"));
+    assert!(b.text(&b.wait_for("#none-found")).contains("nobody here"));
+    // Each search is in the audit trail, with what it showed.
+    let (_, audit) = server.get_json("/api/v1/audit?action=search-persons", Role::Auditor);
+    let text = audit.to_string();
+    assert!(
+        text.contains("central police") && text.contains("1 shown"),
+        "{audit}"
+    );
+    assert!(
+        text.contains("nobody here") && text.contains("0 shown"),
+        "{audit}"
+    );
+}

@@ -240,6 +240,13 @@ fn sample(
             }
         }
         ("POST", "/logout") => form("/logout", &[]),
+        ("POST", "/persons") => form(
+            "/persons",
+            &[
+                ("kind", "organisation"),
+                ("name", &format!("Roles Unit {n}")),
+            ],
+        ),
         ("POST", "/weapons") => form(
             "/weapons",
             &[

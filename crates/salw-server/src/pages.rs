@@ -1774,6 +1774,8 @@ struct IndicatorsPage {
     may_release: bool,
     /// Why the period's figure cannot be released yet (it has not ended); empty when it can.
     unfinished: String,
+    /// Why the period asked was not computed (the last ten years are shown instead).
+    error: String,
     notice: String,
     percent: String,
     rows: Vec<(&'static str, String, u64, u64)>,
@@ -1790,21 +1792,40 @@ pub async fn indicators(
     params: Params,
 ) -> PageResult {
     let last = api::last_year();
+    let last_ten = |profile| api::IndicatorRequest {
+        from: chrono::NaiveDate::from_ymd_opt(last - 9, 1, 1).unwrap_or_default(),
+        to: chrono::NaiveDate::from_ymd_opt(last, 12, 31).unwrap_or_default(),
+        profile,
+        by_year: true,
+    };
+    let mut error = String::new();
     let request = if params.text("from").is_none() && params.text("year").is_none() {
         params.only(&["profile", "by_year", "done"])?;
-        api::IndicatorRequest {
-            from: chrono::NaiveDate::from_ymd_opt(last - 9, 1, 1).unwrap_or_default(),
-            to: chrono::NaiveDate::from_ymd_opt(last, 12, 31).unwrap_or_default(),
-            profile: salw_core::indicator::profile(
-                params.text("profile").as_deref().unwrap_or("un-2018"),
-            )
-            .map_err(|e| ApiError::field(StatusCode::BAD_REQUEST, "profile", e))?,
-            by_year: true,
-        }
+        last_ten(
+            salw_core::indicator::profile(params.text("profile").as_deref().unwrap_or("un-2018"))
+                .map_err(|e| ApiError::field(StatusCode::BAD_REQUEST, "profile", e))?,
+        )
     } else {
-        let mut r = api::indicator_request(&params, last, &["done"])?;
-        r.by_year = true;
-        r
+        match api::indicator_request(&params, last, &["done"]) {
+            Ok(mut r) => {
+                r.by_year = true;
+                r
+            }
+            // A period typed wrong: said on the page, which shows the last ten years instead.
+            Err(e) if e.status.is_client_error() => {
+                error = e
+                    .errors
+                    .iter()
+                    .map(|f| format!("{}: {}", f.field, f.reason))
+                    .collect::<Vec<_>>()
+                    .join("; ");
+                if error.is_empty() {
+                    error = e.message;
+                }
+                last_ten(salw_core::indicator::PROFILES[0])
+            }
+            Err(e) => return Err(e.into()),
+        }
     };
     let report = api::compute_indicator(&state, &request).await?;
     let releases = api::load_releases(&state).await?;
@@ -1879,6 +1900,7 @@ pub async fn indicators(
         bars,
         releases,
         may_release: caller.may(Permission::ReleaseFigures),
+        error,
         unfinished: salw_store::reports::unfinished_period(
             &request.to.to_string(),
             &chrono::Utc::now().to_rfc3339(),

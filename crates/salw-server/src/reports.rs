@@ -280,8 +280,23 @@ pub async fn reports_page(
     params: Params,
 ) -> PageResult {
     params.only(&["period", "done"])?;
-    let text = params.text("period");
-    let (from, to) = period(text.clone())?;
+    let mut text = params.text("period");
+    let mut problems = Vec::new();
+    // A period typed wrong is said on the page, which shows the default period instead.
+    let (from, to) = match period(text.clone()) {
+        Ok(p) => p,
+        Err(e) if e.status.is_client_error() => {
+            let why = e
+                .errors
+                .first()
+                .map(|f| format!("{}: {}", f.field, f.reason))
+                .unwrap_or(e.message);
+            problems.push(format!("{why}; shown instead: the default period"));
+            text = None;
+            period(None)?
+        }
+        Err(e) => return Err(e.into()),
+    };
     let d = draft(&state, template(None)?, from, to).await?;
     let shown = text.unwrap_or_else(|| format!("{from}..{to}"));
     let notice = params.text("done").unwrap_or_default();
@@ -290,7 +305,7 @@ pub async fn reports_page(
         shown,
         &d,
         &BTreeMap::new(),
-        Vec::new(),
+        problems,
         notice,
     )))
 }

@@ -455,6 +455,14 @@ fn analyst_sees_the_sdg_trend_and_releases_a_figure() {
     let why = b.text(&b.wait_for("#not-releasable"));
     assert!(why.contains("which is not over yet"), "{why}");
     assert!(b.find("#release").is_none());
+    // A period typed backwards: said on the page, which stays whole.
+    b.goto(&server.url("/indicators?from=2025-01-01&to=2020-01-01"));
+    let error = b.text(&b.wait_for("#period-error"));
+    assert!(
+        error.contains("2025-01-01 is after to (2020-01-01)"),
+        "{error}"
+    );
+    assert!(b.find("#trend").is_some());
 }
 
 #[test]

@@ -816,3 +816,32 @@ fn an_address_that_is_no_page_answers_with_a_page_and_the_api_with_json() {
     let json: serde_json::Value = serde_json::from_str(&body).expect("JSON");
     assert_eq!(json["error"]["status"], 404, "{json}");
 }
+
+#[test]
+fn a_period_typed_wrong_is_said_on_the_reports_and_indicators_pages_which_stay_whole() {
+    let server = TestServer::start(3);
+    let (code, body) = server.call(
+        "GET",
+        "/reports?period=2025..2024",
+        Some(Role::Analyst),
+        None,
+        None,
+    );
+    assert_eq!(code, 200, "{body}");
+    assert!(
+        body.contains("shown instead: the default period") && body.contains("id=\"keep\""),
+        "{body}"
+    );
+    let (code, body) = server.call(
+        "GET",
+        "/indicators?from=2024-13-01&to=2024-12-31",
+        Some(Role::Analyst),
+        None,
+        None,
+    );
+    assert_eq!(code, 200, "{body}");
+    assert!(
+        body.contains("id=\"period-error\"") && body.contains("from"),
+        "{body}"
+    );
+}

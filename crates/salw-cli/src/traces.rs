@@ -153,9 +153,29 @@ pub fn run(cli: &Cli, command: &TraceCommand) -> Result<ExitCode> {
                     }
                 }
                 Err(CreateError::Incomplete(missing)) => {
-                    eprintln!("the trace request is incomplete (ITI para 17); nothing was saved:");
+                    eprintln!(
+                        "the trace request is incomplete or wrong (ITI para 17); nothing was saved:"
+                    );
+                    // An item this command takes is named by its option; the others come
+                    // from the weapon's records.
+                    const OPTIONS: &[&str] = &[
+                        "to",
+                        "reference",
+                        "urgent",
+                        "illicit_basis",
+                        "circumstances",
+                        "serial_status",
+                        "import_marks",
+                        "photos",
+                        "intended_use",
+                        "confidentiality",
+                    ];
                     for (f, reason) in &missing {
-                        eprintln!("  {f}: {reason}");
+                        if OPTIONS.contains(&f.as_str()) {
+                            eprintln!("  --{}: {reason}", f.replace('_', "-"));
+                        } else {
+                            eprintln!("  {f} (from the weapon's records): {reason}");
+                        }
                     }
                     bail!(
                         "{} item(s) missing or wrong: {}",

@@ -3414,7 +3414,7 @@ fn a_trace_goes_from_the_seizing_state_to_the_maker_then_the_importer_and_closes
     // An incomplete request is refused with each missing item named; nothing is saved.
     let e = ke.fails(&["trace", "create", "KE-1", "--to", "RS"]);
     assert!(
-        e.contains("photos: missing") && e.contains("intended_use: missing"),
+        e.contains("--photos: missing") && e.contains("--intended-use: missing"),
         "{e}"
     );
     assert_eq!(

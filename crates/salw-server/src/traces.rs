@@ -202,40 +202,46 @@ pub fn create<B: TraceBackend + FederationBackend>(
     by: &str,
     now: DateTime<Utc>,
 ) -> Result<TraceView, CreateError> {
-    let partner = salw_core::country::parse(&new.partner)
-        .map_err(|e| CreateError::Field(field("to", e)))?
-        .to_owned();
-    if !backend.peers()?.iter().any(|p| p.country == partner) {
-        return Err(CreateError::Field(field(
+    // Every missing or wrong item at once, so that the form is corrected in one go.
+    let mut problems: Vec<(String, String)> = Vec::new();
+    let mut problem = |f: &str, r: String| problems.push((f.to_owned(), r));
+    let partner = if new.partner.trim().is_empty() {
+        problem(
+            "to",
+            "required: the State asked (a partner's country code)".into(),
+        );
+        String::new()
+    } else {
+        match salw_core::country::parse(&new.partner) {
+            Ok(code) => code.to_owned(),
+            Err(e) => {
+                problem("to", e);
+                String::new()
+            }
+        }
+    };
+    if !partner.is_empty() && !backend.peers()?.iter().any(|p| p.country == partner) {
+        problem(
             "to",
             format!("no partner is registered for {partner}; add it with `salw peer add`"),
-        )));
+        );
     }
     if new.reference.trim().is_empty() {
-        return Err(CreateError::Field(field("reference", "must not be empty")));
+        problem("reference", "must not be empty".into());
     }
     if let Some(reason) = &new.urgent
         && reason.trim().is_empty()
     {
-        return Err(CreateError::Field(field(
-            "urgent",
-            "an urgent request needs its reason",
-        )));
+        problem("urgent", "an urgent request needs its reason".into());
     }
     if new.confidentiality.trim().is_empty() {
-        return Err(CreateError::Field(field(
-            "confidentiality",
-            "must not be empty",
-        )));
+        problem("confidentiality", "must not be empty".into());
     }
-    let problems = content.problems();
+    for (f, r) in content.problems() {
+        problem(f, r);
+    }
     if !problems.is_empty() {
-        return Err(CreateError::Incomplete(
-            problems
-                .into_iter()
-                .map(|(f, r)| (f.to_owned(), r))
-                .collect(),
-        ));
+        return Err(CreateError::Incomplete(problems));
     }
     let trace = TraceRecord {
         id: Uuid::now_v7().to_string(),
@@ -269,7 +275,7 @@ pub fn create<B: TraceBackend + FederationBackend>(
 pub enum CreateError {
     #[error(transparent)]
     Field(FederationError),
-    /// Items of DOMAIN.md §6 that are missing: (field, reason).
+    /// Items missing or wrong, each with its field: (field, reason).
     #[error("the request is incomplete")]
     Incomplete(Vec<(String, String)>),
     #[error(transparent)]

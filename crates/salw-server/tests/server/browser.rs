@@ -586,6 +586,13 @@ fn investigator_drafts_a_trace_request_from_a_seized_weapon_completes_it_and_sen
     );
     // What the records say is filled in already; the intended use is the investigator's.
     assert_eq!(b.value_of("#serial_status"), "legible");
+    // Sent as it comes: every missing item is named at once, the State asked among them.
+    b.click(&b.wait_for("#draft"));
+    assert!(!b.text(&b.wait_for("#to-error")).is_empty());
+    assert!(
+        b.find("#intended_use-error").is_some(),
+        "named with the State asked"
+    );
     b.click(&b.wait_for(r#"#to option[value="TZ"]"#));
     b.fill("#confidentiality", "law enforcement only");
     b.fill("#restrictions", "not to be passed to third States");

@@ -1552,8 +1552,15 @@ pub async fn count_page_enter(
                     .map_err(store("the count"))
             })
             .await?;
-        let mut page =
-            count_page(&state, &caller, id, found, on, Vec::new(), String::new()).await?;
+        // The date is checked as keeping would check it, so that the check says all.
+        let problems = match date("counted_on", &on) {
+            Err(p) => vec![p],
+            Ok(d) if d > chrono::Utc::now().date_naive() => {
+                vec![format!("counted_on: {d} is in the future")]
+            }
+            Ok(_) => Vec::new(),
+        };
+        let mut page = count_page(&state, &caller, id, found, on, problems, String::new()).await?;
         page.preview = preview;
         return Ok(render(&page));
     }

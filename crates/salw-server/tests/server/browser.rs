@@ -912,6 +912,13 @@ pub(crate) fn a_stock_count_finds_one_weapon_missing_and_ends_with_a_recorded_lo
         .collect();
     b.fill("#found", &found.join("\n"));
     b.screenshot("2-found");
+    // A date in the future is said by the check already, not only when keeping.
+    let typed_on = b.value_of("#counted_on");
+    b.fill("#counted_on", "2099-01-01");
+    b.click(&b.wait_for("#check-first"));
+    let said = b.text(&b.wait_for("main p.error"));
+    assert!(said.contains("2099-01-01 is in the future"), "{said}");
+    b.fill("#counted_on", &typed_on);
     // Checked first: what it would find, nothing kept yet.
     b.click(&b.wait_for("#check-first"));
     let preview = b.text(&b.wait_for("#preview"));

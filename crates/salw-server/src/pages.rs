@@ -400,7 +400,8 @@ struct Dashboard {
     by_category: Vec<Bar>,
     status_height: u64,
     category_height: u64,
-    recent: Vec<StoredEvent>,
+    /// Each recent event with its weapon in words (category and serial).
+    recent: Vec<(StoredEvent, String)>,
     wanted: u64,
     show_records: bool,
 }
@@ -417,12 +418,23 @@ pub async fn dashboard(
             let summary = b
                 .summary()
                 .map_err(|e| ApiError::internal("the summary", e))?;
-            let recent = if show_records {
-                b.recent_events(10)
+            let mut recent = Vec::new();
+            if show_records {
+                for e in b
+                    .recent_events(10)
                     .map_err(|e| ApiError::internal("recent events", e))?
-            } else {
-                Vec::new()
-            };
+                {
+                    let weapon = b
+                        .weapon(e.event.weapon_id)
+                        .map_err(|e| ApiError::internal("a weapon", e))?
+                        .map(|w| {
+                            let serial = w.weapon.serial.as_deref().unwrap_or("no serial");
+                            format!("{} {serial}", w.weapon.category)
+                        })
+                        .unwrap_or_else(|| e.event.weapon_id.to_string());
+                    recent.push((e, weapon));
+                }
+            }
             Ok((summary, recent))
         })
         .await?;

@@ -59,6 +59,16 @@ pub(crate) fn login_form_leads_to_the_dashboard() {
         b.find(r#"header nav a[href="/admin/users"]"#).is_some(),
         "an administrator's nav has the Users link"
     );
+    // Recent events name their weapon in words, not by its id.
+    let recent = b.find_all("#recent tr td a");
+    assert!(!recent.is_empty());
+    for link in &recent {
+        let text = b.text(link);
+        assert!(
+            uuid::Uuid::parse_str(&text).is_err() && !text.is_empty(),
+            "{text}"
+        );
+    }
     b.screenshot("3-dashboard");
 }
 

@@ -436,6 +436,14 @@ fn show(cli: &Cli, weapon: &str, json: bool) -> Result<ExitCode> {
         bail!("no weapon has the id or reference '{weapon}'");
     };
     let timeline = reg.timeline(stored.weapon.id)?;
+    // The weapon's page names its holders.
+    node::audit(
+        &mut reg,
+        cli,
+        "view-weapon",
+        weapon,
+        &stored.weapon.id.to_string(),
+    )?;
     output::weapon(&mut reg, &stored, &timeline, json)?;
     Ok(ExitCode::SUCCESS)
 }
@@ -634,6 +642,14 @@ fn import(cli: &Cli, files: &[PathBuf], kind: Option<KindArg>, json: bool) -> Re
 
 fn export(cli: &Cli, format: ExportFormat, out: &Path) -> Result<ExitCode> {
     let mut reg = node::open(cli, false)?;
+    // Persons, weapons and events, all of them, leave the registry.
+    node::audit(
+        &mut reg,
+        cli,
+        "export",
+        &format!("{format:?} to {}", out.display()),
+        "the whole registry",
+    )?;
     let backend = reg.backend();
     let (mut persons, mut weapons, mut events) = (0u64, 0u64, 0u64);
     match format {

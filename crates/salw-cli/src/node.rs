@@ -138,3 +138,24 @@ pub fn context(cli: &Cli, source: &str) -> WriteContext {
         now: chrono::Utc::now(),
     }
 }
+
+/// Writes a line to the audit trail for what a command shows of the records, as the server
+/// does for each request: who ran it (`--user`, or the system's user name), the role
+/// "command line", what was asked and what was shown. Called before the answer is printed:
+/// nothing is shown that was not logged.
+pub fn audit(reg: &mut Reg, cli: &Cli, action: &str, asked: &str, shown: &str) -> Result<()> {
+    let ctx = context(cli, "cli");
+    salw_store::append_audit(
+        reg.backend(),
+        &[salw_store::AuditDraft {
+            at: ctx.now.to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+            actor: ctx.recorded_by,
+            role: "command line".into(),
+            action: action.into(),
+            asked: asked.into(),
+            shown: shown.into(),
+        }],
+    )
+    .context("writing the audit line (nothing is shown that is not logged)")?;
+    Ok(())
+}

@@ -74,6 +74,13 @@ pub fn search(cli: &Cli, args: &SearchArgs) -> Result<ExitCode> {
     let mut reg = node::open(cli, false)?;
     let searcher = open_searcher(cli, &mut reg, args.brute_force)?;
     if let Some(batch) = &args.batch {
+        node::audit(
+            &mut reg,
+            cli,
+            "search-batch",
+            &batch.display().to_string(),
+            "an answer for each query of the file",
+        )?;
         return run_batch(cli, &mut reg, &searcher, batch, args);
     }
     let query = args.query.as_deref().unwrap_or_default();
@@ -92,6 +99,14 @@ pub fn search(cli: &Cli, args: &SearchArgs) -> Result<ExitCode> {
         }
         Err(e) => return Err(e.into()),
     };
+    let shown: Vec<String> = found.hits.iter().map(|h| h.weapon_id.to_string()).collect();
+    node::audit(
+        &mut reg,
+        cli,
+        "search",
+        &format!("{query} {filters:?}"),
+        &shown.join(" "),
+    )?;
     let mut out = std::io::stdout().lock();
     if args.json {
         writeln!(

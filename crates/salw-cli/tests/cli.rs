@@ -1259,6 +1259,64 @@ fn a_registry_named_in_a_form_salw_does_not_open_is_refused_saying_what_it_opens
 }
 
 #[test]
+fn what_the_command_line_shows_of_the_records_is_in_the_audit_trail() {
+    let node = Node::new();
+    let id = node.pistol("AUD-123");
+    node.ok(&["--user", "amina", "show", &id]);
+    node.ok(&["--user", "amina", "search", "AUD 123"]);
+    let out = node.path("out");
+    node.ok(&[
+        "--user",
+        "amina",
+        "export",
+        "--format",
+        "csv",
+        "--out",
+        s(&out),
+    ]);
+    let mut backend = salw_store_any::Location::from_path(&node.db)
+        .expect("location")
+        .open(false)
+        .expect("open");
+    let lines = salw_store::AccessBackend::audit(
+        &mut backend,
+        &salw_store::AuditFilter {
+            actor: Some("amina".into()),
+            limit: 10,
+            ..Default::default()
+        },
+    )
+    .expect("audit");
+    let seen: Vec<(String, String, String)> = lines
+        .iter()
+        .map(|l| {
+            (
+                l.draft.action.clone(),
+                l.draft.role.clone(),
+                l.draft.shown.clone(),
+            )
+        })
+        .collect();
+    for action in ["view-weapon", "search", "export"] {
+        assert!(
+            seen.iter()
+                .any(|(a, r, _)| a == action && r == "command line"),
+            "{action}: {seen:?}"
+        );
+    }
+    // The search's line names the weapon it showed.
+    assert!(
+        seen.iter()
+            .any(|(a, _, shown)| a == "search" && shown.contains(&id)),
+        "{seen:?}"
+    );
+    assert_eq!(
+        salw_store::verify_audit(&mut backend).expect("verify"),
+        None
+    );
+}
+
+#[test]
 fn writes_need_the_node_key_and_init_never_overwrites() {
     let node = Node::new();
     let err = node.fails(&["init", "--country", "KE"]);
@@ -4450,6 +4508,11 @@ mod postgres {
     #[test]
     fn importing_the_same_file_twice_adds_nothing_the_second_time() {
         on_postgres(super::importing_the_same_file_twice_adds_nothing_the_second_time);
+    }
+
+    #[test]
+    fn what_the_command_line_shows_of_the_records_is_in_the_audit_trail() {
+        on_postgres(super::what_the_command_line_shows_of_the_records_is_in_the_audit_trail);
     }
 
     #[test]

@@ -158,20 +158,8 @@ pub fn run(cli: &Cli, command: &TraceCommand) -> Result<ExitCode> {
                     );
                     // An item this command takes is named by its option; the others come
                     // from the weapon's records.
-                    const OPTIONS: &[&str] = &[
-                        "to",
-                        "reference",
-                        "urgent",
-                        "illicit_basis",
-                        "circumstances",
-                        "serial_status",
-                        "import_marks",
-                        "photos",
-                        "intended_use",
-                        "confidentiality",
-                    ];
                     for (f, reason) in &missing {
-                        if OPTIONS.contains(&f.as_str()) {
+                        if traces::GIVEN_FIELDS.contains(&f.as_str()) {
                             eprintln!("  --{}: {reason}", f.replace('_', "-"));
                         } else {
                             eprintln!("  {f} (from the weapon's records): {reason}");

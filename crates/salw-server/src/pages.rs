@@ -814,6 +814,26 @@ pub async fn weapon_form(
     Ok(render(&page))
 }
 
+/// Writes the record a form made: its id, or none with each refusal put beside its field in
+/// `form` (`shown`: the fields the form has; the others are listed above it).
+async fn write_form_record(
+    state: &Shared,
+    caller: &Caller,
+    kind: RecordKind,
+    object: Map<String, Value>,
+    form: &mut Form,
+    shown: &[&str],
+) -> Result<Option<uuid::Uuid>, ApiError> {
+    let outcome = api::write_record(state, caller, kind, object, "web").await?;
+    if outcome.committed() {
+        return Ok(Some(outcome.ids.first().copied().unwrap_or_default()));
+    }
+    for e in &outcome.errors {
+        form.fail(shown, &e.field, &e.reason);
+    }
+    Ok(None)
+}
+
 pub async fn weapon_create(
     State(state): State<Shared>,
     Extension(caller): Extension<Caller>,
@@ -857,15 +877,18 @@ pub async fn weapon_create(
     if !follow_up.is_empty() {
         object.insert("follow_up".into(), Value::String(follow_up.to_owned()));
     }
-    if !form.has_errors() {
-        let outcome = api::write_record(&state, &caller, RecordKind::Weapon, object, "web").await?;
-        if outcome.committed() {
-            let id = outcome.ids.first().copied().unwrap_or_default();
-            return Ok(Redirect::to(&format!("/weapons/{id}?recorded=weapon")).into_response());
-        }
-        for e in &outcome.errors {
-            form.fail(&shown, &e.field, &e.reason);
-        }
+    if !form.has_errors()
+        && let Some(id) = write_form_record(
+            &state,
+            &caller,
+            RecordKind::Weapon,
+            object,
+            &mut form,
+            &shown,
+        )
+        .await?
+    {
+        return Ok(Redirect::to(&format!("/weapons/{id}?recorded=weapon")).into_response());
     }
     let page = WeaponForm {
         nav: Nav::of(&caller),
@@ -1423,15 +1446,18 @@ pub async fn person_create(
     if form.value("kind").trim().is_empty() {
         form.fail(&shown, "kind", "required: an individual or an organisation");
     }
-    if !form.has_errors() {
-        let outcome = api::write_record(&state, &caller, RecordKind::Person, object, "web").await?;
-        if outcome.committed() {
-            let id = outcome.ids.first().copied().unwrap_or_default();
-            return Ok(Redirect::to(&format!("/persons/{id}?recorded=person")).into_response());
-        }
-        for e in &outcome.errors {
-            form.fail(&shown, &e.field, &e.reason);
-        }
+    if !form.has_errors()
+        && let Some(id) = write_form_record(
+            &state,
+            &caller,
+            RecordKind::Person,
+            object,
+            &mut form,
+            &shown,
+        )
+        .await?
+    {
+        return Ok(Redirect::to(&format!("/persons/{id}?recorded=person")).into_response());
     }
     let page = PersonsPage::new(&caller, form);
     Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)).into_response())

@@ -705,19 +705,7 @@ impl TraceForm {
 }
 
 /// The form's fields, and what the weapon's records already fill in.
-const FORM_FIELDS: &[&str] = &[
-    "to",
-    "reference",
-    "urgent",
-    "illicit_basis",
-    "circumstances",
-    "serial_status",
-    "import_marks",
-    "photos",
-    "intended_use",
-    "restrictions",
-    "confidentiality",
-];
+const FORM_FIELDS: &[&str] = traces::GIVEN_FIELDS;
 
 async fn trace_form(
     state: &Shared,

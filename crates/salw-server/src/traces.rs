@@ -271,6 +271,22 @@ pub fn create<B: TraceBackend + FederationBackend>(
     view(backend, &trace.id, now).map_err(CreateError::Field)
 }
 
+/// The items of a trace request a person gives, where the weapon's records do not say them:
+/// the request form's fields and `salw trace create`'s options.
+pub const GIVEN_FIELDS: &[&str] = &[
+    "to",
+    "reference",
+    "urgent",
+    "illicit_basis",
+    "circumstances",
+    "serial_status",
+    "import_marks",
+    "photos",
+    "intended_use",
+    "restrictions",
+    "confidentiality",
+];
+
 #[derive(Debug, thiserror::Error)]
 pub enum CreateError {
     #[error(transparent)]

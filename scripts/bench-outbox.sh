@@ -82,12 +82,14 @@ for run in $(seq "$runs"); do
     end=$(now)
     [[ $done_count -eq $messages ]] || { echo "only $done_count of $messages delivered in 10 minutes" >&2; tail "$ke.log" >&2; exit 1; }
     kill "$ke_pid"
+    # The server closes its file on the way out (a WAL checkpoint): read after it has gone.
+    wait "$ke_pid" 2>/dev/null || true
     received=$(sqlite3 -cmd ".timeout 10000" "$ug" "SELECT count(*), count(DISTINCT id) FROM inbox WHERE kind = 'ping'")
     [[ $received == "$messages|$messages" ]] || { echo "UG's inbox holds $received (count|distinct) pings, not $messages" >&2; exit 1; }
-    steady=$(sqlite3 "$ke" "SELECT (julianday(max(delivered_at)) - julianday(min(delivered_at))) * 86400 FROM outbox")
+    steady=$(sqlite3 -cmd ".timeout 10000" "$ke" "SELECT (julianday(max(delivered_at)) - julianday(min(delivered_at))) * 86400 FROM outbox")
     wall=$(awk -v s="$start" -v e="$end" 'BEGIN {print e - s}')
     # Baseline 1: the durable write alone, with the sqlite3 CLI.
-    sqlite3 "$ke" "SELECT envelope FROM outbox" >"$dir/envelopes"
+    sqlite3 -cmd ".timeout 10000" "$ke" "SELECT envelope FROM outbox" >"$dir/envelopes"
     {
         echo "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
         echo "CREATE TABLE inbox (id INTEGER PRIMARY KEY, envelope TEXT NOT NULL);"

@@ -320,13 +320,16 @@ pub fn run(cli: &Cli, command: &TraceCommand) -> Result<ExitCode> {
             } else {
                 for v in shown {
                     println!(
-                        "{}  {} {} {}  {}  {}{}",
+                        "{}  {} {} {}  {}  {}{}{}",
                         v.trace.id,
                         v.trace.role,
                         if v.trace.role == "sent" { "to" } else { "from" },
                         v.trace.partner,
                         v.trace.priority,
                         v.state,
+                        v.last_delivery
+                            .map(|d| format!(" (last message sent: {d})"))
+                            .unwrap_or_default(),
                         v.overdue
                             .as_deref()
                             .map(|o| format!("  OVERDUE: {o}"))

@@ -93,6 +93,9 @@ pub struct TraceView {
     /// still being tried, or given up (the outbox). A step says "sent" when the message is
     /// signed and queued; this says whether it arrived.
     pub deliveries: std::collections::BTreeMap<String, String>,
+    /// The fate of the last message this node sent for the trace, in a word or two, for a list.
+    #[serde(skip)]
+    pub last_delivery: Option<&'static str>,
 }
 
 impl TraceView {
@@ -123,7 +126,32 @@ impl TraceView {
             steps,
             overdue,
             deliveries: std::collections::BTreeMap::new(),
+            last_delivery: None,
         }
+    }
+
+    /// Fills in what became of each message this node sent for the trace (its outbox).
+    fn with_deliveries<B: FederationBackend>(
+        mut self,
+        backend: &mut B,
+    ) -> Result<Self, StoreError> {
+        let sent: Vec<String> = self
+            .steps
+            .iter()
+            .filter_map(|s| s.message_id.clone())
+            .collect();
+        for id in sent {
+            // Only the messages this node sent are in its outbox.
+            if let Some(m) = backend.sent(&id)? {
+                self.deliveries.insert(id, delivery(&m));
+                self.last_delivery = Some(match (&m.delivered_at, &m.abandoned) {
+                    (Some(_), _) => "delivered",
+                    (None, Some(_)) => "given up",
+                    (None, None) => "not delivered yet",
+                });
+            }
+        }
+        Ok(self)
     }
 
     /// The message id the request travelled as.
@@ -144,14 +172,7 @@ pub fn view<B: TraceBackend + FederationBackend>(
         .trace(id.trim())?
         .ok_or_else(|| field("id", format!("no trace has the id '{}'", id.trim())))?;
     let steps = backend.trace_steps(&trace.id)?;
-    let mut view = TraceView::new(trace, steps, now);
-    for id in view.steps.iter().filter_map(|s| s.message_id.as_deref()) {
-        // Only the messages this node sent are in its outbox.
-        if let Some(m) = backend.sent(id)? {
-            view.deliveries.insert(id.to_owned(), delivery(&m));
-        }
-    }
-    Ok(view)
+    Ok(TraceView::new(trace, steps, now).with_deliveries(backend)?)
 }
 
 /// A sent message's fate, in words.
@@ -171,14 +192,14 @@ pub fn delivery(m: &salw_store::OutboxMessage) -> String {
     }
 }
 
-pub fn list<B: TraceBackend>(
+pub fn list<B: TraceBackend + FederationBackend>(
     backend: &mut B,
     now: DateTime<Utc>,
 ) -> Result<Vec<TraceView>, StoreError> {
     let mut out = Vec::new();
     for t in backend.traces()? {
         let steps = backend.trace_steps(&t.id)?;
-        out.push(TraceView::new(t, steps, now));
+        out.push(TraceView::new(t, steps, now).with_deliveries(backend)?);
     }
     Ok(out)
 }

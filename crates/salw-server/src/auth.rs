@@ -288,8 +288,14 @@ pub async fn guard(
             return e.into_response();
         }
     }
+    let page = endpoint.kind == Kind::Page;
+    let menu = page.then(|| caller.clone());
     request.extensions_mut().insert(caller);
-    next.run(request).await
+    let response = next.run(request).await;
+    match menu {
+        Some(caller) => crate::pages::with_menu(response, &caller),
+        None => response,
+    }
 }
 
 pub fn urlencode(text: &str) -> String {

@@ -193,20 +193,28 @@ pub fn router(state: Shared) -> Router {
             state.clone(),
             auth::guard,
         ))
-        .fallback(|uri: axum::http::Uri| async move { not_found(&uri) })
+        .fallback(not_found)
         .layer(DefaultBodyLimit::max(body_limit))
         .layer(axum::middleware::map_response(security_headers))
         .with_state(state)
 }
 
-/// A 404: JSON under `/api/`, a page elsewhere (someone typed or followed an address).
-fn not_found(uri: &axum::http::Uri) -> axum::response::Response {
+/// A 404: JSON under `/api/`, a page elsewhere (someone typed or followed an address), with
+/// the menu of whoever is logged in.
+async fn not_found(
+    axum::extract::State(state): axum::extract::State<Shared>,
+    uri: axum::http::Uri,
+    headers: axum::http::HeaderMap,
+) -> axum::response::Response {
     use axum::response::IntoResponse;
     let e = error::ApiError::not_found("no such page or endpoint");
     if is_api(uri.path()) {
-        e.into_response()
-    } else {
-        pages::PageError(e).into_response()
+        return e.into_response();
+    }
+    let page = pages::PageError(e).into_response();
+    match auth::identify(&state, &headers).await {
+        Ok(Some(caller)) => pages::with_menu(page, &caller),
+        _ => page,
     }
 }
 

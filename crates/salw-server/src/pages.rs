@@ -39,16 +39,42 @@ struct ErrorPage<'a> {
     errors: &'a [crate::error::FieldError],
 }
 
+/// The error an error page shows, kept with its answer so that `with_menu` can show it again
+/// with the menu of the person who asked (a handler's error does not know who that is).
+#[derive(Clone)]
+struct ShownError {
+    message: String,
+    errors: Vec<crate::error::FieldError>,
+}
+
+fn error_page(e: &ShownError, status: StatusCode, nav: Nav) -> Response {
+    let page = ErrorPage {
+        nav,
+        title: status.canonical_reason().unwrap_or("Error").to_owned(),
+        message: &e.message,
+        errors: &e.errors,
+    };
+    let mut response = (status, render(&page)).into_response();
+    response.extensions_mut().insert(e.clone());
+    response
+}
+
 impl IntoResponse for PageError {
     fn into_response(self) -> Response {
-        let e = self.0;
-        let page = ErrorPage {
-            nav: Nav::anonymous(),
-            title: e.status.canonical_reason().unwrap_or("Error").to_owned(),
-            message: &e.message,
-            errors: &e.errors,
+        let shown = ShownError {
+            message: self.0.message,
+            errors: self.0.errors,
         };
-        (e.status, render(&page)).into_response()
+        error_page(&shown, self.0.status, Nav::anonymous())
+    }
+}
+
+/// A page's error answer shown again with the menu of `caller`, who is logged in, so that an
+/// unknown record or a refused request does not look like being logged out.
+pub(crate) fn with_menu(response: Response, caller: &Caller) -> Response {
+    match response.extensions().get::<ShownError>() {
+        Some(shown) => error_page(shown, response.status(), Nav::of(caller)),
+        None => response,
     }
 }
 
@@ -1133,7 +1159,13 @@ pub async fn event_create(
         );
     }
     for e in &outcome.errors {
-        form.fail(&shown, &e.field, &e.reason);
+        // The form records one kind of event: a history that kind would make impossible is
+        // mended by its date, so the refusal is said there.
+        let field = match e.field.as_str() {
+            "kind" if shown.contains(&"occurred_on") => "occurred_on",
+            f => f,
+        };
+        form.fail(&shown, field, &e.reason);
     }
     let page = EventForm {
         nav: Nav::of(&caller),
@@ -2020,6 +2052,8 @@ pub struct TraceRow {
     pub reference: String,
     pub priority: String,
     pub state: String,
+    /// What became of the last message sent for it: "delivered", "not delivered yet", "given up".
+    pub delivery: String,
     pub since: String,
     pub overdue: String,
 }
@@ -2080,6 +2114,7 @@ pub async fn traces(
         .filter(|v| !overdue || v.overdue.is_some())
         .map(|v| TraceRow {
             since: v.steps.last().map(|s| s.at.clone()).unwrap_or_default(),
+            delivery: v.last_delivery.unwrap_or("").to_owned(),
             overdue: v.overdue.clone().unwrap_or_default(),
             state: v.state,
             id: v.trace.id,

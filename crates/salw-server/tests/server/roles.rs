@@ -791,6 +791,28 @@ fn an_address_that_is_no_page_answers_with_a_page_and_the_api_with_json() {
         body.contains("<html") && body.contains("no such page or endpoint"),
         "{body}"
     );
+    // With the menu of whoever is logged in, there and on a record that does not exist.
+    assert!(
+        body.contains(r#"<a href="/search">Search</a>"#) && body.contains("Log out"),
+        "{body}"
+    );
+    let nobody = uuid::Uuid::now_v7();
+    let (code, body) = server.call(
+        "GET",
+        &format!("/weapons/{nobody}"),
+        Some(Role::Investigator),
+        None,
+        None,
+    );
+    assert_eq!(code, 404);
+    assert!(
+        body.contains(r#"<a href="/search">Search</a>"#) && body.contains("Log out"),
+        "{body}"
+    );
+    // Without a login, no menu.
+    let (code, body) = server.call("GET", "/no/such/page", None, None, None);
+    assert_eq!(code, 404);
+    assert!(!body.contains("Log out"), "{body}");
     // GET on an address that only takes POST: a page too.
     let (code, body) = server.call(
         "GET",

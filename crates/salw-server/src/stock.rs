@@ -498,6 +498,16 @@ async fn plan(
                 .map_err(store("planning the count"))
         })
         .await?;
+    // The plan calls its list `expected`; the request and the form call it `weapons`.
+    let kept = kept.map_err(|problems| {
+        problems
+            .into_iter()
+            .map(|p| match p.strip_prefix("expected: ") {
+                Some(reason) => format!("weapons: {reason}"),
+                None => p,
+            })
+            .collect()
+    });
     audit(state, caller, "count-plan", asked, outcome_words(&kept)).await?;
     Ok(kept)
 }
@@ -1115,6 +1125,56 @@ impl Typed {
     /// Whether the field `name` holds `value` (a select's chosen option).
     fn is(&self, name: &str, value: &str) -> bool {
         self.get(name) == value
+    }
+
+    /// What is wrong with the field `name`, to show beside it ("" when nothing): the reason of
+    /// each problem about it, a list's line named by its number ("line 2: …").
+    fn problem(&self, problems: &[String], name: &str) -> String {
+        problems
+            .iter()
+            .filter_map(|p| {
+                let (field, line, reason) = split_problem(p);
+                (field == name).then(|| match line {
+                    Some(i) => format!("line {}: {reason}", i + 1),
+                    None => reason.to_owned(),
+                })
+            })
+            .collect::<Vec<_>>()
+            .join("; ")
+    }
+
+    /// The problems about no field of this form, said at the top of the page as they are.
+    fn general<'a>(&self, problems: &'a [String]) -> Vec<&'a str> {
+        problems
+            .iter()
+            .filter(|p| !self.0.contains_key(split_problem(p).0))
+            .map(String::as_str)
+            .collect()
+    }
+
+    /// Whether a problem is shown beside one of the form's fields.
+    fn marked(&self, problems: &[String]) -> bool {
+        problems
+            .iter()
+            .any(|p| self.0.contains_key(split_problem(p).0))
+    }
+}
+
+/// A problem "field: reason" or "field[i]: reason" (the list's item i) as its field, the item
+/// and the reason; a problem that names no field is about the field "".
+fn split_problem(problem: &str) -> (&str, Option<usize>, &str) {
+    let Some((field, reason)) = problem.split_once(": ") else {
+        return ("", None, problem);
+    };
+    if field.contains(' ') {
+        return ("", None, problem);
+    }
+    match field.split_once('[') {
+        Some((name, rest)) => match rest.strip_suffix(']').and_then(|i| i.parse().ok()) {
+            Some(i) => (name, Some(i), reason),
+            None => (field, None, reason),
+        },
+        None => (field, None, reason),
     }
 }
 
@@ -2200,4 +2260,44 @@ pub async fn evidence_upload(
     .await?;
     r.map_err(|p| refused(&p))?;
     Ok(Redirect::to(&format!("/destruction/{}", auth::urlencode(&id))).into_response())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn typed(names: &[&str]) -> Typed {
+        names
+            .iter()
+            .map(|n| ((*n).to_owned(), String::new()))
+            .collect()
+    }
+
+    #[test]
+    fn a_problem_is_said_beside_its_field_and_an_item_of_a_list_by_its_line() {
+        let form = typed(&["planned_on", "weapons"]);
+        let problems = vec![
+            "planned_on: '3 May' is not a date (YYYY-MM-DD)".to_owned(),
+            "weapons[1]: no weapon has the reference 'X'".to_owned(),
+            "weapons: KE-1 is listed twice".to_owned(),
+            "the registry is read-only".to_owned(),
+            "armoury: no organisation 'A'".to_owned(),
+        ];
+        assert_eq!(
+            form.problem(&problems, "planned_on"),
+            "'3 May' is not a date (YYYY-MM-DD)"
+        );
+        assert_eq!(
+            form.problem(&problems, "weapons"),
+            "line 2: no weapon has the reference 'X'; KE-1 is listed twice"
+        );
+        assert_eq!(form.problem(&problems, "counter"), "");
+        // What names no field of this form stays at the top, as it is.
+        assert_eq!(
+            form.general(&problems),
+            ["the registry is read-only", "armoury: no organisation 'A'"]
+        );
+        assert!(form.marked(&problems));
+        assert!(!typed(&["id"]).marked(&problems));
+    }
 }

@@ -59,6 +59,22 @@ pub(crate) fn login_form_leads_to_the_dashboard() {
         b.find(r#"header nav a[href="/admin/users"]"#).is_some(),
         "an administrator's nav has the Users link"
     );
+    // The whole menu, an administrator's the longest, is on one line at 1280 px.
+    let links = b.find_all("header nav a");
+    let px = |css: &str, name: &str| {
+        let v = b.property(&b.wait_for(css), name);
+        v.as_f64().unwrap_or_else(|| panic!("{css}.{name} is {v}"))
+    };
+    assert_eq!(
+        b.property(&links[0], "offsetTop"),
+        b.property(&links[links.len() - 1], "offsetTop"),
+        "the menu of {} links wraps",
+        links.len()
+    );
+    assert!(
+        px("header", "offsetHeight") < 2.0 * px("header .who", "offsetHeight"),
+        "the header wraps"
+    );
     // Recent events name their weapon in words, not by its id.
     let recent = b.find_all("#recent tr td a");
     assert!(!recent.is_empty());
@@ -308,6 +324,24 @@ pub(crate) fn registrar_seizes_a_weapon_and_sees_it_on_the_timeline() {
     assert!(b.find("#next-traced").is_some());
     assert!(b.find("#next-seized").is_none());
     b.screenshot("3-seized");
+    // A second seizure, its form opened by its address, is refused beside its date (the one
+    // field that could mend it), and nothing is recorded.
+    b.goto(&server.url(&format!("/weapons/{id}/events/new?kind=seized")));
+    b.click(&b.wait_for(r#"#seizure_basis option[value="criminal_offence"]"#));
+    b.fill("#criminal_context", context);
+    b.fill("#place", "Port city");
+    b.click(&b.wait_for("#record"));
+    let refused = b.text(&b.wait_for("#occurred_on-error"));
+    assert!(refused.contains("impossible history"), "{refused}");
+    assert!(
+        b.find("#general-errors").is_none(),
+        "said beside the date only"
+    );
+    b.goto(&server.url(&format!("/weapons/{id}")));
+    assert_eq!(
+        b.find_all("#timeline li.event-seized").len(),
+        seizures_before + 1
+    );
 
     // A photo of the seizure: a file that is no image is refused on the weapon's page, the
     // caption kept; the image then goes in.
@@ -646,6 +680,13 @@ fn investigator_drafts_a_trace_request_from_a_seized_weapon_completes_it_and_sen
     let (_, list) = server.get_json("/api/v1/traces", Role::Investigator);
     assert_eq!(list["traces"][0]["state"], "sent");
     assert_eq!(list["traces"][0]["partner"], "TZ");
+    // The list of traces says it too.
+    b.click(&b.wait_for(r#"header nav a[href="/traces"]"#));
+    assert_eq!(
+        b.text(&b.wait_for("#traces td.delivery")),
+        "not delivered yet"
+    );
+    b.screenshot("4-list");
 }
 
 #[test]
@@ -931,7 +972,13 @@ pub(crate) fn a_stock_count_finds_one_weapon_missing_and_ends_with_a_recorded_lo
     b.fill("#counted_on", &typed_on);
     // Checked first: what it would find, nothing kept yet.
     b.click(&b.wait_for("#check-first"));
-    let preview = b.text(&b.wait_for("#preview"));
+    // The refused check showed a preview too: wait for the page without the problem.
+    let preview = b.wait_until("the check without a problem", |b| {
+        if b.find("main p.error").is_some() {
+            return None;
+        }
+        b.find("#preview").map(|p| b.text(&p))
+    });
     assert!(preview.contains("1 missing"), "{preview}");
     assert!(b.find("#result").is_none(), "nothing kept by the check");
     assert_eq!(
@@ -955,8 +1002,18 @@ pub(crate) fn a_stock_count_finds_one_weapon_missing_and_ends_with_a_recorded_lo
     select(&b, "#action", "confirm");
     select(&b, "#resolution", "loss");
     b.click(&b.wait_for("#take-step"));
-    let error = b.text(&b.wait_for("p.error"));
+    // Said beside the action chosen, and at the top that nothing was kept.
+    let error = b.text(&b.wait_for("#action-error"));
     assert!(error.contains("investigate"), "{error}");
+    assert!(
+        b.find("#form-problems").is_some(),
+        "the top says nothing was kept"
+    );
+    assert_eq!(
+        b.value_of("#note"),
+        "not on the rack",
+        "the note typed stays"
+    );
     b.screenshot("4-refused");
     select(&b, "#action", "investigate");
     select(&b, "#resolution", "");
@@ -1015,10 +1072,14 @@ fn registrar_destroys_a_batch_from_the_page_after_a_refusal_and_prints_its_certi
     b.fill("#weapons", &format!("{first}\n{second}"));
     b.click(&b.wait_for("#destroy-batch"));
     // Refused for the weapon held as evidence; nothing destroyed, what was typed kept.
-    let error = b.text(&b.wait_for("p.error"));
+    let error = b.text(&b.wait_for("#weapons-error"));
     assert!(
-        error.starts_with("weapons[0]") && error.contains("evidence (case HC 9/2026)"),
+        error.starts_with("line 1") && error.contains("evidence (case HC 9/2026)"),
         "{error}"
+    );
+    assert!(
+        b.find("#form-problems").is_some(),
+        "the top says nothing was kept"
     );
     assert_eq!(b.value_of("#certificate"), "DC-0009");
     b.screenshot("1-refused");

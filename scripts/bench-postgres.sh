@@ -2,7 +2,8 @@
 # Bulk import into PostgreSQL: `salw import` of N weapons from CSV into a registry in
 # PostgreSQL (validated, journalled, signed, indexed; the COPY path), side by side in the same
 # run with psql's `\copy` of the same CSV into a bare table of text columns (no validation, no
-# journal, no index): the floor of what the server itself does with the file.
+# journal, no index): the floor of what the server itself does with the file. Each side is
+# timed from a CHECKPOINT, so that neither pays for the other's dirty pages.
 #
 #   scripts/bench-postgres.sh [N weapons, default 1000000] [runs, default 3]
 #
@@ -57,6 +58,8 @@ for run in $(seq "$runs"); do
     echo "run $run/$runs…" >&2
     psql "$url" -q -c "DROP SCHEMA IF EXISTS bench_bare CASCADE" -c "CREATE SCHEMA bench_bare" \
         -c "CREATE TABLE bench_bare.weapons ($columns)"
+    # Each side starts from a checkpoint: neither pays for writing out the other's pages.
+    psql "$url" -q -c CHECKPOINT
     /usr/bin/time -f "%e %M" -o "$work/t" \
         psql "$(in_schema bench_bare)" -q -c "\\copy weapons FROM '$csv' WITH (FORMAT csv, HEADER)"
     cat "$work/t" >>"$work/base"
@@ -64,6 +67,7 @@ for run in $(seq "$runs"); do
     rm -f "$work/node.key"
     reg=$(in_schema bench_salw)
     "$salw" --db "$reg" --key-file "$work/node.key" init >/dev/null
+    psql "$url" -q -c CHECKPOINT
     /usr/bin/time -f "%e %M" -o "$work/t" "$salw" --db "$reg" --key-file "$work/node.key" import "$csv" >/dev/null
     cat "$work/t" >>"$work/salw"
     "$salw" --db "$reg" --key-file "$work/node.key" verify >/dev/null
@@ -83,3 +87,6 @@ awk -v rows="$rows" -v bytes="$bytes" -v runs="$runs" -v bs="$base_s" -v ss="$sa
     printf "| `salw import` (validated, journalled, indexed) | %.2f | %.0f | %.0f MB |\n", ss, rows / ss, sk / 1024
     printf "\nsalw reaches %.2f of the baseline rows/s (goal: at least 0.33).\n", bs / ss
 }'
+# Run by run (the machine is noisy: the spread says how far to trust the medians).
+paste -d' ' <(cut -d' ' -f1 "$work/base") <(cut -d' ' -f1 "$work/salw") |
+    awk '{ printf "%s`\\copy` %.2f s, salw %.2f s: %.2f", (NR > 1 ? "; " : "Run by run: "), $1, $2, $1 / $2 } END { print "." }'

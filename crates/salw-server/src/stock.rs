@@ -1515,8 +1515,8 @@ struct CountPage {
     preview: Option<salw_core::stockpile::Reconciliation>,
     discrepancies: Vec<Row>,
     may_write: bool,
-    typed_found: String,
-    typed_on: String,
+    /// What was typed: `found` and `counted_on` (today when nothing was).
+    typed: Typed,
     problems: Vec<String>,
     notice: String,
 }
@@ -1559,12 +1559,19 @@ async fn count_page(
             .collect(),
         count,
         may_write: caller.may(Permission::WriteRecords),
-        typed_found,
-        typed_on: if typed_on.is_empty() {
-            today().to_string()
-        } else {
-            typed_on
-        },
+        typed: [
+            ("found".to_owned(), typed_found),
+            (
+                "counted_on".to_owned(),
+                if typed_on.is_empty() {
+                    today().to_string()
+                } else {
+                    typed_on
+                },
+            ),
+        ]
+        .into_iter()
+        .collect(),
         problems,
         notice,
     })

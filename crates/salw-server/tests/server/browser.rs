@@ -967,8 +967,13 @@ pub(crate) fn a_stock_count_finds_one_weapon_missing_and_ends_with_a_recorded_lo
     let typed_on = b.value_of("#counted_on");
     b.fill("#counted_on", "2099-01-01");
     b.click(&b.wait_for("#check-first"));
-    let said = b.text(&b.wait_for("main p.error"));
+    let said = b.text(&b.wait_for("#counted_on-error"));
     assert!(said.contains("2099-01-01 is in the future"), "{said}");
+    assert!(
+        b.find("#form-problems").is_some(),
+        "the top says nothing was kept"
+    );
+    b.screenshot("2b-future");
     b.fill("#counted_on", &typed_on);
     // Checked first: what it would find, nothing kept yet.
     b.click(&b.wait_for("#check-first"));

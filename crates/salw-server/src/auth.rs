@@ -233,10 +233,14 @@ pub async fn guard(
                     matched.as_str()
                 ),
             );
-            return if crate::is_api(request.uri().path()) {
-                e.into_response()
-            } else {
-                crate::pages::PageError(e).into_response()
+            if crate::is_api(request.uri().path()) {
+                return e.into_response();
+            }
+            // A page keeps the menu of whoever is logged in, as a 403 or 404 does.
+            let page = crate::pages::PageError(e).into_response();
+            return match identify(&state, request.headers()).await {
+                Ok(Some(caller)) => crate::pages::with_menu(page, &caller),
+                _ => page,
             };
         }
         // A route the table does not list has no access rule: refuse it rather than guess.

@@ -826,6 +826,10 @@ fn an_address_that_is_no_page_answers_with_a_page_and_the_api_with_json() {
         body.contains("<html") && body.contains("is not a method of"),
         "{body}"
     );
+    assert!(
+        body.contains(r#"<a href="/indicators">Indicators</a>"#) && body.contains("Log out"),
+        "the 405 page keeps the menu: {body}"
+    );
     // The API stays JSON.
     let (code, body) = server.call(
         "GET",

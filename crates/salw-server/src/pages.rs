@@ -1392,17 +1392,17 @@ pub async fn persons(
         let needle = q.to_lowercase();
         let (found, more) = state
             .read(move |reg| {
-                let mut found = Vec::new();
+                // The names and references are looked through, not the records: only the
+                // persons shown are read whole.
+                let mut ids = Vec::new();
                 let mut more = false;
                 reg.backend()
-                    .scan_persons(&mut |p| {
-                        let hit = p.name.to_lowercase().contains(&needle)
-                            || p.reference
-                                .as_deref()
-                                .is_some_and(|r| r.to_lowercase().contains(&needle));
+                    .scan_person_names(&mut |id, name, reference| {
+                        let hit = name.to_lowercase().contains(&needle)
+                            || reference.is_some_and(|r| r.to_lowercase().contains(&needle));
                         if hit {
-                            if found.len() < PERSONS_SHOWN {
-                                found.push(p);
+                            if ids.len() < PERSONS_SHOWN {
+                                ids.push(id);
                             } else {
                                 more = true;
                             }
@@ -1410,6 +1410,17 @@ pub async fn persons(
                         Ok(())
                     })
                     .map_err(|e| ApiError::internal("searching persons", e))?;
+                let mut found = Vec::with_capacity(ids.len());
+                for id in ids {
+                    let person = reg
+                        .backend()
+                        .person(id)
+                        .map_err(|e| ApiError::internal("searching persons", e))?
+                        .ok_or_else(|| {
+                            ApiError::internal("searching persons", format!("no record of {id}"))
+                        })?;
+                    found.push(person);
+                }
                 Ok((found, more))
             })
             .await?;

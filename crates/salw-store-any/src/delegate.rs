@@ -96,6 +96,7 @@ impl Backend for AnyBackend {
         fn blob_hashes(&mut self) -> Result<Vec<String>>;
         fn summary(&mut self) -> Result<Summary>;
         fn scan_persons(&mut self, visit: &mut dyn FnMut(Person) -> Result<()>) -> Result<()>;
+        fn scan_person_names(&mut self, visit: &mut salw_store::PersonNameVisit<'_>) -> Result<()>;
         fn scan_weapons(&mut self, visit: &mut dyn FnMut(Weapon) -> Result<()>) -> Result<()>;
         fn scan_events(&mut self, visit: &mut dyn FnMut(LifecycleEvent) -> Result<()>) -> Result<()>;
     }

@@ -2141,6 +2141,20 @@ impl Backend for PgBackend {
         )
     }
 
+    fn scan_person_names(&mut self, visit: &mut salw_store::PersonNameVisit<'_>) -> Result<()> {
+        self.flush()?;
+        self.stream(
+            "SELECT id, name, reference FROM persons ORDER BY seq",
+            &[],
+            &mut |row| {
+                let id: Uuid = get(row, 0)?;
+                let name: &str = get(row, 1)?;
+                let reference: Option<&str> = get(row, 2)?;
+                visit(id, name, reference)
+            },
+        )
+    }
+
     fn scan_weapons(&mut self, visit: &mut dyn FnMut(Weapon) -> Result<()>) -> Result<()> {
         self.settle()?;
         self.scan_payloads(

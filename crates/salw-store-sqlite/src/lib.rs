@@ -1187,6 +1187,26 @@ impl Backend for SqliteBackend {
         )
     }
 
+    fn scan_person_names(&mut self, visit: &mut salw_store::PersonNameVisit<'_>) -> Result<()> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT id, name, reference FROM persons ORDER BY seq")
+            .map_err(db)?;
+        let mut rows = stmt.query([]).map_err(db)?;
+        while let Some(r) = rows.next().map_err(db)? {
+            let bad = |e: rusqlite::types::FromSqlError| {
+                StoreError::Corrupt(format!("a row of the persons table: {e}"))
+            };
+            let id = r.get_ref(0).map_err(db)?.as_blob().map_err(bad)?;
+            let id = Uuid::from_slice(id)
+                .map_err(|_| StoreError::Corrupt("a person's id is not 16 bytes".into()))?;
+            let name = r.get_ref(1).map_err(db)?.as_str().map_err(bad)?;
+            let reference = r.get_ref(2).map_err(db)?.as_str_or_null().map_err(bad)?;
+            visit(id, name, reference)?;
+        }
+        Ok(())
+    }
+
     fn scan_weapons(&mut self, visit: &mut dyn FnMut(Weapon) -> Result<()>) -> Result<()> {
         self.build_deferred_indexes()?;
         scan(

@@ -153,6 +153,9 @@ pub struct WeaponFilter {
     pub limit: u64,
 }
 
+/// What `Backend::scan_person_names` calls for each person: its id, name and reference.
+pub type PersonNameVisit<'a> = dyn FnMut(Uuid, &str, Option<&str>) -> Result<()> + 'a;
+
 pub trait Backend {
     fn begin(&mut self) -> Result<()>;
     fn commit(&mut self) -> Result<()>;
@@ -343,6 +346,9 @@ pub trait Backend {
 
     /// Everything, for export: persons, then weapons, then events in recording order.
     fn scan_persons(&mut self, visit: &mut dyn FnMut(Person) -> Result<()>) -> Result<()>;
+    /// Each person's id, name and reference, in recording order, read from the persons
+    /// table alone (no record parsed): what a search of persons by name looks through.
+    fn scan_person_names(&mut self, visit: &mut PersonNameVisit<'_>) -> Result<()>;
     fn scan_weapons(&mut self, visit: &mut dyn FnMut(Weapon) -> Result<()>) -> Result<()>;
     fn scan_events(&mut self, visit: &mut dyn FnMut(LifecycleEvent) -> Result<()>) -> Result<()>;
 }

@@ -28,7 +28,9 @@ pub use access::{
     verify_audit,
 };
 pub use alerts::{AlertBackend, AlertHit, LostStolen, PartnerAlert, Recovery, SharedAlert};
-pub use backend::{Backend, Clash, SearchRow, SerialRow, StoredEvent, StoredWeapon, Summary};
+pub use backend::{
+    Backend, Clash, PersonNameVisit, SearchRow, SerialRow, StoredEvent, StoredWeapon, Summary,
+};
 pub use copy::{CopyReport, copy_registry};
 pub use error::StoreError;
 pub use federation::{FederationBackend, InboxMessage, OutboxMessage, PeerRecord};

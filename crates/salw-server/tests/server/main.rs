@@ -490,6 +490,11 @@ mod postgres {
     }
 
     #[test]
+    fn the_persons_page_finds_a_part_of_a_name_or_reference_in_any_case_and_shows_at_most_fifty() {
+        on_postgres(super::roles::the_persons_page_finds_a_part_of_a_name_or_reference_in_any_case_and_shows_at_most_fifty);
+    }
+
+    #[test]
     fn five_failed_logins_lock_the_name_for_a_while_and_are_audited() {
         on_postgres(super::roles::five_failed_logins_lock_the_name_for_a_while_and_are_audited);
     }

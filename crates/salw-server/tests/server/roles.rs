@@ -871,3 +871,43 @@ fn a_period_typed_wrong_is_said_on_the_reports_and_indicators_pages_which_stay_w
         "{body}"
     );
 }
+
+#[test]
+pub fn the_persons_page_finds_a_part_of_a_name_or_reference_in_any_case_and_shows_at_most_fifty() {
+    let server = TestServer::start(3);
+    let add = |body: serde_json::Value| {
+        let (code, v) = server.json("POST", "/api/v1/persons", Role::Registrar, &body);
+        assert_eq!(code, 201, "{v}");
+    };
+    add(
+        serde_json::json!({"kind": "individual", "name": "Ñúñez Okello", "reference": "LIC-ÑA-0042"}),
+    );
+    add(serde_json::json!({"kind": "organisation", "name": "Nunez Hunting Club"}));
+    for i in 0..55 {
+        add(serde_json::json!({"kind": "organisation", "name": format!("Kasamba Security {i}")}));
+    }
+    let page = |q: &str| {
+        let (code, body) = server.call(
+            "GET",
+            &format!("/persons?q={}", salw_server::auth::urlencode(q)),
+            Some(Role::Investigator),
+            None,
+            None,
+        );
+        assert_eq!(code, 200, "{body}");
+        body
+    };
+    // Part of the name, in another case, accents and all; the name without them is another.
+    let body = page("ÑÚÑEZ");
+    assert!(body.contains("Ñúñez Okello"), "{body}");
+    assert!(!body.contains("Nunez Hunting Club"), "{body}");
+    // Part of the reference.
+    let body = page("lic-ña");
+    assert!(body.contains("Ñúñez Okello"), "{body}");
+    // Fifty shown, and the page says more have it.
+    let body = page("kasamba");
+    assert_eq!(body.matches("Kasamba Security ").count(), 50, "{body}");
+    assert!(body.contains("More have it"), "{body}");
+    let body = page("zzzz");
+    assert!(body.contains("id=\"none-found\""), "{body}");
+}

@@ -13,8 +13,10 @@ use serde_json::{Value, json};
 /// The key under which W3C WebDriver returns element references.
 const ELEMENT_KEY: &str = "element-6066-11e4-a52e-4f735466cecf";
 
-/// How long `wait_for` and friends poll before failing the test.
-pub const WAIT: Duration = Duration::from_secs(5);
+/// How long `wait_for` and friends poll before failing the test. Generous: on two cores the
+/// whole suite runs beside the browser (a debug server, PostgreSQL), and a page that comes
+/// late is not a failure; one that never comes still fails, only later.
+pub const WAIT: Duration = Duration::from_secs(15);
 const POLL: Duration = Duration::from_millis(50);
 
 pub const MISSING: &str = "headless Chromium is needed: apt-get install chromium chromium-driver (scripts/test installs it)";

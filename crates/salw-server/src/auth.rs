@@ -237,11 +237,7 @@ pub async fn guard(
                 return e.into_response();
             }
             // A page keeps the menu of whoever is logged in, as a 403 or 404 does.
-            let page = crate::pages::PageError(e).into_response();
-            return match identify(&state, request.headers()).await {
-                Ok(Some(caller)) => crate::pages::with_menu(page, &caller),
-                _ => page,
-            };
+            return crate::pages::error_for(&state, request.headers(), e).await;
         }
         // A route the table does not list has no access rule: refuse it rather than guess.
         // (A test checks that every route is in the table.)

@@ -211,11 +211,7 @@ async fn not_found(
     if is_api(uri.path()) {
         return e.into_response();
     }
-    let page = pages::PageError(e).into_response();
-    match auth::identify(&state, &headers).await {
-        Ok(Some(caller)) => pages::with_menu(page, &caller),
-        _ => page,
-    }
+    pages::error_for(&state, &headers, e).await
 }
 
 /// Whether a path is the JSON API's, whose errors are JSON; every other path is a page's.

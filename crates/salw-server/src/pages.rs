@@ -69,6 +69,21 @@ impl IntoResponse for PageError {
     }
 }
 
+/// A page's error answer, with the menu of whoever the request's session or token names
+/// (none for a visitor): for the answers given before a handler knows its caller (an
+/// address that is no page, a method the page does not take).
+pub(crate) async fn error_for(
+    state: &crate::Shared,
+    headers: &axum::http::HeaderMap,
+    e: ApiError,
+) -> Response {
+    let page = PageError(e).into_response();
+    match crate::auth::identify(state, headers).await {
+        Ok(Some(caller)) => with_menu(page, &caller),
+        _ => page,
+    }
+}
+
 /// A page's error answer shown again with the menu of `caller`, who is logged in, so that an
 /// unknown record or a refused request does not look like being logged out.
 pub(crate) fn with_menu(response: Response, caller: &Caller) -> Response {

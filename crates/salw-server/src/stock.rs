@@ -672,11 +672,15 @@ pub struct DestructionBody {
     pub weapons: Vec<String>,
 }
 
+/// Checks and records a destruction batch. `refused_date` is the problem of a date the form
+/// could not read (`body.date` then stands in for it): the rest is still checked, so that
+/// everything wrong is said at once, and nothing is written.
 async fn destroy(
     state: &Shared,
     caller: &Caller,
     source: &str,
     body: DestructionBody,
+    refused_date: Option<String>,
 ) -> Result<Result<(), Vec<String>>, ApiError> {
     let ctx = context(caller, source);
     let asked = format!("destruction {}: {} weapon(s)", body.id, body.weapons.len());
@@ -700,14 +704,17 @@ async fn destroy(
                 certificate: body.certificate.trim().to_owned(),
                 weapons,
             };
-            if !problems.is_empty() {
-                // Every problem at once: the weapons not found and the batch's own fields.
-                problems.extend(
-                    batch
-                        .problems(today())
-                        .into_iter()
-                        .filter(|p| !p.starts_with("weapons:")),
-                );
+            let unresolved = !problems.is_empty();
+            if unresolved || refused_date.is_some() {
+                // Every problem at once: the weapons not found and the batch's own fields (of
+                // its list, only when all were found; of its date, only when it was read).
+                let date_refused = refused_date.is_some();
+                problems.extend(refused_date);
+                problems.extend(batch.problems(today()).into_iter().filter(|p| {
+                    let partial_list = unresolved && p.starts_with("weapons:");
+                    let unread_date = date_refused && p.starts_with("date:");
+                    !partial_list && !unread_date
+                }));
                 return Ok(Err(problems));
             }
             stock::destroy(reg, &ctx, &batch).map_err(store("the destruction"))
@@ -1025,7 +1032,7 @@ pub async fn api_destroy(
     ApiJson(body): ApiJson<DestructionBody>,
 ) -> ApiResult {
     let id = body.id.clone();
-    destroy(&state, &caller, "api", body)
+    destroy(&state, &caller, "api", body, None)
         .await?
         .map_err(|p| refused(&p))?;
     Ok((StatusCode::CREATED, Json(json!({ "destroyed": id }))).into_response())
@@ -2164,35 +2171,34 @@ pub async fn destruction_page_add(
         ],
     )
     .await?;
-    let problems = match date("date", &typed["date"]) {
-        Err(p) => vec![p],
-        Ok(d) => {
-            let body = DestructionBody {
-                id: typed["id"].to_owned(),
-                method: typed["method"].to_owned(),
-                place: typed["place"].to_owned(),
-                date: d,
-                authority: typed["authority"].to_owned(),
-                witnesses: typed["witnesses"].to_owned(),
-                certificate: typed["certificate"].to_owned(),
-                weapons: typed["weapons"]
-                    .lines()
-                    .map(str::trim)
-                    .filter(|l| !l.is_empty())
-                    .map(str::to_owned)
-                    .collect(),
-            };
-            let id = body.id.clone();
-            match destroy(&state, &caller, "web", body).await? {
-                Ok(()) => {
-                    return Ok(
-                        Redirect::to(&format!("/destruction/{}", auth::urlencode(&id)))
-                            .into_response(),
-                    );
-                }
-                Err(p) => p,
-            }
+    // A date that cannot be read is said with the rest, not instead of it.
+    let (d, refused_date) = match date("date", &typed["date"]) {
+        Ok(d) => (d, None),
+        Err(p) => (today(), Some(p)),
+    };
+    let body = DestructionBody {
+        id: typed["id"].to_owned(),
+        method: typed["method"].to_owned(),
+        place: typed["place"].to_owned(),
+        date: d,
+        authority: typed["authority"].to_owned(),
+        witnesses: typed["witnesses"].to_owned(),
+        certificate: typed["certificate"].to_owned(),
+        weapons: typed["weapons"]
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty())
+            .map(str::to_owned)
+            .collect(),
+    };
+    let id = body.id.clone();
+    let problems = match destroy(&state, &caller, "web", body, refused_date).await? {
+        Ok(()) => {
+            return Ok(
+                Redirect::to(&format!("/destruction/{}", auth::urlencode(&id))).into_response(),
+            );
         }
+        Err(p) => p,
     };
     let page = destruction_page(&state, &caller, typed, problems).await?;
     Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)).into_response())

@@ -1074,8 +1074,24 @@ fn registrar_destroys_a_batch_from_the_page_after_a_refusal_and_prints_its_certi
     b.fill("#authority", "National Commission");
     b.fill("#witnesses", "A. Banda, C. Phiri");
     b.fill("#certificate", "DC-0009");
+    // A date written as on paper and a weapon that is not there: both said at once.
+    b.fill("#date", "31/12/2026");
+    b.fill("#weapons", &format!("{first}\n{second}\nno-such-weapon"));
+    b.click(&b.wait_for("#destroy-batch"));
+    let date_error = b.text(&b.wait_for("#date-error"));
+    assert!(date_error.contains("not a date"), "{date_error}");
+    let weapons_error = b.text(&b.wait_for("#weapons-error"));
+    assert!(
+        weapons_error.contains("line 3") && weapons_error.contains("no-such-weapon"),
+        "{weapons_error}"
+    );
+    b.fill("#date", &today);
     b.fill("#weapons", &format!("{first}\n{second}"));
     b.click(&b.wait_for("#destroy-batch"));
+    // The page of the first refusal said the weapons too: wait for it to go.
+    b.wait_until("the page without the date's problem", |b| {
+        b.find("#date-error").is_none().then_some(())
+    });
     // Refused for the weapon held as evidence; nothing destroyed, what was typed kept.
     let error = b.text(&b.wait_for("#weapons-error"));
     assert!(

@@ -1645,6 +1645,17 @@ fn the_marking_search_finds_misread_worn_and_foreign_script_serials() {
             "{norinco}"
         );
     }
+    // Six characters in front of the known ones, more than the first walks allow: with a make
+    // filter the make's serials are read and matched whole; without, S-5 (345678) is nearer.
+    let front = node.json(&["search", "*45*", "--make", "norinco", "--json"]);
+    assert_eq!(
+        front["hits"][0]["weapon_id"],
+        id_of(&list, "S-4"),
+        "{front}"
+    );
+    assert_eq!(front["hits"].as_array().map(Vec::len), Some(1), "{front}");
+    let unfiltered = first_hit(&node, &["*45*"]);
+    assert_eq!(unfiltered["weapon_id"], id_of(&list, "S-5"), "{unfiltered}");
 
     // The text form marks the reinterpreted characters on the serial itself.
     let text = node.ok(&["search", "52O1234", "--limit", "1"]);

@@ -31,6 +31,11 @@ const MAX_FILTERED_CANDIDATES: usize = 4000;
 const INFIX_FRONTS: [usize; 3] = [2, 3, 4];
 /// A query with a `*` needs this many known characters before edits are allowed around them.
 const MIN_FIXED_FOR_EDITS: usize = 6;
+/// A `*1234*` query with a make filter reads the serials of that make's weapons, when there
+/// are at most so many, instead of walking every key of the index (seconds at 10 M weapons).
+const MOST_OF_A_MAKE: usize = 20_000;
+/// At most so many, they are read before the stages of `INFIX_FRONTS` are tried.
+const MOST_READ_FIRST: usize = 2_000;
 
 #[derive(Debug, thiserror::Error)]
 pub enum SearchError {
@@ -355,18 +360,24 @@ impl Searcher {
         // Tier 0's candidates, and its answer when it ranked them: a short `*` query's tier 1
         // is the same walk (and, once ranked, the same answer).
         let mut tier0: Option<(Candidates, Option<Found>)> = None;
+        // The make's weapons with their keys, read instead of walking every key.
+        let mut scoped: Option<Vec<DeltaWeapon>> = None;
         if !brute {
+            // A make filter that leaves few weapons: their serials are read and matched, and
+            // no walk is needed at all.
+            scoped = self.make_scoped(backend, &query, filters, MOST_READ_FIRST)?;
             // `*1234*`: a leading `*` makes the walk visit every key. Worn ends are short: try
             // up to two, three, then four unknown characters in front first. A key that needs
             // more in front than a stage allows costs at least one (`UNKNOWN`) for each, so a
             // full answer whose worst hit costs less than that is the answer.
-            if query
-                .patterns
-                .iter()
-                .any(|p| p.starts_with_run() && p.ends_with_run())
+            if scoped.is_none()
+                && query
+                    .patterns
+                    .iter()
+                    .any(|p| p.starts_with_run() && p.ends_with_run())
             {
                 for front in INFIX_FRONTS {
-                    let near = self.candidates_with(&query, TRANSPOSE, Some(front));
+                    let near = self.candidates_in(&query, TRANSPOSE, Some(front), None);
                     if !near.exact {
                         continue;
                     }
@@ -380,7 +391,10 @@ impl Searcher {
                     }
                 }
             }
-            let near = self.candidates(&query, TRANSPOSE);
+            if scoped.is_none() {
+                scoped = self.make_scoped(backend, &query, filters, MOST_OF_A_MAKE)?;
+            }
+            let near = self.candidates_in(&query, TRANSPOSE, None, scoped.as_deref());
             let mut ranked = None;
             if near.exact {
                 let found = self.rank(backend, &query, filters, &near, limit)?;
@@ -410,7 +424,7 @@ impl Searcher {
                 None => self.candidates(&query, TRANSPOSE),
             }
         } else {
-            self.candidates(&query, FULL)
+            self.candidates_in(&query, FULL, None, scoped.as_deref())
         };
         let mut found = self.rank(backend, &query, filters, &candidates, limit)?;
         // Tier 2: two edits, when the first found nothing (among the weapons the filters
@@ -428,11 +442,65 @@ impl Searcher {
 
     /// Every weapon whose key is within `budget` of a reading of the query, with the cost.
     fn candidates(&self, query: &Query, budget: u8) -> Candidates {
-        self.candidates_with(query, budget, None)
+        self.candidates_in(query, budget, None, None)
+    }
+
+    /// For a query whose walk visits every key of the index (a `*` in front, walked forwards)
+    /// and a make filter: the indexed weapons the filter may leave, each with its key from the
+    /// serial read from the registry, when there are at most `most`. `None`: walk.
+    fn make_scoped<B: Backend>(
+        &self,
+        backend: &mut B,
+        query: &Query,
+        filters: &Filters,
+        most: usize,
+    ) -> Result<Option<Vec<DeltaWeapon>>, SearchError> {
+        let Some(index) = &self.index else {
+            return Ok(None);
+        };
+        let walks_every_key = query
+            .patterns
+            .iter()
+            .any(|p| p.starts_with_run() && !walk_reversed(p));
+        if !walks_every_key {
+            return Ok(None);
+        }
+        let scope = self.make_scope(filters);
+        let Some(admitted) = &scope.admitted else {
+            return Ok(None);
+        };
+        let admit = |code: u16| admitted.get(usize::from(code)).copied().unwrap_or(true);
+        let Some(ordinals) = index.ordinals_of_makes(&admit, most) else {
+            return Ok(None);
+        };
+        let mut weapons = Vec::with_capacity(ordinals.len());
+        for chunk in ordinals.chunks(512) {
+            for row in backend.search_rows_at(chunk)? {
+                let Some(serial) = row.serial else {
+                    continue;
+                };
+                let key = canonical(&normalise(&serial));
+                if !key.is_empty() {
+                    weapons.push(DeltaWeapon {
+                        ordinal: row.ordinal,
+                        key,
+                        manufacturer: row.manufacturer,
+                    });
+                }
+            }
+        }
+        Ok(Some(weapons))
     }
 
     /// `front`: read a leading `*` of a forward walk as at most so many characters.
-    fn candidates_with(&self, query: &Query, budget: u8, front: Option<usize>) -> Candidates {
+    /// `scoped`: the indexed weapons to look at, instead of walking the index (`make_scoped`).
+    fn candidates_in(
+        &self,
+        query: &Query,
+        budget: u8,
+        front: Option<usize>,
+        scoped: Option<&[DeltaWeapon]>,
+    ) -> Candidates {
         let mut found = Candidates::default();
         for pattern in &query.patterns {
             let reversed = walk_reversed(pattern);
@@ -475,7 +543,14 @@ impl Searcher {
                 // costs 1 there, or FULL if left out: at least 1 a byte either way.
                 charged.max(u8::try_from(ones + extra).unwrap_or(u8::MAX))
             };
-            if let Some(index) = &self.index {
+            if let Some(weapons) = scoped {
+                for w in weapons {
+                    if let Some(walked) = forward.cost(&w.key) {
+                        found.exact |= walked == 0;
+                        found.add(w.ordinal, order_cost(&w.key, walked));
+                    }
+                }
+            } else if let Some(index) = &self.index {
                 let (keys, more) = index.walk(&matcher, reversed);
                 found.cut |= more;
                 for (key, ordinals) in keys {

@@ -470,6 +470,28 @@ impl SearchIndex {
         (code != OTHER_MAKE && usize::from(code) < self.make_names.len()).then_some(code)
     }
 
+    /// The ordinals whose make `admit` accepts, with those whose make the index cannot tell
+    /// (`OTHER_MAKE`): every indexed weapon a make filter may leave. `None` as soon as there
+    /// are more than `most`, or when the index kept no make codes. One pass over the codes
+    /// (20 MB at 10 M weapons).
+    pub fn ordinals_of_makes(&self, admit: &dyn Fn(u16) -> bool, most: usize) -> Option<Vec<i64>> {
+        if self.makes.is_empty() && self.meta.weapons > 0 {
+            return None;
+        }
+        let mut found = Vec::new();
+        for (ordinal, pair) in self.makes.chunks_exact(2).enumerate() {
+            let code = u16::from_le_bytes([pair[0], pair[1]]);
+            let told = code != OTHER_MAKE && usize::from(code) < self.make_names.len();
+            if !told || admit(code) {
+                if found.len() == most {
+                    return None;
+                }
+                found.push(i64::try_from(ordinal).ok()?);
+            }
+        }
+        Some(found)
+    }
+
     /// Whether the index was built by this program's normaliser and layout.
     pub fn current(&self) -> bool {
         self.meta.format == FORMAT_VERSION && self.meta.normaliser == NORMALISER_VERSION
@@ -564,6 +586,11 @@ mod tests {
         assert_eq!(index.make_code(4), Some(1));
         assert_eq!(index.make_code(6), None);
         assert_eq!(index.make_code(-1), None);
+        // The ordinals of the makes a filter admits, or none past the bound.
+        let zastava = |code: u16| code == 1;
+        assert_eq!(index.ordinals_of_makes(&zastava, 3), Some(vec![1, 3, 4]));
+        assert_eq!(index.ordinals_of_makes(&zastava, 2), None);
+        assert_eq!(index.ordinals_of_makes(&|_| false, 0), Some(vec![]));
         assert_eq!(index.exact(&canonical("5201234")), vec![1, 2]);
         assert_eq!(index.exact(&canonical("TA1234")), vec![4]);
         let q = parse("*1234").expect("parse");
@@ -597,6 +624,7 @@ mod tests {
         .expect("build");
         let index = SearchIndex::open(&path).expect("open").expect("there");
         assert_eq!(index.make_code(1), None);
+        assert_eq!(index.ordinals_of_makes(&|_| true, 10), None);
         assert_eq!(index.exact(b"A1"), vec![1]);
         // A make file cut short (a crash mid-write) is caught on open, not read.
         SearchIndex::build(&path, "r1", [row(1, "A1", Some("CZ"))]).expect("build");

@@ -112,13 +112,27 @@ pub fn search(cli: &Cli, args: &SearchArgs) -> Result<ExitCode> {
         writeln!(
             out,
             "{}",
-            serde_json::to_string_pretty(
-                &json!({ "query": query, "hits": found.hits, "incomplete": found.incomplete })
-            )?
+            serde_json::to_string_pretty(&found_json(query, &found))?
         )?;
         return Ok(ExitCode::SUCCESS);
     }
     let hits = &found.hits;
+    if let (true, Some(near), Some(make)) = (
+        hits.is_empty(),
+        found.unknown_make.as_ref(),
+        filters.make.as_deref(),
+    ) {
+        write!(
+            out,
+            "no manufacturer of a registered weapon matches '{make}' (--make)"
+        )?;
+        if near.is_empty() {
+            writeln!(out)?;
+        } else {
+            writeln!(out, "; the nearest: {}", near.join(", "))?;
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
     if hits.is_empty() {
         writeln!(
             out,
@@ -379,4 +393,14 @@ fn run_batch(
         return Ok(ExitCode::from(1));
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// A search's answer as `salw search --json` writes it: `makes_near` only when the make filter
+/// matches no manufacturer (the nearest ones, perhaps none).
+fn found_json(query: &str, found: &salw_search::Found) -> Value {
+    let mut answer = json!({ "query": query, "hits": found.hits, "incomplete": found.incomplete });
+    if let Some(near) = &found.unknown_make {
+        answer["makes_near"] = json!(near);
+    }
+    answer
 }

@@ -1645,6 +1645,23 @@ fn the_marking_search_finds_misread_worn_and_foreign_script_serials() {
             "{norinco}"
         );
     }
+    // A misspelt make is said to be why nothing was found, with the nearest registered one.
+    let misspelt = node.ok(&["search", "*0123*", "--make", "Norinko"]);
+    assert!(
+        misspelt.contains("no manufacturer of a registered weapon matches 'Norinko'")
+            && misspelt.contains("the nearest: Norinco"),
+        "{misspelt}"
+    );
+    let near = node.json(&["search", "56-012345", "--make", "Norinko", "--json"]);
+    assert_eq!(near["makes_near"], serde_json::json!(["Norinco"]), "{near}");
+    let none_near = node.json(&["search", "56-012345", "--make", "Beretta", "--json"]);
+    assert_eq!(
+        none_near["makes_near"],
+        serde_json::json!([]),
+        "{none_near}"
+    );
+    let found = node.json(&["search", "56-012345", "--make", "norinco", "--json"]);
+    assert!(found.get("makes_near").is_none(), "{found}");
     // Six characters in front of the known ones, more than the first walks allow: with a make
     // filter the make's serials are read and matched whole; without, S-5 (345678) is nearer.
     let front = node.json(&["search", "*45*", "--make", "norinco", "--json"]);

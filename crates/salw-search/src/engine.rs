@@ -12,7 +12,7 @@ use serde::Serialize;
 use uuid::Uuid;
 
 use crate::confusion::{FULL, TRANSPOSE, canonical};
-use crate::index::{IndexBuilder, IndexError, IndexMeta, NO_MAKE, SearchIndex};
+use crate::index::{IndexBuilder, IndexError, IndexMeta, NO_MAKE, OTHER_MAKE, SearchIndex};
 use crate::matcher::Matcher;
 use crate::normalise::normalise;
 use crate::query::{Element, MAX_PATTERN, Pattern, Query, parse};
@@ -36,6 +36,9 @@ const MIN_FIXED_FOR_EDITS: usize = 6;
 const MOST_OF_A_MAKE: usize = 20_000;
 /// At most so many, they are read before the stages of `INFIX_FRONTS` are tried.
 const MOST_READ_FIRST: usize = 2_000;
+/// How like a known manufacturer (Jaro-Winkler, 0 to 1) a make filter that matches none must
+/// be for that one to be offered instead.
+const NEAR_MAKE: f64 = 0.8;
 
 #[derive(Debug, thiserror::Error)]
 pub enum SearchError {
@@ -345,6 +348,69 @@ impl Searcher {
 
     /// The ranked candidates for `typed`.
     pub fn search<B: Backend>(
+        &self,
+        backend: &mut B,
+        typed: &str,
+        filters: &Filters,
+        limit: usize,
+    ) -> Result<Found, SearchError> {
+        let mut found = self.search_tiers(backend, typed, filters, limit)?;
+        if found.hits.is_empty() {
+            found.unknown_make = self.makes_near(filters);
+        }
+        Ok(found)
+    }
+
+    /// When the make filter matches no manufacturer of the weapons searched (a misspelt make
+    /// gives no hit, and would read as "no such serial"): the manufacturers nearest to what
+    /// was typed, at most three, perhaps none. `None` when some manufacturer matches, when
+    /// there is no make filter, or when the search cannot list every manufacturer (no index,
+    /// or a dictionary full).
+    pub fn makes_near(&self, filters: &Filters) -> Option<Vec<String>> {
+        let wanted = filters.make.as_deref()?;
+        let names = self.index.as_ref()?.make_names();
+        if names.len() >= usize::from(OTHER_MAKE) {
+            return None;
+        }
+        let mut known: Vec<&str> = names
+            .iter()
+            .map(String::as_str)
+            .chain(self.delta.iter().filter_map(|d| d.manufacturer.as_deref()))
+            .filter(|n| !n.trim().is_empty())
+            .collect();
+        known.sort_unstable();
+        known.dedup();
+        if known.iter().any(|n| filters.admit_make(Some(n))) {
+            return None;
+        }
+        // Similar to the whole name or to one of its words ("Glok" to "Glock", "Kalashnikof"
+        // to "Izhevsk Mechanical Works (Izhmash / Kalashnikov)").
+        let typed = fold(wanted);
+        let likeness = |name: &str| -> f64 {
+            std::iter::once(fold(name))
+                .chain(
+                    name.split(|c: char| !c.is_alphanumeric())
+                        .filter(|w| !w.is_empty())
+                        .map(fold),
+                )
+                .map(|part| strsim::jaro_winkler(&typed, &part))
+                .fold(0.0, f64::max)
+        };
+        let mut near: Vec<(f64, &str)> = known
+            .into_iter()
+            .map(|n| (likeness(n), n))
+            .filter(|(score, _)| *score >= NEAR_MAKE)
+            .collect();
+        near.sort_by(|a, b| b.0.total_cmp(&a.0).then_with(|| a.1.cmp(b.1)));
+        Some(
+            near.into_iter()
+                .take(3)
+                .map(|(_, n)| n.to_owned())
+                .collect(),
+        )
+    }
+
+    fn search_tiers<B: Backend>(
         &self,
         backend: &mut B,
         typed: &str,
@@ -675,6 +741,7 @@ impl Searcher {
         Ok(Found {
             hits: hits.into_iter().map(|h| h.3).collect(),
             incomplete: cut,
+            unknown_make: None,
         })
     }
 }
@@ -711,6 +778,10 @@ pub struct Found {
     /// Set when more weapons matched than were looked at: the hits are the best of those
     /// looked at, not necessarily of all. Narrow the query or add filters.
     pub incomplete: bool,
+    /// With no hit, when the make filter matches no manufacturer of the weapons searched: the
+    /// manufacturers nearest to what was typed (`Searcher::makes_near`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub unknown_make: Option<Vec<String>>,
 }
 
 /// Whether a pattern is walked over the index of reversed keys: when its end is better known

@@ -157,10 +157,13 @@ pub async fn search(
 ) -> ApiResult {
     let request = search_request(&params)?;
     let found = run_search(&state, &caller, &request).await?;
-    Ok(
-        Json(json!({ "query": request.q, "hits": found.hits, "incomplete": found.incomplete }))
-            .into_response(),
-    )
+    let mut answer =
+        json!({ "query": request.q, "hits": found.hits, "incomplete": found.incomplete });
+    // Only when the make filter matches no manufacturer: the nearest ones (perhaps none).
+    if let Some(near) = &found.unknown_make {
+        answer["makes_near"] = json!(near);
+    }
+    Ok(Json(answer).into_response())
 }
 
 pub async fn weapons(

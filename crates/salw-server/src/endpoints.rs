@@ -829,6 +829,7 @@ fn schemas() -> Value {
         "Summary": {"type": "object", "description": "salw_store::Summary"},
         "SearchResult": {"type": "object", "properties": {
             "query": text, "incomplete": {"type": "boolean"},
+            "makes_near": {"type": "array", "items": text, "description": "only when nothing was found and the make filter matches no registered manufacturer: the nearest ones (perhaps none)"},
             "hits": {"type": "array", "items": {"type": "object", "properties": {
                 "weapon_id": {"type": "string", "format": "uuid"}, "score": {"type": "integer"},
                 "serial": text, "marked": {"type": "array", "items": {"type": "integer"}},

@@ -547,6 +547,10 @@ struct SearchPage {
     hits: Vec<HitView>,
     incomplete: bool,
     error: String,
+    /// No hit, and the make filter matches no manufacturer: the nearest ones, each with the
+    /// link to the same search with that make.
+    unknown_make: bool,
+    makes_near: Vec<(String, String)>,
 }
 
 pub async fn search(
@@ -568,6 +572,8 @@ pub async fn search(
         hits: Vec::new(),
         incomplete: false,
         error: String::new(),
+        unknown_make: false,
+        makes_near: Vec::new(),
     };
     if request.q.is_empty() {
         return Ok(render(&page));
@@ -576,6 +582,30 @@ pub async fn search(
     match api::run_search(&state, &caller, &request).await {
         Ok(found) => {
             page.incomplete = found.incomplete;
+            if let Some(near) = &found.unknown_make {
+                page.unknown_make = true;
+                page.makes_near = near
+                    .iter()
+                    .map(|make| {
+                        let mut link = format!(
+                            "/search?q={}&make={}",
+                            auth::urlencode(&request.q),
+                            auth::urlencode(make)
+                        );
+                        for (name, value) in [
+                            ("model", &f.model),
+                            ("calibre", &f.calibre),
+                            ("type", &f.kind),
+                            ("country", &f.country),
+                        ] {
+                            if let Some(value) = value {
+                                link.push_str(&format!("&{name}={}", auth::urlencode(value)));
+                            }
+                        }
+                        (make.clone(), link)
+                    })
+                    .collect();
+            }
             page.hits = found
                 .hits
                 .into_iter()

@@ -176,6 +176,31 @@ pub(crate) fn investigator_finds_a_misread_serial_and_opens_the_weapon() {
     };
     assert!(row.contains(&why), "expected {why:?} in {row:?}");
 
+    // The same marking with the make misspelt: no hit, and the page says that the make is
+    // why, with the registered make nearest to it, whose link searches again with it.
+    let make = string(&weapon["weapon"]["manufacturer"], "manufacturer");
+    let misspelt: String = make
+        .chars()
+        .enumerate()
+        .map(|(i, c)| if i == 1 { 'x' } else { c })
+        .collect();
+    b.click(&b.wait_for("details summary"));
+    b.fill("#make", &misspelt);
+    b.click(&b.wait_for("#search"));
+    let note = b.text(&b.wait_for("#no-make"));
+    b.screenshot("2b-misspelt-make");
+    assert!(
+        note.contains(&misspelt) && note.contains(&make),
+        "{misspelt:?} and {make:?} in {note:?}"
+    );
+    assert!(
+        b.find("table.hits").is_none(),
+        "no hit with a make no weapon has"
+    );
+    b.click(&b.wait_for("#no-make a"));
+    let link = b.wait_for(&link_css);
+    assert_eq!(b.value_of("#make"), make);
+
     b.click(&link);
     let shown = b.wait_for("#serial");
     let url = b.wait_for_url("the weapon page", |u| u.contains("/weapons/"));

@@ -459,6 +459,13 @@ fn a_weapon_registered_beside_the_server_is_found_by_its_search_at_once() {
     let (code, found) = server.get_json("/api/v1/search?q=QZ998877", Role::Investigator);
     assert_eq!(code, 200, "{found}");
     assert_eq!(found["hits"][0]["serial"], "QZ-998877", "{found}");
+    assert!(found.get("makes_near").is_none(), "{found}");
+    // Its make misspelt: no hit, and the make written beside (not in the index yet) is the
+    // nearest registered one.
+    let (code, near) = server.get_json("/api/v1/search?q=QZ998877&make=Besyde", Role::Investigator);
+    assert_eq!(code, 200, "{near}");
+    assert_eq!(near["hits"], json!([]), "{near}");
+    assert_eq!(near["makes_near"], json!(["Beside"]), "{near}");
 }
 
 #[test]

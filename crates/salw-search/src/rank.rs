@@ -12,6 +12,11 @@ use crate::query::{Element, Pattern};
 /// marking read whole ranks above one read in part.
 pub const UNKNOWN: u32 = STRONG as u32;
 
+/// What a `*` that covers nothing costs: the user typed it because characters were lost there,
+/// so a serial with nothing in its place was read wrongly in that, as much as a character typed
+/// that the record does not have (`*0786` ranks `80786` above a serial `0786`).
+pub const EMPTY_RUN: u32 = FULL as u32;
+
 /// The cheapest alignment of a pattern with a recorded serial (normalised).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Alignment {
@@ -60,7 +65,7 @@ pub fn align(pattern: &Pattern, record: &str) -> Alignment {
         for j in 0..=n {
             let at = i * w + j;
             let mut best = (
-                d[(i - 1) * w + j] + if run { 0 } else { u32::from(FULL) },
+                d[(i - 1) * w + j] + if run { EMPTY_RUN } else { u32::from(FULL) },
                 if run { Op::RunSkip } else { Op::Extra },
             );
             let mut consider = |cost: u32, op: Op| {
@@ -199,7 +204,23 @@ fn explain(
                     marked.push(at(j - 1));
                 }
             }
-            Op::RunSkip => {}
+            Op::RunSkip => {
+                let line = if j == 0 {
+                    "nothing in the record where * was typed before position 1".to_owned()
+                } else if j == t.len() {
+                    format!(
+                        "nothing in the record where * was typed after position {}",
+                        at(j - 1) + 1
+                    )
+                } else {
+                    format!(
+                        "nothing in the record where * was typed between positions {} and {}",
+                        at(j - 1) + 1,
+                        at(j) + 1
+                    )
+                };
+                say(&mut explanation, line);
+            }
             Op::Unknown | Op::RunStay => {
                 unknown.push(at(j - 1));
                 marked.push(at(j - 1));
@@ -348,6 +369,32 @@ mod tests {
             explain("520123*", "5201234"),
             (UNKNOWN, vec!["position 7 unknown".to_owned()])
         );
+        // A `*` says characters were lost there: a record with nothing in its place ranks
+        // below one with up to nine characters there.
+        assert_eq!(
+            explain("*01234", "01234"),
+            (
+                EMPTY_RUN,
+                vec!["nothing in the record where * was typed before position 1".to_owned()]
+            )
+        );
+        assert_eq!(
+            explain("5201*", "52-01"),
+            (
+                EMPTY_RUN,
+                vec!["nothing in the record where * was typed after position 4".to_owned()]
+            )
+        );
+        assert_eq!(
+            explain("52*01", "5201"),
+            (
+                EMPTY_RUN,
+                vec![
+                    "nothing in the record where * was typed between positions 2 and 3".to_owned()
+                ]
+            )
+        );
+        assert!(explain("*01234", "ABC01234").0 < EMPTY_RUN);
         assert_eq!(
             explain("5201234?", "5201234"),
             (

@@ -136,12 +136,13 @@ pub fn search(cli: &Cli, args: &SearchArgs) -> Result<ExitCode> {
     if hits.is_empty() {
         writeln!(
             out,
-            "no registered weapon comes close to '{query}' (within two differences{})",
+            "no registered weapon{} comes close to '{query}' ({})",
             if filters.is_empty() {
                 ""
             } else {
-                " and the filters"
-            }
+                " among those the filters leave"
+            },
+            found.reach.describe()
         )?;
         return Ok(ExitCode::SUCCESS);
     }

@@ -1662,6 +1662,28 @@ fn the_marking_search_finds_misread_worn_and_foreign_script_serials() {
     );
     let found = node.json(&["search", "56-012345", "--make", "norinco", "--json"]);
     assert!(found.get("makes_near").is_none(), "{found}");
+    // Nothing found: the answer says how far it looked, which depends on the `*`.
+    for (query, looked) in [
+        ("*9876", "looked for it as typed, up to a swap"),
+        ("*QW9876543", "looked for it up to one difference"),
+        (
+            "QW9876543",
+            "looked for it up to two differences, and as the start or end",
+        ),
+    ] {
+        let none = node.ok(&["search", query]);
+        assert!(
+            none.contains(&format!(
+                "no registered weapon comes close to '{query}' ({looked}"
+            )),
+            "{query}: {none}"
+        );
+    }
+    let none = node.ok(&["search", "QW9876543", "--make", "norinco"]);
+    assert!(
+        none.contains("no registered weapon among those the filters leave comes close"),
+        "{none}"
+    );
     // Six characters in front of the known ones, more than the first walks allow: with a make
     // filter the make's serials are read and matched whole; without, S-5 (345678) is nearer.
     let front = node.json(&["search", "*45*", "--make", "norinco", "--json"]);

@@ -358,6 +358,7 @@ impl Searcher {
         if found.hits.is_empty() {
             found.unknown_make = self.makes_near(filters);
         }
+        found.reach = Reach::of(&parse(typed)?, self.index.is_none());
         Ok(found)
     }
 
@@ -474,10 +475,7 @@ impl Searcher {
         // A `*` with few known characters beside it matches a good part of any registry once a
         // whole edit is allowed: such a query gets no wider tier (the answer would be noise,
         // and slow). The user can add what else is known, or filters.
-        let short_run = query
-            .patterns
-            .iter()
-            .any(|p| p.has_run() && p.fixed_len() < MIN_FIXED_FOR_EDITS);
+        let short_run = Reach::of(&query, brute) == Reach::AsTyped;
         let has_run = query.patterns.iter().any(Pattern::has_run);
         // Tier 1: within one full edit. The oracle goes straight to two.
         let mut candidates = if brute {
@@ -742,6 +740,7 @@ impl Searcher {
             hits: hits.into_iter().map(|h| h.3).collect(),
             incomplete: cut,
             unknown_make: None,
+            reach: Reach::default(),
         })
     }
 }
@@ -782,6 +781,53 @@ pub struct Found {
     /// manufacturers nearest to what was typed (`Searcher::makes_near`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub unknown_make: Option<Vec<String>>,
+    /// How far the search looked: what to tell a user it found nothing within.
+    #[serde(skip)]
+    pub reach: Reach,
+}
+
+/// How far from the marking as typed a search looks for weapons (docs/search.md, the tiers).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Reach {
+    /// Up to a swap or a similar-shape confusion: a `*` with fewer than six known characters
+    /// beside it, where one whole difference would match a good part of any registry.
+    AsTyped,
+    /// Up to one whole difference: a `*` query with six known characters or more.
+    OneDifference,
+    /// Up to two, and as the start or end of a longer serial: a query without `*`.
+    #[default]
+    TwoDifferences,
+}
+
+impl Reach {
+    fn of(query: &Query, brute: bool) -> Reach {
+        if brute || !query.patterns.iter().any(Pattern::has_run) {
+            Reach::TwoDifferences
+        } else if query
+            .patterns
+            .iter()
+            .any(|p| p.has_run() && p.fixed_len() < MIN_FIXED_FOR_EDITS)
+        {
+            Reach::AsTyped
+        } else {
+            Reach::OneDifference
+        }
+    }
+
+    /// In words, after "no registered weapon comes close to the marking".
+    pub fn describe(self) -> &'static str {
+        match self {
+            Reach::AsTyped => {
+                "looked for it as typed, up to a swap or a similar-shape confusion; with a * and \
+                 fewer than six known characters a wider search would match a good part of any \
+                 registry: add what else can be read, or filters"
+            }
+            Reach::OneDifference => "looked for it up to one difference",
+            Reach::TwoDifferences => {
+                "looked for it up to two differences, and as the start or end of a longer serial"
+            }
+        }
+    }
 }
 
 /// Whether a pattern is walked over the index of reversed keys: when its end is better known

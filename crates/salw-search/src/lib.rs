@@ -18,7 +18,7 @@ pub mod normalise;
 pub mod query;
 pub mod rank;
 
-pub use engine::{Filters, Found, Hit, SearchError, Searcher, index_dir, rebuild};
+pub use engine::{Filters, Found, Hit, Reach, SearchError, Searcher, index_dir, rebuild};
 pub use index::{IndexMeta, SearchIndex};
 pub use normalise::{NORMALISER_VERSION, normalise};
 pub use query::{Query, QueryError, parse};

@@ -551,6 +551,8 @@ struct SearchPage {
     /// link to the same search with that make.
     unknown_make: bool,
     makes_near: Vec<(String, String)>,
+    /// No hit: how far the search looked (`Reach::describe`).
+    reach: &'static str,
 }
 
 pub async fn search(
@@ -574,6 +576,7 @@ pub async fn search(
         error: String::new(),
         unknown_make: false,
         makes_near: Vec::new(),
+        reach: "",
     };
     if request.q.is_empty() {
         return Ok(render(&page));
@@ -582,6 +585,7 @@ pub async fn search(
     match api::run_search(&state, &caller, &request).await {
         Ok(found) => {
             page.incomplete = found.incomplete;
+            page.reach = found.reach.describe();
             if let Some(near) = &found.unknown_make {
                 page.unknown_make = true;
                 page.makes_near = near

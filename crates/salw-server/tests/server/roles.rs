@@ -568,6 +568,19 @@ pub(crate) fn the_login_page_is_where_a_page_sends_those_without_a_session_and_a
         .into_string()
         .expect("html");
     assert!(page.contains("Marking search"), "{page}");
+    // Nothing found: the page says how far the search looked.
+    let none = TestServer::agent()
+        .get(&server.url("/search?q=%2AQWXQ"))
+        .set("cookie", &cookie)
+        .call()
+        .expect("search page")
+        .into_string()
+        .expect("html");
+    assert!(
+        none.contains("id=\"no-hits\"")
+            && none.contains("looked for it as typed, up to a swap or a similar-shape confusion"),
+        "{none}"
+    );
     // A login form from elsewhere (no login cookie) is refused before the password is looked at.
     let forged = TestServer::agent().post(&server.url("/login")).send_form(&[
         ("name", "investigator"),

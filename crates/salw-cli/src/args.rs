@@ -11,8 +11,9 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
     about = "Mark, record and trace small arms and light weapons: a national registry on an append-only journal."
 )]
 pub struct Cli {
-    /// The registry: a SQLite file.
-    #[arg(long, global = true, env = "SALW_DATABASE", value_name = "PATH")]
+    /// The registry: a SQLite file, or a PostgreSQL database as postgres://USER@HOST/DB
+    /// (docs/postgresql.md).
+    #[arg(long, global = true, env = "SALW_DATABASE", value_name = "PATH|URL")]
     pub db: Option<PathBuf>,
 
     /// The node's signing key file (default: the registry path with `.key` appended).
@@ -646,8 +647,11 @@ pub struct SearchArgs {
     /// Only weapons of this manufacturer (a part of the name is enough).
     #[arg(long, value_parser = filter_value)]
     pub make: Option<String>,
+    /// Only weapons of this model (a part of the name is enough).
     #[arg(long, value_parser = filter_value)]
     pub model: Option<String>,
+    /// Only weapons of this calibre (a part of its name, or another name of it: "9mm Para"
+    /// finds weapons recorded as 9x19mm or 9mm Luger).
     #[arg(long, value_parser = filter_value)]
     pub calibre: Option<String>,
     /// Category ("assault rifle") or UNODC type ("rifle").
@@ -659,6 +663,7 @@ pub struct SearchArgs {
     /// How many candidates at most.
     #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u16).range(1..=1000))]
     pub limit: u16,
+    /// The answer as JSON (docs/search.md), for programs.
     #[arg(long)]
     pub json: bool,
     /// Queries from a JSON Lines file (`-` for standard input), one result line each, in order

@@ -1819,6 +1819,8 @@ fn search_ranks_wanted_weapons_first_among_equals_and_filters_on_every_field() {
     for (flag, value, reference) in [
         ("--model", "g3", "S-6"),
         ("--calibre", "7.62x51", "S-6"),
+        // Another name of the calibre recorded (7.62x51mm).
+        ("--calibre", ".308 Win", "S-6"),
         ("--type", "assault", "S-1"),
         ("--country", "yu", "S-1"),
         ("--make", "heckler", "S-6"),

@@ -71,17 +71,7 @@ impl Filters {
     fn admit(&self, weapon: &SearchRow) -> bool {
         self.admit_make(weapon.manufacturer.as_deref())
             && part(&self.model, &[weapon.model.as_deref()])
-            && part(
-                &self.calibre,
-                &[
-                    weapon.calibre.as_deref(),
-                    // What registration derives from the calibre (`Weapon::calibre_canonical`).
-                    weapon
-                        .calibre
-                        .as_deref()
-                        .and_then(salw_core::calibre::canonical),
-                ],
-            )
+            && self.admit_calibre(weapon.calibre.as_deref())
             && self.country.as_ref().is_none_or(|c| {
                 weapon
                     .country
@@ -97,6 +87,19 @@ impl Filters {
     /// The make filter alone, on a manufacturer as recorded.
     fn admit_make(&self, manufacturer: Option<&str>) -> bool {
         part(&self.make, &[manufacturer])
+    }
+
+    /// A part of the calibre as recorded or of its canonical name ("9x19" finds "9mm Luger"),
+    /// or a name with the same canonical one ("9mm Para" finds "9x19mm" and "9mm Luger").
+    fn admit_calibre(&self, calibre: Option<&str>) -> bool {
+        // What registration derives from the calibre (`Weapon::calibre_canonical`).
+        let canonical = calibre.and_then(salw_core::calibre::canonical);
+        part(&self.calibre, &[calibre, canonical])
+            || self
+                .calibre
+                .as_deref()
+                .and_then(salw_core::calibre::canonical)
+                .is_some_and(|wanted| canonical == Some(wanted))
     }
 }
 

@@ -1679,6 +1679,11 @@ fn the_marking_search_finds_misread_worn_and_foreign_script_serials() {
             "{query}: {none}"
         );
     }
+    let scan = node.ok(&["search", "*9876", "--brute-force"]);
+    assert!(
+        scan.contains("(looked through every serial, up to two differences)"),
+        "{scan}"
+    );
     let none = node.ok(&["search", "QW9876543", "--make", "norinco"]);
     assert!(
         none.contains("no registered weapon among those the filters leave comes close"),

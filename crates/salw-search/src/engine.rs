@@ -800,11 +800,15 @@ pub enum Reach {
     /// Up to two, and as the start or end of a longer serial: a query without `*`.
     #[default]
     TwoDifferences,
+    /// Up to two, in every serial: the brute-force scan, whatever the query.
+    Scan,
 }
 
 impl Reach {
     fn of(query: &Query, brute: bool) -> Reach {
-        if brute || !query.patterns.iter().any(Pattern::has_run) {
+        if brute {
+            Reach::Scan
+        } else if !query.patterns.iter().any(Pattern::has_run) {
             Reach::TwoDifferences
         } else if query
             .patterns
@@ -829,6 +833,7 @@ impl Reach {
             Reach::TwoDifferences => {
                 "looked for it up to two differences, and as the start or end of a longer serial"
             }
+            Reach::Scan => "looked through every serial, up to two differences",
         }
     }
 }

@@ -133,6 +133,19 @@ pub fn search(cli: &Cli, args: &SearchArgs) -> Result<ExitCode> {
         }
         return Ok(ExitCode::SUCCESS);
     }
+    if hits.is_empty() && found.incomplete {
+        writeln!(
+            out,
+            "no registered weapon{} was found among those looked at: more come close to \
+             '{query}' than a search reads; narrow the marking or add filters",
+            if filters.is_empty() {
+                ""
+            } else {
+                " that the filters leave"
+            }
+        )?;
+        return Ok(ExitCode::SUCCESS);
+    }
     if hits.is_empty() {
         writeln!(
             out,

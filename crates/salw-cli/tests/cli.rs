@@ -1670,6 +1670,7 @@ fn the_marking_search_finds_misread_worn_and_foreign_script_serials() {
             "QW9876543",
             "looked for it up to two differences, and as the start or end",
         ),
+        ("QW98?6543", "looked for it up to two differences)"),
     ] {
         let none = node.ok(&["search", query]);
         assert!(
@@ -1805,6 +1806,68 @@ fn the_search_index_is_kept_beside_the_registry_follows_writes_and_rebuilds() {
     let out = node.run(&["search", "ZZ9001"]);
     assert!(stderr(&out).contains("another version"), "{}", stderr(&out));
     assert_eq!(stderr(&node.run(&["search", "ZZ9001"])), "");
+}
+
+#[test]
+fn a_star_over_nothing_ranks_below_characters_where_it_was_typed() {
+    let node = Node::new();
+    let csv = node.write(
+        "weapons.csv",
+        "reference,category,manufacturer,country,model,serial,calibre,year
+E-1,rifle,Zastava Arms,YU,M70,4711,7.62x39mm,1988
+E-2,rifle,Zastava Arms,YU,M70,ABCDE4711F,7.62x39mm,1988
+E-3,rifle,Zastava Arms,YU,M70,12345678,7.62x39mm,1988
+E-4,rifle,Zastava Arms,YU,M70,12A345679B,7.62x39mm,1988
+E-5,rifle,Zastava Arms,YU,M70,80786,7.62x39mm,1988
+E-6,rifle,Zastava Arms,YU,M70,0786,7.62x39mm,1988
+",
+    );
+    node.ok(&["import", s(&csv)]);
+    let list = node.json(&["weapon", "list", "--json"]);
+    let ranked = |query: &str| -> (Vec<String>, Vec<u64>, Value) {
+        let out = node.json(&["search", query, "--json"]);
+        let hits = out["hits"].as_array().cloned().unwrap_or_default();
+        let ids = hits
+            .iter()
+            .map(|h| h["weapon_id"].as_str().unwrap_or_default().to_owned())
+            .collect();
+        let scores = hits.iter().filter_map(|h| h["score"].as_u64()).collect();
+        (ids, scores, out)
+    };
+    // A lost front: the serial with a character there first, the one with none after it.
+    let (ids, scores, out) = ranked("*0786");
+    assert_eq!(ids, vec![id_of(&list, "E-5"), id_of(&list, "E-6")], "{out}");
+    assert_eq!(scores, vec![99, 90], "{out}");
+    // The marking as typed matches 12345678 only with both `*` over nothing (cost 20): a
+    // serial one character away with characters under both (cost 12) is looked for, and wins.
+    let (ids, _, out) = ranked("12*345678*");
+    assert_eq!(ids, vec![id_of(&list, "E-4"), id_of(&list, "E-3")], "{out}");
+    // `*4711*`: a part of the serial, wherever it stands. The first walks look at serials with
+    // at most four characters in front; ABCDE4711F has five, so the answer says it is
+    // incomplete rather than complete without it.
+    let (ids, scores, out) = ranked("*4711*");
+    assert_eq!(ids.first(), Some(&id_of(&list, "E-1")), "{out}");
+    assert_eq!(scores.first(), Some(&100), "{out}");
+    assert_eq!(out["incomplete"], true, "{out}");
+
+    // More candidates than a search reads, and the filters leave none of those read: the
+    // answer does not say that nothing comes close.
+    let many = Node::new();
+    let rows: String = (0..4100)
+        .map(|i| format!("M-{i},self-loading pistol,Glock,AT,G{i},777123,9x19mm,2010\n"))
+        .collect();
+    let csv = many.write(
+        "weapons.csv",
+        &format!("reference,category,manufacturer,country,model,serial,calibre,year\n{rows}"),
+    );
+    many.ok(&["import", s(&csv)]);
+    let none = many.ok(&["search", "777123", "--country", "DE"]);
+    assert!(
+        none.contains(
+            "no registered weapon that the filters leave was found among those looked at"
+        ),
+        "{none}"
+    );
 }
 
 #[test]

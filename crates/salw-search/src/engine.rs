@@ -451,12 +451,18 @@ impl Searcher {
                     if !near.exact {
                         continue;
                     }
-                    let found = self.rank(backend, &query, filters, &near, limit)?;
+                    let mut found = self.rank(backend, &query, filters, &near, limit)?;
                     let worst = found.hits.last().map(|h| 100u32.saturating_sub(h.score));
                     let beyond = UNKNOWN * (front as u32 + 1);
                     let settled = found.hits.len() >= limit && worst.is_some_and(|w| w < beyond);
                     let last = Some(&front) == INFIX_FRONTS.last();
-                    if settled || (last && !found.hits.is_empty()) {
+                    if settled {
+                        return Ok(found);
+                    }
+                    if last && !found.hits.is_empty() {
+                        // Serials with more characters in front were not looked at (every key
+                        // of the index, seconds at 10 M weapons): say so.
+                        found.incomplete = true;
                         return Ok(found);
                     }
                 }
@@ -468,7 +474,11 @@ impl Searcher {
             let mut ranked = None;
             if near.exact {
                 let found = self.rank(backend, &query, filters, &near, limit)?;
-                if !found.hits.is_empty() {
+                // The answer, unless a hit costs more than anything this walk left out could
+                // (more than a swap: a `*` over nothing, or many characters under `*`); then the
+                // next tier ranks them together. A short `*` query has no next tier: this stays.
+                let worst = found.hits.last().map(|h| 100u32.saturating_sub(h.score));
+                if worst.is_some_and(|w| w <= u32::from(TRANSPOSE)) {
                     return Ok(found);
                 }
                 ranked = Some(found);
@@ -797,9 +807,12 @@ pub enum Reach {
     AsTyped,
     /// Up to one whole difference: a `*` query with six known characters or more.
     OneDifference,
-    /// Up to two, and as the start or end of a longer serial: a query without `*`.
-    #[default]
+    /// Up to two: a query without `*` but with `?` or few known characters.
     TwoDifferences,
+    /// Up to two, and as the start or end of a longer serial: a query of four known
+    /// characters or more, without `?` or `*`.
+    #[default]
+    TwoDifferencesAndEnds,
     /// Up to two, in every serial: the brute-force scan, whatever the query.
     Scan,
 }
@@ -809,7 +822,11 @@ impl Reach {
         if brute {
             Reach::Scan
         } else if !query.patterns.iter().any(Pattern::has_run) {
-            Reach::TwoDifferences
+            if query.patterns.iter().any(affix_applies) {
+                Reach::TwoDifferencesAndEnds
+            } else {
+                Reach::TwoDifferences
+            }
         } else if query
             .patterns
             .iter()
@@ -830,7 +847,8 @@ impl Reach {
                  registry: add what else can be read, or filters"
             }
             Reach::OneDifference => "looked for it up to one difference",
-            Reach::TwoDifferences => {
+            Reach::TwoDifferences => "looked for it up to two differences",
+            Reach::TwoDifferencesAndEnds => {
                 "looked for it up to two differences, and as the start or end of a longer serial"
             }
             Reach::Scan => "looked through every serial, up to two differences",
@@ -858,15 +876,18 @@ fn walk_reversed(pattern: &Pattern) -> bool {
     }
 }
 
+/// Whether `affix_query` reads a pattern as a worn serial's start or end: no wildcard, and
+/// enough known characters for that to mean something.
+fn affix_applies(pattern: &Pattern) -> bool {
+    !pattern.has_wildcards() && pattern.fixed_len() >= 4 && pattern.elements.len() < MAX_PATTERN
+}
+
 /// The query read as the end of a serial (`*` before) and as its start (`*` after), when the
 /// user typed no `*`: a worn end of a serial is often not noticed.
 fn affix_query(query: &Query) -> Vec<Query> {
     let mut out = Vec::new();
     for pattern in &query.patterns {
-        if pattern.has_wildcards()
-            || pattern.fixed_len() < 4
-            || pattern.elements.len() >= MAX_PATTERN
-        {
+        if !affix_applies(pattern) {
             continue;
         }
         for front in [true, false] {

@@ -14,7 +14,9 @@ pub const UNKNOWN: u32 = STRONG as u32;
 
 /// What a `*` that covers nothing costs: the user typed it because characters were lost there,
 /// so a serial with nothing in its place was read wrongly in that, as much as a character typed
-/// that the record does not have (`*0786` ranks `80786` above a serial `0786`).
+/// that the record does not have (`*0786` ranks `80786` above a serial `0786`). Not the `*`s
+/// of `*0123*`: typed at both ends, they say "a part of the serial, wherever it stands", and
+/// an end of the serial may be an end of the part.
 pub const EMPTY_RUN: u32 = FULL as u32;
 
 /// The cheapest alignment of a pattern with a recorded serial (normalised).
@@ -60,12 +62,18 @@ pub fn align(pattern: &Pattern, record: &str) -> Alignment {
         d[j] = d[j - 1] + u32::from(FULL);
         how[j] = Op::Missing;
     }
+    let infix = pattern.starts_with_run() && pattern.ends_with_run();
     for i in 1..=m {
         let run = matches!(p[i - 1], Element::Run { .. });
+        let empty_run = if infix && (i == 1 || i == m) {
+            0
+        } else {
+            EMPTY_RUN
+        };
         for j in 0..=n {
             let at = i * w + j;
             let mut best = (
-                d[(i - 1) * w + j] + if run { EMPTY_RUN } else { u32::from(FULL) },
+                d[(i - 1) * w + j] + if run { empty_run } else { u32::from(FULL) },
                 if run { Op::RunSkip } else { Op::Extra },
             );
             let mut consider = |cost: u32, op: Op| {
@@ -204,6 +212,10 @@ fn explain(
                     marked.push(at(j - 1));
                 }
             }
+            Op::RunSkip
+                if pattern.starts_with_run()
+                    && pattern.ends_with_run()
+                    && (i == 1 || i == p.len()) => {}
             Op::RunSkip => {
                 let line = if j == 0 {
                     "nothing in the record where * was typed before position 1".to_owned()
@@ -395,6 +407,17 @@ mod tests {
             )
         );
         assert!(explain("*01234", "ABC01234").0 < EMPTY_RUN);
+        // `*0123*`: a part of the serial, which may end where the serial does.
+        assert_eq!(
+            explain("*01234*", "5201234"),
+            (2 * UNKNOWN, vec!["positions 1–2 unknown".to_owned()])
+        );
+        assert_eq!(explain("*01234*", "01234"), (0, vec![]));
+        assert_eq!(
+            explain("*01*234*", "01234").0,
+            EMPTY_RUN,
+            "a `*` inside still says characters were lost there"
+        );
         assert_eq!(
             explain("5201234?", "5201234"),
             (

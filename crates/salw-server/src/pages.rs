@@ -553,6 +553,8 @@ struct SearchPage {
     makes_near: Vec<(String, String)>,
     /// No hit: how far the search looked (`Reach::describe`).
     reach: &'static str,
+    /// Some filter was given.
+    filtered: bool,
 }
 
 pub async fn search(
@@ -577,6 +579,7 @@ pub async fn search(
         unknown_make: false,
         makes_near: Vec::new(),
         reach: "",
+        filtered: !f.is_empty(),
     };
     if request.q.is_empty() {
         return Ok(render(&page));

@@ -668,7 +668,7 @@ fn investigator_drafts_a_trace_request_from_a_seized_weapon_completes_it_and_sen
     b.fill("#illicit_basis", "possession without a licence");
     b.fill("#import_marks", "none");
     b.fill("#photos", "sent by courier");
-    b.click(&b.wait_for("#draft"));
+    b.submit(&b.wait_for("#draft"));
     let error = b.text(&b.wait_for("#intended_use-error"));
     assert!(!error.is_empty());
     assert_eq!(

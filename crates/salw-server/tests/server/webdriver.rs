@@ -350,6 +350,22 @@ impl Browser {
         })
     }
 
+    /// Clicks a button that submits a form and waits until the page it was on is gone, so
+    /// that what is looked for next is on the answer, not on the page left behind (which may
+    /// hold the same ids: a refused form shown again).
+    pub fn submit(&self, button: &Element) {
+        let old = self.wait_for("html");
+        self.click(button);
+        self.wait_until("the page after the form was sent", |b| {
+            match b.command("GET", &format!("/element/{}/name", old.0), None) {
+                Err(e) if e.error.contains("stale") || e.message.contains("does not belong") => {
+                    Some(())
+                }
+                _ => None,
+            }
+        });
+    }
+
     pub fn click(&self, e: &Element) {
         self.must("POST", &format!("/element/{}/click", e.0), None);
     }
